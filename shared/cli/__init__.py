@@ -1,0 +1,44 @@
+"""Shared CLI plumbing for ``mlflow compare`` and ``wandb compare`` (contract D).
+
+Both adapters build their click command from these pieces, so the two CLIs accept the same
+comparison options, print the same one-line errors and exit with the same codes.
+
+Example:
+    >>> import click
+    >>> from shared.cli import comparison_options, handle_errors
+    >>> @click.command()
+    ... @comparison_options
+    ... @handle_errors
+    ... def compare(**options):
+    ...     pass
+"""
+
+from shared.cli._compare import (
+    check_gate,
+    compare_secondary,
+    compare_with_options,
+    histories_needed,
+    metric_names_needed,
+)
+from shared.cli._emit import check_output, emit
+from shared.cli._errors import handle_errors, is_connection_problem, one_line
+from shared.cli._metric import parse_metric_spec
+from shared.cli._options import COMPARISON_OPTION_NAMES, comparison_options
+from shared.cli._progress import progress
+
+__all__ = [
+    "COMPARISON_OPTION_NAMES",
+    "check_gate",
+    "check_output",
+    "compare_secondary",
+    "compare_with_options",
+    "comparison_options",
+    "emit",
+    "handle_errors",
+    "histories_needed",
+    "is_connection_problem",
+    "metric_names_needed",
+    "one_line",
+    "parse_metric_spec",
+    "progress",
+]

@@ -1,0 +1,168 @@
+"""From parsed CLI options to a ``Comparison``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from shared.cli._metric import parse_metric_spec
+from shared.errors import GateFailed, InputError
+
+__all__ = [
+    "compare_with_options",
+    "compare_secondary",
+    "check_gate",
+    "histories_needed",
+    "metric_names_needed",
+]
+
+# x axes that are not a logged metric.
+_BUILTIN_AXES = {"step", "seconds", "time"}
+
+
+def _metric_specs(metric: str | Iterable[str] | None) -> list[tuple[str, str]]:
+    if not metric:
+        raise InputError("give at least one --metric NAME[:min|:max]")
+    specs = [metric] if isinstance(metric, str) else list(metric)
+    return [parse_metric_spec(spec) for spec in specs]
+
+
+def histories_needed(
+    *, reduce: str = "last", fmt: str = "table", log_report: bool = False, **_: Any
+) -> bool:
+    """Whether the options need full metric histories, not just each run's last values.
+
+    ``--reduce last`` with a text format needs only the last values; other reductions,
+    ``--format html`` and ``--log-report`` (learning-curve plots) need histories.
+
+    Example:
+        >>> histories_needed(reduce="last"), histories_needed(reduce="auc")
+        (False, True)
+    """
+    return reduce != "last" or fmt == "html" or bool(log_report)
+
+
+def metric_names_needed(
+    *, metric: str | Iterable[str], x_axis: str = "step", **_: Any
+) -> list[str]:
+    """The metric names whose histories a fetcher should load (as the user spelled them).
+
+    Example:
+        >>> metric_names_needed(metric=("val_loss:min",), x_axis="tokens")
+        ['val_loss', 'tokens']
+    """
+    names = [name for name, _goal in _metric_specs(metric)]
+    if x_axis and x_axis not in _BUILTIN_AXES and x_axis not in names:
+        names.append(x_axis)
+    return names
+
+
+def _check_present(runs: Sequence[Any], name: str) -> None:
+    from shared import resolve_metric
+
+    spelling = resolve_metric(runs, name)  # raises UnknownMetricError when no run has it
+    missing = [run for run in runs if run.key not in spelling]
+    if missing:
+        shown = ", ".join(run.label for run in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise InputError(
+            f"metric {name!r} is missing in {len(missing)} of {len(runs)} runs ({shown}{more}); "
+            "exclude them with a filter or pick another metric"
+        )
+
+
+def compare_with_options(
+    runs: Sequence[Any],
+    *,
+    metric: str | Iterable[str],
+    seed_key: str | None = None,
+    group_by: Iterable[str] | None = None,
+    reduce: str = "last",
+    x_axis: str = "step",
+    budget: float | None = None,
+    test: str = "auto",
+    alpha: float = 0.05,
+    correction: str = "holm",
+    min_effect: float = 0.0,
+    baseline: str | None = None,
+    cost_metric: str | None = None,
+    fail_if_worse: bool = False,
+    seed: int = 0,
+    **_ignored: Any,
+) -> Any:
+    """Run ``shared.compare_runs`` with the options of :func:`comparison_options`.
+
+    The first ``--metric`` decides. Unrelated keyword arguments (``tracking_uri``, ``fmt``...)
+    are ignored, so a command can pass all its options through.
+
+    Args:
+        runs: ``shared.Run`` objects.
+        metric: ``NAME[:min|:max]`` or several; the first is compared.
+        fail_if_worse: only checked for consistency here (needs ``baseline``); call
+            :func:`check_gate` after emitting the output.
+        Other arguments: as ``shared.compare_runs``.
+
+    Returns:
+        The ``shared.Comparison``.
+
+    Raises:
+        InputError: no runs, a metric missing in some runs, ``--fail-if-worse`` without
+            ``--baseline``, or anything ``compare_runs`` rejects.
+
+    Example:
+        >>> # comparison = compare_with_options(runs, metric=("val_loss:min",), seed_key="seed")
+    """
+    from shared import compare_runs
+
+    if fail_if_worse and not baseline:
+        raise InputError("--fail-if-worse needs --baseline CONFIG")
+    if not runs:
+        raise InputError("no runs to compare")
+    (name, goal), *_rest = _metric_specs(metric)
+    _check_present(runs, name)
+    return compare_runs(
+        list(runs),
+        metric=name,
+        goal=goal,
+        seed_key=seed_key,
+        group_by=list(group_by) if group_by else None,
+        reduce=reduce,
+        x_axis=x_axis,
+        budget=budget,
+        test=test,
+        correction=correction,
+        alpha=alpha,
+        baseline=baseline,
+        min_effect=min_effect,
+        cost_metric=cost_metric,
+        seed=seed,
+    )
+
+
+def compare_secondary(runs: Sequence[Any], **options: Any) -> dict[str, Any]:
+    """Comparisons of the 2nd, 3rd... ``--metric`` (shown, but they do not decide).
+
+    Example:
+        >>> # compare_secondary(runs, metric=("acc", "val_loss:min"), seed_key="seed")
+    """
+    specs = _metric_specs(options.pop("metric"))
+    options.pop("fail_if_worse", None)
+    return {
+        name: compare_with_options(runs, metric=f"{name}:{goal[:3]}", **options)
+        for name, goal in specs[1:]
+    }
+
+
+def check_gate(comparison: Any, *, baseline: str | None, fail_if_worse: bool) -> None:
+    """Raise ``GateFailed`` (exit 1) when ``--fail-if-worse`` and a config is worse.
+
+    Example:
+        >>> check_gate(None, baseline=None, fail_if_worse=False)
+    """
+    if not fail_if_worse:
+        return
+    if not baseline:
+        raise InputError("--fail-if-worse needs --baseline CONFIG")
+    worse = comparison.worse_than(baseline)
+    if worse:
+        raise GateFailed(f"significantly worse than baseline {baseline!r}: {', '.join(worse)}")

@@ -1,0 +1,61 @@
+"""``--metric NAME[:min|:max]``: the metric to compare and which direction is better."""
+
+from __future__ import annotations
+
+import re
+
+from shared.errors import InputError
+
+__all__ = ["parse_metric_spec", "guess_goal"]
+
+_GOALS = {"min": "minimize", "max": "maximize", "minimize": "minimize", "maximize": "maximize"}
+# Names where smaller is better. Guessing wrong would crown the worst configuration, so the
+# guess only applies when the user did not say ``:min``/``:max`` and the output says which goal
+# was used.
+_LOWER_IS_BETTER = re.compile(
+    r"(loss|error|(^|[^a-z])err([^a-z]|$)|mse|mae|perplexity|latency|regret)",
+    re.IGNORECASE,
+)
+
+
+def guess_goal(name: str) -> str:
+    """``"minimize"`` for names like ``val_loss``, ``error_rate``, ``latency``; else ``"maximize"``.
+
+    Example:
+        >>> guess_goal("val/loss"), guess_goal("accuracy")
+        ('minimize', 'maximize')
+    """
+    return "minimize" if _LOWER_IS_BETTER.search(name) else "maximize"
+
+
+def parse_metric_spec(spec: str) -> tuple[str, str]:
+    """Split ``NAME[:min|:max]`` into ``(name, goal)``.
+
+    Without a suffix the goal is guessed from the name (see :func:`guess_goal`). A colon that is
+    not followed by a direction is part of the name (W&B allows ``eval:acc``).
+
+    Args:
+        spec: what the user typed after ``--metric``.
+
+    Returns:
+        ``(name, "minimize" | "maximize")``.
+
+    Raises:
+        InputError: the name is empty.
+
+    Example:
+        >>> parse_metric_spec("val_loss:min")
+        ('val_loss', 'minimize')
+        >>> parse_metric_spec("accuracy")
+        ('accuracy', 'maximize')
+    """
+    text = spec.strip()
+    name, sep, suffix = text.rpartition(":")
+    if sep and suffix.lower() in _GOALS:
+        goal = _GOALS[suffix.lower()]
+    else:
+        name, goal = text, guess_goal(text)
+    name = name.strip()
+    if not name:
+        raise InputError(f"--metric {spec!r}: the metric name is empty (use NAME[:min|:max])")
+    return name, goal
