@@ -40,7 +40,8 @@ class TrackerCompareError(Exception):
 
     def __str__(self) -> str:
         # Messages must stay on one line on stderr, whatever the caller passed in.
-        return " ".join(super().__str__().split())
+        # BaseException directly: KeyError (a base of UnknownMetricError) would repr() it.
+        return " ".join(BaseException.__str__(self).split())
 
 
 class InputError(TrackerCompareError, ValueError):
@@ -51,9 +52,6 @@ class InputError(TrackerCompareError, ValueError):
 
 class UnknownMetricError(InputError, KeyError):
     """A metric that no run logged; the message lists the metrics that exist."""
-
-    def __str__(self) -> str:  # KeyError would repr() the message
-        return TrackerCompareError.__str__(self)
 
 
 class AmbiguousMetricError(InputError):

@@ -1,0 +1,27 @@
+"""The runnable examples in the core's docstrings must stay true."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "shared",
+    "shared._frame",
+    "shared.model._history",
+    "shared.model._run",
+    "shared.normalise._curves",
+    "shared.normalise._flatten",
+    "shared.normalise._metric_names",
+    "shared.normalise._reduce",
+    "shared.normalise._resample",
+    "shared.normalise._smooth",
+    "shared.normalise._values",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 or name == "shared"
+    assert result.failed == 0
