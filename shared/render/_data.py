@@ -1,0 +1,238 @@
+"""Turning a ``Comparison`` (or its dict, or a saved comparison.json) into rows of display text.
+
+Every renderer works from the comparison dict (contract B), never from the dataclass, so a
+comparison.json saved yesterday renders exactly like a fresh comparison. The readers here are
+lenient: a missing optional key renders as "n/a" rather than failing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared.errors import InputError
+
+__all__ = [
+    "SCHEMA_PREFIX",
+    "as_dict",
+    "fmt_num",
+    "fmt_p",
+    "fmt_ci",
+    "fmt_int",
+    "Rows",
+    "build_rows",
+]
+
+SCHEMA_PREFIX = "tracker-compare/comparison/"
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """The comparison dict from a ``Comparison``, a mapping, or a path to a saved comparison.json.
+
+    Raises:
+        InputError: when ``obj`` is none of these, or is not a tracker-compare comparison.
+
+    Example:
+        >>> as_dict({"schema": "tracker-compare/comparison/v1", "configs": []})["configs"]
+        []
+    """
+    if hasattr(obj, "to_dict") and callable(obj.to_dict):
+        obj = obj.to_dict()
+    elif isinstance(obj, os.PathLike):
+        path = Path(obj)
+        try:
+            obj = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputError(f"cannot read comparison file {path}: {exc.strerror or exc}") from exc
+        except ValueError as exc:
+            raise InputError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(obj, Mapping):
+        raise InputError(
+            f"expected a Comparison, a comparison dict or a path to comparison.json, "
+            f"got {type(obj).__name__}"
+        )
+    schema = obj.get("schema")
+    if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
+        raise InputError(
+            f"not a tracker-compare comparison (schema is {schema!r}, expected {SCHEMA_PREFIX}v1)"
+        )
+    configs = obj.get("configs")
+    if not isinstance(configs, Sequence) or isinstance(configs, str):
+        raise InputError("comparison has no 'configs' list")
+    for i, c in enumerate(configs):
+        if not isinstance(c, Mapping):
+            raise InputError(f"configs[{i}] is not an object")
+    return dict(obj)
+
+
+def _as_float(x: Any) -> float | None:
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def fmt_num(x: Any, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits; "n/a" for None, NaN or non-numbers."""
+    f = _as_float(x)
+    if f is None:
+        return "n/a" if x is None or isinstance(x, (int, float)) else str(x)
+    if f == 0:
+        return "0"
+    return f"{f:.{digits}g}"
+
+
+def fmt_int(x: Any) -> str:
+    """An integer count, or "n/a"."""
+    f = _as_float(x)
+    return "n/a" if f is None else str(int(round(f)))
+
+
+def fmt_p(x: Any) -> str:
+    """A p-value: 3 significant digits, "<0.0001" below that."""
+    f = _as_float(x)
+    if f is None:
+        return "n/a"
+    if f < 1e-4:
+        return "<0.0001"
+    return f"{f:.3g}"
+
+
+def fmt_ci(ci: Any, digits: int = 4) -> str:
+    """``[lo, hi]`` as "[lo, hi]"; "n/a" when absent."""
+    if not isinstance(ci, Sequence) or isinstance(ci, str) or len(ci) != 2:
+        return "n/a"
+    if ci[0] is None and ci[1] is None:
+        return "n/a"
+    return f"[{fmt_num(ci[0], digits)}, {fmt_num(ci[1], digits)}]"
+
+
+def _yes_no(x: Any) -> str:
+    return "yes" if x is True else "no" if x is False else "n/a"
+
+
+def _text(x: Any) -> str:
+    return "" if x is None else str(x)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Everything a text renderer shows, as plain (unescaped) strings.
+
+    Each renderer escapes for its own medium: control characters for terminals, pipes for
+    markdown, ``html.escape`` for HTML.
+    """
+
+    title: str
+    subtitle: str
+    config_header: tuple[str, ...]
+    config_rows: tuple[tuple[str, ...], ...]
+    pair_header: tuple[str, ...]
+    pair_rows: tuple[tuple[str, ...], ...]
+    omnibus: str | None
+    winner: str | None
+    rationale: str
+    seeds_needed: str | None
+    warnings: tuple[str, ...]
+    cost_header: tuple[str, ...]
+    cost_rows: tuple[tuple[str, ...], ...]
+    schema: str
+
+
+def build_rows(d: Mapping[str, Any]) -> Rows:
+    """The display rows of a comparison dict (already checked by :func:`as_dict`)."""
+    metric = d.get("metric") or {}
+    name = _text(metric.get("name")) or "metric"
+    goal = _text(metric.get("goal"))
+    reduce = _text(metric.get("reduce"))
+    bits = [f"goal: {goal}" if goal else "", f"reduce: {reduce}" if reduce else ""]
+    if d.get("seed_key"):
+        bits.append(f"paired by: {d['seed_key']}")
+    else:
+        bits.append("unpaired")
+    if d.get("runs") is not None:
+        bits.append(f"runs: {fmt_int(d.get('runs'))}")
+    if d.get("alpha") is not None:
+        bits.append(f"alpha: {fmt_num(d.get('alpha'))}")
+    if d.get("correction"):
+        bits.append(f"correction: {d['correction']}")
+    if d.get("baseline"):
+        bits.append(f"baseline: {d['baseline']}")
+
+    config_rows = []
+    for c in d.get("configs") or []:
+        config_rows.append(
+            (
+                _text(c.get("name")),
+                fmt_int(c.get("n")),
+                f"{fmt_num(c.get('mean'))} ± {fmt_num(c.get('std'))}",
+                fmt_ci(c.get("ci")),
+                fmt_num(c.get("median")),
+            )
+        )
+    pair_rows = []
+    for p in d.get("pairs") or []:
+        effect = fmt_num(p.get("effect_size"), 3)
+        if p.get("effect_name") and effect != "n/a":
+            effect = f"{p['effect_name']}={effect}"
+        pair_rows.append(
+            (
+                f"{_text(p.get('a'))} vs {_text(p.get('b'))}",
+                _text(p.get("test")),
+                fmt_num(p.get("diff")),
+                fmt_ci(p.get("ci")),
+                effect,
+                fmt_p(p.get("p_value")),
+                fmt_p(p.get("p_adjusted")),
+                _yes_no(p.get("significant")),
+            )
+        )
+    omnibus = None
+    om = d.get("omnibus")
+    if isinstance(om, Mapping) and om:
+        omnibus = (
+            f"{_text(om.get('test'))}: statistic={fmt_num(om.get('statistic'))}, "
+            f"p={fmt_p(om.get('p_value'))}"
+        )
+    decision = d.get("decision") or {}
+    winner = decision.get("winner")
+    seeds = decision.get("seeds_needed")
+    cost_rows = []
+    for c in d.get("configs") or []:
+        costs = c.get("costs")
+        if not isinstance(costs, Mapping):
+            continue
+        for cost_name, v in costs.items():
+            v = v if isinstance(v, Mapping) else {}
+            cost_rows.append(
+                (
+                    _text(c.get("name")),
+                    _text(cost_name),
+                    fmt_num(v.get("total")),
+                    fmt_num(v.get("per_run")),
+                )
+            )
+    return Rows(
+        title=f"tracker-compare: {name}",
+        subtitle=", ".join(b for b in bits if b),
+        config_header=("config", "n", "mean ± std", "95% CI", "median"),
+        config_rows=tuple(config_rows),
+        pair_header=("a vs b", "test", "diff", "CI", "effect", "p", "p_adj", "significant"),
+        pair_rows=tuple(pair_rows),
+        omnibus=omnibus,
+        winner=None if winner is None else _text(winner),
+        rationale=_text(decision.get("rationale")),
+        seeds_needed=None if seeds is None else fmt_int(seeds),
+        warnings=tuple(_text(w) for w in d.get("warnings") or []),
+        cost_header=("config", "cost metric", "total", "per run"),
+        cost_rows=tuple(cost_rows),
+        schema=_text(d.get("schema")),
+    )

@@ -1,0 +1,48 @@
+"""JSON: exactly the comparison dict, NaN and infinities as null."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["render_json", "to_jsonable"]
+
+
+def to_jsonable(obj: Any) -> Any:
+    """``obj`` with NaN/inf as None, tuples and numpy arrays as lists, numpy scalars as Python
+    numbers, and mapping keys as strings; key order is kept, so output is stable.
+
+    Example:
+        >>> to_jsonable({"a": float("nan"), "b": (1, float("inf"))})
+        {'a': None, 'b': [1, None]}
+    """
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if hasattr(obj, "to_dict") and callable(obj.to_dict):
+        return to_jsonable(obj.to_dict())
+    # numpy scalars and arrays without importing numpy here
+    if hasattr(obj, "tolist") and callable(obj.tolist):
+        return to_jsonable(obj.tolist())
+    if hasattr(obj, "item") and callable(obj.item):
+        return to_jsonable(obj.item())
+    return str(obj)
+
+
+def render_json(d: Mapping[str, Any]) -> str:
+    """The comparison dict as indented JSON (strict: no NaN tokens), ending with a newline.
+
+    Example:
+        >>> json.loads(render_json(comparison_dict))["schema"]  # doctest: +SKIP
+        'tracker-compare/comparison/v1'
+    """
+    return json.dumps(to_jsonable(d), indent=2, allow_nan=False, ensure_ascii=False) + "\n"

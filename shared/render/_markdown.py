@@ -1,0 +1,77 @@
+"""GitHub-flavoured markdown: the same content as the terminal table, as GFM tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shared.render._data import build_rows
+
+__all__ = ["render_markdown", "md_escape"]
+
+# Characters GFM reads as markup inside a cell: escapes, code, emphasis, table pipes.
+# (Brackets stay: without a following "(url)" they are text, and CIs print as [lo, hi].)
+_MD_SPECIAL = re.compile(r"([\\`*_|~])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` safe inside a GFM table cell or paragraph: markdown specials backslash-escaped,
+    ``<``, ``>`` and ``&`` as entities (GitHub then shows them as text), newlines as spaces.
+
+    Example:
+        >>> md_escape("a|b <i>")
+        'a\\\\|b &lt;i&gt;'
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]
+) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |"]  # our own fixed words
+    lines.append("|" + "|".join("---:" if r else ":---" for r in right) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(md_escape(c) for c in row) + " |")
+    return lines
+
+
+def render_markdown(d: Mapping[str, Any]) -> str:
+    """The comparison as GitHub-flavoured markdown (headings, GFM tables, lists).
+
+    Args:
+        d: the comparison dict (``Comparison.to_dict()``).
+
+    Example:
+        >>> Path("report.md").write_text(render_markdown(comparison_dict))  # doctest: +SKIP
+    """
+    r = build_rows(d)
+    e = md_escape
+    out = [f"# {e(r.title)}", "", e(r.subtitle), "", "## Decision", ""]
+    if r.winner:
+        out.append(f"**{e(r.winner)} wins.**")
+    else:
+        out.append("**No reliable difference.**")
+    if r.rationale:
+        out += ["", e(r.rationale)]
+    if r.seeds_needed is not None:
+        out += ["", f"Seeds needed per configuration to detect this effect: {e(r.seeds_needed)}"]
+    out += ["", "## Configurations", ""]
+    out += _table(r.config_header, r.config_rows, [False, True, True, True, True])
+    if r.omnibus:
+        out += ["", f"Omnibus test: {e(r.omnibus)}"]
+    if r.pair_rows:
+        out += ["", "## Pairs", ""]
+        out += _table(
+            r.pair_header, r.pair_rows, [False, False, True, True, True, True, True, False]
+        )
+    if r.cost_rows:
+        out += ["", "## Costs", ""]
+        out += _table(r.cost_header, r.cost_rows, [False, False, True, True])
+    if r.warnings:
+        out += ["", "## Warnings", ""]
+        out += [f"- {e(w)}" for w in r.warnings]
+    out += ["", f"<sub>{e(r.schema)}</sub>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,53 @@
+"""``render``: one comparison, one output format, as a string."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.errors import InputError
+from shared.render._data import as_dict
+
+__all__ = ["FORMATS", "render"]
+
+FORMATS = ("table", "markdown", "json", "csv", "html")
+
+
+def render(comparison: Any, fmt: str = "table") -> str:
+    """Render a comparison as text.
+
+    Args:
+        comparison: a ``Comparison``, its ``to_dict()``, or a ``pathlib.Path`` to a saved
+            comparison.json.
+        fmt: "table" (plain text for terminals), "markdown" (GitHub tables), "json" (exactly the
+            dict, NaN/inf as null), "csv" (one row per configuration) or "html" (a
+            self-contained page with the plots embedded).
+
+    Raises:
+        InputError: unknown format, or input that is not a comparison.
+
+    Example:
+        >>> from shared.render import render
+        >>> print(render(comparison, "markdown"))  # doctest: +SKIP
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    d = as_dict(comparison)
+    if fmt == "table":
+        from shared.render._table import render_table
+
+        return render_table(d)
+    if fmt == "markdown":
+        from shared.render._markdown import render_markdown
+
+        return render_markdown(d)
+    if fmt == "json":
+        from shared.render._json import render_json
+
+        return render_json(d)
+    if fmt == "csv":
+        from shared.render._csv import render_csv
+
+        return render_csv(d)
+    from shared.render._html import render_html
+
+    return render_html(d)

@@ -1,0 +1,98 @@
+"""Plain-text tables for terminals."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shared.render._data import build_rows
+
+__all__ = ["render_table", "terminal_safe"]
+
+# C0/C1 control characters (ESC starts ANSI sequences that could rewrite a terminal) and the
+# Unicode line/paragraph separators; shown as escapes instead of being sent to the terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters shown as ``\\xNN`` escapes, so a run name cannot move
+    the cursor, clear the screen or break a table row.
+
+    Example:
+        >>> terminal_safe("a\\x1b[2Jb")
+        'a\\\\x1b[2Jb'
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _width(text: str) -> int:
+    # East Asian wide characters take two terminal columns; combining marks take none.
+    w = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
+
+
+def grid(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    """Aligned lines: header, a rule, then the rows (cells already terminal-safe)."""
+    widths = [_width(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], _width(cell))
+    lines = ["  ".join(_pad(h, widths[i], right[i]) for i, h in enumerate(header)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(_pad(c, widths[i], right[i]) for i, c in enumerate(row)).rstrip())
+    return lines
+
+
+def render_table(d: Mapping[str, Any]) -> str:
+    """The comparison as aligned plain text: configurations, pairs, decision, warnings.
+
+    Args:
+        d: the comparison dict (``Comparison.to_dict()``).
+
+    Example:
+        >>> print(render_table(comparison_dict))  # doctest: +SKIP
+    """
+    r = build_rows(d)
+    s = terminal_safe
+    out = [s(r.title), s(r.subtitle), ""]
+    out += grid(
+        r.config_header,
+        [[s(c) for c in row] for row in r.config_rows],
+        [False, True, True, True, True],
+    )
+    if r.omnibus:
+        out += ["", f"omnibus {s(r.omnibus)}"]
+    if r.pair_rows:
+        out.append("")
+        out += grid(
+            r.pair_header,
+            [[s(c) for c in row] for row in r.pair_rows],
+            [False, False, True, True, True, True, True, False],
+        )
+    out.append("")
+    out.append(f"decision: {s(r.winner)} wins" if r.winner else "decision: no reliable difference")
+    if r.rationale:
+        out.append(f"  {s(r.rationale)}")
+    if r.seeds_needed is not None:
+        out.append(f"  seeds needed per configuration to detect this effect: {r.seeds_needed}")
+    if r.cost_rows:
+        out.append("")
+        out += grid(
+            r.cost_header, [[s(c) for c in row] for row in r.cost_rows], [False, False, True, True]
+        )
+    if r.warnings:
+        out += ["", "warnings:"]
+        out += [f"  - {s(w)}" for w in r.warnings]
+    return "\n".join(out) + "\n"
