@@ -8,11 +8,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = """
 import sys
+# The installed start-up hooks (.pth) may already have loaded the adapters' tiny hook modules:
+# only what importing shared adds counts.
+before = set(sys.modules)
 import shared, shared.normalise, shared.model, shared.errors
+added = set(sys.modules) - before
 banned = ("mlflow", "wandb", "optuna", "optuna_integration", "mlflow_compare_plugin",
           "wandb_compare_ext", "wandb_workspaces")
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in banned)
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("scipy", "pandas", "matplotlib"))
+loaded = sorted(m for m in added if m.split(".")[0] in banned)
+heavy = sorted(m for m in added if m.split(".")[0] in ("scipy", "pandas", "matplotlib"))
 print(repr((loaded, heavy)))
 """
 
