@@ -1,0 +1,268 @@
+"""Post-hoc tests after Friedman: Nemenyi (all pairs) and Holm against a control (Demsar 2006).
+
+Both work on mean ranks within blocks, so they share Friedman's assumptions and its input.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from shared.errors import InputError
+from shared.stats._friedman import _as_matrix, _block_ranks
+
+__all__ = ["PosthocPair", "PosthocResult", "nemenyi", "holm_vs_control", "critical_difference"]
+
+
+def _num(x: float | None) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class PosthocPair:
+    """One comparison of configuration ``i`` with configuration ``j``.
+
+    Args:
+        i, j: column indices in the input matrix (for Holm, ``j`` is the control).
+        rank_diff: ``mean_rank[i] - mean_rank[j]`` (rank 1 = best, so negative means i is better).
+        statistic: Nemenyi: studentized range q; Holm: the z statistic.
+        pvalue: Nemenyi: already family-wise (studentized range); Holm: raw two-sided p.
+        p_adjusted: the family-wise p-value the decision uses.
+        significant: ``p_adjusted <= alpha``.
+    """
+
+    i: int
+    j: int
+    rank_diff: float
+    statistic: float
+    pvalue: float
+    p_adjusted: float
+    significant: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "i": self.i,
+            "j": self.j,
+            "rank_diff": _num(self.rank_diff),
+            "statistic": _num(self.statistic),
+            "pvalue": _num(self.pvalue),
+            "p_adjusted": _num(self.p_adjusted),
+            "significant": bool(self.significant),
+        }
+
+
+@dataclass(frozen=True)
+class PosthocResult:
+    """Result of a rank-based post-hoc procedure.
+
+    Args:
+        test: ``"nemenyi"`` or ``"holm-vs-control"``.
+        alpha: family-wise significance level used for ``significant`` and the CD.
+        n_blocks, n_configs: N and k.
+        mean_ranks: per configuration, rank 1 = best (ties averaged).
+        pairs: the comparisons made (all i < j pairs, or every config against the control).
+        critical_difference: Nemenyi CD at ``alpha`` (None for Holm).
+        control: the control's column index (Holm), else None.
+        method: how p-values were computed.
+        warnings: plain-language notes (ties everywhere, few blocks...).
+    """
+
+    test: str
+    alpha: float
+    n_blocks: int
+    n_configs: int
+    mean_ranks: tuple[float, ...]
+    pairs: tuple[PosthocPair, ...]
+    critical_difference: float | None = None
+    control: int | None = None
+    method: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def pvalues(self) -> np.ndarray:
+        """k x k matrix of family-wise p-values (diagonal 1, NaN for pairs not compared)."""
+        k = self.n_configs
+        out = np.full((k, k), np.nan)
+        np.fill_diagonal(out, 1.0)
+        for p in self.pairs:
+            out[p.i, p.j] = out[p.j, p.i] = p.p_adjusted
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "test": self.test,
+            "alpha": self.alpha,
+            "n_blocks": self.n_blocks,
+            "n_configs": self.n_configs,
+            "mean_ranks": [_num(r) for r in self.mean_ranks],
+            "pairs": [p.to_dict() for p in self.pairs],
+            "critical_difference": _num(self.critical_difference),
+            "control": self.control,
+            "method": self.method,
+            "warnings": list(self.warnings),
+        }
+
+
+def _check_alpha(alpha: float) -> float:
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        raise InputError(f"alpha must be a number in (0, 1), got {alpha!r}") from None
+    if not 0.0 < a < 1.0:
+        raise InputError(f"alpha must be in (0, 1), got {alpha!r}")
+    return a
+
+
+def critical_difference(k: int, n: int, alpha: float = 0.05) -> float:
+    """Nemenyi critical difference ``q_alpha * sqrt(k(k+1)/(6N))`` (Demsar 2006, eq. in 3.2.2).
+
+    ``q_alpha`` is the upper-alpha studentized range quantile for k groups and infinite degrees
+    of freedom divided by sqrt(2) (Demsar's Table 5: 2.569 for k=4 at alpha 0.05).
+
+    Example:
+        >>> round(critical_difference(4, 14, 0.05), 2)
+        1.25
+    """
+    from scipy.stats import studentized_range
+
+    if int(k) != k or k < 2:
+        raise InputError(f"the critical difference needs k >= 2 configurations, got {k}")
+    if int(n) != n or n < 1:
+        raise InputError(f"the critical difference needs N >= 1 blocks, got {n}")
+    a = _check_alpha(alpha)
+    q = float(studentized_range.ppf(1.0 - a, k, np.inf)) / math.sqrt(2.0)
+    return q * math.sqrt(k * (k + 1.0) / (6.0 * n))
+
+
+def _rank_warnings(m: np.ndarray) -> list[str]:
+    warnings: list[str] = []
+    n = m.shape[0]
+    if bool(np.all(m == m[:, :1])):
+        warnings.append("every block ties all configurations: all mean ranks are equal")
+    if n < 5:
+        warnings.append(
+            f"only {n} blocks: rank-based post-hoc tests have little power with so few blocks"
+        )
+    return warnings
+
+
+def nemenyi(matrix: Any, alpha: float = 0.05, *, higher_is_better: bool = True) -> PosthocResult:
+    """Nemenyi all-pairs test on mean ranks, with its critical difference (Demsar 2006).
+
+    p-values come from the studentized range distribution with infinite degrees of freedom, as
+    scikit-posthocs ``posthoc_nemenyi_friedman`` computes them: ``q = |R_i - R_j| /
+    sqrt(k(k+1)/(6N)) * sqrt(2)``. They are already family-wise, so ``p_adjusted == pvalue``.
+
+    Args:
+        matrix: blocks x configurations, finite, at least 2 x 2.
+        alpha: level for ``significant`` and the critical difference.
+        higher_is_better: rank 1 goes to the highest value (default) or the lowest.
+
+    Example:
+        >>> r = nemenyi([[3, 2, 1], [3, 1, 2], [3, 2, 1], [3, 2, 1], [3, 1, 2]])
+        >>> r.mean_ranks
+        (1.0, 2.4, 2.6)
+    """
+    from scipy.stats import studentized_range
+
+    m = _as_matrix(matrix)
+    a = _check_alpha(alpha)
+    n, k = m.shape
+    ranks = _block_ranks(m, higher_is_better)
+    mean_ranks = ranks.mean(axis=0)
+    se = math.sqrt(k * (k + 1.0) / (6.0 * n))
+    iu, ju = np.triu_indices(k, 1)
+    diff = mean_ranks[iu] - mean_ranks[ju]
+    q = np.abs(diff) / se * math.sqrt(2.0)
+    p = np.clip(studentized_range.sf(q, k, np.inf), 0.0, 1.0)
+    pairs = tuple(
+        PosthocPair(
+            i=int(i), j=int(j), rank_diff=float(d), statistic=float(s), pvalue=float(pv),
+            p_adjusted=float(pv), significant=bool(pv <= a),
+        )
+        for i, j, d, s, pv in zip(iu, ju, diff, q, p, strict=True)
+    )
+    return PosthocResult(
+        test="nemenyi",
+        alpha=a,
+        n_blocks=n,
+        n_configs=k,
+        mean_ranks=tuple(float(r) for r in mean_ranks),
+        pairs=pairs,
+        critical_difference=critical_difference(k, n, a),
+        method="studentized range (df=inf) on mean ranks",
+        warnings=tuple(_rank_warnings(m)),
+    )
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm step-down adjusted p-values: max over j <= i of min(1, (m - j + 1) p_(j))."""
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    stepped = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adj = np.empty(m)
+    adj[order] = np.maximum.accumulate(stepped)
+    return adj
+
+
+def holm_vs_control(
+    matrix: Any, control: int, alpha: float = 0.05, *, higher_is_better: bool = True
+) -> PosthocResult:
+    """Every configuration against one control, z-tests on mean ranks with Holm's step-down.
+
+    Demsar (2006, section 3.2.2): ``z = (R_i - R_0) / sqrt(k(k+1)/(6N))``, two-sided normal
+    p-value, then Holm's procedure over the k - 1 comparisons.
+
+    Args:
+        matrix: blocks x configurations, finite, at least 2 x 2.
+        control: column index of the control (baseline) configuration.
+        alpha: family-wise level for ``significant``.
+        higher_is_better: rank 1 goes to the highest value (default) or the lowest.
+
+    Example:
+        >>> r = holm_vs_control([[3, 2, 1], [3, 1, 2], [3, 2, 1], [3, 2, 1], [3, 1, 2]], 0)
+        >>> [p.i for p in r.pairs], [p.j for p in r.pairs]
+        ([1, 2], [0, 0])
+    """
+    from scipy.stats import norm
+
+    m = _as_matrix(matrix)
+    a = _check_alpha(alpha)
+    n, k = m.shape
+    if isinstance(control, bool) or not isinstance(control, (int, np.integer)):
+        raise InputError(f"control must be a configuration (column) index, got {control!r}")
+    if not 0 <= int(control) < k:
+        raise InputError(f"control index {control} is out of range for {k} configurations")
+    c = int(control)
+    ranks = _block_ranks(m, higher_is_better)
+    mean_ranks = ranks.mean(axis=0)
+    se = math.sqrt(k * (k + 1.0) / (6.0 * n))
+    others = np.array([i for i in range(k) if i != c])
+    diff = mean_ranks[others] - mean_ranks[c]
+    z = diff / se
+    p = np.clip(2.0 * norm.sf(np.abs(z)), 0.0, 1.0)
+    adj = _holm(p)
+    pairs = tuple(
+        PosthocPair(
+            i=int(i), j=c, rank_diff=float(d), statistic=float(zz), pvalue=float(pv),
+            p_adjusted=float(pa), significant=bool(pa <= a),
+        )
+        for i, d, zz, pv, pa in zip(others, diff, z, p, adj, strict=True)
+    )
+    return PosthocResult(
+        test="holm-vs-control",
+        alpha=a,
+        n_blocks=n,
+        n_configs=k,
+        mean_ranks=tuple(float(r) for r in mean_ranks),
+        pairs=pairs,
+        control=c,
+        method="normal z on mean ranks, Holm step-down",
+        warnings=tuple(_rank_warnings(m)),
+    )
