@@ -1,0 +1,28 @@
+"""Optuna -> MLflow: the successor of ``optuna_integration.mlflow.MLflowCallback``.
+
+Switching is a one-line import change::
+
+    from mlflow_compare_plugin.optuna import MLflowCallback  # was: optuna_integration.mlflow
+"""
+
+from mlflow_compare_plugin._optuna_callback import (
+    RUN_ATTRIBUTE_KEY,
+    RUN_ID_ATTRIBUTE_KEY,
+    TRIAL_ID_TAG,
+    TRIAL_NUMBER_TAG,
+    MLflowCallback,
+    metric_names_for,
+)
+from mlflow_compare_plugin._optuna_parent import PARENT_ATTR_PREFIX, STUDY_RUN_TAG, STUDY_TAG
+
+__all__ = [
+    "MLflowCallback",
+    "PARENT_ATTR_PREFIX",
+    "RUN_ATTRIBUTE_KEY",
+    "RUN_ID_ATTRIBUTE_KEY",
+    "STUDY_RUN_TAG",
+    "STUDY_TAG",
+    "TRIAL_ID_TAG",
+    "TRIAL_NUMBER_TAG",
+    "metric_names_for",
+]
