@@ -38,6 +38,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "<script>alert(1)</script>"
+# Leaves a mark if it ever runs: for frames where alert() cannot be hooked (MLflow's sandboxed
+# iframe has no allow-modals, so alert() is silently ignored there).
+TRACER = '<img src=x onerror="document.documentElement.dataset.ran=1">'
 
 # Runs before any page script: records dialogs instead of opening them.
 _DIALOG_HOOK = """
@@ -66,6 +69,7 @@ return {
   scripts: document.scripts.length,
   text: document.body.innerText,
   dialogs: window.__dialogs || null,
+  ran: document.documentElement.dataset.ran || null,
   resources: performance.getEntriesByType("resource").map((e) => e.name.slice(0, 100)),
 };
 """
@@ -99,7 +103,7 @@ class ChromeDriver:
                 "pageLoadStrategy": "normal",
                 "unhandledPromptBehavior": "ignore",
                 "timeouts": {"pageLoad": 30000, "script": 30000},
-                "goog:loggingPrefs": {"performance": "ALL"},
+                "goog:loggingPrefs": {"performance": "ALL", "browser": "ALL"},
                 "goog:chromeOptions": {
                     "binary": CHROMIUM,
                     "args": [
@@ -169,11 +173,18 @@ class ChromeDriver:
         return self.s("POST", "/goog/cdp/execute", {"cmd": cmd, "params": params or {}})
 
     def open(self, url: str) -> None:
-        self.performance_log()  # drop events of earlier pages
+        self.performance_log()  # drop events and messages of earlier pages
+        self.console_log()
         self.s("POST", "/url", {"url": url}, timeout=60)
+
+    def frame(self, index: int | None) -> None:
+        self.s("POST", "/frame", {"id": index})
 
     def run(self, script: str) -> Any:
         return self.s("POST", "/execute/sync", {"script": script, "args": []})
+
+    def console_log(self) -> list[str]:
+        return [e["message"] for e in self.s("POST", "/se/log", {"type": "browser"})]
 
     def performance_log(self) -> list[dict]:
         entries = self.s("POST", "/se/log", {"type": "performance"})
@@ -227,7 +238,7 @@ def _requests(events: list[dict]) -> list[str]:
 
 
 def _network(urls: list[str]) -> list[str]:
-    return [u for u in urls if not u.startswith(("file:", "data:"))]
+    return [u for u in urls if not u.startswith(("file:", "data:", "blob:"))]
 
 
 def _inspect(browser: ChromeDriver, page: Path) -> tuple[dict, list[str]]:
@@ -268,7 +279,7 @@ def test_report_in_chromium(browser, sample, tmp_path, payload):
 
     # the hostile run name is text on the page, and nothing ran
     assert info["scripts"] == 0
-    assert info["dialogs"] == []
+    assert info["dialogs"] == [] and info["ran"] is None
     assert browser.open_dialog() is None
     assert payload in info["text"]
     assert info["text"].count(payload) >= 10
@@ -302,3 +313,65 @@ def test_detectors_catch_a_fetch_and_a_script(browser, tmp_path):
     assert "http://tracker-compare.invalid/pixel.png" in _network(urls)
     assert info["dialogs"] == ["alert:1"]
     assert XSS_IMG not in info["text"]
+
+
+# MLflow's artifact viewer (mlflow/server/js, ShowArtifactHtmlView) shows an HTML artifact as
+# <iframe src="blob:..." sandbox="allow-scripts">: the same here, the host page making the blob.
+_MLFLOW_LIKE_HOST = """<!DOCTYPE html><html><body style="margin:0">
+<div style="width:1100px;height:1500px"><iframe id="viewer" sandbox="allow-scripts"
+ width="100%" height="100%" style="border:0"></iframe></div>
+<script>
+const html = HTML_JSON;
+document.getElementById("viewer").src = URL.createObjectURL(new Blob([html], {type: "text/html"}));
+</script></body></html>"""
+
+
+def _in_mlflow_like_iframe(browser: ChromeDriver, page_html: str, tmp_path: Path) -> tuple:
+    host = tmp_path / "host.html"
+    host.write_text(
+        _MLFLOW_LIKE_HOST.replace("HTML_JSON", json.dumps(page_html).replace("</", "<\\/")),
+        encoding="utf-8",
+    )
+    browser.open(host.as_uri())
+    deadline = time.monotonic() + 20
+    info: dict = {}
+    try:
+        while time.monotonic() < deadline:
+            browser.frame(0)
+            info = browser.run(_INSPECT)
+            browser.frame(None)
+            if info["ready"] == "complete" and all(i["complete"] for i in info["images"]):
+                break
+            time.sleep(0.1)
+    finally:
+        browser.frame(None)
+    time.sleep(0.2)  # let console messages of the frame arrive
+    return info, _requests(browser.performance_log()), browser.console_log()
+
+
+@pytest.mark.timeout(120)
+def test_report_in_an_mlflow_like_sandboxed_iframe(browser, sample, tmp_path):
+    d = sample.sample_evil(XSS_IMG)
+    d["configs"][0]["run_names"][0] = TRACER
+    d["warnings"].append(TRACER)
+    report = write_report(d, tmp_path / "report")[0].read_text(encoding="utf-8")
+    info, urls, console = _in_mlflow_like_iframe(browser, report, tmp_path)
+    assert _network(urls) == []
+    assert any(u.startswith("blob:") for u in urls)  # the report really came in as a blob
+    assert info["table"]["visible"] and info["table"]["w"] > 200 and info["table"]["h"] > 20
+    assert info["tableRows"] == len(d["configs"])
+    assert len(info["images"]) == 4
+    assert all(i["natural"][0] > 300 and i["shown"][0] > 300 for i in info["images"])
+    assert info["scripts"] == 0
+    assert info["ran"] is None
+    assert XSS_IMG in info["text"] and info["text"].count(TRACER) == 2
+    assert console == []  # no CSP violation, no error
+    assert browser.open_dialog() is None
+
+
+@pytest.mark.timeout(120)
+def test_iframe_detector_catches_a_script(browser, tmp_path):
+    control = f"<!DOCTYPE html><html><body><p>control</p>{TRACER}</body></html>"
+    info, _, _ = _in_mlflow_like_iframe(browser, control, tmp_path)
+    assert TRACER not in info["text"]
+    assert info["ran"] == "1"
