@@ -1,0 +1,39 @@
+"""The comparison and the decision (contract B): configurations, tests, correction, winner.
+
+Example:
+    >>> from shared.model import Run
+    >>> from shared.compare import compare_runs
+    >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+    ...             metrics={"acc": 0.7 + (0.1 if lr == 0.01 else 0.0) + 0.01 * s})
+    ...         for lr in (0.1, 0.01) for s in range(6)]
+    >>> compare_runs(runs, metric="acc").decision.winner
+    'lr=0.01'
+"""
+
+from shared.compare._api import compare_frame, compare_runs
+from shared.compare._comparison import (
+    SCHEMA,
+    Comparison,
+    ConfigSummary,
+    CurveBand,
+    Decision,
+    Omnibus,
+    PairResult,
+)
+from shared.compare._grouping import SEED_KEYS
+from shared.compare._selection import CORRECTIONS, TESTS
+
+__all__ = [
+    "CORRECTIONS",
+    "SCHEMA",
+    "SEED_KEYS",
+    "TESTS",
+    "Comparison",
+    "ConfigSummary",
+    "CurveBand",
+    "Decision",
+    "Omnibus",
+    "PairResult",
+    "compare_frame",
+    "compare_runs",
+]
