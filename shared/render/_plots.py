@@ -247,13 +247,18 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
     cliques = cd_cliques(ranks, cd) if math.isfinite(cd) else []
     step = 0.35
     with _style():
-        fig = _figure(8, 1.6 + 0.3 * (half + len(cliques)), layout=None)
+        fig = _figure(
+            min(16.0, 8 + 0.1 * max(0, k - 20)), 1.6 + 0.3 * (half + len(cliques)), layout=None
+        )
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
         ax.plot([lo, hi], [0, 0], color="black", lw=1.2)
+        every = max(1, math.ceil((hi - lo) / 15))  # at most ~16 rank labels: no overlap
         for t in range(int(lo), int(hi) + 1):
-            ax.plot([t, t], [0, 0.08], color="black", lw=1)
-            ax.text(t, 0.14, str(t), ha="center", va="bottom", fontsize=9)
+            labelled = (t - int(lo)) % every == 0
+            ax.plot([t, t], [0, 0.08 if labelled else 0.04], color="black", lw=1)
+            if labelled:
+                ax.text(t, 0.14, str(t), ha="center", va="bottom", fontsize=9)
         top = 0.55
         if math.isfinite(cd):
             ax.plot([lo, lo + cd], [top, top], color="black", lw=1.5)
