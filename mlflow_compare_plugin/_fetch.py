@@ -1,0 +1,333 @@
+"""Fetch MLflow runs as ``shared.Run``: search with paging, then histories only when needed.
+
+* Runs: ``MlflowClient.search_runs`` page by page (no 1,000-run cap), over one or more
+  experiments, with an MLflow filter string; or given run ids.
+* Last values come from each run's latest metrics (no history needed for ``--reduce last``).
+* Histories, only for the metrics asked for, by the fastest complete route for the store:
+  SQL stores: set-based queries on MLflow's own engine (``_fetch_sql``); tracking servers:
+  the bulk-interval endpoint with fallback to paged history (``_fetch_rest``); anything else
+  (file stores, plugins): the public client, concurrently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from shared import (
+    History,
+    InputError,
+    Run,
+    TrackerUnreachable,
+    UnknownMetricError,
+    coerce_params,
+    resolve_metric,
+)
+from shared.cli import is_connection_problem, one_line
+
+__all__ = ["MlflowSource", "fetch_runs", "COMPARISON_TAG"]
+
+#: Tag on the comparison runs ``--log-report`` creates; such runs are never compared.
+COMPARISON_TAG = "tracker_compare.comparison"
+_SEARCH_PAGE_SQL = 10000
+_SEARCH_PAGE_REST = 2000
+
+
+@contextlib.contextmanager
+def tracker_errors(where: str) -> Iterator[None]:
+    """Turn MLflow's exceptions into ours: bad input -> ``InputError``, down -> exit 3."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        yield
+    except (InputError, TrackerUnreachable):
+        raise
+    except MlflowException as error:
+        if is_connection_problem(error):
+            raise TrackerUnreachable(f"{where}: {one_line(error.message, 300)}") from error
+        code = getattr(error, "error_code", "")
+        if code in ("INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST", "BAD_REQUEST"):
+            raise InputError(f"{where}: {one_line(error.message, 300)}") from error
+        raise
+    except Exception as error:
+        if is_connection_problem(error):
+            raise TrackerUnreachable(f"{where}: {one_line(str(error), 300)}") from error
+        raise
+
+
+class MlflowSource:
+    """One MLflow tracking store: the client, its store, and how to read histories fast.
+
+    Args:
+        tracking_uri: ``sqlite:///...``, ``postgresql://...``, ``http(s)://...``, a folder,
+            or ``None`` for MLflow's default (``MLFLOW_TRACKING_URI``).
+        retries: retries per HTTP request against a server (with exponential backoff).
+
+    Example:
+        >>> # source = MlflowSource("sqlite:///mlruns.db"); runs = source.runs(["1"], "")
+    """
+
+    def __init__(self, tracking_uri: str | None = None, *, retries: int = 3) -> None:
+        import mlflow
+        from mlflow import MlflowClient
+
+        self.retries = retries
+        self.tracking_uri = tracking_uri or mlflow.get_tracking_uri()
+        if self.tracking_uri.startswith(("http://", "https://")):
+            # The client's own REST calls (search, artifacts) retry with these settings; the
+            # defaults (7 retries, factor 2) would take minutes to report a dead server.
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(retries))
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+        with tracker_errors(f"cannot open tracking store {self.tracking_uri!r}"):
+            self.client = MlflowClient(self.tracking_uri)
+            self.store = self.client._tracking_client.store
+
+    @property
+    def kind(self) -> str:
+        """``"sql"``, ``"rest"`` or ``"other"``: which history route is used."""
+        from mlflow_compare_plugin._fetch_sql import is_sql_store
+
+        if is_sql_store(self.store):
+            return "sql"
+        if hasattr(self.store, "get_host_creds") and self.tracking_uri.startswith("http"):
+            return "rest"
+        return "other"
+
+    # experiments ---------------------------------------------------------------------------
+    def experiment_ids(self, ids: Sequence[str] = (), names: Sequence[str] = ()) -> list[str]:
+        """Check the experiments exist; return their ids (names first, then ids, no repeats)."""
+        found: list[str] = []
+        with tracker_errors("cannot read experiments"):
+            for name in names:
+                experiment = self.client.get_experiment_by_name(name)
+                if experiment is None:
+                    raise InputError(
+                        f"unknown experiment {name!r}; existing: {self._experiment_names()}"
+                    )
+                found.append(str(experiment.experiment_id))
+            for experiment_id in ids:
+                try:
+                    self.client.get_experiment(str(experiment_id))
+                except Exception as error:
+                    if is_connection_problem(error):
+                        raise
+                    raise InputError(
+                        f"unknown experiment id {experiment_id!r}; existing: "
+                        f"{self._experiment_names()}"
+                    ) from error
+                found.append(str(experiment_id))
+        return list(dict.fromkeys(found))
+
+    def _experiment_names(self, limit: int = 10) -> str:
+        experiments = self.client.search_experiments(max_results=limit + 1)
+        shown = [f"{e.name} (id {e.experiment_id})" for e in experiments[:limit]]
+        return ", ".join(shown) + (", ..." if len(experiments) > limit else "") or "none"
+
+    # runs ----------------------------------------------------------------------------------
+    def search(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        on_page: Callable[[int], None] | None = None,
+        page_size: int | None = None,
+    ) -> list[Any]:
+        """All active runs matching the filter, following page tokens (no 1,000-run cap)."""
+        page = page_size or (_SEARCH_PAGE_REST if self.kind == "rest" else _SEARCH_PAGE_SQL)
+        runs: list[Any] = []
+        token: str | None = None
+        with tracker_errors("cannot search runs"):
+            try:
+                while True:
+                    batch = self.client.search_runs(
+                        list(experiment_ids),
+                        filter_string=filter_string or "",
+                        max_results=page,
+                        page_token=token,
+                    )
+                    runs.extend(batch)
+                    if on_page is not None:
+                        on_page(len(batch))
+                    token = batch.token
+                    if not token:
+                        break
+            except Exception as error:
+                from mlflow.exceptions import MlflowException
+
+                if (
+                    isinstance(error, MlflowException)
+                    and not is_connection_problem(error)
+                    and filter_string
+                    and error.error_code in ("INVALID_PARAMETER_VALUE", "BAD_REQUEST")
+                ):
+                    raise InputError(
+                        f"bad --filter {filter_string!r}: {one_line(error.message, 300)}"
+                    ) from error
+                raise
+        return runs
+
+    def get_runs(self, run_ids: Sequence[str]) -> list[Any]:
+        """The given runs (in order); unknown ids are an ``InputError``."""
+
+        def get(run_id: str) -> Any:
+            try:
+                return self.client.get_run(run_id)
+            except Exception as error:
+                if is_connection_problem(error):
+                    raise
+                raise InputError(f"unknown run id {run_id!r}") from error
+
+        with tracker_errors("cannot read runs"), ThreadPoolExecutor(8) as pool:
+            return list(pool.map(get, list(dict.fromkeys(run_ids))))
+
+    # histories -----------------------------------------------------------------------------
+    def histories(
+        self, wanted: Sequence[tuple[str, str]], on_progress: Callable[[int], None] | None = None
+    ) -> dict[tuple[str, str], History]:
+        """Every point of each ``(run_id, metric_key)``, by the fastest complete route."""
+        with tracker_errors("cannot read metric histories"):
+            if self.kind == "sql":
+                from mlflow_compare_plugin._fetch_sql import fetch_histories_sql
+
+                return fetch_histories_sql(self.store, wanted)
+            if self.kind == "rest":
+                from mlflow_compare_plugin._fetch_rest import fetch_histories_rest
+
+                return fetch_histories_rest(
+                    self.store.get_host_creds(),
+                    wanted,
+                    retries=self.retries,
+                    on_progress=on_progress,
+                )
+            return self._histories_client(wanted)
+
+    def _histories_client(
+        self, wanted: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], History]:
+        def one(pair: tuple[str, str]) -> tuple[tuple[str, str], History]:
+            metrics = self.client.get_metric_history(*pair)
+            return pair, History(
+                steps=[m.step for m in metrics],
+                values=[m.value for m in metrics],
+                timestamps=[m.timestamp / 1000.0 for m in metrics],
+            )
+
+        with ThreadPoolExecutor(8) as pool:
+            return {pair: h for pair, h in pool.map(one, wanted) if len(h)}
+
+
+def to_run(mlflow_run: Any) -> Run:
+    """One MLflow run as a ``shared.Run`` (params typed, times in seconds).
+
+    Example:
+        >>> # to_run(MlflowClient().get_run(run_id)).params["lr"]  -> 0.001 (a float)
+    """
+    info, data = mlflow_run.info, mlflow_run.data
+    tags = dict(data.tags)
+    return Run(
+        tracker="mlflow",
+        id=info.run_id,
+        name=info.run_name or tags.get("mlflow.runName"),
+        experiment=str(info.experiment_id),
+        status=info.status,
+        start_time=info.start_time / 1000.0 if info.start_time else None,
+        end_time=info.end_time / 1000.0 if info.end_time else None,
+        params=coerce_params(dict(data.params)),
+        tags=tags,
+        metrics={k: float(v) for k, v in data.metrics.items()},
+    )
+
+
+def _history_pairs(runs: Sequence[Run], names: Sequence[str]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for i, name in enumerate(names):
+        try:
+            spelling = resolve_metric(runs, name)
+        except UnknownMetricError:
+            if i == 0:
+                raise  # the deciding metric must exist; an x-axis metric may be absent
+            continue
+        by_key = {run.key: run for run in runs}
+        pairs.extend((by_key[key].id, key_name) for key, key_name in spelling.items())
+    return list(dict.fromkeys(pairs))
+
+
+def _progress_bar(total: int, label: str) -> Any:
+    """A click progress bar on stderr for long fetches, only when stderr is a terminal."""
+    if total < 200 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    import click
+
+    return click.progressbar(length=total, label=label, file=sys.stderr)
+
+
+def fetch_runs(
+    tracking_uri: str | None = None,
+    *,
+    experiment_ids: Sequence[str] = (),
+    experiment_names: Sequence[str] = (),
+    filter_string: str = "",
+    run_ids: Sequence[str] = (),
+    history_metrics: Sequence[str] = (),
+    retries: int = 3,
+    source: MlflowSource | None = None,
+    show_progress: bool = True,
+) -> list[Run]:
+    """MLflow runs as ``shared.Run``, with histories of ``history_metrics`` when asked.
+
+    Args:
+        tracking_uri: the tracking store (``None``: MLflow's default).
+        experiment_ids, experiment_names: experiments to search (any number, mixed).
+        filter_string: an MLflow search filter (``params.lr = '0.01' and metrics.acc > 0.5``).
+        run_ids: compare exactly these runs (within the experiments, if any are given).
+        history_metrics: metric names (any spelling) whose full histories are needed; the
+            first must exist, later ones (an x-axis metric) may be absent.
+        retries: retries per HTTP request against a tracking server.
+        source: an open ``MlflowSource`` to reuse.
+        show_progress: draw a progress bar when stderr is a terminal.
+
+    Returns:
+        The runs, without comparison runs made by ``--log-report``.
+
+    Raises:
+        InputError: unknown experiment or run, bad filter, no runs match.
+        TrackerUnreachable: the store or server cannot be reached or keeps failing.
+
+    Example:
+        >>> # runs = fetch_runs("sqlite:///mlruns.db", experiment_names=["lora"],
+        >>> #                   history_metrics=["val_loss"])
+    """
+    source = source or MlflowSource(tracking_uri, retries=retries)
+    if not (experiment_ids or experiment_names or run_ids):
+        raise InputError("give --experiment-name, --experiment-id or --run-ids")
+    ids = source.experiment_ids(experiment_ids, experiment_names)
+    if ids:
+        raw = source.search(ids, filter_string)
+        if run_ids:
+            wanted_ids = set(run_ids)
+            raw = [r for r in raw if r.info.run_id in wanted_ids]
+            missing = wanted_ids - {r.info.run_id for r in raw}
+            if missing:
+                raise InputError(
+                    f"run ids not found in the given experiments (or filtered out): "
+                    f"{', '.join(sorted(missing)[:5])}"
+                )
+    else:
+        raw = source.get_runs(run_ids)
+        if filter_string:
+            raise InputError("--filter needs --experiment-name or --experiment-id")
+    runs = [to_run(r) for r in raw if r.data.tags.get(COMPARISON_TAG) != "true"]
+    if not runs:
+        where = f" matching filter {filter_string!r}" if filter_string else ""
+        raise InputError(f"no runs{where} in experiments {', '.join(ids) or '-'}")
+    if history_metrics:
+        pairs = _history_pairs(runs, history_metrics)
+        with _progress_bar(len(pairs) if show_progress else 0, "fetching histories") as bar:
+            histories = source.histories(pairs, on_progress=bar.update if bar else None)
+        by_id = {run.id: run for run in runs}
+        for (run_id, key), history in histories.items():
+            by_id[run_id].histories[key] = history
+    return runs
