@@ -63,8 +63,8 @@ def rm_anova(matrix: Any) -> TestResult:
         ``df`` = k - 1 and in ``extra``: ``df_num``, ``df_den``, ``ss_effect``, ``ss_error``,
         ``ss_subjects``, ``ms_effect``, ``ms_error``, ``eta2_generalized`` (pingouin's ng2),
         ``eta2_partial``, ``epsilon_gg``, ``epsilon_hf``, ``epsilon_lb``, ``pvalue_gg``,
-        ``pvalue_hf``, ``mauchly_w``, ``mauchly_pvalue``, ``sphericity`` (Mauchly p > 0.05).
-        Use ``pvalue_gg`` when ``sphericity`` is False.
+        ``pvalue_hf``, ``mauchly_w``, ``mauchly_pvalue``, ``sphericity`` (Mauchly p > 0.05;
+        None when it cannot be checked). Use ``pvalue_gg`` unless ``sphericity`` is True.
 
     Example:
         >>> r = rm_anova([[1, 2, 4], [2, 3, 5], [2, 2, 6], [1, 3, 5]])
@@ -108,7 +108,9 @@ def rm_anova(matrix: Any) -> TestResult:
         eps_hf = min((n * d * eps_gg - 2) / den, 1.0) if den > 0 else 1.0
     else:
         eps_hf = math.nan
-    mauchly_w, mauchly_p = _mauchly(cov_c, n - 1.0, k) if tr > 0 else (math.nan, math.nan)
+    # Mauchly needs a full-rank contrast covariance: at least d + 1 blocks
+    checkable = tr > 0 and n - 1 >= d
+    mauchly_w, mauchly_p = _mauchly(cov_c, n - 1.0, k) if checkable else (math.nan, math.nan)
 
     if ss_error <= 1e-12 * scale:
         if ss_effect <= 1e-12 * scale:
@@ -128,15 +130,17 @@ def rm_anova(matrix: Any) -> TestResult:
         p = float(f_dist.sf(f_stat, df_num, df_den))
         p_gg = _corrected_p(f_stat, df_num, df_den, eps_gg)
         p_hf = _corrected_p(f_stat, df_num, df_den, eps_hf)
-    sphericity = bool(not (mauchly_p <= 0.05)) if math.isfinite(mauchly_p) else True
-    if not sphericity:
+    # None: unknown (too few blocks, or no variance to test)
+    sphericity = bool(mauchly_p > 0.05) if math.isfinite(mauchly_p) else None
+    if sphericity is False:
         warnings.append(
             f"Mauchly's test rejects sphericity (p = {mauchly_p:.3g}): use the "
             f"Greenhouse-Geisser corrected p-value ({p_gg:.3g})"
         )
-    if n <= k - 1 and k > 2:
+    if tr > 0 and n - 1 < d:
         warnings.append(
-            f"only {n} blocks for {k} configurations: sphericity cannot be checked reliably"
+            f"only {n} blocks for {k} configurations: sphericity cannot be checked (Mauchly's "
+            "test needs more blocks than configurations); prefer the Greenhouse-Geisser p-value"
         )
     extra: dict[str, Any] = {
         "df_num": df_num,

@@ -208,3 +208,18 @@ def test_welch_anova_p_in_range_and_shift_invariant(groups, c):
     else:
         assert 0.0 <= a.pvalue <= 1.0
         assert b.pvalue == pytest.approx(a.pvalue, rel=1e-6, abs=1e-9)
+
+
+def test_rm_anova_fewer_blocks_than_configs_cannot_check_sphericity():
+    m = np.array([[1.0, 2.0, 4.0, 3.0], [2.0, 5.0, 3.0, 3.5], [0.5, 1.0, 2.0, 2.5]])
+    r = rm_anova(m)
+    assert r.extra["sphericity"] is None and math.isnan(r.extra["mauchly_pvalue"])
+    assert any("cannot be checked" in w for w in r.warnings)
+    # the F test itself is still defined and matches statsmodels
+    from statsmodels.stats.anova import AnovaRM
+
+    long = pd.DataFrame(m).melt(ignore_index=False).reset_index()
+    long.columns = ["block", "config", "y"]
+    sm = AnovaRM(long, "y", "block", within=["config"]).fit().anova_table
+    assert r.pvalue == pytest.approx(float(sm["Pr > F"].iloc[0]), rel=1e-8)
+    assert 0.0 < r.extra["pvalue_gg"] <= 1.0
