@@ -1,0 +1,366 @@
+"""The sweep callback the training loop calls: reports, hyperband stops, seeds, best run.
+
+A training loop run by :func:`~wandb_compare_ext.sweep.run_sweep` (or a program it starts)
+gets a :class:`SweepCallback`. It logs through W&B, counts the sweep metric's reports (W&B's
+hyperband bands count reports, not ``_step``), records them in the Optuna study so every runner
+process sees them, and answers ``should_stop()`` with W&B's hyperband rule. When a trial ends,
+:func:`aggregate_seeds` groups the study's finished trials into configurations (every parameter
+but the seed), the run of the best configuration is tagged ``sweep-best``, and the comparison
+of configurations is recomputed with ``shared.compare_runs`` and stored with the study.
+
+Example (inside ``run_sweep(config, function=train)``)::
+
+    def train(sweep):
+        for epoch in range(sweep.config["epochs"]):
+            loss = ...
+            sweep.log({"loss": loss, "epoch": epoch})
+            if sweep.should_stop():
+                break
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared.errors import InputError
+from wandb_compare_ext.sweep._config import SweepConfig, load_sweep_config
+from wandb_compare_ext.sweep._distributions import nest_config
+from wandb_compare_ext.sweep._hyperband import StopDecision, clean_history
+
+__all__ = [
+    "ConfigAggregate",
+    "SweepCallback",
+    "aggregate_seeds",
+    "current_callback",
+    "ENV_STORAGE",
+    "ENV_STUDY",
+    "ENV_TRIAL_ID",
+]
+
+# Environment a program sweep's process receives, so SweepCallback.from_env() reaches its trial.
+ENV_STORAGE = "TRACKER_COMPARE_SWEEP_STORAGE"
+ENV_STUDY = "TRACKER_COMPARE_SWEEP_STUDY"
+ENV_TRIAL_ID = "TRACKER_COMPARE_SWEEP_TRIAL_ID"
+ENV_CONFIG = "TRACKER_COMPARE_SWEEP_CONFIG"
+
+ATTR_CONFIG = "wandb_sweep:config"
+ATTR_RUN_ID = "wandb_sweep:run_id"
+ATTR_RUN_NAME = "wandb_sweep:run_name"
+ATTR_ERROR = "wandb_sweep:error"
+ATTR_STOP = "wandb_sweep:early_terminated"
+ATTR_VALUE = "wandb_sweep:value"
+ATTR_SKIPPED = "wandb_sweep:skipped"
+BEST_TAG = "sweep-best"
+
+_CURRENT: contextvars.ContextVar[SweepCallback | None] = contextvars.ContextVar(
+    "wandb_compare_sweep_callback", default=None
+)
+
+
+def current_callback() -> SweepCallback | None:
+    """The callback of the trial running in this thread (None outside a sweep)."""
+    return _CURRENT.get()
+
+
+def _lookup(mapping: Mapping[str, Any], name: str) -> Any:
+    """``mapping[name]``, or the nested ``mapping["a"]["b"]`` for ``a.b`` / ``a/b``."""
+    if name in mapping:
+        return mapping[name]
+    for sep in (".", "/"):
+        node: Any = mapping
+        for part in name.split(sep):
+            if isinstance(node, Mapping) and part in node:
+                node = node[part]
+            else:
+                node = None
+                break
+        if node is not None:
+            return node
+    return None
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def trial_history(trial: Any) -> list[float]:
+    """A trial's metric reports (Optuna intermediate values) in report order."""
+    values = trial.intermediate_values
+    return clean_history(values[k] for k in sorted(values))
+
+
+class SweepCallback:
+    """What a training loop in a sweep calls each step or epoch.
+
+    Args:
+        config: the sweep config (a :class:`SweepConfig`, a dict or a YAML path).
+        run: the W&B run of this trial (``log`` forwards to it); None to only count reports.
+        study: the Optuna study holding every trial of the sweep (peers for hyperband).
+        trial: this trial (an ``optuna.trial.Trial``); reports are recorded on it.
+        peers: instead of a study, a callable returning the other runs' report histories.
+
+    Example:
+        >>> cb = SweepCallback({"method": "random", "metric": {"name": "loss"},
+        ...                     "parameters": {"x": {"values": [1]}},
+        ...                     "early_terminate": {"type": "hyperband", "min_iter": 1}},
+        ...                    peers=lambda: [[1.0], [2.0], [3.0]])
+        >>> cb.log({"loss": 9.0})
+        >>> cb.should_stop()
+        True
+    """
+
+    def __init__(
+        self,
+        config: SweepConfig | Mapping[str, Any] | str | os.PathLike[str],
+        *,
+        run: Any = None,
+        study: Any = None,
+        trial: Any = None,
+        peers: Callable[[], Iterable[Sequence[float]]] | None = None,
+    ) -> None:
+        self.sweep = config if isinstance(config, SweepConfig) else load_sweep_config(config)
+        self.run = run
+        self.study = study
+        self.trial = trial
+        self._peers = peers
+        self.history: list[float] = []
+        self.summary: dict[str, Any] = {}
+        self.decision: StopDecision | None = None
+        self.stopped = False
+
+    # -- what the training loop calls -------------------------------------------------------
+    @property
+    def config(self) -> Mapping[str, Any]:
+        """This trial's config (nested like ``wandb.config``)."""
+        if self.run is not None:
+            return dict(self.run.config)
+        if self.trial is not None and ATTR_CONFIG in getattr(self.trial, "user_attrs", {}):
+            return nest_config(self.trial.user_attrs[ATTR_CONFIG])
+        return {}
+
+    @property
+    def metric(self) -> str:
+        """The sweep metric's name."""
+        return self.sweep.metric.name
+
+    def log(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        """Log ``metrics`` to the W&B run and count a report of the sweep metric if present.
+
+        Args:
+            metrics: what ``wandb.log`` takes.
+            step: passed to ``wandb.log``; bands count reports whatever the step.
+        """
+        if self.run is not None:
+            if step is None:
+                self.run.log(dict(metrics))
+            else:
+                self.run.log(dict(metrics), step=step)
+        self.summary.update(metrics)
+        value = _lookup(metrics, self.metric)
+        if value is not None:
+            self.report(value)
+
+    def report(self, value: Any) -> None:
+        """Count one report of the sweep metric (non-finite values are not counted, as W&B)."""
+        v = _as_float(value)
+        if v is None or not math.isfinite(v):
+            return
+        self.history.append(v)
+        if self.trial is not None:
+            # Steps are report numbers (1-based), so every process reads the same bands.
+            self.trial.report(v, step=len(self.history))
+
+    def peer_histories(self) -> list[list[float]]:
+        """Every other run's reports of the metric, from the study (or ``peers``)."""
+        if self._peers is not None:
+            return [list(h) for h in self._peers()]
+        if self.study is None:
+            return []
+        mine = getattr(self.trial, "number", None)
+        return [
+            trial_history(t)
+            for t in self.study.get_trials(deepcopy=False)
+            if t.number != mine and not t.user_attrs.get(ATTR_SKIPPED)
+        ]
+
+    def should_stop(self) -> bool:
+        """Apply the sweep's hyperband rule now: True when this run should stop.
+
+        Always False without ``early_terminate``. Once True it stays True.
+        """
+        rule = self.sweep.early_terminate
+        if rule is None:
+            return False
+        if self.stopped:
+            return True
+        self.decision = rule.decide(self.history, self.peer_histories())
+        if self.decision.stop:
+            self.stopped = True
+            if self.trial is not None:
+                self.trial.set_user_attr(ATTR_STOP, self.decision.to_dict())
+            if self.run is not None:
+                self.run.summary["early_terminated"] = True
+        return self.stopped
+
+    def final_value(self) -> float | None:
+        """The trial's value: the run's summary of the metric, else the last report."""
+        if self.run is not None:
+            try:
+                value = _as_float(_lookup(dict(self.run.summary), self.metric))
+            except Exception:  # a finished run's summary may be unreadable offline
+                value = None
+            if value is not None:
+                return value
+        value = _as_float(_lookup(self.summary, self.metric))
+        if value is not None:
+            return value
+        return self.history[-1] if self.history else None
+
+    def set_value(self, value: float) -> None:
+        """Record the trial's final value (a program sweep's process calls this at exit)."""
+        if self.trial is not None:
+            self.trial.set_user_attr(ATTR_VALUE, float(value))
+
+    def finish(self) -> None:
+        """Record the final value with the trial (called by program processes at the end)."""
+        value = self.final_value()
+        if value is not None and self.trial is not None:
+            self.set_value(value)
+
+    # -- a program sweep's process ----------------------------------------------------------
+    @classmethod
+    def from_env(cls, run: Any = None) -> SweepCallback | None:
+        """The callback of the trial that started this process, or None outside a sweep.
+
+        ``run_sweep`` passes the study's storage, name and trial to a program's process in
+        environment variables; this reconnects to them.
+
+        Args:
+            run: the process's W&B run (default: ``wandb.run``).
+        """
+        storage = os.environ.get(ENV_STORAGE)
+        study_name = os.environ.get(ENV_STUDY)
+        trial_id = os.environ.get(ENV_TRIAL_ID)
+        config = os.environ.get(ENV_CONFIG)
+        if not (storage and study_name and trial_id and config):
+            return None
+        import optuna
+
+        if run is None:
+            import wandb
+
+            run = wandb.run
+        study = optuna.load_study(study_name=study_name, storage=storage)
+        trial = optuna.trial.Trial(study, int(trial_id))
+        return cls(json.loads(config), run=run, study=study, trial=trial)
+
+    def __enter__(self) -> SweepCallback:
+        self._token = _CURRENT.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _CURRENT.reset(self._token)
+
+
+@dataclass(frozen=True)
+class ConfigAggregate:
+    """One configuration (every parameter but the seed) across its seeds.
+
+    Args:
+        config: the configuration's parameters (flat, dot names), the seed left out.
+        values: the finished trials' values, one per seed.
+        trials: their trial numbers; ``run_ids`` their W&B run ids.
+        mean, std: mean and sample standard deviation (ddof=1; NaN with one seed).
+    """
+
+    config: Mapping[str, Any]
+    values: tuple[float, ...]
+    trials: tuple[int, ...]
+    run_ids: tuple[str, ...]
+    mean: float
+    std: float
+
+    @property
+    def n(self) -> int:
+        """Number of seeds."""
+        return len(self.values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "config": dict(self.config),
+            "values": list(self.values),
+            "trials": list(self.trials),
+            "run_ids": list(self.run_ids),
+            "mean": self.mean,
+            "std": None if math.isnan(self.std) else self.std,
+            "n": self.n,
+        }
+
+
+def aggregate_seeds(
+    trials: Iterable[Any], *, seed_key: str | None, goal: str = "minimize"
+) -> list[ConfigAggregate]:
+    """Group finished trials into configurations and average over seeds, best first.
+
+    Args:
+        trials: Optuna ``FrozenTrial`` objects (only COMPLETE ones with a config are used).
+        seed_key: the parameter that only changes the seed (left out of the configuration).
+        goal: ``"minimize"`` or ``"maximize"`` (orders the result best first).
+
+    Example:
+        >>> import optuna
+        >>> def t(n, seed, x, v):
+        ...     return optuna.trial.create_trial(value=v, user_attrs={
+        ...         "wandb_sweep:config": {"seed": seed, "x": x}, "wandb_sweep:run_id": f"r{n}"})
+        >>> aggs = aggregate_seeds([t(0, 0, 1, 1.0), t(1, 1, 1, 3.0), t(2, 0, 2, 0.5)],
+        ...                        seed_key="seed")
+        >>> [(dict(a.config), a.mean, a.n) for a in aggs]
+        [({'x': 2}, 0.5, 1), ({'x': 1}, 2.0, 2)]
+    """
+    import optuna
+
+    if goal not in ("minimize", "maximize"):
+        raise InputError(f"goal: must be minimize or maximize, got {goal!r}")
+    groups: dict[str, dict[str, Any]] = {}
+    for t in trials:
+        if t.state != optuna.trial.TrialState.COMPLETE or ATTR_CONFIG not in t.user_attrs:
+            continue
+        value = t.value
+        if value is None or not math.isfinite(value):
+            continue
+        config = {k: v for k, v in t.user_attrs[ATTR_CONFIG].items() if k != seed_key}
+        key = json.dumps(config, sort_keys=True, default=str)
+        g = groups.setdefault(key, {"config": config, "values": [], "trials": [], "runs": []})
+        g["values"].append(float(value))
+        g["trials"].append(t.number)
+        g["runs"].append(str(t.user_attrs.get(ATTR_RUN_ID, "")))
+    out = []
+    for g in groups.values():
+        vals = g["values"]
+        mean = sum(vals) / len(vals)
+        std = (
+            math.sqrt(sum((v - mean) ** 2 for v in vals) / (len(vals) - 1))
+            if len(vals) > 1
+            else math.nan
+        )
+        out.append(
+            ConfigAggregate(
+                config=g["config"],
+                values=tuple(vals),
+                trials=tuple(g["trials"]),
+                run_ids=tuple(g["runs"]),
+                mean=mean,
+                std=std,
+            )
+        )
+    out.sort(key=lambda a: a.mean, reverse=(goal == "maximize"))
+    return out

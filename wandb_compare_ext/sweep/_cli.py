@@ -1,0 +1,141 @@
+"""``wandb-compare sweep CONFIG.yaml``: run a W&B sweep config locally as an Optuna study.
+
+Exit codes: 0 done, 2 the config (or an option) cannot be honoured, 3 the storage could not be
+reached. Failed trials do not fail the command: each is reported on one line, and stays in the
+study as FAIL.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from typing import Any
+
+import click
+
+from shared.cli import handle_errors
+from shared.errors import InputError
+
+__all__ = ["sweep_command"]
+
+
+def _load_function(spec: str) -> Any:
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise InputError(f"--function: expected module:callable, got {spec!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise InputError(f"--function: cannot import {module_name!r}: {exc}") from None
+    function = getattr(module, attr, None)
+    if not callable(function):
+        raise InputError(f"--function: {module_name!r} has no callable {attr!r}")
+    return function
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+@click.command("sweep")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Run at most this many trials in this process.",
+)
+@click.option(
+    "--function",
+    "function_spec",
+    metavar="MODULE:CALLABLE",
+    default=None,
+    help="Train with this function instead of the config's program/command.",
+)
+@click.option(
+    "--study-name",
+    default=None,
+    help="Optuna study (and W&B group) name. Default: the config's name.",
+)
+@click.option(
+    "--storage",
+    default=None,
+    metavar="URL",
+    help="Optuna storage shared by runner processes (sqlite:///sweep.db, postgresql://...).",
+)
+@click.option("--project", default=None, help="W&B project (default: the config's).")
+@click.option("--entity", default=None, help="W&B entity (default: the config's).")
+@click.option(
+    "--mode",
+    type=click.Choice(["online", "offline", "disabled"]),
+    default=None,
+    help="W&B mode of the runs (default: W&B's, e.g. WANDB_MODE).",
+)
+@click.option("--seed", type=int, default=None, help="Seed of the sampler.")
+@click.option(
+    "--seed-key", default=None, help="The parameter that only changes the seed (default: seed)."
+)
+@click.option(
+    "--dir",
+    "wandb_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="W&B directory for the runs.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@handle_errors
+def sweep_command(
+    config: str,
+    count: int | None,
+    function_spec: str | None,
+    study_name: str | None,
+    storage: str | None,
+    project: str | None,
+    entity: str | None,
+    mode: str | None,
+    seed: int | None,
+    seed_key: str | None,
+    wandb_dir: str | None,
+    as_json: bool,
+) -> None:
+    """Run the W&B sweep CONFIG (YAML) with no W&B server, as an Optuna study.
+
+    grid, random and bayes methods, every W&B distribution, early_terminate hyperband,
+    run_cap and metric.target. Each trial is a W&B run in the sweep's group. Give --storage to
+    resume, or to share the study between runner processes.
+    """
+    from wandb_compare_ext.sweep._config import load_sweep_config
+    from wandb_compare_ext.sweep._runner import run_sweep
+
+    cfg = load_sweep_config(config)
+    function = _load_function(function_spec) if function_spec else None
+    result = run_sweep(
+        cfg,
+        function,
+        count,
+        study_name=study_name,
+        storage=storage,
+        project=project,
+        entity=entity,
+        mode=mode,
+        seed=seed,
+        seed_key=seed_key,
+        wandb_dir=wandb_dir,
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        for t in result.trials:
+            line = f"trial {t.number:>4}  {t.state:<8}  {cfg.metric.name}={_fmt(t.value)}  run {t.run_id}"
+            click.echo(line)
+        best = result.best
+        if best is not None:
+            click.echo(
+                f"best: trial {best['number']} {cfg.metric.name}={_fmt(best['value'])} "
+                f"config {json.dumps(best['config'], sort_keys=True)}"
+            )
+        click.echo(f"stopped: {result.stop_reason} (study {result.study_name})")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    sys.stdout.flush()
