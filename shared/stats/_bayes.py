@@ -148,8 +148,8 @@ def bayes_signed_rank(
     chunk = max(1, min(n_samples, 4_000_000 // diff.size))
     for start in range(0, n_samples, chunk):
         w = draws[start : start + chunk]
-        right = np.einsum("si,ij,sj->s", w, above, w)
-        left = np.einsum("si,ij,sj->s", w, below, w) if below is not None else 1.0 - right
+        right = np.sum((w @ above) * w, axis=1)  # w' A w for every sample, via BLAS
+        left = np.sum((w @ below) * w, axis=1) if below is not None else 1.0 - right
         mid = 1.0 - left - right if below is not None else np.zeros_like(right)
         stacked = np.stack([left, mid, right], axis=1)
         best = stacked.max(axis=1, keepdims=True)
