@@ -141,6 +141,7 @@ class Rows:
     winner: str | None
     rationale: str
     seeds_needed: str | None
+    cheaper: str | None
     warnings: tuple[str, ...]
     cost_header: tuple[str, ...]
     cost_rows: tuple[tuple[str, ...], ...]
@@ -198,9 +199,10 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
     omnibus = None
     om = d.get("omnibus")
     if isinstance(om, Mapping) and om:
+        p = fmt_p(om.get("p_value"))
         omnibus = (
             f"{_text(om.get('test'))}: statistic={fmt_num(om.get('statistic'))}, "
-            f"p={fmt_p(om.get('p_value'))}"
+            f"p{'' if p.startswith('<') else '='}{p}"
         )
     decision = d.get("decision") or {}
     winner = decision.get("winner")
@@ -231,6 +233,9 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
         winner=None if winner is None else _text(winner),
         rationale=_text(decision.get("rationale")),
         seeds_needed=None if seeds is None else fmt_int(seeds),
+        cheaper=None
+        if not decision.get("cheaper_alternative")
+        else _text(decision["cheaper_alternative"]),
         warnings=tuple(_text(w) for w in d.get("warnings") or []),
         cost_header=("config", "cost metric", "total", "per run"),
         cost_rows=tuple(cost_rows),

@@ -92,6 +92,8 @@ def _decision(r: Rows) -> str:
         out.append(
             f"<p>Seeds needed per configuration to detect this effect: {_e(r.seeds_needed)}</p>"
         )
+    if r.cheaper:
+        out.append(f"<p>Cheaper alternative, not significantly worse: {_e(r.cheaper)}</p>")
     out.append("</section>")
     return "".join(out)
 

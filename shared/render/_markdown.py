@@ -58,6 +58,8 @@ def render_markdown(d: Mapping[str, Any]) -> str:
         out += ["", e(r.rationale)]
     if r.seeds_needed is not None:
         out += ["", f"Seeds needed per configuration to detect this effect: {e(r.seeds_needed)}"]
+    if r.cheaper:
+        out += ["", f"Cheaper alternative, not significantly worse: {e(r.cheaper)}"]
     out += ["", "## Configurations", ""]
     out += _table(r.config_header, r.config_rows, [False, True, True, True, True])
     if r.omnibus:

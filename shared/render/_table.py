@@ -87,6 +87,8 @@ def render_table(d: Mapping[str, Any]) -> str:
         out.append(f"  {s(r.rationale)}")
     if r.seeds_needed is not None:
         out.append(f"  seeds needed per configuration to detect this effect: {r.seeds_needed}")
+    if r.cheaper:
+        out.append(f"  cheaper alternative, not significantly worse: {s(r.cheaper)}")
     if r.cost_rows:
         out.append("")
         out += grid(

@@ -194,6 +194,7 @@ def sample_four() -> dict:
                 "diff 0.005 (95% CI -0.004 to 0.014), p_adj=0.6."
             ),
             "seeds_needed": 23,
+            "cheaper_alternative": "lr=0.001, lora_rank=8",
         },
         "warnings": [
             "lr=0.0001, lora_rank=8 has no cost metric logged.",

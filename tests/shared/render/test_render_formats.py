@@ -56,6 +56,10 @@ def test_table_shows_configs_pairs_decision_warnings(which, request):
         assert f"seeds needed per configuration to detect this effect: {dec['seeds_needed']}" in out
     for w in d["warnings"]:
         assert f"  - {w}" in out
+    if dec.get("cheaper_alternative"):
+        assert f"cheaper alternative, not significantly worse: {dec['cheaper_alternative']}" in out
+    else:
+        assert "cheaper alternative" not in out
 
 
 def test_table_columns_are_aligned(four):
