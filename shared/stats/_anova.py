@@ -41,7 +41,13 @@ def _mauchly(cov_c: np.ndarray, df_resid: float, k: int) -> tuple[float, float]:
     log_w = logdet - d * math.log(tr / d)
     ddof = d * (d + 1) / 2 - 1
     f = 1 - (2 * d**2 + d + 2) / (6 * d * df_resid)
-    w2 = (d + 2) * (d - 1) * (d - 2) * (2 * d**3 + 6 * d**2 + 3 * k + 2) / (288 * (df_resid * d * f) ** 2)
+    w2 = (
+        (d + 2)
+        * (d - 1)
+        * (d - 2)
+        * (2 * d**3 + 6 * d**2 + 3 * k + 2)
+        / (288 * (df_resid * d * f) ** 2)
+    )
     stat = -df_resid * f * log_w
     p1 = float(chi2.sf(stat, ddof))
     p2 = float(chi2.sf(stat, ddof + 4))
@@ -243,8 +249,12 @@ def welch_anova(groups: Sequence[Any]) -> TestResult:
     if zero:
         extra["df_den"] = math.nan
         return TestResult(
-            test="welch-anova", statistic=math.nan, pvalue=math.nan, df=df_num,
-            method="Welch F", extra=extra,
+            test="welch-anova",
+            statistic=math.nan,
+            pvalue=math.nan,
+            df=df_num,
+            method="Welch F",
+            extra=extra,
             warnings=(
                 f"group(s) {zero} have zero variance: Welch's weights n/s^2 are undefined, "
                 "no p-value (use a rank test or check the data)",

@@ -80,9 +80,7 @@ def _paired(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
     if x.ndim != 1 or y.ndim != 1:
         raise InputError(f"a and b must be 1-D, got shapes {x.shape} and {y.shape}")
     if x.size != y.size:
-        raise InputError(
-            f"a and b must be paired (same length), got {x.size} and {y.size} values"
-        )
+        raise InputError(f"a and b must be paired (same length), got {x.size} and {y.size} values")
     if x.size < 2:
         raise InputError(f"the Bayesian signed-rank test needs at least 2 pairs, got {x.size}")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):

@@ -126,8 +126,13 @@ def friedman(matrix: Any, *, higher_is_better: bool = True) -> TestResult:
         )
         extra.update(chi2=0.0, chi2_pvalue=1.0, kendall_w=0.0)
         return TestResult(
-            test="friedman", statistic=0.0, pvalue=1.0, df=df_num, method="degenerate: all ties",
-            extra=extra, warnings=tuple(warnings),
+            test="friedman",
+            statistic=0.0,
+            pvalue=1.0,
+            df=df_num,
+            method="degenerate: all ties",
+            extra=extra,
+            warnings=tuple(warnings),
         )
 
     chi2 = chi2_raw / c

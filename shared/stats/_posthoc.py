@@ -183,8 +183,13 @@ def nemenyi(matrix: Any, alpha: float = 0.05, *, higher_is_better: bool = True) 
     p = np.clip(studentized_range.sf(q, k, np.inf), 0.0, 1.0)
     pairs = tuple(
         PosthocPair(
-            i=int(i), j=int(j), rank_diff=float(d), statistic=float(s), pvalue=float(pv),
-            p_adjusted=float(pv), significant=bool(pv <= a),
+            i=int(i),
+            j=int(j),
+            rank_diff=float(d),
+            statistic=float(s),
+            pvalue=float(pv),
+            p_adjusted=float(pv),
+            significant=bool(pv <= a),
         )
         for i, j, d, s, pv in zip(iu, ju, diff, q, p, strict=True)
     )
@@ -250,8 +255,13 @@ def holm_vs_control(
     adj = _holm(p)
     pairs = tuple(
         PosthocPair(
-            i=int(i), j=c, rank_diff=float(d), statistic=float(zz), pvalue=float(pv),
-            p_adjusted=float(pa), significant=bool(pa <= a),
+            i=int(i),
+            j=c,
+            rank_diff=float(d),
+            statistic=float(zz),
+            pvalue=float(pv),
+            p_adjusted=float(pa),
+            significant=bool(pa <= a),
         )
         for i, d, zz, pv, pa in zip(others, diff, z, p, adj, strict=True)
     )

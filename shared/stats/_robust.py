@@ -157,9 +157,7 @@ def iqm_ci(
         reps[start : start + step] = _iqm_rows(block.reshape(block.shape[0], -1))
     warnings: list[str] = []
     if n_runs < 3:
-        warnings.append(
-            f"only {n_runs} run(s) per task: the stratified bootstrap CI is unreliable"
-        )
+        warnings.append(f"only {n_runs} run(s) per task: the stratified bootstrap CI is unreliable")
     if n_runs * n_tasks < 4:
         warnings.append("fewer than 4 values: the IQM equals the plain mean")
     return RobustEstimate(

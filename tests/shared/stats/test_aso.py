@@ -57,8 +57,9 @@ def test_aso_bonferroni_and_confidence_match_deepsig():
     rng = np.random.default_rng(7)
     a, b = rng.normal(0.4, 1, 12), rng.normal(0, 1, 12)
     r = aso(a, b, alpha=0.01, num_comparisons=3, seed=4, n_bootstrap=150)
-    ref = _deepsig_aso(a, b, confidence_level=0.99, num_comparisons=3, seed=4,
-                       num_bootstrap_iterations=150)
+    ref = _deepsig_aso(
+        a, b, confidence_level=0.99, num_comparisons=3, seed=4, num_bootstrap_iterations=150
+    )
     assert r.statistic == pytest.approx(ref, rel=1e-9, abs=1e-12)
     assert r.extra["confidence_level"] == pytest.approx(0.99 + 0.01 / 3)
 
@@ -73,8 +74,13 @@ def test_aso_reverse_matches_deepsig_multi_aso():
         warnings.simplefilter("ignore")
         # use_bonferroni=False: with two models deepsig's Bonferroni step sets the confidence
         # level to 1 (every epsilon becomes 1)
-        ref = multi_aso(np.stack([a, b]), seed=3, num_bootstrap_iterations=150,
-                        show_progress=False, use_bonferroni=False)
+        ref = multi_aso(
+            np.stack([a, b]),
+            seed=3,
+            num_bootstrap_iterations=150,
+            show_progress=False,
+            use_bonferroni=False,
+        )
     assert r.statistic == pytest.approx(ref[0, 1], rel=1e-9, abs=1e-12)
     assert r.extra["epsilon_min_reverse"] == pytest.approx(ref[1, 0], rel=1e-9, abs=1e-12)
     # the two bounds add up to at least 1 (vr + (1 - vr) plus two margins); here one is interior
@@ -127,8 +133,11 @@ _vals = st.integers(-40, 40).map(lambda v: v / 8)
 
 
 @settings(max_examples=30, deadline=None)
-@given(a=st.lists(_vals, min_size=2, max_size=8), b=st.lists(_vals, min_size=2, max_size=8),
-       c=st.integers(-20, 20))
+@given(
+    a=st.lists(_vals, min_size=2, max_size=8),
+    b=st.lists(_vals, min_size=2, max_size=8),
+    c=st.integers(-20, 20),
+)
 def test_aso_in_unit_interval_and_shift_invariant(a, b, c):
     r = aso(a, b, n_bootstrap=30)
     assert 0.0 <= r.statistic <= 1.0

@@ -16,8 +16,14 @@ from shared.stats import BayesResult, bayes_signed_rank
 
 @pytest.mark.parametrize(
     "seed, n, shift, rope",
-    [(0, 10, 0.2, 0.0), (1, 10, 0.2, 0.1), (2, 25, 0.05, 0.05), (3, 6, 0.0, 0.0),
-     (4, 40, -0.3, 0.2), (5, 5, 0.5, 0.3)],
+    [
+        (0, 10, 0.2, 0.0),
+        (1, 10, 0.2, 0.1),
+        (2, 25, 0.05, 0.05),
+        (3, 6, 0.0, 0.0),
+        (4, 40, -0.3, 0.2),
+        (5, 5, 0.5, 0.3),
+    ],
 )
 def test_matches_baycomp_signed_rank(seed, n, shift, rope):
     rng = np.random.default_rng(seed)
@@ -96,8 +102,11 @@ _vals = st.integers(-20, 20).map(lambda v: v / 4)
 
 
 @settings(max_examples=40, deadline=None)
-@given(pairs=st.lists(st.tuples(_vals, _vals), min_size=2, max_size=10),
-       rope=st.sampled_from([0.0, 0.25, 1.0]), c=st.integers(-10, 10))
+@given(
+    pairs=st.lists(st.tuples(_vals, _vals), min_size=2, max_size=10),
+    rope=st.sampled_from([0.0, 0.25, 1.0]),
+    c=st.integers(-10, 10),
+)
 def test_probabilities_swap_and_shift(pairs, rope, c):
     a = np.array([p[0] for p in pairs])
     b = np.array([p[1] for p in pairs])

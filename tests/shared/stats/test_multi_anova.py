@@ -56,7 +56,9 @@ def test_field_bushtucker_rm_anova():
 def _wide(seed: int, n: int, k: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     subject = rng.normal(0, 2, size=(n, 1))
-    return subject + rng.normal(0, 1, size=(n, k)) * rng.uniform(0.5, 2, size=k) + np.arange(k) * 0.4
+    return (
+        subject + rng.normal(0, 1, size=(n, k)) * rng.uniform(0.5, 2, size=k) + np.arange(k) * 0.4
+    )
 
 
 @pytest.mark.parametrize("seed, n, k", [(0, 8, 3), (1, 12, 4), (2, 6, 5), (3, 20, 2), (4, 5, 3)])
@@ -128,8 +130,9 @@ def _groups(seed: int, sizes: list[int]) -> list[np.ndarray]:
     return [rng.normal(0.3 * i, 1 + i, size=s) for i, s in enumerate(sizes)]
 
 
-@pytest.mark.parametrize("seed, sizes", [(0, [5, 7, 9]), (1, [3, 3]), (2, [10, 4, 6, 8, 12]),
-                                         (3, [2, 2, 2])])
+@pytest.mark.parametrize(
+    "seed, sizes", [(0, [5, 7, 9]), (1, [3, 3]), (2, [10, 4, 6, 8, 12]), (3, [2, 2, 2])]
+)
 def test_welch_anova_matches_pingouin_and_statsmodels(seed, sizes):
     from statsmodels.stats.oneway import anova_oneway
 

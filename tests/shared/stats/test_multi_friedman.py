@@ -46,12 +46,28 @@ DEMSAR_TABLE6 = np.array(
 # Friedman chi-squared = 11.143, df = 2, p-value = 0.003805 (with the tie correction).
 ROUNDING_TIMES = np.array(
     [
-        [5.40, 5.50, 5.55], [5.85, 5.70, 5.75], [5.20, 5.60, 5.50], [5.55, 5.50, 5.40],
-        [5.90, 5.85, 5.70], [5.45, 5.55, 5.60], [5.40, 5.40, 5.35], [5.45, 5.50, 5.35],
-        [5.25, 5.15, 5.00], [5.85, 5.80, 5.70], [5.25, 5.20, 5.10], [5.65, 5.55, 5.45],
-        [5.60, 5.35, 5.45], [5.05, 5.00, 4.95], [5.50, 5.50, 5.40], [5.45, 5.55, 5.50],
-        [5.55, 5.55, 5.35], [5.45, 5.50, 5.55], [5.50, 5.45, 5.25], [5.65, 5.60, 5.40],
-        [5.70, 5.65, 5.55], [6.30, 6.30, 6.25],
+        [5.40, 5.50, 5.55],
+        [5.85, 5.70, 5.75],
+        [5.20, 5.60, 5.50],
+        [5.55, 5.50, 5.40],
+        [5.90, 5.85, 5.70],
+        [5.45, 5.55, 5.60],
+        [5.40, 5.40, 5.35],
+        [5.45, 5.50, 5.35],
+        [5.25, 5.15, 5.00],
+        [5.85, 5.80, 5.70],
+        [5.25, 5.20, 5.10],
+        [5.65, 5.55, 5.45],
+        [5.60, 5.35, 5.45],
+        [5.05, 5.00, 4.95],
+        [5.50, 5.50, 5.40],
+        [5.45, 5.55, 5.50],
+        [5.55, 5.55, 5.35],
+        [5.45, 5.50, 5.55],
+        [5.50, 5.45, 5.25],
+        [5.65, 5.60, 5.40],
+        [5.70, 5.65, 5.55],
+        [6.30, 6.30, 6.25],
     ]
 )
 
@@ -145,8 +161,10 @@ def test_hollander_wolfe_rounding_first_base():
 # ---------------------------------------------------------------- independent implementations
 
 
-@pytest.mark.parametrize("seed, n, k, ties", [(0, 6, 3, False), (1, 10, 5, True), (2, 30, 8, True),
-                                              (3, 4, 10, False), (4, 15, 3, True)])
+@pytest.mark.parametrize(
+    "seed, n, k, ties",
+    [(0, 6, 3, False), (1, 10, 5, True), (2, 30, 8, True), (3, 4, 10, False), (4, 15, 3, True)],
+)
 def test_friedman_matches_scipy_and_pingouin(seed, n, k, ties):
     import pandas as pd
     import pingouin as pg
@@ -176,7 +194,9 @@ def test_nemenyi_matches_scikit_posthocs(seed, n, k, ties):
     ranks = stats.rankdata(-m, axis=1).mean(axis=0)
     np.testing.assert_allclose(r.mean_ranks, ranks)
     assert r.critical_difference == pytest.approx(
-        stats.studentized_range.ppf(0.95, k, np.inf) / math.sqrt(2) * math.sqrt(k * (k + 1) / (6 * n))
+        stats.studentized_range.ppf(0.95, k, np.inf)
+        / math.sqrt(2)
+        * math.sqrt(k * (k + 1) / (6 * n))
     )
 
 

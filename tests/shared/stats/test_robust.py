@@ -33,8 +33,9 @@ def _reference_iqm_ci(scores, n_resamples, seed, level):
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, runs, size=(n_resamples, runs, tasks))
     reps = [
-        stats.trim_mean(np.column_stack([scores[idx[b, :, t], t] for t in range(tasks)]), 0.25,
-                        axis=None)
+        stats.trim_mean(
+            np.column_stack([scores[idx[b, :, t], t] for t in range(tasks)]), 0.25, axis=None
+        )
         for b in range(n_resamples)
     ]
     return np.percentile(reps, [50 * (1 - level), 50 * (1 + level)])
@@ -122,8 +123,11 @@ _vals = st.integers(-40, 40).map(lambda v: v / 8)
 
 
 @settings(max_examples=40, deadline=None)
-@given(x=st.lists(_vals, min_size=1, max_size=12), y=st.lists(_vals, min_size=1, max_size=12),
-       c=st.integers(-10, 10))
+@given(
+    x=st.lists(_vals, min_size=1, max_size=12),
+    y=st.lists(_vals, min_size=1, max_size=12),
+    c=st.integers(-10, 10),
+)
 def test_properties(x, y, c):
     xa, ya = np.array(x), np.array(y)
     assert iqm(xa + c) == pytest.approx(iqm(xa) + c, abs=1e-9)
