@@ -184,10 +184,19 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
         effect = fmt_num(p.get("effect_size"), 3)
         if p.get("effect_name") and effect != "n/a":
             effect = f"{p['effect_name']}={effect}"
+        test = _text(p.get("test"))
+        # Tests without a p-value decide by their own numbers: show those beside the test.
+        if p.get("p_value") is None and p.get("epsilon_min") is not None:
+            test += f" (eps_min={fmt_num(p.get('epsilon_min'), 3)})"
+        elif p.get("p_value") is None and p.get("p_b_better") is not None:
+            test += (
+                f" (P(a)={fmt_num(p.get('p_a_better'), 3)}, P(rope)={fmt_num(p.get('p_rope'), 3)},"
+                f" P(b)={fmt_num(p.get('p_b_better'), 3)})"
+            )
         pair_rows.append(
             (
                 f"{_text(p.get('a'))} vs {_text(p.get('b'))}",
-                _text(p.get("test")),
+                test,
                 fmt_num(p.get("diff")),
                 fmt_ci(p.get("ci")),
                 effect,

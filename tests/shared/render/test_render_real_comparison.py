@@ -91,3 +91,15 @@ def test_report_of_a_real_comparison(tmp_path, comparison4, comparison2):
     again = write_report(tmp_path / "four" / "comparison.json", tmp_path / "again")
     for p in again:
         assert p.read_bytes() == (tmp_path / "four" / p.name).read_bytes(), p.name
+
+
+@pytest.mark.parametrize(
+    ("test", "shown"), [("aso", "aso (eps_min="), ("bayes-signed-rank", ", P(rope)=")]
+)
+def test_tests_without_p_values_show_their_own_numbers(test, shown):
+    comp = compare_runs(_runs([(0.001, 8), (0.01, 8)]), metric="acc", test=test)
+    d = comp.to_dict()
+    assert d["pairs"][0]["p_value"] is None
+    row = next(ln for ln in render(comp, "table").splitlines() if ln.startswith("lr=0.001 vs"))
+    assert shown in row
+    assert html.escape(shown) in render(comp, "html")
