@@ -157,8 +157,8 @@ def pairwise_t(
         if (~ok).any():
             warnings.append(f"{int((~ok).sum())} replicate(s) with NaN/inf dropped across pairs")
     else:
-        stats = np.array([_moments(a) for a in arrays]).reshape(-1, 4)
-        cnt, mean, var_s, _ = stats.T
+        stats = np.array([_moments(a) for a in arrays]).reshape(-1, 3)
+        cnt, mean, var_s = stats.T
         cnt = cnt.astype(np.int64)
         n = cnt[i] + cnt[j]
         diff = mean[i] - mean[j]
@@ -188,15 +188,16 @@ def pairwise_t(
                           np.asarray(n, dtype=np.int64), paired, level, tuple(warnings))
 
 
-def _moments(a: np.ndarray) -> tuple[float, float, float, float]:
+def _moments(a: np.ndarray) -> tuple[float, float, float]:
+    """(n, mean, sample variance) of the finite values; variance 0 for a constant sample."""
     x = a[np.isfinite(a)]
     n = x.size
     if n == 0:
-        return 0.0, math.nan, math.nan, 0.0
+        return 0.0, math.nan, math.nan
     mean = float(x.mean())
     tol = _REL_TOL * float(np.max(np.abs(x)))
     var = math.nan if n < 2 else (0.0 if np.ptp(x) <= tol else float(np.var(x, ddof=1)))
-    return float(n), mean, var, 0.0
+    return float(n), mean, var
 
 
 def bootstrap_mean_cis(

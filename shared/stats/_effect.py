@@ -192,7 +192,7 @@ def cliffs_delta(
     if used == "consistent":
         var = ((nb - 1) * ss_i / (na - 1) + (na - 1) * ss_j / (nb - 1)
                + ss_ij / ((na - 1) * (nb - 1))) / (na * nb)
-        if variance == "unbiased":
+        if variance == "unbiased" and var > 0.0:
             warnings.append("the unbiased variance estimate was not positive: "
                             "used the consistent estimate for the CI")
     if ci_distribution == "normal":

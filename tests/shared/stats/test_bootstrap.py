@@ -126,3 +126,12 @@ def test_bootstrap_mean_cis_degenerate_rows_are_nan_and_seed_is_reproducible():
         bootstrap_mean_cis([])
     with pytest.raises(InputError):
         bootstrap_mean_cis([["a", "b"]])
+
+
+def test_bootstrap_result_is_json_ready():
+    import json
+
+    r = bootstrap_diff([1.0, 2.5, 3.1, 4.7], [0.4, 2.0, 2.0, 3.9], paired=False, n_resamples=300)
+    d = r.to_dict()
+    json.dumps(d)
+    assert d["test"] == "bootstrap" and d["method"] == "BCa" and len(d["ci"]) == 2

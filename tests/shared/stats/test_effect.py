@@ -152,3 +152,13 @@ def test_cliffs_delta_complete_separation_and_bad_options():
         cliffs_delta([1.0, 2.0], [1.0, 2.0], variance="x")
     with pytest.raises(InputError):
         cliffs_delta([1.0], [1.0, 2.0])
+
+
+def test_effects_are_json_ready():
+    import json
+
+    for e in (hedges_g([1.0, 2.0, 4.0], [0.0, 1.5, 2.0], paired=True),
+              hedges_g([1.0, 2.0, 4.0], [0.0, 1.5, 2.0, 2.2], paired=False),
+              cliffs_delta([1.0, 2.0, 4.0], [0.0, 1.5, 2.0, 2.2]),
+              cliffs_delta([5.0, 6.0], [1.0, 2.0])):
+        json.dumps(e.to_dict())

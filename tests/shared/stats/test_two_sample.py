@@ -533,3 +533,26 @@ def test_exact_threshold_is_used_for_small_samples():
     assert r.pvalue == pytest.approx(stats.wilcoxon(d, method="exact").pvalue, rel=1e-9)
     # combinations helper sanity: every subset counted once
     assert sum(1 for _ in itertools.combinations(range(6), 3)) == 20
+
+
+def test_wilcoxon_matches_pingouin():
+    rng = _rng(21)
+    a = rng.normal(size=12)
+    b = a + rng.normal(0.5, 1, 12)
+    r = wilcoxon(a, b)
+    p = pg.wilcoxon(a, b)
+    assert r.statistic == pytest.approx(float(p["W_val"].iloc[0]))
+    assert r.pvalue == pytest.approx(float(p["p_val"].iloc[0]), rel=1e-9)
+
+
+def test_wilcoxon_large_n_ci_roughly_inverts_the_normal_approximation():
+    rng = _rng(22)
+    d = rng.normal(0.5, 1, 70)
+    r = wilcoxon(d, np.zeros(70))
+    eps = 1e-9
+
+    def p(mu):
+        return stats.wilcoxon(d - mu, method="asymptotic").pvalue
+
+    assert p(r.ci.low + eps) > 0.04 and p(r.ci.high - eps) > 0.04
+    assert p(r.ci.low - eps) < 0.06 and p(r.ci.high + eps) < 0.06
