@@ -184,7 +184,7 @@ def log_study(uri: str, tag: str, artifact_root: Path | None = None) -> Study:
             run = client.create_run(main, run_name=f"lr={lr} seed={seed}", start_time=t0)
             run_id = run.info.run_id
             curve = _curve(lr, seed)
-            a = ACC[lr] + 0.004 * ((seed * 7919 + int(lr * 1000)) % 5 - 2) / 2
+            a = ACC[lr] + float(np.random.default_rng([seed, int(lr * 1e4)]).normal(0, 0.004))
             metrics = [Metric("val_loss", float(v), t0 + 1000 * s, s) for s, v in enumerate(curve)]
             metrics += [
                 Metric("tokens", float(512 * (s + 1)), t0 + 1000 * s, s) for s in range(STEPS)

@@ -1,0 +1,163 @@
+"""``mlflow compare`` (also ``mlflow-compare`` and ``python -m mlflow_compare_plugin``).
+
+Fetches MLflow runs, groups them into configurations, pairs them by seed, runs the right test
+and prints the answer; ``--log-report`` logs the report and the decision back to MLflow.
+
+Example:
+    mlflow compare --experiment-name lora --metric val_loss:min --seed-key seed --log-report
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mlflow_compare_plugin import _guard  # noqa: F401  - fail clearly if `shared` is shadowed
+from shared.cli import (
+    check_gate,
+    check_output,
+    compare_secondary,
+    compare_with_options,
+    comparison_options,
+    emit,
+    handle_errors,
+    histories_needed,
+    metric_names_needed,
+)
+from shared.errors import InputError
+
+__all__ = ["compare", "main"]
+
+
+def _split_ids(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@click.command(
+    name="compare",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--tracking-uri",
+    envvar="MLFLOW_TRACKING_URI",
+    default=None,
+    metavar="URI",
+    help="Tracking store: sqlite:///mlflow.db, postgresql://..., http://host:5000, a folder. "
+    "Default: $MLFLOW_TRACKING_URI.",
+)
+@click.option(
+    "--experiment-name",
+    "experiment_names",
+    multiple=True,
+    metavar="NAME",
+    help="Experiment to compare runs from (repeatable; runs across experiments can be compared).",
+)
+@click.option(
+    "--experiment-id",
+    "experiment_ids",
+    multiple=True,
+    metavar="ID",
+    help="Experiment id (repeatable).",
+)
+@click.option(
+    "--filter",
+    "filter_string",
+    default="",
+    metavar="FILTER",
+    help="MLflow search filter, e.g. \"params.model = 'lora' and attributes.status = 'FINISHED'\".",
+)
+@click.option(
+    "--run-ids",
+    "run_ids",
+    multiple=True,
+    metavar="ID[,ID...]",
+    help="Compare exactly these runs (comma-separated or repeated).",
+)
+@comparison_options
+@click.option(
+    "--log-report",
+    is_flag=True,
+    default=False,
+    help="Log report.html/md, comparison.json, table.csv and plots to a new comparison run, "
+    "with the decision as tags.",
+)
+@click.option(
+    "--report-experiment",
+    default=None,
+    metavar="NAME",
+    help="Experiment for the comparison run (created if missing). Default: the first compared one.",
+)
+@click.option(
+    "--tag-winner",
+    is_flag=True,
+    default=False,
+    help="Tag the winning configuration's runs compare.winner=true.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=3,
+    show_default=True,
+    help="Retries (with backoff) per request to a failing tracking server.",
+)
+@handle_errors
+def compare(
+    tracking_uri: str | None,
+    experiment_names: tuple[str, ...],
+    experiment_ids: tuple[str, ...],
+    filter_string: str,
+    run_ids: tuple[str, ...],
+    log_report: bool,
+    report_experiment: str | None,
+    tag_winner: bool,
+    retries: int,
+    **options: Any,
+) -> None:
+    """Is one configuration really better than another, or is it seed noise?
+
+    Compares MLflow runs grouped into configurations (by the params that differ), paired by
+    seed, with the right statistical test and a multiple-comparison correction. Exit codes:
+    0 done, 1 --fail-if-worse gate failed, 2 bad input, 3 tracker unreachable.
+    """
+    from mlflow_compare_plugin._fetch import MlflowSource, fetch_runs
+
+    check_output(options["output"])
+    if options["fail_if_worse"] and not options["baseline"]:
+        raise InputError("--fail-if-worse needs --baseline CONFIG")
+    source = MlflowSource(tracking_uri, retries=retries)
+    needs = histories_needed(log_report=log_report, **options)
+    ids = source.experiment_ids(experiment_ids, experiment_names)
+    runs = fetch_runs(
+        source=source,
+        experiment_ids=ids,
+        filter_string=filter_string,
+        run_ids=_split_ids(run_ids),
+        history_metrics=metric_names_needed(**options) if needs else (),
+    )
+    comparison = compare_with_options(runs, **options)
+    secondary = compare_secondary(runs, **options) if len(options["metric"]) > 1 else None
+    if log_report or tag_winner:
+        from mlflow_compare_plugin._publish import experiment_link, publish
+
+        published = publish(
+            source.client,
+            comparison,
+            log_report=log_report,
+            tag_winner=tag_winner,
+            report_experiment=report_experiment,
+            default_experiment=ids[0] if ids else (runs[0].experiment if runs else None),
+            extra_tags={"compare.filter": filter_string[:1000]} if filter_string else None,
+        )
+        if published.run_id:
+            link = experiment_link(source.tracking_uri, published.experiment_id, published.run_id)
+            click.echo(f"logged report to {link} (report.html)", err=True)
+        if published.tagged_runs:
+            click.echo(f"tagged {len(published.tagged_runs)} winning runs", err=True)
+    emit(comparison, options["fmt"], options["output"], secondary=secondary)
+    check_gate(comparison, baseline=options["baseline"], fail_if_worse=options["fail_if_worse"])
+
+
+def main(argv: list[str] | None = None, prog_name: str = "mlflow-compare") -> None:
+    """Console-script entry point (``mlflow-compare``)."""
+    compare.main(args=argv, prog_name=prog_name)
