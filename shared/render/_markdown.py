@@ -13,11 +13,14 @@ __all__ = ["render_markdown", "md_escape"]
 # Characters GFM reads as markup inside a cell: escapes, code, emphasis, table pipes.
 # (Brackets stay: without a following "(url)" they are text, and CIs print as [lo, hi].)
 _MD_SPECIAL = re.compile(r"([\\`*_|~])")
+# Control characters, including every character str.splitlines() breaks on: one row stays one line.
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def md_escape(text: str) -> str:
     """``text`` safe inside a GFM table cell or paragraph: markdown specials backslash-escaped,
-    ``<``, ``>`` and ``&`` as entities (GitHub then shows them as text), newlines as spaces.
+    ``<``, ``>`` and ``&`` as entities (GitHub then shows them as text), line breaks and
+    other control characters as spaces.
 
     Example:
         >>> md_escape("a|b <i>")
@@ -25,7 +28,7 @@ def md_escape(text: str) -> str:
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
+    return _BREAKS.sub(" ", text)
 
 
 def _table(

@@ -94,8 +94,8 @@ def write_report(comparison: Any, folder: str | os.PathLike[str]) -> list[Path]:
             (tmp / name).write_bytes(png)
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a report folder should be readable
         if exists:
-            # Move the old report aside, put the new one in place, then drop the old one: at
-            # every instant ``folder`` is either the old report or the new one.
+            # Move the old report aside, put the new one in place, then drop the old one:
+            # ``folder`` is absent only between two renames, and never half-written.
             backup = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
             os.rmdir(backup)
             os.rename(folder, backup)

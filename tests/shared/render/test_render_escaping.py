@@ -7,6 +7,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shared.render import render
 
@@ -110,3 +112,68 @@ def test_cost_and_pareto_strings_escaped(sample):
     ]
     assert f"Pareto front: metric against {html.escape(payload)}" in costs
     assert payload not in costs
+
+
+class _Cells(HTMLParser):
+    """Text of every <td> of the table with id ``runs``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.in_runs = False
+        self.cell: list[str] | None = None
+        self.cells: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.in_runs = dict(attrs).get("id") == "runs"
+        elif tag == "td" and self.in_runs:
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self.cell is not None:
+            self.cells.append("".join(self.cell))
+            self.cell = None
+        elif tag == "table":
+            self.in_runs = False
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.text(min_size=1, max_size=30))
+def test_any_run_name_comes_back_as_the_same_text(sample, name):
+    from shared.render._html import render_html
+
+    page = render_html(sample.sample_two(run_names=[name] * 5), images={})
+    parsed = _parse(page)
+    assert {t for t, _ in parsed.tags} <= ALLOWED_TAGS
+    cells = _Cells()
+    cells.feed(page)
+    cells.close()
+    # rows of 5 cells: config, run name, run id, seed, value
+    assert cells.cells[1::5][:5] == [name] * 5  # the runs of the first config
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=st.text(min_size=1, max_size=30))
+def test_any_config_name_keeps_markdown_tables_whole(sample, name):
+    d = sample.sample_two()
+    d["configs"][0]["name"] = name
+    lines = render(d, "markdown").splitlines()
+    start = lines.index("## Configurations") + 2
+    for ln in lines[start : start + 4]:
+        assert len(re.split(r"(?<!\\)\|", ln)) == 7, ln
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=st.text(min_size=1, max_size=30))
+def test_any_config_name_keeps_the_terminal_table_whole(sample, name):
+    d = sample.sample_two()
+    clean = len(render(d, "table").splitlines())
+    d["configs"][0]["name"] = name
+    d["warnings"] = [name]
+    out = render(d, "table")
+    assert len(out.splitlines()) == clean
+    assert "\x1b" not in out and "\r" not in out
