@@ -257,9 +257,11 @@ def bootstrap_mean_cis(
         # faster than one huge gather and bounds memory whatever k is.
         boot = np.empty((g, b))
         ones = np.full(n, 1.0 / n)
+        step = max(1, (1 << 22) // n)  # resamples per draw: bounds memory for long samples
         for r in range(g):
-            idx = rng.integers(0, n, size=(b, n), dtype=idx_dtype)
-            boot[r] = np.take(x[r], idx) @ ones
+            for s in range(0, b, step):
+                idx = rng.integers(0, n, size=(min(step, b - s), n), dtype=idx_dtype)
+                boot[r, s : s + idx.shape[0]] = np.take(x[r], idx) @ ones
         boot.sort(axis=1)
         obs = x.mean(axis=1)
         if method == "BCa":
