@@ -337,10 +337,13 @@ def _in_mlflow_like_iframe(browser: ChromeDriver, page_html: str, tmp_path: Path
     info: dict = {}
     try:
         while time.monotonic() < deadline:
-            browser.frame(0)
-            info = browser.run(_INSPECT)
+            try:
+                browser.frame(0)
+                info = browser.run(_INSPECT)
+            except WebDriverError:  # the frame is not there yet: try again
+                info = {}
             browser.frame(None)
-            if info["ready"] == "complete" and all(i["complete"] for i in info["images"]):
+            if info.get("ready") == "complete" and all(i["complete"] for i in info["images"]):
                 break
             time.sleep(0.1)
     finally:
