@@ -53,25 +53,39 @@ def hedges_correction(df: float) -> float:
 
 def _ncp_interval(t: float, df: float, level: float) -> tuple[float, float]:
     """CI of the noncentrality parameter of a t statistic by inverting the noncentral t CDF
-    (Steiger & Fouladi 1997; what MBESS::conf.limits.nct computes)."""
+    (Steiger & Fouladi 1997; what MBESS::conf.limits.nct computes).
+
+    Raises:
+        ArithmeticError: scipy's noncentral t cannot be evaluated this far out (huge t).
+    """
     from scipy import optimize, stats
 
     alpha = 1.0 - level
 
     def solve(target: float) -> float:
         def f(ncp: float) -> float:
-            return float(stats.nct.cdf(t, df, ncp)) - target
+            value = float(stats.nct.cdf(t, df, ncp)) - target
+            if math.isnan(value):
+                raise ArithmeticError("noncentral t CDF is NaN")
+            return value
 
         # the CDF decreases in ncp: widen the bracket until it changes sign
         width = 2.0 + abs(t)
         lo, hi = t - width, t + width
-        while f(lo) < 0:
+        for _ in range(60):
+            if f(lo) >= 0:
+                break
             lo -= width
             width *= 2
-        while f(hi) > 0:
+        for _ in range(60):
+            if f(hi) <= 0:
+                break
             hi += width
             width *= 2
-        return float(optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12))
+        try:
+            return float(optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12))
+        except (ValueError, RuntimeError) as exc:
+            raise ArithmeticError(str(exc)) from None
 
     return solve(1.0 - alpha / 2), solve(alpha / 2)
 
@@ -118,8 +132,15 @@ def hedges_g(a: Any, b: Any, *, paired: bool, level: float = 0.95) -> Effect:
         sd = math.sqrt(((na - 1) * va + (nb - 1) * vb) / df)
         scale = math.sqrt(na * nb / (na + nb))
         name, raw_name = "hedges_g", "cohen_d"
-    j = hedges_correction(df)
-    extra: dict[str, Any] = {"correction": j, "df": df, "paired": paired}
+    extra: dict[str, Any] = {"df": df, "paired": paired}
+    if df < 2:
+        # J(1) = 0: with one degree of freedom no finite unbiased correction exists.
+        j = 1.0
+        warnings.append("only 1 degree of freedom: Hedges' correction is undefined, "
+                        "the uncorrected standardised difference is reported")
+    else:
+        j = hedges_correction(df)
+    extra["correction"] = j
     if sd == 0.0:
         warnings.append("zero standard deviation: the standardised effect is undefined "
                         f"(raw mean difference {diff:.6g})")
@@ -128,7 +149,19 @@ def hedges_g(a: Any, b: Any, *, paired: bool, level: float = 0.95) -> Effect:
                       tuple(warnings))
     raw = diff / sd
     extra[raw_name] = raw
-    lo, hi = _ncp_interval(raw * scale, df, level)
+    t = raw * scale
+    try:
+        lo, hi = _ncp_interval(t, df, level)
+    except ArithmeticError:
+        # scipy's noncentral t fails far out (|t| in the thousands). There T = (Z + ncp) /
+        # sqrt(V / df) is dominated by ncp, so ncp ~ t * sqrt(V / df) with V ~ chi2(df): an
+        # interval within 0.1% of the exact one already at t = 300.
+        from scipy import stats
+
+        q = stats.chi2.ppf([(1 - level) / 2, (1 + level) / 2], df)
+        lo, hi = sorted(t * math.sqrt(v / df) for v in q)
+        warnings.append(f"very large effect (t = {t:.3g}): CI from the large-t limit of the "
+                        "noncentral t distribution")
     return Effect(name, j * raw, ConfidenceInterval(lo / scale, hi / scale, level), extra,
                   tuple(warnings))
 

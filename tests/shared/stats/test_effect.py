@@ -162,3 +162,26 @@ def test_effects_are_json_ready():
               cliffs_delta([1.0, 2.0, 4.0], [0.0, 1.5, 2.0, 2.2]),
               cliffs_delta([5.0, 6.0], [1.0, 2.0])):
         json.dumps(e.to_dict())
+
+
+def test_hedges_g_extreme_effects_and_one_degree_of_freedom():
+    # t in the tens of thousands: scipy's noncentral t gives NaN there; the large-t limit
+    # t * sqrt(chi2_q(df) / df) is used instead (checked here from its formula)
+    a, b = [10.0, 10.001, 10.002], [0.0, 0.001, 0.0015]
+    e = hedges_g(a, b, paired=True)
+    t = stats.ttest_rel(a, b).statistic
+    q = stats.chi2.ppf([0.025, 0.975], 2)
+    assert e.ci.low == pytest.approx(t * math.sqrt(q[0] / 2) / math.sqrt(3), rel=1e-9)
+    assert e.ci.high == pytest.approx(t * math.sqrt(q[1] / 2) / math.sqrt(3), rel=1e-9)
+    assert e.ci.low < e.extra["d_z"] < e.ci.high and e.warnings
+    # the limit agrees with the exact inversion where both work (t = 300, df = 9)
+    from shared.stats._effect import _ncp_interval
+
+    lo, hi = _ncp_interval(300.0, 9, 0.95)
+    q = stats.chi2.ppf([0.025, 0.975], 9)
+    assert lo == pytest.approx(300 * math.sqrt(q[0] / 9), rel=1e-3)
+    assert hi == pytest.approx(300 * math.sqrt(q[1] / 9), rel=1e-3)
+    # n = 2 pairs: J(1) = 0 would zero the effect; the uncorrected d_z is reported instead
+    e = hedges_g([1.0, 2.0], [1.1, 2.3], paired=True)
+    assert e.value == pytest.approx(e.extra["d_z"]) and e.value != 0
+    assert any("degree of freedom" in w for w in e.warnings)
