@@ -211,7 +211,15 @@ class SweepCallback:
         return self.stopped
 
     def final_value(self) -> float | None:
-        """The trial's value: the run's summary of the metric, else the last report."""
+        """The trial's value: the metric's last value logged through this callback, else the
+        run's summary of it (what ``wandb.log`` last recorded), else the last report.
+
+        The callback's own record comes first because W&B holds back the last row logged with
+        an explicit ``step`` until the step advances, so the run's summary lags by one row.
+        """
+        value = _as_float(_lookup(self.summary, self.metric))
+        if value is not None:
+            return value
         if self.run is not None:
             try:
                 value = _as_float(_lookup(dict(self.run.summary), self.metric))
@@ -219,9 +227,6 @@ class SweepCallback:
                 value = None
             if value is not None:
                 return value
-        value = _as_float(_lookup(self.summary, self.metric))
-        if value is not None:
-            return value
         return self.history[-1] if self.history else None
 
     def set_value(self, value: float) -> None:

@@ -808,11 +808,21 @@ def _make_storage(storage: Any, heartbeat_interval: int | None) -> Any:
     import optuna
 
     if isinstance(storage, str):
-        return optuna.storages.RDBStorage(
-            storage,
-            heartbeat_interval=heartbeat_interval,
-            grace_period=None if heartbeat_interval is None else 2 * heartbeat_interval,
-        )
+        import sqlalchemy.exc
+
+        for attempt in range(5):
+            try:
+                return optuna.storages.RDBStorage(
+                    storage,
+                    heartbeat_interval=heartbeat_interval,
+                    grace_period=None if heartbeat_interval is None else 2 * heartbeat_interval,
+                )
+            except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+                # Runners started together on a fresh database race to create Optuna's
+                # tables; the loser finds them made by the winner on the next try.
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
     if storage is None:
         return optuna.storages.InMemoryStorage()
     return storage
@@ -834,6 +844,12 @@ def _loop(
         if reason is not None:
             return outcomes, reason
         trial = study.ask()
+        if cfg.method == "grid" and trial.number >= grid_size(cfg.parameters):
+            # GridSampler gives trial k the k-th grid point: a number past the grid means
+            # other runners took every point meanwhile (W&B runs each point once).
+            trial.set_user_attr(ATTR_SKIPPED, "every grid point already has a run")
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            return outcomes, "grid_complete"
         if cfg.run_cap is not None:
             # Another runner may have started the last allowed run meanwhile: trial numbers
             # are dense and ordered by the storage, so the rank decides, exactly.
