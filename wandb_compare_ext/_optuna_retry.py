@@ -1,0 +1,90 @@
+"""Retry a tracker call a few times, then warn once and let the study go on (W&B copy: the
+adapters never import each other).
+
+A tracking server that goes away mid-study must not stop an Optuna study: trials are already
+safe in Optuna's storage, so a logging failure is reported (once, not once per trial) and the
+optimisation continues.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from typing import TypeVar
+
+__all__ = ["LoggingGuard"]
+
+T = TypeVar("T")
+
+_logger = logging.getLogger("wandb_compare_ext.optuna")
+
+
+class LoggingGuard:
+    """Runs tracker calls with retries; the first final failure warns, later ones only log.
+
+    Args:
+        what: the tracker's name for messages (``"MLflow"``).
+        retries: extra attempts after the first failure.
+        wait: seconds before the first retry; doubles after each retry.
+
+    Example:
+        >>> guard = LoggingGuard("W&B", retries=0, wait=0.0)
+        >>> guard.call("trial 0", lambda: 1 + 1)
+        2
+    """
+
+    def __init__(self, what: str, retries: int = 2, wait: float = 0.5) -> None:
+        self.what = what
+        self.retries = max(0, int(retries))
+        self.wait = max(0.0, float(wait))
+        self._lock = threading.Lock()
+        self._warned = False
+        #: descriptions of the logging operations that were given up (for inspection).
+        self.failures: list[str] = []
+
+    def attempt(self, fn: Callable[[int], T]) -> T:
+        """Call ``fn(attempt)`` until it succeeds or the retries run out (then re-raise)."""
+        delay = self.wait
+        for attempt in range(self.retries + 1):
+            try:
+                return fn(attempt)
+            except Exception:
+                if attempt == self.retries:
+                    raise
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def call(self, label: str, fn: Callable[[], T]) -> T | None:
+        """Call ``fn`` with retries; on final failure warn once and return ``None``."""
+        return self.call_with_attempt(label, lambda _attempt: fn())
+
+    def call_with_attempt(self, label: str, fn: Callable[[int], T]) -> T | None:
+        """Like :meth:`call`, passing the attempt number (0 first) so a retry can look up
+        what a failed attempt may already have created."""
+        try:
+            return self.attempt(fn)
+        except Exception as error:  # the study must go on whatever the tracker did
+            self.give_up(label, error)
+            return None
+
+    def give_up(self, label: str, error: BaseException) -> None:
+        """Record a logging failure; warn the first time only."""
+        message = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+        with self._lock:
+            self.failures.append(f"{label}: {message}")
+            first = not self._warned
+            self._warned = True
+        if first:
+            warnings.warn(
+                f"{self.what} logging failed for {label} after {self.retries + 1} attempts "
+                f"({message}); the study goes on and its trials stay in Optuna's storage. "
+                "Further logging failures are not warned about again.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        else:
+            _logger.debug("%s logging failed for %s: %s", self.what, label, message)

@@ -1,0 +1,10 @@
+"""Optuna -> W&B: the successor of ``optuna_integration.wandb.WeightsAndBiasesCallback``.
+
+Switching is a one-line import change::
+
+    from wandb_compare_ext.optuna import WeightsAndBiasesCallback  # was: optuna_integration
+"""
+
+from wandb_compare_ext._optuna_callback import WeightsAndBiasesCallback, metric_names_for
+
+__all__ = ["WeightsAndBiasesCallback", "metric_names_for"]
