@@ -50,8 +50,7 @@ __all__ = ["compare_runs", "compare_frame"]
 LEVEL = 0.95
 BOOTSTRAP_RESAMPLES = 10_000
 #: Above this many pairs, t-tests run through the vectorised ``shared.stats.pairwise_t`` and
-#: effect sizes are computed in bulk (without their noncentral-t CIs, which need root finding
-#: per pair).
+#: effect sizes are reported without their noncentral-t CIs (a root search per pair).
 BATCH_PAIRS = 100
 
 
@@ -111,8 +110,30 @@ def _resolve_baseline(baseline: str | None, groups: Sequence[ConfigGroup]) -> st
     )
 
 
+def _g_point(a: np.ndarray, b: np.ndarray, paired: bool) -> float | None:
+    """Hedges' g (g_z when paired) without its CI: the formulas of ``shared.stats.hedges_g``.
+
+    The CI of g needs a noncentral-t root search per pair; with hundreds of pairs that would
+    dominate the run time, so large families report the point estimate only.
+    """
+    from shared.stats import hedges_correction
+
+    if paired:
+        d = a - b
+        if d.size < 2 or is_constant(d):
+            return None
+        return hedges_correction(d.size - 1.0) * float(d.mean()) / float(np.std(d, ddof=1))
+    if a.size < 2 or b.size < 2:
+        return None
+    df = a.size + b.size - 2.0
+    sd = math.sqrt(((a.size - 1) * np.var(a, ddof=1) + (b.size - 1) * np.var(b, ddof=1)) / df)
+    if sd <= 0 or (is_constant(a) and is_constant(b)):
+        return None
+    return hedges_correction(df) * float(a.mean() - b.mean()) / sd
+
+
 def _effect(
-    a: np.ndarray, b: np.ndarray, paired: bool, test: str
+    a: np.ndarray, b: np.ndarray, paired: bool, test: str, with_ci: bool = True
 ) -> tuple[float | None, str | None, tuple[float, float] | None, float | None, list[str]]:
     """(reported effect, its name, its CI, standardised effect for power, warnings)."""
     from shared.stats import cliffs_delta, hedges_g
@@ -121,13 +142,17 @@ def _effect(
     g_val: float | None = None
     g_name: str | None = None
     g_ci: tuple[float, float] | None = None
-    try:
-        g = hedges_g(a, b, paired=paired, level=LEVEL)
-        if math.isfinite(g.value):
-            g_val, g_name = float(g.value), g.name
-            g_ci = (float(g.ci.low), float(g.ci.high)) if g.ci is not None else None
-    except InputError as exc:
-        warnings.append(str(exc))
+    if not with_ci:
+        g_val = _g_point(a, b, paired)
+        g_name = ("hedges_g_z" if paired else "hedges_g") if g_val is not None else None
+    else:
+        try:
+            g = hedges_g(a, b, paired=paired, level=LEVEL)
+            if math.isfinite(g.value):
+                g_val, g_name = float(g.value), g.name
+                g_ci = (float(g.ci.low), float(g.ci.high)) if g.ci is not None else None
+        except InputError as exc:
+            warnings.append(str(exc))
     if test in ("mann-whitney", "aso") and a.size >= 2 and b.size >= 2:
         try:
             c = cliffs_delta(a, b, level=LEVEL)
@@ -167,40 +192,43 @@ def _omnibus(
     if any(s.values.size < 2 for s in samples):
         warnings.append("omnibus test skipped: some configuration has fewer than 2 runs")
         return None
-    rank_based = test in ("wilcoxon", "mann-whitney", "friedman-nemenyi", "friedman-holm",
-                          "aso", "bayes-signed-rank", "permutation", "bootstrap") or (
-        test == "auto" and (blocks is not None or not parametric)
-    )
+    use_parametric = parametric if test == "auto" else test in ("paired-t", "welch", "student-t")
+    p_override = None
     if blocks is not None and test not in UNPAIRED_ONLY:
         matrix, seeds, bw = blocks
         warnings.extend(bw)
-        if rank_based:
+        if use_parametric:
+            r = st.rm_anova(matrix)
+            why = (f"every configuration has the same {len(seeds)} seeds and the data look "
+                   "normal: repeated-measures ANOVA")
+            if r.extra.get("sphericity") is not True:
+                # sphericity rejected or uncheckable (fewer seeds than configurations)
+                p_override = float(r.extra["pvalue_gg"])
+                why += " (Greenhouse-Geisser corrected p)"
+        else:
             r = st.friedman(matrix, higher_is_better=hib)
             why = (f"every configuration has the same {len(seeds)} seeds: Friedman test with "
                    "the Iman-Davenport correction (Demsar 2006)")
-        else:
-            r = st.rm_anova(matrix)
-            why = (f"every configuration has the same {len(seeds)} seeds and a parametric "
-                   "test was requested: repeated-measures ANOVA")
-    elif rank_based or test in ("mann-whitney",):
-        kw = sps.kruskal(*[s.values for s in samples])
-        p = float(kw.pvalue) if math.isfinite(float(kw.pvalue)) else math.nan
-        warn = ()
-        if not math.isfinite(p):
-            warn = ("Kruskal-Wallis undefined: all values are equal",)
-            p = 1.0
-        from shared.stats import TestResult
-
-        r = TestResult("kruskal-wallis", float(kw.statistic), p, df=len(samples) - 1.0,
-                       method="chi-square approximation (tie-corrected)", warnings=warn)
-        why = ("configurations do not share seeds and values are not normal: Kruskal-Wallis "
-               "H test")
-    else:
+    elif use_parametric and not any(is_constant(s.values) for s in samples):
         r = st.welch_anova([s.values for s in samples])
         why = ("configurations do not share seeds; values look normal: Welch's ANOVA "
                "(unequal variances)")
+    else:
+        from shared.stats import TestResult
+
+        kw = sps.kruskal(*[s.values for s in samples])
+        p = float(kw.pvalue)
+        warn: tuple[str, ...] = ()
+        if not math.isfinite(p):
+            warn = ("Kruskal-Wallis is undefined: all values are equal (p = 1)",)
+            p = 1.0
+        r = TestResult("kruskal-wallis", float(kw.statistic), p, df=len(samples) - 1.0,
+                       method="chi-square approximation (tie-corrected)", warnings=warn)
+        why = ("configurations do not share seeds"
+               + ("" if use_parametric else " and values are not normal")
+               + ": Kruskal-Wallis H test")
     warnings.extend(r.warnings)
-    p = float(r.pvalue)
+    p = float(r.pvalue) if p_override is None else p_override
     extra = {k: v for k, v in r.extra.items() if k not in ("group_means", "group_vars")}
     return Omnibus(
         test=r.test,
@@ -245,7 +273,8 @@ def _posthoc_pairs(
         a, b = matrix[:, i], matrix[:, j]
         t = st.paired_t(a, b, LEVEL)
         ci = (float(t.ci.low), float(t.ci.high)) if t.ci is not None else None
-        eff, eff_name, eff_ci, std_eff, ew = _effect(a, b, True, "paired-t")
+        eff, eff_name, eff_ci, std_eff, ew = _effect(a, b, True, "paired-t",
+                                                     with_ci=len(index_pairs) <= BATCH_PAIRS)
         diff = float(np.mean(a - b))
         out.append(PairResult(
             a=names[i], b=names[j], test=test, paired=True, n=int(a.size), diff=diff, ci=ci,
@@ -555,8 +584,9 @@ def compare_runs(
                 planned = PairPlan(False, samples[i].values, samples[j].values, "unpaired")
             oc = run_pair_test(planned, ch, goal=goal, level=LEVEL, alpha=alpha, seed=seed,
                                min_effect=min_effect, num_comparisons=m_family)
-            eff, eff_name, eff_ci, std_eff, ew = _effect(planned.a, planned.b, ch.paired,
-                                                         ch.test)
+            eff, eff_name, eff_ci, std_eff, ew = _effect(
+                planned.a, planned.b, ch.paired, ch.test, with_ci=m_family <= BATCH_PAIRS
+            )
             outcomes[n] = (oc, eff, eff_name, eff_ci, std_eff, ew)
 
         raw = np.array([

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from _tracker_compare_compare_data import make_runs
 from scipy import stats
+from statsmodels.stats.anova import AnovaRM
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import TTestPower
 
@@ -147,13 +148,23 @@ def test_three_configs_friedman_then_holm_corrected_pairs():
     names = [c.name for c in comp.configs]
     assert names == ["opt=a", "opt=b", "opt=c"]
     m = np.column_stack([vals[k] for k in "abc"])
-    ref = stats.friedmanchisquare(*m.T)
-    assert comp.omnibus is not None and comp.omnibus.test == "friedman"
-    assert comp.omnibus.extra["chi2"] == pytest.approx(ref.statistic, rel=1e-10)
     n, k = m.shape
+    # residuals look normal: repeated-measures ANOVA (statsmodels AnovaRM independently)
+    df = pd.DataFrame([(s, c, v) for c in "abc" for s, v in enumerate(vals[c])],
+                      columns=["seed", "cfg", "y"])
+    aov = AnovaRM(df, "y", "seed", within=["cfg"]).fit().anova_table
+    assert comp.omnibus is not None and comp.omnibus.test == "rm-anova"
+    assert comp.omnibus.statistic == pytest.approx(aov["F Value"].iloc[0], rel=1e-9)
+    assert comp.omnibus.extra["sphericity"] is True  # Mauchly does not reject: uncorrected p
+    assert comp.omnibus.p_value == pytest.approx(aov["Pr > F"].iloc[0], rel=1e-9)
+    # a rank-based family gets Friedman with the Iman-Davenport F (scipy independently)
+    ranked = compare_runs(make_runs(vals, param="opt"), metric="acc", test="wilcoxon")
+    ref = stats.friedmanchisquare(*m.T)
+    assert ranked.omnibus.test == "friedman"
+    assert ranked.omnibus.extra["chi2"] == pytest.approx(ref.statistic, rel=1e-10)
     ff = (n - 1) * ref.statistic / (n * (k - 1) - ref.statistic)
-    assert comp.omnibus.statistic == pytest.approx(ff, rel=1e-10)
-    assert comp.omnibus.p_value == pytest.approx(
+    assert ranked.omnibus.statistic == pytest.approx(ff, rel=1e-10)
+    assert ranked.omnibus.p_value == pytest.approx(
         stats.f.sf(ff, k - 1, (k - 1) * (n - 1)), rel=1e-10
     )
     # pairs: all three, paired t (residuals normal here), Holm across the family
@@ -174,6 +185,7 @@ def test_three_configs_friedman_then_holm_corrected_pairs():
     assert comp.decision.winner == "opt=b"
     cd = comp.critical_difference
     assert cd is not None
+    # Nemenyi CD (Demsar 2006, eq. 5): q_alpha from the studentized range / sqrt(2)
     q = stats.studentized_range.ppf(0.95, 3, np.inf) / math.sqrt(2)
     assert cd["cd"] == pytest.approx(q * math.sqrt(k * (k + 1) / (6 * n)), rel=1e-6)
     ranks = stats.rankdata(-m, axis=1).mean(axis=0)

@@ -194,3 +194,11 @@ def test_many_configs_batch_path_matches_scipy_and_hedges_g():
         assert p.p_value == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue,
                                           rel=1e-9)
         assert p.effect_size == pytest.approx(hedges_g(a, b, paired=False).value, rel=1e-9)
+
+    # a rank-test family of the same size: Wilcoxon per pair, g point estimates in bulk
+    comp = compare_runs(make_runs(vals, param="c"), metric="acc", test="wilcoxon")
+    for p in comp.pairs[:10]:
+        a, b = vals[order[names.index(p.a)]], vals[order[names.index(p.b)]]
+        assert p.p_value == pytest.approx(stats.wilcoxon(a, b, method="exact").pvalue, rel=1e-9)
+        assert p.effect_size == pytest.approx(hedges_g(a, b, paired=True).value, rel=1e-9)
+        assert p.effect_ci is None  # no noncentral-t CI for 120 pairs
