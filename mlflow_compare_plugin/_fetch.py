@@ -29,7 +29,7 @@ from shared import (
 )
 from shared.cli import is_connection_problem, one_line
 
-__all__ = ["MlflowSource", "fetch_runs", "COMPARISON_TAG"]
+__all__ = ["MlflowSource", "fetch_runs", "http_retries", "COMPARISON_TAG"]
 
 #: Tag on the comparison runs ``--log-report`` creates; such runs are never compared.
 COMPARISON_TAG = "tracker_compare.comparison"
@@ -59,6 +59,31 @@ def tracker_errors(where: str) -> Iterator[None]:
         raise
 
 
+@contextlib.contextmanager
+def http_retries(retries: int) -> Iterator[None]:
+    """Retry settings for the MLflow client's own REST calls (search, artifacts) meanwhile.
+
+    MLflow's defaults (7 retries, backoff factor 2) take minutes to report a dead server. The
+    user's own ``MLFLOW_HTTP_REQUEST_*`` settings win; ours are removed again on exit.
+
+    Example:
+        >>> with http_retries(2):
+        ...     pass
+    """
+    ours = {
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(retries),
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    }
+    added = [name for name in ours if name not in os.environ]
+    for name in added:
+        os.environ[name] = ours[name]
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
 class MlflowSource:
     """One MLflow tracking store: the client, its store, and how to read histories fast.
 
@@ -77,11 +102,6 @@ class MlflowSource:
 
         self.retries = retries
         self.tracking_uri = tracking_uri or mlflow.get_tracking_uri()
-        if self.tracking_uri.startswith(("http://", "https://")):
-            # The client's own REST calls (search, artifacts) retry with these settings; the
-            # defaults (7 retries, factor 2) would take minutes to report a dead server.
-            os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(retries))
-            os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
         with tracker_errors(f"cannot open tracking store {self.tracking_uri!r}"):
             self.client = MlflowClient(self.tracking_uri)
             self.store = self.client._tracking_client.store
@@ -300,7 +320,28 @@ def fetch_runs(
         >>> # runs = fetch_runs("sqlite:///mlruns.db", experiment_names=["lora"],
         >>> #                   history_metrics=["val_loss"])
     """
-    source = source or MlflowSource(tracking_uri, retries=retries)
+    with http_retries(retries):
+        return _fetch_runs(
+            source or MlflowSource(tracking_uri, retries=retries),
+            experiment_ids=experiment_ids,
+            experiment_names=experiment_names,
+            filter_string=filter_string,
+            run_ids=run_ids,
+            history_metrics=history_metrics,
+            show_progress=show_progress,
+        )
+
+
+def _fetch_runs(
+    source: MlflowSource,
+    *,
+    experiment_ids: Sequence[str],
+    experiment_names: Sequence[str],
+    filter_string: str,
+    run_ids: Sequence[str],
+    history_metrics: Sequence[str],
+    show_progress: bool,
+) -> list[Run]:
     if not (experiment_ids or experiment_names or run_ids):
         raise InputError("give --experiment-name, --experiment-id or --run-ids")
     ids = source.experiment_ids(experiment_ids, experiment_names)

@@ -120,16 +120,46 @@ def compare(
     seed, with the right statistical test and a multiple-comparison correction. Exit codes:
     0 done, 1 --fail-if-worse gate failed, 2 bad input, 3 tracker unreachable.
     """
-    from mlflow_compare_plugin._fetch import MlflowSource, fetch_runs
+    from mlflow_compare_plugin._fetch import http_retries
 
     check_output(options["output"])
     if options["fail_if_worse"] and not options["baseline"]:
         raise InputError("--fail-if-worse needs --baseline CONFIG")
+    with http_retries(retries):
+        _run(
+            tracking_uri,
+            experiment_names,
+            experiment_ids,
+            filter_string,
+            run_ids,
+            log_report,
+            report_experiment,
+            tag_winner,
+            retries,
+            options,
+        )
+
+
+def _run(
+    tracking_uri: str | None,
+    experiment_names: tuple[str, ...],
+    experiment_ids: tuple[str, ...],
+    filter_string: str,
+    run_ids: tuple[str, ...],
+    log_report: bool,
+    report_experiment: str | None,
+    tag_winner: bool,
+    retries: int,
+    options: dict[str, Any],
+) -> None:
+    from mlflow_compare_plugin._fetch import MlflowSource, fetch_runs
+
     source = MlflowSource(tracking_uri, retries=retries)
     needs = histories_needed(log_report=log_report, **options)
     ids = source.experiment_ids(experiment_ids, experiment_names)
     runs = fetch_runs(
         source=source,
+        retries=retries,
         experiment_ids=ids,
         filter_string=filter_string,
         run_ids=_split_ids(run_ids),
