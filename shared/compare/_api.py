@@ -163,6 +163,30 @@ def _effect(
     return g_val, g_name, g_ci, g_val, warnings
 
 
+def _summarise_notes(notes: Sequence[tuple[str, str | None]], limit: int = 10) -> list[str]:
+    """Pair-level notes as top-level warnings: one line per distinct message with a count."""
+    out: list[str] = []
+    seen: dict[str, list[str]] = {}
+    order: list[str] = []
+    for msg, label in notes:
+        if label is None:
+            out.append(msg)
+            continue
+        if msg not in seen:
+            seen[msg] = []
+            order.append(msg)
+        seen[msg].append(label)
+    if len(out) > limit:
+        out = out[:limit] + [f"... and {len(out) - limit} more pairs with unmatched seeds"]
+    for msg in order:
+        labels = seen[msg]
+        if len(labels) == 1:
+            out.append(f"{labels[0]}: {msg}")
+        else:
+            out.append(f"{msg} ({len(labels)} pairs, e.g. {labels[0]})")
+    return out
+
+
 def _untestable(a: str, b: str, plan: PairPlan, why: str) -> PairResult:
     diff = float(np.mean(plan.a) - np.mean(plan.b)) if plan.a.size and plan.b.size else math.nan
     return PairResult(
@@ -490,6 +514,16 @@ def compare_runs(
                 f"configuration {s.name} has zero variance (all {s.values.size} runs give "
                 f"{s.values[0]:.6g}); t-based tests are undefined for it, rank tests are used"
             )
+    unpairable = [s.unpairable for s in samples if s.unpairable not in (None, "no seed key")]
+    if len(unpairable) == 1:
+        warnings.append(
+            f"{unpairable[0]}: its runs cannot be paired by seed, so its tests are unpaired"
+        )
+    elif unpairable:
+        warnings.append(
+            f"{len(unpairable)} configurations cannot be paired by seed (e.g. {unpairable[0]}), "
+            "so their tests are unpaired"
+        )
     multi = [i for i, s in enumerate(samples) if s.values.size >= 2]
     boot = {}
     if multi:
@@ -553,9 +587,12 @@ def compare_runs(
             warnings.extend(p.warnings)
     else:
         plans = [plan_pair(samples[i], samples[j]) for i, j in index_pairs]
+        # (message, pair label or None): summarised below so 4,950 pairs do not mean 4,950
+        # copies of one warning
+        pair_notes: list[tuple[str, str | None]] = []
         choices: list[Choice | None] = []
         for (i, j), plan in zip(index_pairs, plans, strict=True):
-            warnings.extend(plan.warnings)
+            pair_notes.extend((w, None) for w in plan.warnings)
             na, nb = plan.a.size, plan.b.size
             if (plan.paired and na < 2) or (not plan.paired and (na < 2 or nb < 2)):
                 choices.append(None)
@@ -583,7 +620,8 @@ def compare_runs(
             if plan.paired and not ch.paired:
                 planned = PairPlan(False, samples[i].values, samples[j].values, "unpaired")
             oc = run_pair_test(planned, ch, goal=goal, level=LEVEL, alpha=alpha, seed=seed,
-                               min_effect=min_effect, num_comparisons=m_family)
+                               min_effect=min_effect,
+                               num_comparisons=m_family if correction != "none" else 1)
             eff, eff_name, eff_ci, std_eff, ew = _effect(
                 planned.a, planned.b, ch.paired, ch.test, with_ci=m_family <= BATCH_PAIRS
             )
@@ -605,7 +643,7 @@ def compare_runs(
                 why = (f"{', '.join(small)} has fewer than 2 runs: no test is possible"
                        if small else "fewer than 2 paired seeds: no test is possible")
                 pr = _untestable(a_name, b_name, plan, why)
-                warnings.extend(pr.warnings)
+                pair_notes.append((why, f"{a_name} vs {b_name}"))
                 pairs.append(pr)
                 continue
             oc, eff, eff_name, eff_ci, std_eff, ew = outcomes[n]
@@ -618,16 +656,23 @@ def compare_runs(
                 significant = oc.own_significance
             else:
                 significant = p_adj_v is not None and p_adj_v <= alpha
-            pw = [f"{a_name} vs {b_name}: {w}" for w in list(oc.warnings) + ew]
+            notes = list(oc.warnings) + ew
             if oc.p_value is None and oc.own_significance is None:
-                pw.append(f"{a_name} vs {b_name}: the {oc.test} test is undefined for these "
-                          "data; no p-value is reported")
-            warnings.extend(pw)
+                notes.append(f"the {oc.test} test is undefined for these data; no p-value is "
+                             "reported")
+            pair_notes.extend((w, f"{a_name} vs {b_name}") for w in notes)
+            pw = [f"{a_name} vs {b_name}: {w}" for w in notes]
             extra = {k2: v for k2, v in oc.extra.items()
                      if k2 in ("hodges_lehmann", "hodges_lehmann_ci", "epsilon_min",
                                "epsilon_min_reverse", "a_better", "b_better", "p_a_better",
                                "p_rope", "p_b_better", "rope", "prob_superiority")}
             extra["method"] = oc.method
+            better = better_name(a_name, b_name, diff, goal)
+            if oc.test == "aso" and significant:
+                # ASO decides by stochastic order, not by the means
+                better = a_name if oc.extra.get("a_better") else b_name
+            elif oc.test == "bayes-signed-rank" and significant:
+                better = a_name if oc.extra["p_a_better"] >= oc.extra["p_b_better"] else b_name
             pairs.append(PairResult(
                 a=a_name, b=b_name, test=oc.test, paired=oc.paired,
                 n=int(planned_a.size if oc.paired else planned_a.size + planned_b.size),
@@ -635,9 +680,10 @@ def compare_runs(
                 p_value=oc.p_value, p_adjusted=p_adj_v, significant=bool(significant),
                 why=ch.why, n_a=int(planned_a.size), n_b=int(planned_b.size),
                 statistic=oc.statistic, df=oc.df, ci_method=oc.ci_method, effect_ci=eff_ci,
-                better=better_name(a_name, b_name, diff, goal), std_effect=std_eff,
-                extra=extra, warnings=tuple(pw),
+                better=better, std_effect=std_eff, extra=extra, warnings=tuple(pw),
             ))
+
+        warnings.extend(_summarise_notes(pair_notes))
 
     # --- summaries with extras ----------------------------------------------------------------
     run_groups = [(g.name, g.runs) for g in groups]

@@ -81,11 +81,9 @@ def plan_pair(sa: Sample, sb: Sample) -> PairPlan:
         (True, [3.0, 2.5, 1.5])
     """
     if sa.seed_index is None or sb.seed_index is None:
+        # the reason belongs to a configuration; the caller warns once per configuration
         reason = sa.unpairable or sb.unpairable or "no seeds"
-        warnings: list[str] = []
-        if reason != "no seed key":
-            warnings.append(f"{sa.name} vs {sb.name}: unpaired because {reason}")
-        return PairPlan(False, sa.values, sb.values, f"unpaired ({reason})", warnings)
+        return PairPlan(False, sa.values, sb.values, f"unpaired ({reason})")
     ka, kb = sa.seed_index.keys(), sb.seed_index.keys()
     shared = [s for s in sa.ordered if s in kb]
     if ka == kb:

@@ -243,8 +243,14 @@ _NAMED_WHY = {
     "mann-whitney": "Mann-Whitney U test (requested)",
     "permutation": "permutation test of the mean difference (requested)",
     "bootstrap": "BCa bootstrap of the mean difference (requested)",
-    "aso": "Almost Stochastic Order, Dror et al. 2019 (requested)",
-    "bayes-signed-rank": "Bayesian signed-rank test with a ROPE, Benavoli et al. 2017 (requested)",
+    "aso": (
+        "Almost Stochastic Order, Dror et al. 2019 (requested): a configuration is better when "
+        "epsilon_min < 0.5, at a confidence level Bonferroni-adjusted for the family"
+    ),
+    "bayes-signed-rank": (
+        "Bayesian signed-rank test, Benavoli et al. 2017 (requested): ROPE = min_effect, "
+        "decided when a posterior probability reaches 1 - alpha"
+    ),
 }
 
 

@@ -143,9 +143,9 @@ def test_pairing_falls_back_to_unpaired_with_too_few_shared_seeds():
 
 def test_pairing_refuses_duplicate_or_missing_seeds():
     plan = plan_pair(Sample("A", [1.0, 2.0], [0, 0]), Sample("B", [1.0, 2.0], [0, 1]))
-    assert not plan.paired and "two runs with seed 0" in plan.warnings[0]
+    assert not plan.paired and "two runs with seed 0" in plan.reason
     plan = plan_pair(Sample("A", [1.0, 2.0], [0, None]), Sample("B", [1.0, 2.0], [0, 1]))
-    assert not plan.paired and "has no seed" in plan.warnings[0]
+    assert not plan.paired and "has no seed" in plan.reason
     plan = plan_pair(Sample("A", [1.0, 2.0], None), Sample("B", [1.0, 2.0], None))
     assert not plan.paired and plan.warnings == []  # no seed key at all: nothing to warn
 
