@@ -139,8 +139,13 @@ def pairwise_t(
             )
         x = np.vstack(arrays) if arrays[0].size else np.empty((len(arrays), 0))
         finite = np.isfinite(x)
-        scale = np.max(np.abs(np.where(finite, x, 0.0)), axis=1)
-        d = x[i] - x[j]
+        scale = np.max(np.abs(np.where(finite, x, 0.0)), axis=1, initial=0.0)
+        # Each pair is computed on its data divided by a power of two near its magnitude
+        # (exact), so that squares neither overflow nor underflow; estimates are scaled back.
+        unit = _pow2(np.maximum(scale[i], scale[j]))
+        xi = np.where(finite[i], x[i], 0.0) / unit[:, None]
+        xj = np.where(finite[j], x[j], 0.0) / unit[:, None]
+        d = xi - xj
         ok = finite[i] & finite[j]
         n = ok.sum(axis=1)
         d0 = np.where(ok, d, 0.0)
@@ -148,8 +153,9 @@ def pairwise_t(
             diff = d0.sum(axis=1) / n
             dev = np.where(ok, d - diff[:, None], 0.0)
             var = (dev**2).sum(axis=1) / (n - 1)
-        spread = np.where(ok, d, -np.inf).max(axis=1) - np.where(ok, d, np.inf).min(axis=1)
-        tol = _REL_TOL * np.maximum(scale[i], scale[j])
+        spread = np.where(ok, d, -np.inf).max(axis=1, initial=-np.inf) - np.where(
+            ok, d, np.inf).min(axis=1, initial=np.inf)
+        tol = _REL_TOL * np.maximum(scale[i], scale[j]) / unit
         zero_var = (n >= 2) & (spread <= tol)
         var = np.where(zero_var, 0.0, var)
         df = (n - 1).astype(float)
@@ -157,13 +163,15 @@ def pairwise_t(
         if (~ok).any():
             warnings.append(f"{int((~ok).sum())} replicate(s) with NaN/inf dropped across pairs")
     else:
-        stats = np.array([_moments(a) for a in arrays]).reshape(-1, 3)
-        cnt, mean, var_s = stats.T
+        stats = np.array([_moments(a) for a in arrays]).reshape(-1, 4)
+        cnt, mean, var_s, scale = stats.T  # mean and variance of the sample / its scale
         cnt = cnt.astype(np.int64)
         n = cnt[i] + cnt[j]
-        diff = mean[i] - mean[j]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            si, sj = var_s[i] / cnt[i], var_s[j] / cnt[j]
+        unit = np.maximum(scale[i], scale[j])
+        ri, rj = scale[i] / unit, scale[j] / unit  # <= 1: no overflow when combining
+        diff = mean[i] * ri - mean[j] * rj
+        with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
+            si, sj = var_s[i] * ri**2 / cnt[i], var_s[j] * rj**2 / cnt[j]
             se = np.sqrt(si + sj)
             df = (si + sj) ** 2 / (si**2 / (cnt[i] - 1) + sj**2 / (cnt[j] - 1))
         zero_var = (cnt[i] >= 2) & (cnt[j] >= 2) & (si + sj == 0)
@@ -176,8 +184,9 @@ def pairwise_t(
         t = np.where(undefined, np.nan, diff / se)
         p = np.minimum(1.0, 2.0 * special.stdtr(df, -np.abs(t)))
         half = special.stdtrit(df, 0.5 + level / 2) * se
-    ci_low = np.where(zero_var, diff, diff - half)
-    ci_high = np.where(zero_var, diff, diff + half)
+    diff = diff * unit
+    ci_low = np.where(zero_var, diff, diff - half * unit)
+    ci_high = np.where(zero_var, diff, diff + half * unit)
     ci_low[too_few] = np.nan
     ci_high[too_few] = np.nan
     if too_few.any():
@@ -188,16 +197,26 @@ def pairwise_t(
                           np.asarray(n, dtype=np.int64), paired, level, tuple(warnings))
 
 
-def _moments(a: np.ndarray) -> tuple[float, float, float]:
-    """(n, mean, sample variance) of the finite values; variance 0 for a constant sample."""
+def _pow2(m: np.ndarray) -> np.ndarray:
+    """Powers of two near ``m`` (1 where m is 0): dividing by them is exact."""
+    m = np.asarray(m, dtype=float)
+    safe = np.where((m > 0) & np.isfinite(m), m, 1.0)
+    return np.ldexp(1.0, np.frexp(safe)[1])
+
+
+def _moments(a: np.ndarray) -> tuple[float, float, float, float]:
+    """(n, mean, sample variance, scale) of the finite values divided by ``scale`` (a power
+    of two near their magnitude); variance 0 for a constant sample."""
     x = a[np.isfinite(a)]
     n = x.size
     if n == 0:
-        return 0.0, math.nan, math.nan
+        return 0.0, math.nan, math.nan, 1.0
+    scale = float(_pow2(np.max(np.abs(x))))
+    x = x / scale
     mean = float(x.mean())
     tol = _REL_TOL * float(np.max(np.abs(x)))
     var = math.nan if n < 2 else (0.0 if np.ptp(x) <= tol else float(np.var(x, ddof=1)))
-    return float(n), mean, var
+    return float(n), mean, var, scale
 
 
 def bootstrap_mean_cis(
@@ -252,6 +271,9 @@ def bootstrap_mean_cis(
     for n, rows in by_n.items():
         x = np.vstack([arrays[r] for r in rows])  # (g, n)
         g = x.shape[0]
+        # exact power-of-two scaling per sample: no overflow/underflow; scaled back at the end
+        units = _pow2(np.max(np.abs(x), axis=1))
+        x = x / units[:, None]
         idx_dtype = np.uint8 if n <= 256 else np.int64
         # Row by row: the resample matrix of one sample (b x n) stays in cache, which is
         # faster than one huge gather and bounds memory whatever k is.
@@ -265,15 +287,21 @@ def bootstrap_mean_cis(
         boot.sort(axis=1)
         obs = x.mean(axis=1)
         if method == "BCa":
-            below = (boot < obs[:, None]).sum(axis=1) + (boot <= obs[:, None]).sum(axis=1)
-            z0 = special.ndtri(below / (2.0 * b))
-            loo = (x.sum(axis=1, keepdims=True) - x) / (n - 1)
-            u = (n - 1) * (loo.mean(axis=1, keepdims=True) - loo)
-            accel = ((u**3).sum(axis=1) / n**3) / (6.0 * ((u**2).sum(axis=1) / n**2) ** 1.5)
-            qs = []
-            for z in (z_a, -z_a):
-                num = z0 + z
-                qs.append(special.ndtr(z0 + num / (1.0 - accel * num)))
+            # (a row whose jackknife has no spread gives NaN levels, hence a NaN row)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                # values within rounding of the observed mean count as ties (half below)
+                tol = 8.0 * n * float(np.finfo(float).eps)
+                below = 2 * (boot < obs[:, None] - tol).sum(axis=1) + (
+                    np.abs(boot - obs[:, None]) <= tol).sum(axis=1)
+                z0 = special.ndtri(below / (2.0 * b))
+                loo = (x.sum(axis=1, keepdims=True) - x) / (n - 1)
+                u = (n - 1) * (loo.mean(axis=1, keepdims=True) - loo)
+                den = 6.0 * ((u**2).sum(axis=1) / n**2) ** 1.5
+                accel = ((u**3).sum(axis=1) / n**3) / den
+                qs = []
+                for z in (z_a, -z_a):
+                    num = z0 + z
+                    qs.append(special.ndtr(z0 + num / (1.0 - accel * num)))
             q = np.stack(qs, axis=1)  # (g, 2)
         else:
             q = np.tile([alpha, 1.0 - alpha], (g, 1))
@@ -287,5 +315,5 @@ def bootstrap_mean_cis(
         rr = np.arange(g)[:, None]
         vals = boot[rr, lo] + frac * (boot[rr, hi] - boot[rr, lo])
         vals[bad] = np.nan
-        out[np.asarray(rows)] = vals
+        out[np.asarray(rows)] = vals * units[:, None]
     return out

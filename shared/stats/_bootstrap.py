@@ -9,7 +9,7 @@ import numpy as np
 
 from shared.stats._permutation import _check_resamples
 from shared.stats._result import ConfidenceInterval, TestResult
-from shared.stats._validate import as_pair, check_level, tie_tolerance
+from shared.stats._validate import as_pair, check_level, pow2_scale, tie_tolerance
 
 __all__ = ["bootstrap_diff"]
 
@@ -42,13 +42,20 @@ def _acceleration(us: list[np.ndarray]) -> float:
     return num / (6.0 * den**1.5) if den > 0 else math.nan
 
 
-def bca_levels(boot: np.ndarray, observed: float, accel: float, level: float) -> tuple[float, float,
-                                                                                     float]:
-    """BCa-adjusted quantile levels (alpha_1, alpha_2) and the bias correction z0."""
+def bca_levels(
+    boot: np.ndarray, observed: float, accel: float, level: float, tol: float = 0.0
+) -> tuple[float, float, float]:
+    """BCa-adjusted quantile levels (alpha_1, alpha_2) and the bias correction z0.
+
+    Resampled values within ``tol`` of the observed one count as ties (half below), so that
+    rounding noise in the resample means cannot tip z0.
+    """
     from scipy import special
 
     b = boot.size
-    frac = (np.count_nonzero(boot < observed) + np.count_nonzero(boot <= observed)) / (2.0 * b)
+    below = np.count_nonzero(boot < observed - tol)
+    tied = np.count_nonzero(np.abs(boot - observed) <= tol)
+    frac = (2 * below + tied) / (2.0 * b)
     z0 = float(special.ndtri(frac))
     alpha = (1.0 - level) / 2.0
     z_lo = float(special.ndtri(alpha))
@@ -97,6 +104,8 @@ def bootstrap_diff(
     n_resamples = _check_resamples(n_resamples)
     warnings: list[str] = []
     xa, xb = as_pair(a, b, paired=paired, warnings=warnings)
+    scale = pow2_scale(xa, xb)  # exact; estimates are scaled back below
+    xa, xb = xa / scale, xb / scale
     rng = np.random.default_rng(seed)
     tol = tie_tolerance(xa, xb)
     observed = float(xa.mean() - xb.mean())
@@ -111,15 +120,18 @@ def bootstrap_diff(
         us = [_jackknife_u(xa), -_jackknife_u(xb)]
         degenerate = np.ptp(xa) <= tol and np.ptp(xb) <= tol
     extra: dict[str, Any] = {"paired": paired, "n_resamples": n_resamples, "seed": seed,
-                             "boot_se": float(np.std(boot, ddof=1))}
+                             "boot_se": float(np.std(boot, ddof=1)) * scale}
     if degenerate:
         warnings.append("no variation to resample (every difference/value is equal): the "
                         "bootstrap distribution is a single point, no CI and no p-value")
+        observed *= scale
         return TestResult("bootstrap", observed, math.nan, estimate=observed,
                           ci=ConfidenceInterval(observed, observed, level),
                           method="BCa (degenerate)", extra=extra, warnings=tuple(warnings))
     accel = _acceleration(us)
-    lo_q, hi_q, z0 = bca_levels(boot, observed, accel, level)
+    # data are scaled to magnitude <= 1: a mean of n values carries rounding below n * eps
+    round_tol = 8.0 * max(xa.size, xb.size) * float(np.finfo(float).eps)
+    lo_q, hi_q, z0 = bca_levels(boot, observed, accel, level, round_tol)
     method = "BCa"
     if not (math.isfinite(lo_q) and math.isfinite(hi_q)):
         # z0 is infinite when the observed value lies outside every resample (tiny samples).
@@ -132,12 +144,14 @@ def bootstrap_diff(
 
     # Invert the BCa interval at 0: find the nominal level whose endpoint sits at 0.
     b_count = boot.size
-    frac0 = (np.count_nonzero(boot < 0) + np.count_nonzero(boot <= 0)) / (2.0 * b_count)
+    frac0 = (2 * np.count_nonzero(boot < -round_tol)
+             + np.count_nonzero(np.abs(boot) <= round_tol)) / (2.0 * b_count)
     frac0 = min(max(frac0, 1.0 / (b_count + 1)), b_count / (b_count + 1.0))
     w = float(special.ndtri(frac0)) - z0
     z_alpha = w / (1.0 + accel * w) - z0
     p = float(min(1.0, 2.0 * min(special.ndtr(z_alpha), special.ndtr(-z_alpha))))
     p = max(p, 1.0 / (b_count + 1))
-    return TestResult("bootstrap", observed, p, estimate=observed,
-                      ci=ConfidenceInterval(float(low), float(high), level), method=method,
+    return TestResult("bootstrap", observed * scale, p, estimate=observed * scale,
+                      ci=ConfidenceInterval(float(low) * scale, float(high) * scale, level),
+                      method=method,
                       extra=extra, warnings=tuple(warnings))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from shared.stats._result import ConfidenceInterval, _finite_or_none
-from shared.stats._validate import as_sample, check_level, is_constant, tie_tolerance
+from shared.stats._validate import as_sample, check_level, is_constant, pow2_scale, tie_tolerance
 
 __all__ = ["Description", "describe"]
 
@@ -70,8 +70,10 @@ def describe(x: Any, level: float = 0.95) -> Description:
     warnings: list[str] = []
     arr = as_sample(x, "x", min_n=1, warnings=warnings)
     n = int(arr.size)
-    mean = float(np.mean(arr))
-    median = float(np.median(arr))
+    scale = pow2_scale(arr)  # exact; keeps squares away from overflow and underflow
+    arr = arr / scale
+    mean = float(np.mean(arr)) * scale
+    median = float(np.median(arr)) * scale
     if n < 2:
         warnings.append("only one value: the standard deviation and the CI are undefined")
         return Description(n, mean, math.nan, median, ConfidenceInterval(math.nan, math.nan, level),
@@ -81,7 +83,7 @@ def describe(x: Any, level: float = 0.95) -> Description:
         warnings.append("all values are equal: zero spread, the CI is the single value")
         return Description(n, mean, 0.0, median, ConfidenceInterval(mean, mean, level),
                            tuple(warnings))
-    std = float(np.std(arr, ddof=1))
+    std = float(np.std(arr, ddof=1)) * scale
     half = float(special.stdtrit(n - 1, 0.5 + level / 2)) * std / math.sqrt(n)
     return Description(n, mean, std, median, ConfidenceInterval(mean - half, mean + half, level),
                        tuple(warnings))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from shared.stats._result import ConfidenceInterval, _finite_or_none
-from shared.stats._validate import as_pair, check_level, is_constant, tie_tolerance
+from shared.stats._validate import as_pair, check_level, is_constant, pow2_scale, tie_tolerance
 
 __all__ = ["Effect", "hedges_g", "cliffs_delta", "hedges_correction"]
 
@@ -114,6 +114,8 @@ def hedges_g(a: Any, b: Any, *, paired: bool, level: float = 0.95) -> Effect:
     level = check_level(level)
     warnings: list[str] = []
     xa, xb = as_pair(a, b, paired=paired, warnings=warnings)
+    unit = pow2_scale(xa, xb)  # exact and scale-free: avoids overflow/underflow in variances
+    xa, xb = xa / unit, xb / unit
     tol = tie_tolerance(xa, xb)
     if paired:
         d = xa - xb
@@ -143,7 +145,7 @@ def hedges_g(a: Any, b: Any, *, paired: bool, level: float = 0.95) -> Effect:
     extra["correction"] = j
     if sd == 0.0:
         warnings.append("zero standard deviation: the standardised effect is undefined "
-                        f"(raw mean difference {diff:.6g})")
+                        f"(raw mean difference {diff * unit:.6g})")
         extra[raw_name] = math.nan
         return Effect(name, math.nan, ConfidenceInterval(math.nan, math.nan, level), extra,
                       tuple(warnings))
@@ -208,6 +210,8 @@ def cliffs_delta(
         raise InputError(f"variance must be 'unbiased' or 'consistent', got {variance!r}")
     warnings: list[str] = []
     xa, xb = as_pair(a, b, paired=False, warnings=warnings)
+    unit = pow2_scale(xa, xb)  # exact; keeps a_i - b_j finite
+    xa, xb = xa / unit, xb / unit
     na, nb = xa.size, xb.size
     tol = tie_tolerance(xa, xb)
     diff = xa[:, None] - xb[None, :]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from shared.stats._result import ConfidenceInterval, TestResult
-from shared.stats._validate import as_pair, check_level, is_constant, tie_tolerance
+from shared.stats._validate import as_pair, check_level, is_constant, pow2_scale, tie_tolerance
 
 __all__ = ["paired_t", "welch_t", "student_t"]
 
@@ -22,7 +22,9 @@ def _t_result(
     method: str,
     extra: dict[str, Any],
     warnings: list[str],
+    scale: float,
 ) -> TestResult:
+    """Result of a t-test computed on data divided by ``scale`` (estimates scaled back)."""
     from scipy import special
 
     t = diff / se
@@ -33,10 +35,10 @@ def _t_result(
         statistic=float(t),
         pvalue=p,
         df=float(df),
-        estimate=float(diff),
-        ci=ConfidenceInterval(diff - half, diff + half, level),
+        estimate=float(diff * scale),
+        ci=ConfidenceInterval((diff - half) * scale, (diff + half) * scale, level),
         method=method,
-        extra={**extra, "se": float(se)},
+        extra={**extra, "se": float(se * scale)},
         warnings=tuple(warnings),
     )
 
@@ -84,34 +86,43 @@ def paired_t(a: Any, b: Any, level: float = 0.95) -> TestResult:
     level = check_level(level)
     warnings: list[str] = []
     xa, xb = as_pair(a, b, paired=True, warnings=warnings)
+    scale = pow2_scale(xa, xb)
+    xa, xb = xa / scale, xb / scale
     d = xa - xb
     n = d.size
     diff = float(np.mean(d))
-    extra: dict[str, Any] = {"n": n, "mean_a": float(np.mean(xa)), "mean_b": float(np.mean(xb))}
+    extra: dict[str, Any] = {"n": n, "mean_a": float(np.mean(xa)) * scale,
+                             "mean_b": float(np.mean(xb)) * scale}
     tol = tie_tolerance(xa, xb)
-    if is_constant(d, tol):
+    sd = 0.0 if is_constant(d, tol) else float(np.std(d, ddof=1))
+    if sd == 0.0:
         if abs(diff) <= tol:
             why = "all paired differences are zero: a and b are identical, the t-test is undefined"
         else:
-            why = (f"all paired differences are equal ({diff:.6g}): zero variance, "
+            why = (f"all paired differences are equal ({diff * scale:.6g}): zero variance, "
                    "the t-test is undefined")
-        return _undefined("paired-t", diff, n - 1, level, why, {**extra, "sd_diff": 0.0}, warnings)
-    sd = float(np.std(d, ddof=1))
-    extra["sd_diff"] = sd
+        return _undefined("paired-t", diff * scale, n - 1, level, why,
+                          {**extra, "sd_diff": 0.0}, warnings)
+    extra["sd_diff"] = sd * scale
     return _t_result("paired-t", diff, sd / math.sqrt(n), n - 1, level, "exact (t distribution)",
-                     extra, warnings)
+                     extra, warnings, scale)
 
 
-def _two_groups(a: Any, b: Any, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, float, float,
-                                                             dict[str, Any]]:
+def _two_groups(
+    a: Any, b: Any, warnings: list[str]
+) -> tuple[np.ndarray, np.ndarray, float, float, float, dict[str, Any]]:
+    """Validated samples divided by a common power-of-two scale, their variances, the scale."""
     xa, xb = as_pair(a, b, paired=False, warnings=warnings)
+    scale = pow2_scale(xa, xb)
+    xa, xb = xa / scale, xb / scale
     tol = tie_tolerance(xa, xb)
     # A constant sample gets exactly zero variance rather than rounding noise.
     va = 0.0 if is_constant(xa, tol) else float(np.var(xa, ddof=1))
     vb = 0.0 if is_constant(xb, tol) else float(np.var(xb, ddof=1))
-    extra = {"n_a": int(xa.size), "n_b": int(xb.size), "mean_a": float(np.mean(xa)),
-             "mean_b": float(np.mean(xb)), "std_a": math.sqrt(va), "std_b": math.sqrt(vb)}
-    return xa, xb, va, vb, extra
+    extra = {"n_a": int(xa.size), "n_b": int(xb.size), "mean_a": float(np.mean(xa)) * scale,
+             "mean_b": float(np.mean(xb)) * scale, "std_a": math.sqrt(va) * scale,
+             "std_b": math.sqrt(vb) * scale}
+    return xa, xb, va, vb, scale, extra
 
 
 def welch_t(a: Any, b: Any, level: float = 0.95) -> TestResult:
@@ -131,17 +142,17 @@ def welch_t(a: Any, b: Any, level: float = 0.95) -> TestResult:
     """
     level = check_level(level)
     warnings: list[str] = []
-    xa, xb, va, vb, extra = _two_groups(a, b, warnings)
+    xa, xb, va, vb, scale, extra = _two_groups(a, b, warnings)
     na, nb = xa.size, xb.size
     diff = float(np.mean(xa) - np.mean(xb))
     sa, sb = va / na, vb / nb
     if sa + sb == 0.0:
-        return _undefined("welch", diff, math.nan, level,
+        return _undefined("welch", diff * scale, math.nan, level,
                           "both samples have zero variance: the Welch t-test is undefined",
                           extra, warnings)
     df = (sa + sb) ** 2 / (sa**2 / (na - 1) + sb**2 / (nb - 1))
     return _t_result("welch", diff, math.sqrt(sa + sb), df, level,
-                     "Welch-Satterthwaite t approximation", extra, warnings)
+                     "Welch-Satterthwaite t approximation", extra, warnings, scale)
 
 
 def student_t(a: Any, b: Any, level: float = 0.95) -> TestResult:
@@ -161,15 +172,15 @@ def student_t(a: Any, b: Any, level: float = 0.95) -> TestResult:
     """
     level = check_level(level)
     warnings: list[str] = []
-    xa, xb, va, vb, extra = _two_groups(a, b, warnings)
+    xa, xb, va, vb, scale, extra = _two_groups(a, b, warnings)
     na, nb = xa.size, xb.size
     diff = float(np.mean(xa) - np.mean(xb))
     df = na + nb - 2
     pooled = ((na - 1) * va + (nb - 1) * vb) / df
     if pooled == 0.0:
-        return _undefined("student-t", diff, df, level,
+        return _undefined("student-t", diff * scale, df, level,
                           "both samples have zero variance: the Student t-test is undefined",
                           extra, warnings)
-    extra["pooled_std"] = math.sqrt(pooled)
+    extra["pooled_std"] = math.sqrt(pooled) * scale
     return _t_result("student-t", diff, math.sqrt(pooled * (1 / na + 1 / nb)), df, level,
-                     "exact (t distribution, pooled variance)", extra, warnings)
+                     "exact (t distribution, pooled variance)", extra, warnings, scale)

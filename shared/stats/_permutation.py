@@ -10,7 +10,7 @@ import numpy as np
 
 from shared.errors import InputError
 from shared.stats._result import TestResult
-from shared.stats._validate import as_pair, tie_tolerance
+from shared.stats._validate import as_pair, pow2_scale, tie_tolerance
 
 __all__ = ["permutation_test"]
 
@@ -65,6 +65,8 @@ def permutation_test(
     n_resamples = _check_resamples(n_resamples)
     warnings: list[str] = []
     xa, xb = as_pair(a, b, paired=paired, warnings=warnings)
+    scale = pow2_scale(xa, xb)  # exact; the statistic is scaled back at the end
+    xa, xb = xa / scale, xb / scale
     # Arrangements whose statistic equals the observed one up to rounding must count as "as
     # extreme" (the identity arrangement at least): compare with a tolerance relative to the
     # data's magnitude, so that shifting all values by a constant changes nothing.
@@ -137,5 +139,6 @@ def permutation_test(
         p_less, p_greater = (less + 1) / (m + 1), (greater + 1) / (m + 1)
     p = float(min(1.0, 2.0 * min(p_less, p_greater)))
     extra.update(n_arrangements=m, exact=exact, p_less=p_less, p_greater=p_greater)
+    observed *= scale
     return TestResult("permutation", observed, p, estimate=observed, method=method, extra=extra,
                       warnings=tuple(warnings))

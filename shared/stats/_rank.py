@@ -17,7 +17,7 @@ import numpy as np
 
 from shared.errors import InputError
 from shared.stats._result import ConfidenceInterval, TestResult
-from shared.stats._validate import as_pair, check_level, tie_tolerance
+from shared.stats._validate import as_pair, check_level, pow2_scale, tie_tolerance
 
 __all__ = ["wilcoxon", "mann_whitney"]
 
@@ -145,6 +145,8 @@ def wilcoxon(
         raise InputError(f"zero_method must be 'wilcox', 'pratt' or 'zsplit', got {zero_method!r}")
     warnings: list[str] = []
     xa, xb = as_pair(a, b, paired=True, warnings=warnings)
+    scale = pow2_scale(xa, xb)  # exact; no overflow in differences and Walsh averages
+    xa, xb = xa / scale, xb / scale
     d = xa - xb
     tol = tie_tolerance(xa, xb)
     zero = np.abs(d) <= tol
@@ -155,7 +157,7 @@ def wilcoxon(
     n = d.size
     iu = np.triu_indices(n)
     walsh = np.sort((d[iu[0]] + d[iu[1]]) / 2.0)
-    estimate = float(np.median(walsh))
+    estimate = float(np.median(walsh)) * scale
     m_total = walsh.size
     untied = _subset_sum_counts(np.arange(1, n + 1)) if n <= EXACT_MAX_N else None
     sd_untied = math.sqrt(n * (n + 1) * (2 * n + 1) / 24.0)
@@ -164,7 +166,7 @@ def wilcoxon(
         warnings.append(
             f"with n={n} the exact CI can reach only {achieved:.1%} coverage, not {level:.0%}"
         )
-    ci = ConfidenceInterval(lo, hi, level)
+    ci = ConfidenceInterval(lo * scale, hi * scale, level)
     extra: dict[str, Any] = {"n": n, "n_zero": n_zero, "zero_method": zero_method,
                              "ci_level_achieved": achieved}
 
@@ -246,6 +248,8 @@ def mann_whitney(a: Any, b: Any, level: float = 0.95, *, method: str = "auto") -
     _check_method(method)
     warnings: list[str] = []
     xa, xb = as_pair(a, b, paired=False, warnings=warnings)
+    scale = pow2_scale(xa, xb)  # exact; no overflow in the pairwise differences
+    xa, xb = xa / scale, xb / scale
     na, nb = xa.size, xb.size
     big_n = na + nb
     tol = tie_tolerance(xa, xb)
@@ -260,7 +264,7 @@ def mann_whitney(a: Any, b: Any, level: float = 0.95, *, method: str = "auto") -
     diffs = (xa[:, None] - xb[None, :]).ravel()
     diffs = np.where(np.abs(diffs) <= tol, 0.0, diffs)
     diffs.sort()
-    estimate = float(np.median(diffs))
+    estimate = float(np.median(diffs)) * scale
     m_total = na * nb
     small = big_n <= EXACT_MAX_N
     untied = None
@@ -275,7 +279,7 @@ def mann_whitney(a: Any, b: Any, level: float = 0.95, *, method: str = "auto") -
             f"not {level:.0%}"
         )
     extra["ci_level_achieved"] = achieved
-    ci = ConfidenceInterval(lo, hi, level)
+    ci = ConfidenceInterval(lo * scale, hi * scale, level)
 
     has_ties = bool((sizes > 1).any())
     if sizes.size == 1:

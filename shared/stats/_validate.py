@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +10,14 @@ import numpy as np
 
 from shared.errors import InputError
 
-__all__ = ["as_sample", "as_pair", "check_level", "is_constant", "tie_tolerance"]
+__all__ = [
+    "as_sample",
+    "as_pair",
+    "check_level",
+    "is_constant",
+    "pow2_scale",
+    "tie_tolerance",
+]
 
 # Metric values are usually short decimals (0.763, 0.768); their float differences carry
 # rounding noise of a few ulps. Values closer than this (relative to the data's magnitude)
@@ -105,3 +113,16 @@ def tie_tolerance(*arrays: Sequence[float] | np.ndarray) -> float:
 def is_constant(x: np.ndarray, tol: float) -> bool:
     """True when every value of ``x`` is within ``tol`` of the others."""
     return bool(x.size == 0 or np.ptp(x) <= tol)
+
+
+def pow2_scale(*arrays: np.ndarray) -> float:
+    """A power of two close to the largest magnitude in ``arrays`` (1.0 if all are zero).
+
+    Dividing by it is exact and brings the data to [-1, 1], so that squares neither overflow
+    (values near 1e300) nor underflow (values near 1e-300); every test statistic is
+    invariant to it and estimates are multiplied back.
+    """
+    m = max((float(np.max(np.abs(x))) for x in arrays if np.size(x)), default=0.0)
+    if m == 0.0 or not math.isfinite(m):
+        return 1.0
+    return math.ldexp(1.0, math.frexp(m)[1])

@@ -556,3 +556,46 @@ def test_wilcoxon_large_n_ci_roughly_inverts_the_normal_approximation():
 
     assert p(r.ci.low + eps) > 0.04 and p(r.ci.high - eps) > 0.04
     assert p(r.ci.low - eps) < 0.06 and p(r.ci.high + eps) < 0.06
+
+
+@pytest.mark.parametrize("factor", [1e300, 1e-300, 3.0e-8])
+def test_extreme_magnitudes_neither_overflow_nor_underflow(factor):
+    """Every statistic is scale-free: values near 1e300 or 1e-300 give the same p-values and
+    estimates scaled by the factor, with no warning and no crash."""
+    import warnings as pywarnings
+
+    from shared.stats import (
+        bootstrap_diff,
+        bootstrap_mean_cis,
+        cliffs_delta,
+        hedges_g,
+        pairwise_t,
+    )
+
+    a, b = SLEEP_2, SLEEP_1
+    fa, fb = a * factor, b * factor
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("error")  # numpy overflow/underflow warnings would fail here
+        for fn in (paired_t, welch_t, student_t, wilcoxon, mann_whitney):
+            r, s = fn(a, b), fn(fa, fb)
+            assert s.pvalue == pytest.approx(r.pvalue, rel=1e-9)
+            assert s.estimate == pytest.approx(r.estimate * factor, rel=1e-9)
+            assert s.ci.low == pytest.approx(r.ci.low * factor, rel=1e-9)
+        for paired in (True, False):
+            r = permutation_test(a, b, paired=paired, n_resamples=2000)
+            s = permutation_test(fa, fb, paired=paired, n_resamples=2000)
+            assert s.pvalue == pytest.approx(r.pvalue, rel=1e-9)
+            r = bootstrap_diff(a, b, paired=paired, n_resamples=500)
+            s = bootstrap_diff(fa, fb, paired=paired, n_resamples=500)
+            assert s.ci.high == pytest.approx(r.ci.high * factor, rel=1e-9)
+            assert hedges_g(fa, fb, paired=paired).value == pytest.approx(
+                hedges_g(a, b, paired=paired).value, rel=1e-9)
+            r = pairwise_t([a, b], [(0, 1)], paired=paired)
+            s = pairwise_t([fa, fb], [(0, 1)], paired=paired)
+            assert s.pvalue[0] == pytest.approx(r.pvalue[0], rel=1e-9)
+            assert s.ci_high[0] == pytest.approx(r.ci_high[0] * factor, rel=1e-9)
+        assert cliffs_delta(fa, fb).value == cliffs_delta(a, b).value
+        np.testing.assert_allclose(bootstrap_mean_cis([fa], n_resamples=500),
+                                   bootstrap_mean_cis([a], n_resamples=500) * factor, rtol=1e-9)
+        d = describe(fa)
+        assert d.std == pytest.approx(np.std(a, ddof=1) * factor, rel=1e-9)
