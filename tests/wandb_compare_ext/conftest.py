@@ -1,0 +1,144 @@
+"""Real W&B pieces for the adapter's tests (reusable by the sweep and optuna tests).
+
+* ``wandb_env``: environment for subprocesses that run the real ``wandb`` SDK offline
+  (``WANDB_MODE=offline``, ``WANDB_DIR`` and config/cache dirs in a temporary folder,
+  ``WANDB_SILENT=true``), so nothing touches the user's ``~/.config/wandb`` or the network.
+* ``offline_study``: the study of ``_study.py`` (3 learning rates x 4 seeds, 30 steps) logged
+  once per session by the real SDK in a subprocess; the folder holding ``wandb/``.
+* ``wandb_server``: a started :class:`LoopbackWandbServer` (real HTTP on 127.0.0.1 answering
+  the GraphQL operations the real client sends) holding the same study in
+  ``loopback-team/study``; a fresh one per test.
+* ``loopback_server_class``: the class itself, for tests that want their own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    # The helpers are plain modules beside this file (the suite uses --import-mode=importlib).
+    sys.path.insert(0, str(HERE))
+
+from _loopback_server import LoopbackWandbServer  # noqa: E402
+from _study import LRS, SEEDS, values  # noqa: E402
+
+STUDY_PROJECT = "study"
+
+
+def offline_env(base: Path) -> dict[str, str]:
+    """Environment for a subprocess running the real SDK offline under ``base``."""
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith("WANDB_"):
+            del env[key]
+    env.update(
+        WANDB_MODE="offline",
+        WANDB_DIR=str(base),
+        WANDB_SILENT="true",
+        WANDB_CONFIG_DIR=str(base / ".config"),
+        WANDB_CACHE_DIR=str(base / ".cache"),
+        WANDB_DATA_DIR=str(base / ".data"),
+        WANDB_DISABLE_GIT="true",
+        HOME=str(base),
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def wandb_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A HOME for in-process wandb use (the API client writes settings and caches there)."""
+    return tmp_path_factory.mktemp("wandb_home")
+
+
+@pytest.fixture
+def wandb_env(tmp_path: Path) -> dict[str, str]:
+    return offline_env(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def offline_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The study logged by the real SDK, once per session (the SDK is slow)."""
+    base = tmp_path_factory.mktemp("wandb_offline_study")
+    long_dir = base / "long"
+    long_dir.mkdir()
+    result = subprocess.run(
+        [sys.executable, str(HERE / "_study.py"), STUDY_PROJECT, str(long_dir)],
+        env=offline_env(base),
+        cwd=base,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    runs = sorted((base / "wandb").glob("offline-run-*/run-*.wandb"))
+    assert len(runs) == len(LRS) * len(SEEDS), runs
+    assert len(list(long_dir.glob("wandb/offline-run-*/run-*.wandb"))) == 1
+    return base
+
+
+@pytest.fixture(scope="session")
+def long_run_file(offline_study: Path) -> Path:
+    """The long run's .wandb file (600 steps, a 70 kB config value, NaN and inf logged)."""
+    (file,) = (offline_study / "long").glob("wandb/offline-run-*/run-*.wandb")
+    return file
+
+
+def fill_study(server: LoopbackWandbServer, project: str = STUDY_PROJECT) -> None:
+    """Store the study in the server, as W&B would hold it after `wandb sync`."""
+    for i, lr in enumerate(LRS):
+        for seed in SEEDS:
+            rows = values(lr, seed)
+            history = [
+                {**row, "_step": step, "_runtime": 0.5 * step, "_timestamp": 1.7e9 + step}
+                for step, row in enumerate(rows)
+            ]
+            summary = {
+                **rows[-1],
+                "_step": len(rows) - 1,
+                "best_val_acc": max(r["val/acc"] for r in rows),
+            }
+            server.add_run(
+                project,
+                f"lr{i}s{seed}",
+                display_name=f"lr{lr}-s{seed}",
+                config={"optimizer": {"lr": lr, "name": "adam"}, "seed": seed},
+                summary=summary,
+                history=history,
+                tags=["study", f"seed{seed}"],
+                group=f"lr={lr}",
+                sweep="sweep1" if lr != 0.1 else None,
+                created_at=f"2026-01-01T00:{i:02d}:{seed:02d}",
+            )
+
+
+@pytest.fixture
+def wandb_server(
+    monkeypatch: pytest.MonkeyPatch, wandb_home: Path
+) -> Iterator[LoopbackWandbServer]:
+    """A loopback W&B server with the study, and this process's env pointing at it."""
+    server = LoopbackWandbServer()
+    fill_study(server)
+    server.start()
+    # Our environment, not wandb's internals: where the real client looks for its settings.
+    monkeypatch.setenv("WANDB_BASE_URL", server.url)
+    monkeypatch.setenv("WANDB_API_KEY", server.api_key)
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_CONFIG_DIR", str(wandb_home / ".config"))
+    monkeypatch.setenv("WANDB_CACHE_DIR", str(wandb_home / ".cache"))
+    monkeypatch.setenv("WANDB_DATA_DIR", str(wandb_home / ".data"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def loopback_server_class() -> type[LoopbackWandbServer]:
+    return LoopbackWandbServer

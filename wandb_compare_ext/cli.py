@@ -1,0 +1,280 @@
+"""``wandb compare`` (also ``wandb-compare`` and ``python -m wandb_compare_ext``).
+
+Reads W&B runs online through ``wandb.Api`` (``--project``) or offline run folders with no
+server (``--offline-dir``), both repeatable and combinable, groups them into configurations,
+pairs them by seed, runs the right test and prints the answer. ``--report`` publishes a W&B
+Report, ``--report-spec`` writes its JSON with no server, ``--write-notes`` records the
+decision on the compared runs.
+
+Example:
+    wandb compare --offline-dir ./wandb --metric val_loss:min --seed-key seed
+    wandb compare --project my-team/lora --filter '{"config.model": "lora"}' -m val_acc --report
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from shared.cli import (
+    check_gate,
+    check_output,
+    compare_secondary,
+    compare_with_options,
+    comparison_options,
+    emit,
+    handle_errors,
+    histories_needed,
+    metric_names_needed,
+)
+from shared.errors import InputError
+from wandb_compare_ext import _guard  # noqa: F401  - fail clearly if `shared` is shadowed
+
+__all__ = ["cli", "compare", "main"]
+
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _parse_filters(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise InputError(f"--filter is not valid JSON ({error.msg} at char {error.pos})") from None
+    if not isinstance(value, dict):
+        raise InputError("--filter must be a JSON object, e.g. '{\"config.lr\": 0.001}'")
+    return value
+
+
+def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
+    """The ``define_metric`` step metric every run declares for the deciding metric, if any."""
+    from shared.cli import parse_metric_spec
+
+    name, _goal = parse_metric_spec(metric[0])
+    axes = set()
+    for run in runs:
+        axis = run.tags.get(f"wandb.step_metric.{name}")
+        if axis is None:
+            return None
+        axes.add(axis)
+    return axes.pop() if len(axes) == 1 else None
+
+
+@click.command(name="compare", context_settings=_CONTEXT)
+@click.option(
+    "--project",
+    "projects",
+    multiple=True,
+    metavar="ENTITY/PROJECT",
+    help="W&B project to read runs from through the API (repeatable).",
+)
+@click.option(
+    "--offline-dir",
+    "offline_dirs",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(path_type=str),
+    help="Offline runs (a wandb/ folder, its parent, a run folder or a .wandb file); "
+    "read with no server (repeatable).",
+)
+@click.option(
+    "--run-path",
+    "run_paths",
+    multiple=True,
+    metavar="ENTITY/PROJECT/RUN_ID",
+    help="Compare exactly these runs (repeatable).",
+)
+@click.option(
+    "--filter",
+    "filter_text",
+    default=None,
+    metavar="JSON",
+    help='Mongo-style W&B filter, e.g. \'{"config.model": "lora", "state": "finished"}\'.',
+)
+@click.option("--order", default=None, metavar="FIELD", help="W&B order, e.g. -created_at.")
+@click.option("--group", "run_group", default=None, metavar="NAME", help="Only this W&B group.")
+@click.option("--sweep", "sweep_id", default=None, metavar="ID", help="Only this sweep's runs.")
+@click.option(
+    "--base-url",
+    envvar="WANDB_BASE_URL",
+    default=None,
+    metavar="URL",
+    help="W&B server. Default: $WANDB_BASE_URL or api.wandb.ai. The key is $WANDB_API_KEY.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 600),
+    default=30,
+    show_default=True,
+    help="Seconds per W&B API request.",
+)
+@click.option(
+    "--allow-damaged",
+    is_flag=True,
+    default=False,
+    help="Use the records before the damage in truncated or corrupted .wandb files.",
+)
+@comparison_options
+@click.option(
+    "--report",
+    "make_report",
+    is_flag=True,
+    default=False,
+    help="Publish a W&B Report (a draft unless --publish) to the first --project.",
+)
+@click.option("--publish", is_flag=True, default=False, help="Publish the report, not a draft.")
+@click.option(
+    "--report-project",
+    default=None,
+    metavar="ENTITY/PROJECT",
+    help="Project the report is saved in. Default: the first --project.",
+)
+@click.option(
+    "--report-spec",
+    default=None,
+    metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Write the report's JSON view spec here (no server needed).",
+)
+@click.option(
+    "--write-notes",
+    is_flag=True,
+    default=False,
+    help="Record the decision on the compared online runs (notes and a tag).",
+)
+@handle_errors
+def compare(
+    projects: tuple[str, ...],
+    offline_dirs: tuple[str, ...],
+    run_paths: tuple[str, ...],
+    filter_text: str | None,
+    order: str | None,
+    run_group: str | None,
+    sweep_id: str | None,
+    base_url: str | None,
+    timeout: int,
+    allow_damaged: bool,
+    make_report: bool,
+    publish: bool,
+    report_project: str | None,
+    report_spec: str | None,
+    write_notes: bool,
+    **options: Any,
+) -> None:
+    """Is one configuration really better than another, or is it seed noise?
+
+    Compares W&B runs (online --project, offline --offline-dir, or both) grouped into
+    configurations, paired by seed, with the right statistical test. Exit codes: 0 done,
+    1 --fail-if-worse gate failed, 2 bad input, 3 W&B unreachable or key rejected.
+    """
+    check_output(options["output"])
+    if report_spec:
+        check_output(report_spec)
+    if options["fail_if_worse"] and not options["baseline"]:
+        raise InputError("--fail-if-worse needs --baseline CONFIG")
+    online = bool(projects or run_paths)
+    if not online and not offline_dirs:
+        raise InputError("give --project ENTITY/PROJECT, --run-path or --offline-dir PATH")
+    if (make_report or write_notes) and not online:
+        raise InputError("--report and --write-notes need W&B runs from --project or --run-path")
+    filters = _parse_filters(filter_text)
+    ctx = click.get_current_context()
+    x_axis_given = ctx.get_parameter_source("x_axis") != click.core.ParameterSource.DEFAULT
+
+    runs: list[Any] = []
+    if offline_dirs:
+        from wandb_compare_ext._offline import load_offline_runs
+
+        found = load_offline_runs(offline_dirs, allow_damaged=allow_damaged)
+        for warning in found.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        runs.extend(found.runs)
+    source = None
+    if online:
+        from wandb_compare_ext._online import WandbSource, fetch_runs
+
+        source = WandbSource(base_url=base_url, timeout=timeout)
+        needs = histories_needed(**options) or make_report or bool(report_spec)
+        keys = metric_names_needed(**options) if needs else []
+        runs.extend(
+            fetch_runs(
+                source,
+                projects=projects,
+                run_paths=run_paths,
+                filters=filters,
+                order=order,
+                group=run_group,
+                sweep=sweep_id,
+                history_keys=keys,
+            )
+        )
+    if not runs:
+        raise InputError("no runs found (check --project, --filter and --offline-dir)")
+    if not x_axis_given:
+        axis = _default_x_axis(runs, options["metric"])
+        if axis:
+            options["x_axis"] = axis
+    comparison = compare_with_options(runs, **options)
+    secondary = compare_secondary(runs, **options) if len(options["metric"]) > 1 else None
+
+    if report_spec or make_report:
+        from wandb_compare_ext._report import build_report, write_report_spec
+
+        target = report_project or (projects[0] if projects else None)
+        if target is None and run_paths:
+            target = "/".join(run_paths[0].split("/")[:2])
+        report = build_report(comparison, runs, project=target or "offline/offline")
+        if report_spec:
+            write_report_spec(report, report_spec)
+            click.echo(f"wrote report spec to {report_spec}", err=True)
+        if make_report:
+            from wandb_compare_ext._report import save_report
+
+            url = save_report(report, source, draft=not publish)
+            click.echo(f"saved W&B report {url}", err=True)
+    if write_notes and source is not None:
+        from wandb_compare_ext._online import write_decision
+
+        written = write_decision(source, comparison, runs)
+        click.echo(f"recorded the decision on {written} runs", err=True)
+    emit(comparison, options["fmt"], options["output"], secondary=secondary)
+    check_gate(comparison, baseline=options["baseline"], fail_if_worse=options["fail_if_worse"])
+
+
+class _DefaultGroup(click.Group):
+    """A group whose default command is ``compare``: ``wandb-compare -m acc ...`` works."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] in ("-h", "--help"):
+            return super().parse_args(ctx, args)
+        if not args or args[0] not in self.commands:
+            args = ["compare", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultGroup, name="wandb-compare", context_settings=_CONTEXT)
+def cli() -> None:
+    """Statistical comparison of W&B runs (default command: compare)."""
+
+
+cli.add_command(compare)
+
+
+def _add_sweep() -> None:
+    """Add the sweeps engineer's ``sweep`` command when it is there (it is optional)."""
+    try:
+        from wandb_compare_ext.sweep import sweep_command
+    except Exception:  # not there yet, or broken: `compare` must keep working
+        return
+    cli.add_command(sweep_command, name="sweep")
+
+
+_add_sweep()
+
+
+def main(argv: list[str] | None = None, prog_name: str = "wandb-compare") -> None:
+    """Console-script entry point (``wandb-compare``)."""
+    cli.main(args=argv, prog_name=prog_name)
