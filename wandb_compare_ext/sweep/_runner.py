@@ -61,6 +61,7 @@ from wandb_compare_ext.sweep._callback import (
 )
 from wandb_compare_ext.sweep._config import SweepConfig, load_sweep_config
 from wandb_compare_ext.sweep._distributions import grid_size, nest_config
+from wandb_compare_ext.sweep._hyperband import StopDecision
 
 __all__ = ["SweepResult", "TrialOutcome", "run_sweep", "build_command"]
 
@@ -529,6 +530,10 @@ def _run_program_trial(
     value = frozen.user_attrs.get(ATTR_VALUE, history[-1] if history else None)
     if stopped is not None:
         return "PRUNED", value, _stop_message(stopped, trial.number), None
+    if ATTR_STOP in frozen.user_attrs and proc.returncode == 0:
+        # The program asked should_stop() itself and ended early.
+        decision = StopDecision(**frozen.user_attrs[ATTR_STOP])
+        return "PRUNED", value, _stop_message(decision, trial.number), None
     if proc.returncode != 0:
         return (
             "FAIL",
