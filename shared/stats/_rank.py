@@ -21,7 +21,11 @@ from shared.stats._validate import as_pair, check_level, pow2_scale, tie_toleran
 
 __all__ = ["wilcoxon", "mann_whitney"]
 
-EXACT_MAX_N = 50  # exact null distributions up to this many observations
+EXACT_MAX_N = 50  # exact null distributions up to this many observations ("auto")
+# method="exact" is honoured up to these sizes; beyond, the dynamic programme gets slow
+# (and the normal approximation is excellent), so it falls back with a warning.
+EXACT_LIMIT_SIGNED = 300
+EXACT_LIMIT_RANK_SUM = 100
 
 
 def _midranks(x: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -195,6 +199,10 @@ def wilcoxon(
     extra.update(w_plus=w_plus, w_minus=w_minus)
     has_ties = bool((sizes > 1).any())
     use_exact = method == "exact" or (method == "auto" and n_eff <= EXACT_MAX_N)
+    if use_exact and n_eff > EXACT_LIMIT_SIGNED:
+        use_exact = False
+        warnings.append(f"exact distribution not computed for {n_eff} differences "
+                        f"(limit {EXACT_LIMIT_SIGNED}): normal approximation used")
     if use_exact:
         doubled = np.rint(2 * ranks).astype(np.int64)
         counts = _subset_sum_counts(doubled)
@@ -285,6 +293,10 @@ def mann_whitney(a: Any, b: Any, level: float = 0.95, *, method: str = "auto") -
     if sizes.size == 1:
         warnings.append("all values are equal: the rank test cannot see any difference")
     use_exact = method == "exact" or (method == "auto" and small)
+    if use_exact and big_n > EXACT_LIMIT_RANK_SUM:
+        use_exact = False
+        warnings.append(f"exact distribution not computed for {big_n} values "
+                        f"(limit {EXACT_LIMIT_RANK_SUM}): normal approximation used")
     if use_exact:
         # exact distribution of (twice) the rank sum of a, over all C(N, n_a) labellings
         doubled = np.rint(2 * ranks).astype(np.int64)

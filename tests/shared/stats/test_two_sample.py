@@ -599,3 +599,19 @@ def test_extreme_magnitudes_neither_overflow_nor_underflow(factor):
                                    bootstrap_mean_cis([a], n_resamples=500) * factor, rtol=1e-9)
         d = describe(fa)
         assert d.std == pytest.approx(np.std(a, ddof=1) * factor, rel=1e-9)
+
+
+def test_forced_exact_method_matches_scipy_and_falls_back_beyond_its_limit():
+    rng = _rng(23)
+    a, b = rng.normal(size=80), rng.normal(0.3, 1, size=80)
+    r = wilcoxon(a, b, method="exact")  # 80 > 50: only when asked for
+    assert r.method == "exact"
+    assert r.pvalue == pytest.approx(stats.wilcoxon(a, b, method="exact").pvalue, rel=1e-9)
+    r = mann_whitney(a[:40], b[:45], method="exact")
+    assert r.pvalue == pytest.approx(
+        stats.mannwhitneyu(a[:40], b[:45], method="exact").pvalue, rel=1e-9)
+    big_a, big_b = rng.normal(size=400), rng.normal(size=400)
+    r = wilcoxon(big_a, big_b, method="exact")
+    assert r.method.startswith("normal") and any("limit" in w for w in r.warnings)
+    r = mann_whitney(big_a[:60], big_b[:60], method="exact")
+    assert r.method.startswith("normal") and any("limit" in w for w in r.warnings)
