@@ -37,6 +37,69 @@ _SEARCH_PAGE_SQL = 10000
 _SEARCH_PAGE_REST = 2000
 
 
+_REASONS = (
+    ("connection refused", "connection refused"),
+    ("name or service not known", "unknown host"),
+    ("temporary failure in name resolution", "unknown host"),
+    ("timed out", "timed out"),
+    ("timeout", "timed out"),
+    ("error responses", "the server kept answering with errors"),
+    ("could not connect to server", "database server not reachable"),
+    ("connection to server at", "database server not reachable"),
+    ("connection reset", "connection reset"),
+    ("remotedisconnected", "the server closed the connection"),
+)
+
+
+def _reason(error: BaseException) -> str:
+    """A short why for a connection failure (the full text is a screen of urllib3 repr)."""
+    text = str(error).lower()
+    for needle, reason in _REASONS:
+        if needle in text:
+            return reason
+    return one_line(str(error), 200)
+
+
+def _url(error: BaseException) -> str:
+    """The URL (or database address) the failing request went to, if the message names it."""
+    import re
+
+    text = str(error)
+    database = re.search(r'server at "([^"]+)", port (\d+)', text)
+    if database:
+        return f"{database.group(1)}:{database.group(2)}"
+    match = re.search(r"(https?://[^\s?]+)", text)
+    return match.group(1) if match else one_line(text, 160)
+
+
+def _probe_database(uri: str, retries: int) -> None:
+    """Fail fast (with our retries) when a database server is down.
+
+    MLflow's SQL store retries engine creation about ten times over ~100 s with a warning each
+    time; a CLI should say "unreachable" after the user's ``--retries`` instead.
+    """
+    import time
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(uri, pool_pre_ping=False)
+    try:
+        for attempt in range(retries + 1):
+            try:
+                with engine.connect():
+                    return
+            except Exception as error:
+                if not is_connection_problem(error) or attempt == retries:
+                    if is_connection_problem(error):
+                        raise TrackerUnreachable(
+                            f"cannot open tracking store: {_reason(error)}: {_url(error)}"
+                        ) from error
+                    return  # not a connection problem: let MLflow report it its own way
+                time.sleep(min(2.0**attempt * 0.5, 8.0))
+    finally:
+        engine.dispose()
+
+
 @contextlib.contextmanager
 def tracker_errors(where: str) -> Iterator[None]:
     """Turn MLflow's exceptions into ours: bad input -> ``InputError``, down -> exit 3."""
@@ -48,14 +111,14 @@ def tracker_errors(where: str) -> Iterator[None]:
         raise
     except MlflowException as error:
         if is_connection_problem(error):
-            raise TrackerUnreachable(f"{where}: {one_line(error.message, 300)}") from error
+            raise TrackerUnreachable(f"{where}: {_reason(error)}: {_url(error)}") from error
         code = getattr(error, "error_code", "")
         if code in ("INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST", "BAD_REQUEST"):
             raise InputError(f"{where}: {one_line(error.message, 300)}") from error
         raise
     except Exception as error:
         if is_connection_problem(error):
-            raise TrackerUnreachable(f"{where}: {one_line(str(error), 300)}") from error
+            raise TrackerUnreachable(f"{where}: {_reason(error)}: {_url(error)}") from error
         raise
 
 
@@ -102,6 +165,8 @@ class MlflowSource:
 
         self.retries = retries
         self.tracking_uri = tracking_uri or mlflow.get_tracking_uri()
+        if self.tracking_uri.split(":", 1)[0].split("+")[0] in ("postgresql", "mysql", "mssql"):
+            _probe_database(self.tracking_uri, retries)
         with tracker_errors(f"cannot open tracking store {self.tracking_uri!r}"):
             self.client = MlflowClient(self.tracking_uri)
             self.store = self.client._tracking_client.store

@@ -178,7 +178,8 @@ def test_server_unreachable_exit_3(port_factory: Any) -> None:
         "-m", "acc", "--retries", "0",
     )  # fmt: skip
     assert result.exit_code == 3
-    assert "127.0.0.1" in one_error_line(result)
+    line = one_error_line(result)
+    assert "connection refused" in line and "127.0.0.1" in line
 
 
 def test_artifact_store_failing_leaves_nothing_half_logged(sqlite_study: Any) -> None:
@@ -216,3 +217,12 @@ def test_console_forms_are_the_same_command(sqlite_study: Any) -> None:
         capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2],
     )  # fmt: skip
     assert "--log-report" in helped.stdout and "--fail-if-worse" in helped.stdout
+
+
+def test_database_unreachable_exit_3(port_factory: Any) -> None:
+    result = invoke(
+        "--tracking-uri", f"postgresql+psycopg2://postgres@127.0.0.1:{port_factory()}/mlflow",
+        "--experiment-name", "x", "-m", "acc", "--retries", "0",
+    )  # fmt: skip
+    assert result.exit_code == 3
+    assert "connection refused" in one_error_line(result)
