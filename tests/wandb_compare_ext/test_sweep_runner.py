@@ -416,3 +416,73 @@ def test_two_runner_processes_share_one_study_on_postgresql(tmp_path, pg_url):
 def test_callback_outside_a_sweep():
     assert current_callback() is None
     assert SweepCallback.from_env() is None
+
+
+def final_run_tags(path: Path) -> list[str]:
+    """The tags of the last Run record W&B wrote to an offline run's .wandb log."""
+    from wandb.proto import wandb_internal_pb2 as pb
+
+    from wandb_compare_ext._offline import read_wandb_log
+
+    tags: list[str] = []
+    for payload in read_wandb_log(path).other:
+        rec = pb.Record()
+        rec.ParseFromString(payload)
+        if rec.WhichOneof("record_type") == "run":
+            tags = list(rec.run.tags)
+    return tags
+
+
+@pytest.mark.timeout(120)
+def test_seeds_aggregated_best_run_tagged_and_comparison_updated(tmp_path):
+    import statistics
+
+    config = {
+        "name": "seeds",
+        "method": "grid",
+        "metric": {"name": "acc", "goal": "maximize"},
+        "parameters": {"lr": {"values": [0.1, 0.2]}, "seed": {"values": [0, 1, 2]}},
+    }
+    noise = {0: 0.0, 1: 0.004, 2: -0.003}
+
+    def acc(lr: float, seed: int) -> float:
+        return (0.9 if lr == 0.1 else 0.8) + 0.01 * seed + noise[seed] * (1 if lr == 0.1 else -1)
+
+    def train(sweep):
+        c = sweep.config
+        for epoch in range(3):
+            sweep.log({"acc": acc(c["lr"], c["seed"]) - 0.01 * (2 - epoch)})
+
+    storage = f"sqlite:///{tmp_path}/seeds.db"
+    result = run_sweep(config, train, storage=storage)
+    assert len(result.trials) == 6
+    best, other = result.configurations
+    assert dict(best.config) == {"lr": 0.1} and dict(other.config) == {"lr": 0.2}
+    for agg, lr in ((best, 0.1), (other, 0.2)):
+        values = [acc(lr, s) for s in (0, 1, 2)]
+        assert sorted(agg.values) == pytest.approx(sorted(values))
+        assert agg.mean == pytest.approx(statistics.mean(values))
+        assert agg.std == pytest.approx(statistics.stdev(values))
+    study = optuna.load_study(study_name="seeds", storage=storage)
+    assert study.user_attrs["wandb_sweep:best_configuration"] == best.to_dict()
+
+    # the comparison of configurations, recomputed by shared.compare_runs after each trial
+    comparison = result.comparison
+    assert comparison == study.user_attrs["wandb_sweep:comparison"]
+    assert comparison["metric"]["name"] == "acc" and comparison["seed_key"] == "seed"
+    by_name = {c["name"]: c for c in comparison["configs"]}
+    assert set(by_name) == {"lr=0.1", "lr=0.2"}
+    assert sorted(by_name["lr=0.1"]["runs"]) == sorted(best.run_ids)
+    assert comparison["decision"]["winner"] == "lr=0.1"
+
+    # the run of the best configuration so far is tagged when it ends (W&B's own log says so)
+    logs = {p.parent.name.rsplit("-", 1)[1]: p for p in (tmp_path / "wandb").glob("*/run-*.wandb")}
+    done: list[tuple[float, int, float]] = []
+    for t in result.trials:
+        done.append((t.config["lr"], t.number, t.value))
+        means = {
+            lr: statistics.mean(v for x, _, v in done if x == lr) for lr in {x for x, _, _ in done}
+        }
+        leader = max(means, key=means.get)
+        tagged = "sweep-best" in final_run_tags(logs[t.run_id])
+        assert tagged == (t.config["lr"] == leader), (t, means)
