@@ -524,6 +524,7 @@ def compare_runs(
             f"{len(unpairable)} configurations cannot be paired by seed (e.g. {unpairable[0]}), "
             "so their tests are unpaired"
         )
+    means = [float(np.mean(s.values)) for s in samples]
     multi = [i for i, s in enumerate(samples) if s.values.size >= 2]
     boot = {}
     if multi:
@@ -592,7 +593,8 @@ def compare_runs(
         pair_notes: list[tuple[str, str | None]] = []
         choices: list[Choice | None] = []
         for (i, j), plan in zip(index_pairs, plans, strict=True):
-            pair_notes.extend((w, None) for w in plan.warnings)
+            if plan.warnings:
+                pair_notes.extend((w, None) for w in plan.warnings)
             na, nb = plan.a.size, plan.b.size
             if (plan.paired and na < 2) or (not plan.paired and (na < 2 or nb < 2)):
                 choices.append(None)
@@ -649,7 +651,10 @@ def compare_runs(
             oc, eff, eff_name, eff_ci, std_eff, ew = outcomes[n]
             planned_a = plan.a if ch.paired else samples[i].values
             planned_b = plan.b if ch.paired else samples[j].values
-            diff = float(np.mean(planned_a) - np.mean(planned_b))
+            if planned_a.size == samples[i].values.size and planned_b.size == samples[j].values.size:
+                diff = means[i] - means[j]  # every run in the test: the configuration means
+            else:
+                diff = float(np.mean(planned_a) - np.mean(planned_b))
             p_adj = adj_of[n]
             p_adj_v = float(p_adj) if math.isfinite(p_adj) else None
             if oc.own_significance is not None:
@@ -660,7 +665,8 @@ def compare_runs(
             if oc.p_value is None and oc.own_significance is None:
                 notes.append(f"the {oc.test} test is undefined for these data; no p-value is "
                              "reported")
-            pair_notes.extend((w, f"{a_name} vs {b_name}") for w in notes)
+            if notes:
+                pair_notes.extend((w, f"{a_name} vs {b_name}") for w in notes)
             pw = [f"{a_name} vs {b_name}: {w}" for w in notes]
             extra = {k2: v for k2, v in oc.extra.items()
                      if k2 in ("hodges_lehmann", "hodges_lehmann_ci", "epsilon_min",
@@ -772,12 +778,31 @@ def compare_runs(
     )
 
 
-def compare_frame(frame: pd.DataFrame, **options: Any) -> Comparison:
+def compare_frame(
+    frame: pd.DataFrame,
+    *,
+    metric: str,
+    goal: str = "maximize",
+    seed_key: str | None = None,
+    group_by: str | Sequence[str] | None = None,
+    reduce: str = "last",
+    x_axis: str = "step",
+    budget: float | None = None,
+    test: str = "auto",
+    correction: str = "holm",
+    alpha: float = 0.05,
+    baseline: str | None = None,
+    min_effect: float = 0.0,
+    cost_metric: str | None = None,
+    seed: int = 0,
+) -> Comparison:
     """``compare_runs`` on an MLflow ``search_runs``-style DataFrame.
 
     Columns ``run_id``, ``params.*``, ``metrics.*`` (``tags.*`` and the rest optional); MLflow's
-    string params are typed (``"16"`` -> 16). Options are those of :func:`compare_runs`;
-    ``metric="metrics.acc"`` and ``seed_key="params.seed"`` are accepted too.
+    string params are typed (``"16"`` -> 16). A frame holds summary metrics only, so
+    ``reduce`` is effectively "last". Options are those of :func:`compare_runs`;
+    ``metric="metrics.acc"``, ``seed_key="params.seed"`` and ``group_by=["params.lr"]`` are
+    accepted too.
 
     Example:
         >>> import pandas as pd
@@ -790,7 +815,9 @@ def compare_frame(frame: pd.DataFrame, **options: Any) -> Comparison:
     """
     from shared._frame import runs_from_frame
 
-    if "metric" not in options:
-        raise InputError("a metric name is needed (e.g. metric='metrics.val_loss')")
     runs = runs_from_frame(frame)
-    return compare_runs(runs, **options)
+    return compare_runs(
+        runs, metric=metric, goal=goal, seed_key=seed_key, group_by=group_by, reduce=reduce,
+        x_axis=x_axis, budget=budget, test=test, correction=correction, alpha=alpha,
+        baseline=baseline, min_effect=min_effect, cost_metric=cost_metric, seed=seed,
+    )
