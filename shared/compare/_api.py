@@ -120,14 +120,14 @@ def _g_point(a: np.ndarray, b: np.ndarray, paired: bool) -> float | None:
 
     if paired:
         d = a - b
-        if d.size < 2 or is_constant(d):
+        if d.size < 2 or is_constant(d, a, b):
             return None
         return hedges_correction(d.size - 1.0) * float(d.mean()) / float(np.std(d, ddof=1))
     if a.size < 2 or b.size < 2:
         return None
     df = a.size + b.size - 2.0
     sd = math.sqrt(((a.size - 1) * np.var(a, ddof=1) + (b.size - 1) * np.var(b, ddof=1)) / df)
-    if sd <= 0 or (is_constant(a) and is_constant(b)):
+    if sd <= 0 or (is_constant(a, a, b) and is_constant(b, a, b)):
         return None
     return hedges_correction(df) * float(a.mean() - b.mean()) / sd
 

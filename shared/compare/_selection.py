@@ -73,13 +73,20 @@ NORMALITY_ALPHA = 0.05
 _SHAPIRO_MAX = 5000
 
 
-def is_constant(x: np.ndarray) -> bool:
-    """All values equal up to rounding noise of the data's magnitude."""
+def is_constant(x: np.ndarray, *scale_from: np.ndarray) -> bool:
+    """All values equal up to rounding noise, as ``shared.stats`` judges ties.
+
+    ``scale_from``: the arrays whose magnitude sets the noise level (for differences
+    ``a - b`` that is ``a`` and ``b``: 1000.3 - 1000.2 carries noise of order 1e-13, far above
+    what the difference's own size suggests). Defaults to ``x`` itself.
+    """
+    from shared.stats._validate import is_constant as _constant
+    from shared.stats._validate import tie_tolerance
+
     x = np.asarray(x, dtype=np.float64)
     if x.size < 2:
         return True
-    scale = max(1.0, float(np.max(np.abs(x))))
-    return float(np.max(x) - np.min(x)) <= 1e-12 * scale
+    return _constant(x, tie_tolerance(*(scale_from or (x,))))
 
 
 def shapiro_p(x: np.ndarray, seed: int = 0) -> float | None:
@@ -121,7 +128,7 @@ def choose_auto(plan: PairPlan) -> Choice:
     if plan.paired:
         d = plan.a - plan.b
         n = d.size
-        if is_constant(d):
+        if is_constant(d, plan.a, plan.b):
             return Choice(
                 "wilcoxon",
                 True,
@@ -216,7 +223,7 @@ def choose_family(plan: PairPlan, parametric: bool, reason: str) -> Choice:
     """The test for one pair within a 3+ configuration family."""
     if plan.paired:
         d = plan.a - plan.b
-        if is_constant(d):
+        if is_constant(d, plan.a, plan.b):
             return Choice(
                 "wilcoxon",
                 True,

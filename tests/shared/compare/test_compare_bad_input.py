@@ -65,6 +65,19 @@ def test_all_equal_differences_use_the_exact_signed_rank_p_value():
     assert comp.decision.winner is None  # 0.0625 > 0.05: never a silently "significant" t
 
 
+def test_equal_differences_are_recognised_through_rounding_noise_at_any_scale():
+    # logged values 100000.1 .. 100000.6 and 100000.2 .. 100000.7: in binary the differences are not
+    # all exactly -0.1 (they differ by ~1e-11), which must not turn into a huge t statistic
+    a = np.array([100000.1, 100000.2, 100000.3, 100000.4, 100000.5, 100000.6])
+    b = np.array([100000.2, 100000.3, 100000.4, 100000.5, 100000.6, 100000.7])
+    d = a - b
+    assert np.ptp(d) > 0  # the noise is really there
+    comp = compare_runs(make_runs({"a": a, "b": b}, param="cfg"), metric="acc")
+    (p,) = comp.pairs
+    assert p.test == "wilcoxon" and p.p_value == pytest.approx(2 / 2**6)
+    assert p.effect_size is None  # zero spread of the differences: g is undefined
+
+
 def test_zero_variance_unpaired_groups_use_mann_whitney():
     comp = compare_runs(make_runs({"a": [0.8] * 4, "b": [0.9] * 4}, param="cfg", seed_key=None),
                         metric="acc")
