@@ -130,7 +130,8 @@ def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
     "--report-project",
     default=None,
     metavar="ENTITY/PROJECT",
-    help="Project the report is saved in. Default: the first --project.",
+    help="ENTITY/PROJECT the report and its run set belong to. Default: the first --project "
+    "(offline only: offline/<the runs' project>).",
 )
 @click.option(
     "--report-spec",
@@ -226,7 +227,11 @@ def compare(
         target = report_project or (projects[0] if projects else None)
         if target is None and run_paths:
             target = "/".join(run_paths[0].split("/")[:2])
-        report = build_report(comparison, runs, project=target or "offline/offline")
+        if target is None:  # offline only: the runs' project, under a placeholder entity
+            target = f"offline/{runs[0].experiment or 'offline'}"
+        if "/" not in target.strip("/"):
+            target = f"{source.api.default_entity if source else 'offline'}/{target}"
+        report = build_report(comparison, runs, project=target)
         if report_spec:
             write_report_spec(report, report_spec)
             click.echo(f"wrote report spec to {report_spec}", err=True)

@@ -227,6 +227,7 @@ class LoopbackWandbServer:
         self.runs: list[StoredRun] = []
         self.requests: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
+        self.projects: list[tuple[str, str]] = []  # created through CreateProject
         self.fail_status: int | None = None
         self.reject_key = False
         self._lock = threading.Lock()
@@ -500,6 +501,11 @@ class LoopbackWandbServer:
                 ]
                 out.append(rows[: int(spec.get("samples", 500))])
             return {"project": {"run": {"sampledHistory": out}}}
+        if op == "GetProjects":
+            return self._projects_query(variables)
+        if op == "CreateProject":
+            created = self._create_project(variables.get("input") or {})
+            return {"result": {"project": created, "model": created, "inserted": True}}
         if op == "UpsertBucket":
             return self._upsert_bucket(variables)
         if op == "ProjectInternalId" or (
@@ -521,6 +527,60 @@ class LoopbackWandbServer:
                 raise _GraphQLError(f"view {vid} not found")
             return {"view": view}
         raise _GraphQLError(f"loopback server: operation {op or '(unnamed)'} not implemented")
+
+    def _project_names(self, entity: str) -> list[str]:
+        names = [r.project for r in self.runs if r.entity == entity]
+        names += [p for e, p in self.projects if e == entity]
+        return list(dict.fromkeys(names))
+
+    def _projects_query(self, variables: dict[str, Any]) -> dict[str, Any]:
+        entity = variables.get("entity") or self.entity
+        user = {
+            "id": "VXNlcjox",
+            "name": "loopback",
+            "username": "loopback",
+            "email": None,
+            "admin": False,
+            "flags": "{}",
+            "entity": self.entity,
+            "deletedAt": None,
+            "apiKeys": {"edges": []},
+            "teams": {"edges": [{"node": {"name": self.entity}}]},
+        }
+        edges = [
+            {
+                "node": {
+                    "__typename": "Project",
+                    "id": f"UHJvamVjdDo{i}",
+                    "name": name,
+                    "entityName": entity,
+                    "createdAt": "2026-01-01T00:00:00",
+                    "isBenchmark": False,
+                    "user": user,
+                }
+            }
+            for i, name in enumerate(self._project_names(entity))
+        ]
+        return {
+            "models": {
+                "pageInfo": {"__typename": "PageInfo", "endCursor": None, "hasNextPage": False},
+                "edges": edges,
+            }
+        }
+
+    def _create_project(self, data: dict[str, Any]) -> dict[str, Any]:
+        entity = data.get("entityName") or self.entity
+        name = data.get("name")
+        with self._lock:
+            self.projects.append((entity, name))
+        return {
+            "id": "UHJvamVjdDo5",
+            "name": name,
+            "entityName": entity,
+            "description": data.get("description"),
+            "access": None,
+            "views": None,
+        }
 
     def _runs_query(self, variables: dict[str, Any]) -> dict[str, Any]:
         runs = self._project_runs(variables.get("entity"), variables["project"])

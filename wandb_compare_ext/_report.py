@@ -1,0 +1,266 @@
+"""W&B Reports for a comparison, built with wandb-workspaces (``wandb_workspaces.reports.v2``).
+
+The report holds: the title, the decision, the statistics table (a markdown block), and panel
+grids over a run set filtered to exactly the compared runs and grouped by the params that
+define a configuration: line plots with the mean and a standard-error band on the chosen
+x-axis, a parallel-coordinates plot, a parameter-importance plot and a run comparer.
+
+* :func:`build_report` gives the ``wandb_workspaces`` ``Report`` object;
+* :func:`report_spec` gives its JSON view spec with no server (what ``Report.save`` sends,
+  with the run set's project given by name: the internal project id is looked up only when
+  publishing);
+* :func:`save_report` publishes it with wandb-workspaces' own ``Report.save`` (a draft unless
+  asked), so exactly what wandb-workspaces sends is sent.
+
+Example:
+    >>> report = build_report(comparison, runs, project="team/lora")  # doctest: +SKIP
+    >>> write_report_spec(report, "report.json")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from shared.errors import InputError
+
+__all__ = ["build_report", "report_spec", "save_report", "write_report_spec", "x_axis_key"]
+
+# Our x-axis names -> W&B's line-plot x keys.
+_X_KEYS = {"step": "Step", "seconds": "_runtime", "time": "_timestamp"}
+
+
+def x_axis_key(x_axis: str) -> str:
+    """The W&B line-plot x key for one of our x-axes (``step``, ``seconds``, a metric...).
+
+    Example:
+        >>> x_axis_key("seconds"), x_axis_key("tokens")
+        ('_runtime', 'tokens')
+    """
+    return _X_KEYS.get(x_axis, x_axis)
+
+
+def _split(project: str) -> tuple[str, str]:
+    parts = [p for p in project.split("/") if p]
+    if len(parts) != 2:
+        raise InputError(f"report project {project!r}: use ENTITY/PROJECT")
+    return parts[0], parts[1]
+
+
+def _comparison_dict(comparison: Any) -> dict[str, Any]:
+    return comparison.to_dict() if hasattr(comparison, "to_dict") else dict(comparison)
+
+
+def _config_keys(data: dict[str, Any]) -> list[str]:
+    """The params that differ between configurations (what defines a configuration)."""
+    keys: list[str] = []
+    for config in data.get("configs") or []:
+        for key in config.get("params") or {}:
+            if key not in keys:
+                keys.append(key)
+    seed_key = data.get("seed_key")
+    return [k for k in keys if k != seed_key]
+
+
+def _markdown_table(comparison: Any) -> str:
+    from shared.render import render
+
+    return render(comparison, "markdown")
+
+
+def build_report(
+    comparison: Any,
+    runs: Sequence[Any],
+    *,
+    project: str,
+    title: str | None = None,
+) -> Any:
+    """The W&B Report for ``comparison``, over the compared online runs.
+
+    Args:
+        comparison: a ``shared.Comparison`` (or its ``to_dict()``).
+        runs: the compared ``shared.Run`` objects; W&B runs of ``project`` are put in the run
+            set (by run id), others are still in the statistics.
+        project: ``ENTITY/PROJECT`` the report and its run set belong to.
+        title: the report title (default: ``tracker-compare: <metric>``).
+
+    Example:
+        >>> report = build_report(comparison, runs, project="team/lora")  # doctest: +SKIP
+        >>> report.title  # doctest: +SKIP
+        'tracker-compare: val_loss'
+    """
+    import wandb_workspaces.reports.v2 as wr
+
+    entity, project_name = _split(project)
+    data = _comparison_dict(comparison)
+    metric = (data.get("metric") or {}).get("name") or "metric"
+    decision = data.get("decision") or {}
+    winner = decision.get("winner")
+    rationale = str(decision.get("rationale") or "")
+    x_axis = x_axis_key(str(data.get("x_axis") or _curve_axis(data) or "step"))
+    config_keys = _config_keys(data)
+    compared = set(data.get("run_keys") or [])
+    for config in data.get("configs") or []:
+        compared.update(config.get("run_keys") or [])
+    ids = [
+        run.id
+        for run in runs
+        if run.tracker == "wandb"
+        and (not compared or run.key in compared)
+        and (run.experiment in (None, project) or run.tags.get("wandb.source") == "offline")
+    ]
+    # The metric as the runs logged it (the user may have typed `val_loss` for `val/loss`).
+    logged = _logged_metric(runs, metric)
+
+    filters = "ID in [" + ", ".join(repr(i) for i in ids) + "]" if ids else ""
+    groupby = [f"config.{key}" for key in config_keys]
+
+    def runset(name: str) -> Any:
+        return wr.Runset(
+            entity=entity, project=project_name, name=name, filters=filters, groupby=groupby
+        )
+
+    headline = f"Winner: {winner}" if winner else "No reliable difference"
+    blocks: list[Any] = [
+        wr.H2(text="Decision"),
+        wr.P(text=headline),
+        wr.P(text=rationale),
+        wr.H2(text="Statistics"),
+        wr.MarkdownBlock(text=_markdown_table(comparison)),
+        wr.H2(text="Learning curves"),
+        wr.PanelGrid(
+            runsets=[runset("Compared runs")],
+            panels=[
+                wr.LinePlot(
+                    title=f"{logged} (mean ± stderr per configuration)",
+                    x=x_axis,
+                    y=[logged],
+                    groupby_aggfunc="mean",
+                    groupby_rangefunc="stderr",
+                    layout=wr.Layout(x=0, y=0, w=24, h=9),
+                ),
+            ],
+        ),
+        wr.H2(text="Configurations"),
+        wr.PanelGrid(
+            runsets=[runset("Compared runs")],
+            panels=[
+                wr.ParallelCoordinatesPlot(
+                    columns=[
+                        wr.ParallelCoordinatesPlotColumn(metric=wr.Config(key))
+                        for key in config_keys
+                    ]
+                    + [wr.ParallelCoordinatesPlotColumn(metric=wr.SummaryMetric(logged))],
+                    layout=wr.Layout(x=0, y=0, w=12, h=8),
+                ),
+                wr.ParameterImportancePlot(
+                    with_respect_to=logged, layout=wr.Layout(x=12, y=0, w=12, h=8)
+                ),
+                wr.RunComparer(diff_only="split", layout=wr.Layout(x=0, y=8, w=24, h=10)),
+            ],
+        ),
+    ]
+    return wr.Report(
+        entity=entity,
+        project=project_name,
+        title=(title or f"tracker-compare: {metric}")[:128],
+        description=(headline + ". " + rationale)[:1000],
+        blocks=blocks,
+    )
+
+
+def _curve_axis(data: dict[str, Any]) -> str | None:
+    for config in data.get("configs") or []:
+        curve = config.get("curve")
+        if curve and curve.get("x_axis"):
+            return str(curve["x_axis"])
+    return None
+
+
+def _logged_metric(runs: Sequence[Any], metric: str) -> str:
+    from shared import resolve_metric
+
+    wandb_runs = [r for r in runs if r.tracker == "wandb"]
+    try:
+        spellings = set(resolve_metric(wandb_runs, metric).values()) if wandb_runs else set()
+    except Exception:  # unknown or ambiguous among W&B runs: keep the user's spelling
+        return metric
+    return spellings.pop() if len(spellings) == 1 else metric
+
+
+def report_spec(report: Any) -> dict[str, Any]:
+    """The report's view spec as JSON-ready dict, with no server.
+
+    This is ``Report._to_model()`` (``internal.ReportViewspec``) dumped by alias, as
+    ``Report.save`` serialises it, except that run sets name their project
+    (``entityName``/``name``) instead of carrying the internal id only a server knows.
+
+    Example:
+        >>> spec = report_spec(report)  # doctest: +SKIP
+        >>> spec["displayName"]  # doctest: +SKIP
+        'tracker-compare: val_loss'
+    """
+    from wandb_workspaces.reports.v2 import internal
+
+    runsets = [rs for block in report.blocks for rs in getattr(block, "runsets", None) or []]
+    saved = [(rs, rs.entity, rs.project) for rs in runsets]
+    try:
+        for rs in runsets:  # an empty project skips the server look-up of its internal id
+            rs.entity, rs.project = "", ""
+        model = report._to_model()
+    finally:
+        for rs, entity, project in saved:
+            rs.entity, rs.project = entity, project
+    names = iter(saved)
+    for block in model.spec.blocks:
+        metadata = getattr(block, "metadata", None)
+        for rs_model in getattr(metadata, "run_sets", None) or []:
+            _rs, entity, project = next(names)
+            rs_model.project = internal.Project(entity_name=entity, name=project)
+    return json.loads(model.model_dump_json(by_alias=True, exclude_none=True))
+
+
+def write_report_spec(report: Any, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`report_spec` to ``path`` atomically (temp file, then rename)."""
+    target = Path(path)
+    text = json.dumps(report_spec(report), indent=2, sort_keys=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def save_report(report: Any, source: Any, *, draft: bool = True) -> str:
+    """Publish with wandb-workspaces' own ``Report.save`` (a draft unless ``draft=False``).
+
+    wandb-workspaces makes its own ``wandb.Api()`` from the environment, so the source's
+    server and key are put there for the call.
+
+    Returns:
+        The report's URL.
+    """
+    from shared.errors import TrackerCompareError
+
+    if source is not None:
+        source.probe()
+        os.environ["WANDB_BASE_URL"] = source.base_url
+        if source.api_key:
+            os.environ["WANDB_API_KEY"] = source.api_key
+    try:
+        report.save(draft=draft)
+        return str(report.url)
+    except TrackerCompareError:
+        raise
+    except Exception as error:
+        if source is not None:
+            raise source.translate(error) from None
+        raise
