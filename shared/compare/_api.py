@@ -463,6 +463,16 @@ def compare_runs(
         warnings.append(f"{len(runs) - len(unique_runs)} duplicate run(s) ignored")
     runs = unique_runs
 
+    unfinished: dict[str, int] = {}
+    for r in runs:
+        if r.status is not None and r.status.upper() not in ("FINISHED", "COMPLETED"):
+            unfinished[r.status.upper()] = unfinished.get(r.status.upper(), 0) + 1
+    if unfinished:
+        warnings.append(
+            "runs that did not finish are included (their last logged values are used): "
+            + ", ".join(f"{n} {st_}" for st_, n in sorted(unfinished.items()))
+        )
+
     key, w = detect_seed_key(runs, seed_key)
     warnings.extend(w)
     red = reduce_runs(runs, metric, reduce, x_axis=x_axis, budget=budget, goal=goal)

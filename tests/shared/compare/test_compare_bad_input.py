@@ -214,3 +214,13 @@ def test_history_only_runs_with_nan_points():
     comp = compare_runs(runs, metric="acc")
     assert comp.config("cfg=a").values == pytest.approx(A)
     assert any("non-finite" in w for w in comp.warnings)
+
+
+def test_unfinished_runs_are_named_in_the_warnings():
+    runs = make_runs({"a": A, "b": B}, param="cfg")
+    runs[0].status = "RUNNING"
+    runs[1].status = "FAILED"
+    runs[2].status = "FINISHED"
+    comp = compare_runs(runs, metric="acc")
+    assert ("runs that did not finish are included (their last logged values are used): "
+            "1 FAILED, 1 RUNNING") in comp.warnings

@@ -163,3 +163,18 @@ def test_importance_appears_in_the_comparison_when_two_params_vary():
     assert comp.param_importance[0]["param"] == "lr"
     assert comp.param_importance[0]["importance"] > 0.9
     assert [c.name for c in comp.configs][0] == "lr=0.01, bs=16"
+
+
+def test_reductions_flow_through_shared_reduce_runs():
+    runs = curve_runs()
+    last3 = compare_runs(runs, metric="acc", reduce="mean-last-3")
+    for c in last3.configs:
+        for key, v in zip(c.run_keys, c.values, strict=True):
+            run = next(r for r in runs if r.key == key)
+            assert v == pytest.approx(float(np.mean(run.histories["acc"].values[-3:])))
+    assert last3.reduce == "mean-last-3"
+    # at a budget of step 15 the run that stopped at step 9 has no value: left out, said why
+    at = compare_runs(runs, metric="acc", reduce="at-budget", budget=15)
+    assert at.config("lr=0.1").n == 3
+    assert any("before the budget" in w for w in at.warnings)
+    assert at.budget == 15 and at.to_dict()["budget"] == 15
