@@ -522,7 +522,7 @@ def compare_runs(
         elif is_constant(s.values):
             warnings.append(
                 f"configuration {s.name} has zero variance (all {s.values.size} runs give "
-                f"{s.values[0]:.6g}); t-based tests are undefined for it, rank tests are used"
+                f"{s.values[0]:.6g}); t-based tests may be undefined for it"
             )
     unpairable = [s.unpairable for s in samples if s.unpairable not in (None, "no seed key")]
     if len(unpairable) == 1:
@@ -580,11 +580,16 @@ def compare_runs(
                 f"test {test!r} needs every configuration to have runs for the same seeds "
                 "(at least 2 shared); use --test auto"
             )
+        warnings.extend(blocks[2])
+        if correction != "holm":
+            how = ("Nemenyi p-values are family-wise by construction"
+                   if test == "friedman-nemenyi" else "friedman-holm always uses Holm")
+            warnings.append(f"correction {correction!r} is not applied: {how}")
         control = None
         if test == "friedman-holm":
             if baseline_name is None:
                 hib = goal == "maximize"
-                ranks = st.nemenyi(blocks[0], alpha, higher_is_better=hib).mean_ranks
+                ranks = st.friedman(blocks[0], higher_is_better=hib).extra["mean_ranks"]
                 control = int(np.argmin(ranks))
                 warnings.append(
                     f"friedman-holm without a baseline: every configuration is compared with "

@@ -202,3 +202,11 @@ def test_many_configs_batch_path_matches_scipy_and_hedges_g():
         assert p.p_value == pytest.approx(stats.wilcoxon(a, b, method="exact").pvalue, rel=1e-9)
         assert p.effect_size == pytest.approx(hedges_g(a, b, paired=True).value, rel=1e-9)
         assert p.effect_ci is None  # no noncentral-t CI for 120 pairs
+
+
+def test_friedman_tests_say_when_the_correction_option_does_not_apply():
+    comp = compare_runs(_runs3(), metric="acc", test="friedman-nemenyi", correction="bh")
+    assert ("correction 'bh' is not applied: Nemenyi p-values are family-wise by construction"
+            in comp.warnings)
+    plain = compare_runs(_runs3(), metric="acc", test="friedman-nemenyi")
+    assert not any("is not applied" in w for w in plain.warnings)
