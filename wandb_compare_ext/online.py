@@ -1,0 +1,10 @@
+"""Public online API: W&B runs through ``wandb.Api`` as ``shared.Run`` (see ``_online``).
+
+Example:
+    >>> from wandb_compare_ext.online import WandbSource, fetch_runs
+    >>> # runs = fetch_runs(WandbSource(), projects=["team/lora"], history_keys=["val_loss"])
+"""
+
+from wandb_compare_ext._online import WandbSource, fetch_runs, run_from_api, write_decision
+
+__all__ = ["WandbSource", "fetch_runs", "run_from_api", "write_decision"]
