@@ -243,7 +243,7 @@ def decide(
     why = f"no reliable difference: {describe_pair(key_pair)}"
     if omnibus is not None and not omnibus.significant and math.isfinite(omnibus.p_value):
         why = (
-            f"no reliable difference: the {omnibus.test} omnibus test finds none among the "
+            f"no reliable difference: the {omnibus.test} omnibus test finds no difference among the "
             f"{len(names)} configurations (p={fmt_num(omnibus.p_value, 3)}); "
             f"closest: {describe_pair(key_pair)}"
         )
