@@ -178,3 +178,22 @@ def test_reductions_flow_through_shared_reduce_runs():
     assert at.config("lr=0.1").n == 3
     assert any("before the budget" in w for w in at.warnings)
     assert at.budget == 15 and at.to_dict()["budget"] == 15
+
+
+def test_mlflow_and_wandb_runs_meet_in_one_comparison():
+    # the same sweep logged to both trackers: MLflow spells val_loss, W&B val/loss and nests
+    # its config (already flattened to dot keys by the adapter)
+    a = [0.52, 0.50, 0.55, 0.51, 0.53, 0.54]
+    b = [x - d for x, d in zip(a, [0.05, 0.041, 0.047, 0.036, 0.052, 0.044], strict=True)]
+    runs = [Run("mlflow", f"m{s}", params={"optimizer.lr": 0.1, "trainer.seed": s},
+                metrics={"val_loss": v}) for s, v in enumerate(a)]
+    runs += [Run("wandb", f"w{s}", params={"optimizer.lr": 0.01, "trainer.seed": s},
+                 metrics={"val/loss": v}) for s, v in enumerate(b)]
+    comp = compare_runs(runs, metric="val/loss", goal="minimize")
+    assert comp.seed_key == "trainer.seed"
+    assert [c.name for c in comp.configs] == ["optimizer.lr=0.01", "optimizer.lr=0.1"]
+    (p,) = comp.pairs
+    assert p.paired and p.n == 6 and p.test == "paired-t"
+    assert p.p_value == pytest.approx(stats.ttest_rel(b, a).pvalue, rel=1e-10)
+    assert comp.decision.winner == "optimizer.lr=0.01"
+    assert comp.config("optimizer.lr=0.1").run_keys == tuple(f"mlflow:m{s}" for s in range(6))
