@@ -29,6 +29,7 @@ import numpy as np
 
 from shared.compare._pairing import PairPlan
 from shared.errors import InputError
+from shared.stats._rank import EXACT_MAX_N
 
 __all__ = [
     "TESTS",
@@ -148,7 +149,7 @@ def choose_auto(plan: PairPlan) -> Choice:
                 "wilcoxon",
                 True,
                 f"{plan.reason}; differences are not normal (Shapiro-Wilk p={_fmt_p(p)}): "
-                "Wilcoxon signed-rank test" + (" (exact)" if n <= 50 else ""),
+                "Wilcoxon signed-rank test" + (" (exact)" if n <= EXACT_MAX_N else ""),
             )
         return Choice(
             "paired-t",
@@ -178,7 +179,7 @@ def choose_auto(plan: PairPlan) -> Choice:
             "mann-whitney",
             False,
             f"{plan.reason}; values are not normal (Shapiro-Wilk p={_fmt_p(min(bad))}): "
-            "Mann-Whitney U test" + (" (exact)" if a.size + b.size <= 50 else ""),
+            "Mann-Whitney U test" + (" (exact)" if a.size + b.size <= EXACT_MAX_N else ""),
         )
     shown = ", ".join(_fmt_p(p) for p in (pa, pb) if p is not None) or "n/a"
     return Choice(
