@@ -220,3 +220,37 @@ def test_python_dash_m_and_errors_exit_codes(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert help_result.returncode == 0 and "compare" in help_result.stdout
+
+
+@pytest.mark.parametrize(
+    "extra, axis",
+    [
+        (["--reduce", "max", "--x-axis", "seconds"], "seconds"),
+        (["--reduce", "max", "--x-axis", "_runtime"], "_runtime"),
+        (["--reduce", "auc", "--x-axis", "time"], "time"),
+        (["--reduce", "at-budget", "--budget", "7680", "--x-axis", "tokens"], "tokens"),
+    ],
+)
+def test_wall_clock_and_metric_x_axes(offline_study: Path, extra: list[str], axis: str) -> None:
+    result = _invoke(
+        ["--offline-dir", str(offline_study), "-m", "val/acc", "--format", "json", *extra]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["x_axis"] == axis
+    curves = [c["curve"] for c in data["configs"] if c["curve"]]
+    assert curves and all(c["x_axis"] == axis for c in curves)
+    if axis == "time":
+        # AUC over wall-clock time: the runs took milliseconds, so only check it is computed.
+        assert all(v is not None and v > 0 for c in data["configs"] for v in c["values"])
+        return
+    assert data["decision"]["winner"] == "optimizer.lr=0.01"
+    if axis == "tokens":
+        # 7680 tokens is step 14: every reduced value is the one logged there.
+        from _study import values
+
+        for config in data["configs"]:
+            assert all(v is not None for v in config["values"])
+        lr01 = next(c for c in data["configs"] if c["name"] == "optimizer.lr=0.01")
+        expected = sorted(values(0.01, s)[14]["val/acc"] for s in lr01["seeds"])
+        assert sorted(lr01["values"]) == pytest.approx(expected)

@@ -180,3 +180,33 @@ def test_unknown_metric_online(wandb_server: LoopbackWandbServer) -> None:
 def test_bad_filter_json() -> None:
     result = _cli(["--project", PROJECT, "--filter", "{config.lr: 1", "-m", "acc"])
     _one_line(result, 2, "--filter")
+
+
+def test_runtime_x_axis_fetches_runtime_history(wandb_server: LoopbackWandbServer) -> None:
+    result = _cli(
+        [
+            "--project",
+            PROJECT,
+            "-m",
+            "val/acc",
+            "--reduce",
+            "auc",
+            "--x-axis",
+            "_runtime",
+            "--format",
+            "json",
+            "--timeout",
+            "10",
+        ]
+    )
+    # The server's runs all log at the same _runtime, so the AUC ranks like the curves.
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["x_axis"] == "_runtime" and data["decision"]["winner"] == "optimizer.lr=0.01"
+    scanned = [
+        r["variables"] for r in wandb_server.requests if r["operation"] == "RunParquetHistory"
+    ]
+    assert scanned  # full histories, not summaries, were read for the AUC
+    assert any(r["path"].startswith("/files/") for r in wandb_server.requests)
+    curves = [c["curve"] for c in data["configs"] if c["curve"]]
+    assert curves and all(c["x_axis"] == "_runtime" for c in curves)
