@@ -16,6 +16,16 @@ family is homogeneous: normality is checked once on the pooled residuals (seed x
 two-way residuals when every configuration has the same seeds, within-configuration
 standardised residuals otherwise), which is more powerful than one check per pair and keeps
 100 configurations fast. Normality of the differences is tested at :data:`NORMALITY_ALPHA`.
+The omnibus test follows the same check: repeated-measures ANOVA (Greenhouse-Geisser
+corrected unless sphericity holds) or Welch's ANOVA when the data look normal, Friedman with
+the Iman-Davenport correction or Kruskal-Wallis otherwise.
+
+Why pairwise tests with Holm rather than Nemenyi under ``auto``: the mean-rank post-hoc tests
+make the verdict on A vs B depend on which other configurations happen to be in the
+comparison (Benavoli, Corani & Mangili 2016, "Should we really use post-hoc tests based on
+mean-ranks?", JMLR 17). They remain available by name (``friedman-nemenyi``,
+``friedman-holm``, Demsar 2006), and the Nemenyi critical difference is always reported for
+the CD diagram.
 """
 
 from __future__ import annotations
