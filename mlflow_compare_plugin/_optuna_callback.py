@@ -149,6 +149,7 @@ class MLflowCallback:
         self._guard = LoggingGuard("MLflow", retries=retries, wait=retry_wait)
         # Guards our caches only: never held while the objective runs.
         self._lock = threading.Lock()
+        self._experiment_lock = threading.Lock()
         self._study_locks: dict[tuple[int, str], threading.Lock] = {}
         self._client: MlflowClient | None = None
         self._context_tags: dict[str, str] | None = None
@@ -199,29 +200,21 @@ class MLflowCallback:
         def decorator(func: Callable) -> Callable:
             @functools.wraps(func)
             def wrapper(trial: optuna.trial.Trial) -> Any:
-                run_id = self._guard.call_with_attempt(
+                run = self._guard.call_with_attempt(
                     f"trial {trial.number}", lambda attempt: self._start_trial_run(trial, attempt)
                 )
-                if run_id is None:
+                if run is None:
                     return func(trial)
-                import mlflow
-
                 try:
-                    # Public API: pushes the run on this thread's fluent stack (MLflow 3
-                    # keeps one per thread). nested=True so an outer run in this thread stays.
-                    mlflow.start_run(run_id=run_id, nested=True)
+                    pushed = _push_fluent(run)
                 except Exception as error:
                     self._guard.give_up(f"trial {trial.number}", error)
                     return func(trial)
-                ok = False
                 try:
-                    result = func(trial)
-                    ok = True
-                    return result
+                    return func(trial)
                 finally:
                     try:
-                        # The callback sets the real final status (KILLED for pruned...).
-                        mlflow.end_run("FINISHED" if ok else "FAILED")
+                        _pop_fluent(pushed)
                     except Exception as error:
                         self._guard.give_up(f"trial {trial.number}", error)
 
@@ -294,8 +287,6 @@ class MLflowCallback:
             return self._study_locks.setdefault(key, threading.Lock())
 
     def _experiment_id(self, study: optuna.Study) -> str:
-        import mlflow
-        from mlflow.exceptions import MlflowException
 
         client = self._get_client()
         if not self._create_experiment:
@@ -310,6 +301,19 @@ class MLflowCallback:
             cached = self._experiments.get(name)
         if cached is not None:
             return cached
+        # One thread creates it (some stores, e.g. file stores, do not refuse a duplicate
+        # name); the others wait for the answer on this cold path only.
+        with self._experiment_lock:
+            with self._lock:
+                cached = self._experiments.get(name)
+            if cached is not None:
+                return cached
+            return self._get_or_create_experiment(client, name)
+
+    def _get_or_create_experiment(self, client: MlflowClient, name: str) -> str:
+        import mlflow
+        from mlflow.exceptions import MlflowException
+
         experiment = client.get_experiment_by_name(name)
         if experiment is None:
             try:
@@ -367,13 +371,13 @@ class MLflowCallback:
     def _run_name(self, trial: Any) -> str:
         return str(self._mlflow_kwargs.get("run_name", str(trial.number)))
 
-    def _create_run(self, study: optuna.Study, trial: Any, experiment_id: str, attempt: int) -> str:
+    def _create_run(self, study: optuna.Study, trial: Any, experiment_id: str, attempt: int) -> Any:
         client = self._get_client()
         if attempt > 0:
             # The previous attempt may have created the run before failing.
             found = self._lookup_run(study, trial, experiment_id)
             if found is not None:
-                return found
+                return self._get_client().get_run(found)
         parent = (
             self._parent_run_id(study, experiment_id) if self._mlflow_kwargs.get("nested") else None
         )
@@ -383,7 +387,7 @@ class MLflowCallback:
             tags=self._base_tags(study, trial, parent),
             run_name=self._run_name(trial),
         )
-        return run.info.run_id
+        return run
 
     def _lookup_run(self, study: optuna.Study, trial: Any, experiment_id: str) -> str | None:
         name = study.study_name.replace("'", "\\'")
@@ -396,10 +400,11 @@ class MLflowCallback:
         )
         return runs[0].info.run_id if runs else None
 
-    def _start_trial_run(self, trial: optuna.trial.Trial, attempt: int) -> str:
+    def _start_trial_run(self, trial: optuna.trial.Trial, attempt: int) -> Any:
         study = trial.study
         experiment_id = self._experiment_id(study)
-        run_id = self._create_run(study, trial, experiment_id, attempt)
+        run = self._create_run(study, trial, experiment_id, attempt)
+        run_id = run.info.run_id
         with self._lock:
             self._trial_runs.add(run_id)
         storage, trial_id = trial.storage, trial._trial_id
@@ -407,7 +412,7 @@ class MLflowCallback:
             trial_id, RUN_ATTRIBUTE_KEY, {"trial_id": trial_id, "run_id": run_id}
         )
         storage.set_trial_system_attr(trial_id, RUN_ID_ATTRIBUTE_KEY, run_id)
-        return run_id
+        return run
 
     @staticmethod
     def _known_run(trial: optuna.trial.FrozenTrial) -> str | None:
@@ -452,7 +457,7 @@ class MLflowCallback:
         if run_id is None and lookup:
             run_id = self._lookup_run(study, trial, experiment_id)
         if run_id is None:
-            run_id = self._create_run(study, trial, experiment_id, attempt)
+            run_id = self._create_run(study, trial, experiment_id, attempt).info.run_id
 
         now = int(time.time() * 1000)
         metrics: list[Metric] = []
@@ -495,6 +500,38 @@ class MLflowCallback:
             tags.update(study.user_attrs)
         limit = _limits().MAX_TAG_VAL_LENGTH
         return {str(k): _truncate(v, limit) for k, v in tags.items()}
+
+
+def _push_fluent(run: Any) -> Any:
+    """Make ``run`` the active run of this thread's fluent API; returns the handle to pop.
+
+    ``mlflow.start_run(run_id=...)`` would do it with three extra tracker calls (get, update,
+    get) and ``end_run`` a fourth; the stack is per thread in MLflow 3, so pushing onto it is
+    enough and keeps ``n_jobs > 1`` cheap. Falls back to the public API if MLflow changes.
+    """
+    from mlflow.tracking import fluent
+
+    stack_var = getattr(fluent, "_active_run_stack", None)
+    if stack_var is None or not hasattr(stack_var, "get"):
+        return fluent.start_run(run_id=run.info.run_id, nested=True)
+    active = fluent.ActiveRun(run)
+    stack_var.get().append(active)
+    return active
+
+
+def _pop_fluent(active: Any) -> None:
+    from mlflow.tracking import fluent
+
+    stack_var = getattr(fluent, "_active_run_stack", None)
+    if stack_var is None or not hasattr(stack_var, "get"):
+        fluent.end_run()
+        return
+    stack = stack_var.get()
+    for i in range(len(stack) - 1, -1, -1):
+        # The objective may have ended it itself (mlflow.end_run()); then it is gone already.
+        if stack[i] is active:
+            del stack[i]
+            break
 
 
 def _limits() -> Any:

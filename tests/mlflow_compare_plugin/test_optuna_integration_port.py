@@ -11,8 +11,9 @@ import (``optuna_integration.mlflow`` -> ``mlflow_compare_plugin.optuna``), exce
   top-level run. The test now asserts that (renamed ``..._does_not_fail_...``).
 
 Upstream uses ``file:`` stores, which MLflow 3.17 refuses unless ``MLFLOW_ALLOW_FILE_STORE``
-is set (MLflow's documented opt-out, set by the autouse fixture below): the tests are otherwise
-unchanged. Our own tests (``test_optuna_callback.py``) use ``sqlite:///`` stores and a server.
+is set (MLflow's documented opt-out, set by the autouse fixture below, which also resets
+MLflow's process-global active experiment to Default, as in a fresh process): the tests are
+otherwise unchanged. Our own tests (``test_optuna_callback.py``) use ``sqlite:///`` stores and a server.
 """
 
 from __future__ import annotations
@@ -32,10 +33,17 @@ from mlflow_compare_plugin.optuna import MLflowCallback
 
 
 @pytest.fixture(autouse=True)
-def _allow_file_store(monkeypatch: pytest.MonkeyPatch) -> None:
+def _allow_file_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     # MLflow 3.17 keeps the file store behind this documented opt-in (an environment variable,
     # not a patch of MLflow internals).
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    # MLflow's active experiment is process-global and survives set_tracking_uri: point it at
+    # the Default experiment (id "0", which every store has) so an earlier test file's
+    # experiment cannot leak in, as upstream's tests (first in their process) assume.
+    mlflow.set_tracking_uri(f"file:{tmp_path_factory.mktemp('scratch')}/store")
+    mlflow.set_experiment(experiment_id="0")
 
 
 def _objective_func(trial: optuna.trial.Trial) -> float:
