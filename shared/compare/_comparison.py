@@ -69,7 +69,7 @@ class ConfigSummary:
 
     ``values``, ``run_ids``, ``run_keys``, ``run_names`` and ``seeds`` are aligned (one entry
     per run). ``std`` is the sample standard deviation (ddof=1); ``ci`` is the 95% t-interval
-    of the mean, ``ci_bootstrap`` a percentile bootstrap interval of the mean.
+    of the mean, ``ci_bootstrap`` a BCa bootstrap interval of the mean (10,000 resamples).
     """
 
     name: str
