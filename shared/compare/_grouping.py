@@ -192,9 +192,9 @@ def group_runs(
     Args:
         runs: the runs (each with the metric already reduced elsewhere).
         group_by: params that define a configuration; default every param that varies across
-            the runs except ``seed_key``. A param that differs on every run (an output folder,
-            a run uuid) is left out of the default when the other varying params already give
-            at least two configurations, with a warning.
+            the runs except ``seed_key``. A text param that differs on every run (an output
+            folder, a run uuid) is left out of the default when the other varying params
+            already give at least two configurations, with a warning.
         seed_key: the replicate param (never part of the configuration).
 
     Raises:
@@ -238,8 +238,15 @@ def group_runs(
             )
     else:
         keys = _varying(runs, [k for k in all_params if k != seed_key])
-        # A param unique to every run (output dir, uuid) would make every run its own config.
-        unique = [k for k in keys if len({_freeze(_param(r, k)) for r in runs}) == len(runs)]
+        # A text param unique to every run (output dir, uuid, run name) would make every run
+        # its own config. Numbers are never dropped: a random search gives every run its own
+        # learning rate on purpose.
+        unique = [
+            k
+            for k in keys
+            if len({_freeze(_param(r, k)) for r in runs}) == len(runs)
+            and all(isinstance(_param(r, k), str) for r in runs)
+        ]
         rest = [k for k in keys if k not in unique]
         if unique and rest and len(runs) > 2:
             n_rest = len({tuple(_freeze(_param(r, k)) for k in rest) for r in runs})

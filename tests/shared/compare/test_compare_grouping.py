@@ -75,6 +75,13 @@ def test_param_unique_to_every_run_is_left_out_of_the_default_grouping():
     assert any("out_dir" in w for w in g.warnings)
 
 
+def test_a_numeric_param_unique_to_every_run_is_kept():
+    # random search: every run its own learning rate; that is a configuration, not noise
+    runs = [_run(i, lr=0.001 * (i + 1), opt="adam" if i % 2 else "sgd") for i in range(6)]
+    g = group_runs(runs)
+    assert g.group_by == ["lr", "opt"] and len(g.configs) == 6 and not g.warnings
+
+
 def test_explicit_group_by_pools_the_rest_and_says_so():
     runs = [_run(i, lr=lr, wd=wd, seed=0) for i, (lr, wd) in
             enumerate([(0.1, 0), (0.1, 1), (0.01, 0), (0.01, 1)])]
