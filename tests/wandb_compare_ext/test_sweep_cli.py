@@ -221,3 +221,40 @@ def test_a_dead_runners_trial_is_failed_and_the_sweep_resumes(tmp_path):
     resumed = {t.config["x"] for t in result.trials}
     assert resumed == {1, 2, 4} - done_before
     assert all(by_x[x].state == optuna.trial.TrialState.COMPLETE for x in (1, 2, 4))
+
+
+PLAIN_PROGRAM = textwrap.dedent(
+    """
+    import os, time
+    import wandb
+
+    run = wandb.init()
+    number = int(run.name.rsplit("-", 1)[1])  # the runner names runs <study>-<trial number>
+    for epoch in range(8):
+        wandb.log({"loss": 10.0 * number + 1.0 / (epoch + 1)})
+        time.sleep(0.0 if number == 0 else 1.0)
+    run.finish()
+    """
+)
+
+
+@pytest.mark.timeout(180)
+def test_program_with_only_wandb_log_is_stopped_from_wandbs_log(tmp_path):
+    program = tmp_path / "plain.py"
+    program.write_text(PLAIN_PROGRAM)
+    storage = f"sqlite:///{tmp_path}/plain.db"
+    config = {
+        "method": "grid",
+        "program": str(program),
+        "metric": {"name": "loss"},
+        "parameters": {"variant": {"values": [0, 1]}},
+        "early_terminate": {"type": "hyperband", "min_iter": 1, "eta": 3},
+    }
+    result = run_sweep(config, storage=storage, study_name="plain")
+    assert [t.state for t in result.trials] == ["COMPLETE", "PRUNED"]
+    assert result.trials[0].value == pytest.approx(1 / 8)  # the run's summary in W&B's log
+    trials = optuna.load_study(study_name="plain", storage=storage).trials
+    # every report of run 0 read back from W&B's log; run 1 stopped at band 1 (11 > 1)
+    assert trials[0].intermediate_values == pytest.approx({i: 1 / i for i in range(1, 9)})
+    assert "band 1" in result.trials[1].message
+    assert 1 <= len(trials[1].intermediate_values) < 8

@@ -258,3 +258,24 @@ def test_bad_parameter_names_the_field(param, field):
     message = str(info.value)
     assert message.startswith(field + ":"), message
     assert "\n" not in message
+
+
+def test_categorical_keeps_true_and_1_apart():
+    # Optuna finds a choice by ==, and True == 1 in Python; W&B keeps them distinct values.
+    (spec,) = parse_parameters({"flag": {"values": [True, 1, "1"]}})
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=5))
+    draws = []
+    for _ in range(300):
+        trial = study.ask()
+        draws.append(spec.suggest(trial))
+        study.tell(trial, 0.0)
+    counts = Counter((type(v).__name__, v) for v in draws)
+    assert set(counts) == {("bool", True), ("int", 1), ("str", "1")}
+    assert min(counts.values()) > 60  # about 100 each
+
+
+def test_dotted_parameter_names_are_refused_with_the_nested_form():
+    with pytest.raises(InputError) as info:
+        parse_parameters({"optimizer.lr": {"values": [0.1]}})
+    assert str(info.value).startswith("parameters.optimizer.lr: dotted parameter names")
+    assert "optimizer: {parameters: {lr: ...}}" in str(info.value)

@@ -80,6 +80,7 @@ def test_grid_covers_the_product_once_with_config_as_wandb_config(tmp_path):
         )
         for epoch in range(c["epochs"]):
             wandb.log({"loss": c["lr"] * FACTOR[c["opt"]["name"]] + epoch})
+        wandb.finish()  # as W&B's examples for wandb.agent do
 
     storage = f"sqlite:///{tmp_path}/grid.db"
     result = run_sweep(config, train, storage=storage)
@@ -256,9 +257,12 @@ PROGRAM = textwrap.dedent(
     with open(os.path.join(os.environ["OUT_DIR"], run.id + ".json"), "w") as f:
         json.dump(out, f)
     sweep = SweepCallback.from_env()
-    if run.config["lr"] < 0.3:
+    if run.config["lr"] == 0.1:
         for epoch in range(3):
             sweep.log({"loss": run.config["lr"] * 10 + epoch})
+    elif run.config["lr"] == 0.2:  # plain wandb.log: the runner reads W&B's own log
+        for epoch in range(3):
+            wandb.log({"loss": run.config["lr"] * 10 + epoch})
     else:
         wandb.log({"accuracy": 1.0})  # never reports the metric
     sweep.finish()
@@ -278,7 +282,7 @@ def test_program_sweep_gets_key_value_args_and_reports_back(tmp_path):
         "program": str(program),
         "metric": {"name": "loss"},
         "parameters": {
-            "lr": {"values": [0.1, 0.5]},
+            "lr": {"values": [0.1, 0.2, 0.5]},
             "opt": {"parameters": {"name": {"value": "sgd"}}},
         },
     }
@@ -301,16 +305,20 @@ def test_program_sweep_gets_key_value_args_and_reports_back(tmp_path):
         assert rec["group"] == "prog"
     ok = by_lr[0.1]
     assert ok.state == "COMPLETE" and ok.value == pytest.approx(3.0)  # last report: 1 + 2
+    plain = by_lr[0.2]
+    assert plain.state == "COMPLETE" and plain.value == pytest.approx(4.0)  # summary: 2 + 2
     bad = by_lr[0.5]
     assert bad.state == "FAIL" and "'loss' was never reported" in bad.message
     study = optuna.load_study(study_name="prog", storage=storage)
-    assert len(study.trials) == 2
-    good = next(t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE)
-    assert [good.intermediate_values[k] for k in sorted(good.intermediate_values)] == [
-        pytest.approx(1.0),
-        pytest.approx(2.0),
-        pytest.approx(3.0),
-    ]
+    assert len(study.trials) == 3
+    reported = {
+        t.user_attrs[ATTR_CONFIG]["lr"]: t.intermediate_values
+        for t in study.trials
+        if t.state == optuna.trial.TrialState.COMPLETE
+    }
+    # reports through the callback, and reports read back from W&B's log, numbered 1, 2, 3
+    assert reported[0.1] == pytest.approx({1: 1.0, 2: 2.0, 3: 3.0})
+    assert reported[0.2] == pytest.approx({1: 2.0, 2: 3.0, 3: 4.0})
 
 
 @pytest.fixture
@@ -486,3 +494,39 @@ def test_seeds_aggregated_best_run_tagged_and_comparison_updated(tmp_path):
         leader = max(means, key=means.get)
         tagged = "sweep-best" in final_run_tags(logs[t.run_id])
         assert tagged == (t.config["lr"] == leader), (t, means)
+
+
+@pytest.mark.timeout(120)
+def test_agent_style_function_with_plain_wandb_log_gets_hyperband_from_wandbs_log(tmp_path):
+    """A loop written for wandb.agent (wandb.log only) asks current_callback().should_stop():
+    the reports come from W&B's own log of the run, as soon as W&B has written them."""
+    import time
+
+    config = {
+        "method": "grid",
+        "metric": {"name": "loss"},
+        "parameters": {"x": {"values": [0, 1]}},
+        "early_terminate": {"type": "hyperband", "min_iter": 1, "eta": 3},
+    }
+    seen: list[tuple[int, bool]] = []
+
+    def train():
+        k = len(seen)
+        for t in range(3):
+            wandb.log({"loss": 10.0 * k + 1.0 / (t + 1)})
+        sweep = current_callback()
+        deadline = time.monotonic() + 20
+        stop = sweep.should_stop()
+        while not stop and len(sweep.history) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)  # W&B writes its log on its own schedule
+            stop = sweep.should_stop()
+        seen.append((len(sweep.history), stop))
+
+    result = run_sweep(config, train, storage=f"sqlite:///{tmp_path}/agent.db", study_name="a")
+    # run 0 alone never stops; run 1 is judged at band 3 (its 3rd report, 10.33) against
+    # sorted([1/3, 10.33])[int(2/3)] = 1/3: it stops.
+    assert seen == [(3, False), (3, True)]
+    assert [t.state for t in result.trials] == ["COMPLETE", "PRUNED"]
+    study = optuna.load_study(study_name="a", storage=f"sqlite:///{tmp_path}/agent.db")
+    assert study.trials[0].intermediate_values == pytest.approx({1: 1.0, 2: 0.5, 3: 1 / 3})
+    assert study.trials[1].intermediate_values == pytest.approx({1: 11.0, 2: 10.5, 3: 10 + 1 / 3})

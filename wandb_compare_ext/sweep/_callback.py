@@ -8,6 +8,10 @@ process sees them, and answers ``should_stop()`` with W&B's hyperband rule. When
 but the seed), the run of the best configuration is tagged ``sweep-best``, and the comparison
 of configurations is recomputed with ``shared.compare_runs`` and stored with the study.
 
+A loop written for ``wandb.agent`` that only calls ``wandb.log`` works too: it asks
+``current_callback().should_stop()``, and the reports are read from W&B's own log of the run
+(written every second while a hyperband sweep runs), so decisions come at most that late.
+
 Example (inside ``run_sweep(config, function=train)``)::
 
     def train(sweep):
@@ -20,12 +24,15 @@ Example (inside ``run_sweep(config, function=train)``)::
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import json
 import math
 import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from shared.errors import InputError
@@ -125,6 +132,7 @@ class SweepCallback:
         study: Any = None,
         trial: Any = None,
         peers: Callable[[], Iterable[Sequence[float]]] | None = None,
+        log_path: str | os.PathLike[str] | None = None,
     ) -> None:
         self.sweep = config if isinstance(config, SweepConfig) else load_sweep_config(config)
         self.run = run
@@ -135,6 +143,9 @@ class SweepCallback:
         self.summary: dict[str, Any] = {}
         self.decision: StopDecision | None = None
         self.stopped = False
+        self.log_path = None if log_path is None else Path(log_path)
+        self._own_reports = False
+        self._finished = False
 
     # -- what the training loop calls -------------------------------------------------------
     @property
@@ -173,10 +184,15 @@ class SweepCallback:
         v = _as_float(value)
         if v is None or not math.isfinite(v):
             return
+        self._own_reports = True
         self.history.append(v)
         if self.trial is not None:
-            # Steps are report numbers (1-based), so every process reads the same bands.
-            self.trial.report(v, step=len(self.history))
+            # Steps are report numbers (1-based), so every process reads the same bands. The
+            # runner may already have recorded this report from W&B's log (same number, same
+            # value): Optuna then keeps the first and warns, which is noise here.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                self.trial.report(v, step=len(self.history))
 
     def peer_histories(self) -> list[list[float]]:
         """Every other run's reports of the metric, from the study (or ``peers``)."""
@@ -201,6 +217,8 @@ class SweepCallback:
             return False
         if self.stopped:
             return True
+        if not self._own_reports and self.log_path is not None:
+            self._refresh_from_log()
         self.decision = rule.decide(self.history, self.peer_histories())
         if self.decision.stop:
             self.stopped = True
@@ -209,6 +227,20 @@ class SweepCallback:
             if self.run is not None:
                 self.run.summary["early_terminated"] = True
         return self.stopped
+
+    def _refresh_from_log(self) -> None:
+        """Take the reports of a loop that calls ``wandb.log`` directly from W&B's own log.
+
+        W&B writes its log on its own schedule, so the last report or two may arrive at a
+        later ``should_stop()``; decisions then come that much later, never earlier.
+        """
+        from wandb_compare_ext.sweep._wandb_log import mirror_reports, read_log
+
+        _, reports = read_log(self.log_path, self.metric)
+        if len(reports) > len(self.history):
+            if self.trial is not None:
+                mirror_reports(self.trial, self.history, reports)
+            self.history.extend(reports[len(self.history) :])
 
     def final_value(self) -> float | None:
         """The trial's value: the metric's last value logged through this callback, else the
@@ -235,7 +267,10 @@ class SweepCallback:
             self.trial.set_user_attr(ATTR_VALUE, float(value))
 
     def finish(self) -> None:
-        """Record the final value with the trial (called by program processes at the end)."""
+        """Record the final value with the trial (a program's process; also run at exit)."""
+        if self._finished:
+            return
+        self._finished = True
         value = self.final_value()
         if value is not None and self.trial is not None:
             self.set_value(value)
@@ -265,7 +300,12 @@ class SweepCallback:
             run = wandb.run
         study = optuna.load_study(study_name=study_name, storage=storage)
         trial = optuna.trial.Trial(study, int(trial_id))
-        return cls(json.loads(config), run=run, study=study, trial=trial)
+        log_path = None
+        if run is not None and getattr(run, "dir", None):
+            log_path = Path(run.dir).parent / f"run-{run.id}.wandb"
+        cb = cls(json.loads(config), run=run, study=study, trial=trial, log_path=log_path)
+        atexit.register(cb.finish)
+        return cb
 
     def __enter__(self) -> SweepCallback:
         self._token = _CURRENT.set(self)

@@ -262,7 +262,11 @@ class ParamSpec:
 
     def _needs_json(self) -> bool:
         values = self.settings.get("values", [self.settings.get("value")])
-        return not all(isinstance(v, _SCALAR) for v in values)
+        if not all(isinstance(v, _SCALAR) for v in values):
+            return True
+        # Optuna finds a choice by ==, and True == 1: keep such mixes apart as JSON text.
+        has_bool = any(isinstance(v, bool) for v in values)
+        return has_bool and any(_is_number(v) for v in values)
 
     def _encode(self, value: Any) -> Any:
         return json.dumps(value, sort_keys=True) if self._needs_json() else value
@@ -399,8 +403,16 @@ def parse_parameters(
     specs: list[ParamSpec] = []
     for key, cfg in parameters.items():
         here = f"{path}.{key}"
-        if not isinstance(key, str) or not key or "." in key:
-            raise InputError(f"{here}: parameter names must be non-empty strings without '.'")
+        if not isinstance(key, str) or not key:
+            raise InputError(f"{here}: parameter names must be non-empty strings")
+        if "." in key:
+            # Dots name nested parameters here (optimizer.lr), so a flat dotted name would be
+            # ambiguous: refused rather than silently nested.
+            head, _, tail = key.partition(".")
+            raise InputError(
+                f"{here}: dotted parameter names are not supported; nest it as "
+                f"{head}: {{parameters: {{{tail}: ...}}}}"
+            )
         if not isinstance(cfg, Mapping):
             raise InputError(
                 f"{here}: must be a mapping such as {{value: ...}}, {{values: [...]}} or "

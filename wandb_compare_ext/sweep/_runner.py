@@ -62,6 +62,7 @@ from wandb_compare_ext.sweep._callback import (
 from wandb_compare_ext.sweep._config import SweepConfig, load_sweep_config
 from wandb_compare_ext.sweep._distributions import grid_size, nest_config
 from wandb_compare_ext.sweep._hyperband import StopDecision
+from wandb_compare_ext.sweep._wandb_log import find_log, mirror_reports, read_log, read_run_log
 
 __all__ = ["SweepResult", "TrialOutcome", "run_sweep", "build_command"]
 
@@ -72,6 +73,10 @@ ATTR_SWEEP_CONFIG = "wandb_sweep:config"
 ATTR_BEST = "wandb_sweep:best_configuration"
 ATTR_COMPARISON = "wandb_sweep:comparison"
 _POLL_SECONDS = 0.2
+_LOG_POLL_SECONDS = 1.0
+_LOG_FLUSH_SECONDS = 1.0
+# W&B's setting x_transaction_log_flush_interval, from the environment.
+_FLUSH_ENV = "WANDB__TRANSACTION_LOG_FLUSH_INTERVAL"
 _TERMINATE_GRACE = 10.0
 
 
@@ -358,7 +363,7 @@ class _Ctx:
 
 def _never_reported(ctx: _Ctx, number: int, run_id: str, logged: Sequence[str]) -> str:
     name = ctx.cfg.metric.name
-    seen = ", ".join(sorted(k for k in logged if not k.startswith("_"))) or "nothing"
+    seen = ", ".join(sorted({k for k in logged if not k.startswith("_")})) or "nothing"
     return (
         f"trial {number} (run {run_id}): metric {name!r} was never reported "
         f"(the run logged: {seen}); the trial is marked failed"
@@ -380,13 +385,15 @@ def _run_function_trial(
 ) -> tuple[str, float | None, str | None, Any]:
     import wandb
 
-    if wandb.run is not None:
-        raise InputError(
-            "a W&B run is already active; finish it before run_sweep starts the sweep's runs"
-        )
     name = f"{ctx.study_name}-{trial.number}"
     trial.set_user_attr(ATTR_RUN_NAME, name)
+    settings = None
+    if ctx.cfg.early_terminate is not None and _FLUSH_ENV not in os.environ:
+        # Hyperband reads a plain wandb.log loop's reports from W&B's log: have W&B write
+        # it every second rather than every 15 s (its default).
+        settings = wandb.Settings(x_transaction_log_flush_interval=_LOG_FLUSH_SECONDS)
     run = wandb.init(
+        settings=settings,
         project=ctx.project or ctx.cfg.project,
         entity=ctx.entity or ctx.cfg.entity,
         group=ctx.study_name,
@@ -397,7 +404,8 @@ def _run_function_trial(
         mode=ctx.mode,
         dir=ctx.wandb_dir,
     )
-    cb = SweepCallback(ctx.cfg, run=run, study=ctx.study, trial=trial)
+    log_path = Path(run.dir).parent / f"run-{run.id}.wandb"
+    cb = SweepCallback(ctx.cfg, run=run, study=ctx.study, trial=trial, log_path=log_path)
     try:
         with cb:
             if _takes_argument(function):
@@ -413,18 +421,31 @@ def _run_function_trial(
         run.finish(exit_code=1)
         return "FAIL", None, message, None
     value = cb.final_value()
+    if value is None:
+        # The function may have finished the run itself (wandb.finish(), as under
+        # wandb.agent), or logged its last row with an explicit step that W&B holds back:
+        # W&B's own log of the finished run has the final summary.
+        run.finish()
+        value, reports = read_log(log_path, ctx.cfg.metric.name, finished=True)
+        mirror_reports(trial, cb.history, reports)
+        run = None
     if cb.stopped:
         return "PRUNED", value, _stop_message(cb.decision, trial.number), run
     if value is None or not math.isfinite(value):
-        try:
-            logged = list(dict(run.summary).keys())
-        except Exception:
-            logged = []
+        logged = list(cb.summary)
+        if run is not None:
+            with contextlib.suppress(Exception):
+                logged += list(dict(run.summary).keys())
+        else:
+            finished_run = read_run_log(log_path, finished=True)
+            if finished_run is not None:
+                logged += list(finished_run.metric_names())
         if value is not None:
             message = f"trial {trial.number} (run {run_id}): metric {ctx.cfg.metric.name!r} is {value}; the trial is marked failed"
         else:
             message = _never_reported(ctx, trial.number, run_id, logged)
-        run.finish(exit_code=1)
+        if run is not None:
+            run.finish(exit_code=1)
         return "FAIL", None, message, None
     return "COMPLETE", value, None, run
 
@@ -485,6 +506,8 @@ def _run_program_trial(
     ):
         if value:
             env[key] = str(value)
+    if cfg.early_terminate is not None:
+        env.setdefault(_FLUSH_ENV, str(_LOG_FLUSH_SECONDS))
     env.update(ctx.program_env)
     command = build_command(
         cfg.command_template,
@@ -505,13 +528,25 @@ def _run_program_trial(
         )
     rule = cfg.early_terminate
     stopped = None
+    bases = [env.get("WANDB_DIR"), os.getcwd()]
+    log_path: Path | None = None
+    last_read = 0.0
     try:
         while proc.poll() is None:
             time.sleep(_POLL_SECONDS)
             if rule is None or stopped is not None:
                 continue
-            # As W&B's agent: the runner applies the rule and stops the run's process.
             mine = trial_history(ctx.storage.get_trial(trial._trial_id))
+            if time.monotonic() - last_read >= _LOG_POLL_SECONDS:
+                # A program that only calls wandb.log: its reports are read from W&B's log
+                # and recorded with the trial, so every runner sees them.
+                last_read = time.monotonic()
+                log_path = log_path or find_log(run_id, bases)
+                _, reports = read_log(log_path, cfg.metric.name)
+                if len(reports) > len(mine):
+                    mirror_reports(trial, mine, reports)
+                    mine = list(mine) + list(reports[len(mine) :])
+            # As W&B's agent: the runner applies the rule and stops the run's process.
             others = [trial_history(t) for t in _live_trials(ctx.study) if t.number != trial.number]
             decision = rule.decide(mine, others)
             if decision.stop:
@@ -527,7 +562,21 @@ def _run_program_trial(
         raise
     frozen = ctx.storage.get_trial(trial._trial_id)
     history = trial_history(frozen)
-    value = frozen.user_attrs.get(ATTR_VALUE, history[-1] if history else None)
+    # W&B's own log of the run: its summary is the trial's value (as W&B's sweeps take it)
+    # unless the program's callback recorded one, and reports the callback did not record
+    # (a program that only calls wandb.log) are recorded now, for peers and comparisons.
+    logged_value, reports = read_log(
+        log_path or find_log(run_id, bases),
+        cfg.metric.name,
+        # a process that was stopped or crashed never writes its exit record: do not wait
+        finished=stopped is None and proc.returncode == 0,
+    )
+    mirror_reports(trial, history, reports)
+    if len(reports) > len(history):
+        history = list(history) + list(reports[len(history) :])
+    value = frozen.user_attrs.get(ATTR_VALUE, logged_value)
+    if value is None and history:
+        value = history[-1]
     if stopped is not None:
         return "PRUNED", value, _stop_message(stopped, trial.number), None
     if ATTR_STOP in frozen.user_attrs and proc.returncode == 0:
@@ -544,7 +593,7 @@ def _run_program_trial(
     if value is None or not math.isfinite(value):
         message = (
             f"trial {trial.number} (run {run_id}): metric {cfg.metric.name!r} was never reported "
-            f"(a program reports through SweepCallback.from_env().log(...)); "
+            f"(neither in the run's W&B log nor through SweepCallback.from_env()); "
             f"the trial is marked failed"
         )
         return "FAIL", None, message, None
@@ -622,15 +671,29 @@ def _after_trial(ctx: _Ctx, number: int, run: Any) -> None:
         ctx.study.set_user_attr(ATTR_BEST, aggs[0].to_dict())
         if run is not None and number in aggs[0].trials:
             # Only the current run can be tagged: earlier runs are finished (and offline).
-            run.tags = tuple(run.tags or ()) + (BEST_TAG,)
-            run.summary["sweep_best_configuration"] = True
+            _update_run(ctx, run, tags=(BEST_TAG,), summary={"sweep_best_configuration": True})
     if ctx.compare:
         comparison = _comparison(ctx, trials)
         if comparison is not None:
             ctx.study.set_user_attr(ATTR_COMPARISON, comparison)
             if run is not None:
                 decision = comparison.get("decision") or {}
-                run.summary["sweep_comparison_winner"] = decision.get("winner")
+                _update_run(ctx, run, summary={"sweep_comparison_winner": decision.get("winner")})
+
+
+def _update_run(
+    ctx: _Ctx, run: Any, *, tags: tuple[str, ...] = (), summary: Mapping[str, Any] | None = None
+) -> None:
+    """Tag the trial's run and add to its summary; a run the user already finished is left be."""
+    try:
+        if tags:
+            run.tags = tuple(run.tags or ()) + tuple(t for t in tags if t not in (run.tags or ()))
+        for key, value in (summary or {}).items():
+            run.summary[key] = value
+    except Exception as exc:  # e.g. the training function called wandb.finish() itself
+        ctx.warnings.append(
+            f"run {run.id}: could not record the sweep's tags ({type(exc).__name__})"
+        )
 
 
 def _new_run_id() -> str:
@@ -701,6 +764,13 @@ def run_sweep(
     import optuna
 
     cfg = config if isinstance(config, SweepConfig) else load_sweep_config(config)
+    if function is not None:
+        import wandb
+
+        if wandb.run is not None:
+            raise InputError(
+                "a W&B run is already active; finish it before run_sweep starts the sweep's runs"
+            )
     if function is None and not cfg.is_program_sweep:
         raise InputError(
             "program: missing (give a function, or program/command in the sweep config)"
