@@ -294,15 +294,40 @@ class Comparison:
                 return p
         return None
 
+    def resolve(self, name: str) -> str:
+        """The configuration ``name`` refers to, as ``baseline=`` accepts it: a config name, the
+        same with other spacing (``lr = 0.1``), or the id, key or name of one of its runs.
+
+        Raises:
+            InputError: no configuration (or more than one) matches; the names are listed.
+        """
+        want = str(name).strip()
+        names = self.config_names
+        if want in names:
+            return want
+        squeezed = want.replace(" ", "")
+        for n in names:
+            if n.replace(" ", "") == squeezed:
+                return n
+        owners = {
+            c.name
+            for c in self.configs
+            if want in c.run_ids or want in c.run_keys or want in c.run_names
+        }
+        if len(owners) == 1:
+            return owners.pop()
+        raise InputError(f"no configuration named {name!r}; configurations: {names}")
+
     def worse_than(self, baseline_name: str) -> list[str]:
         """Configurations significantly worse than ``baseline_name`` (and by >= ``min_effect``).
 
-        This is what ``--fail-if-worse`` gates on.
+        This is what ``--fail-if-worse`` gates on. ``baseline_name`` is resolved as
+        ``compare_runs(baseline=...)`` resolves it (see :meth:`resolve`).
 
         Example:
             >>> # comp.worse_than("lr=0.1") -> ["lr=0.01"] when lr=0.01 is reliably worse
         """
-        self.config(baseline_name)  # raises a clear InputError for an unknown name
+        baseline_name = self.resolve(baseline_name)  # a clear InputError for an unknown name
         worse: list[str] = []
         for p in self.pairs:
             if baseline_name not in (p.a, p.b) or not p.significant:

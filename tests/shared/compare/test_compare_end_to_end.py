@@ -16,6 +16,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import TTestPower
 
 from shared.compare import SCHEMA, compare_frame, compare_runs
+from shared.errors import InputError
 
 A = [0.812, 0.795, 0.830, 0.801, 0.822, 0.788, 0.809, 0.815]
 # B = A + a noisy gain: differences look normal
@@ -205,6 +206,10 @@ def test_baseline_mode_tests_only_against_the_baseline():
     assert [(p.a, p.b) for p in comp.pairs] == [("v=2", "v=1"), ("v=3", "v=1"), ("v=4", "v=1")]
     assert comp.decision.winner == "v=2"
     assert comp.worse_than("v=1") == ["v=4"]
+    # the gate accepts the baseline the way the option did: spacing, or one of its runs
+    assert comp.worse_than(" v = 1") == comp.worse_than("v1-s3") == ["v=4"]
+    with pytest.raises(InputError, match="no configuration named 'v=9'"):
+        comp.worse_than("v=9")
     raw = [stats.ttest_rel(vals[i], vals[1]).pvalue for i in (2, 3, 4)]
     assert [p.p_adjusted for p in comp.pairs] == pytest.approx(
         list(multipletests(raw, method="holm")[1]), rel=1e-10)
