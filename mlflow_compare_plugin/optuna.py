@@ -14,14 +14,18 @@ from mlflow_compare_plugin._optuna_callback import (
     metric_names_for,
 )
 from mlflow_compare_plugin._optuna_parent import PARENT_ATTR_PREFIX, STUDY_RUN_TAG, STUDY_TAG
+from mlflow_compare_plugin._optuna_seeds import SEED_RUNS_ATTR, SEED_VALUES_ATTR, SeedEvaluator
 
 __all__ = [
     "MLflowCallback",
     "PARENT_ATTR_PREFIX",
     "RUN_ATTRIBUTE_KEY",
     "RUN_ID_ATTRIBUTE_KEY",
+    "SEED_RUNS_ATTR",
+    "SEED_VALUES_ATTR",
     "STUDY_RUN_TAG",
     "STUDY_TAG",
+    "SeedEvaluator",
     "TRIAL_ID_TAG",
     "TRIAL_NUMBER_TAG",
     "metric_names_for",
