@@ -29,6 +29,7 @@ import contextvars
 import json
 import math
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -146,6 +147,8 @@ class SweepCallback:
         self.log_path = None if log_path is None else Path(log_path)
         self._own_reports = False
         self._finished = False
+        self.peer_refresh_seconds = 1.0
+        self._peer_cache: tuple[float, list[list[float]]] | None = None
 
     # -- what the training loop calls -------------------------------------------------------
     @property
@@ -195,17 +198,28 @@ class SweepCallback:
                 self.trial.report(v, step=len(self.history))
 
     def peer_histories(self) -> list[list[float]]:
-        """Every other run's reports of the metric, from the study (or ``peers``)."""
+        """Every other run's reports of the metric, from the study (or ``peers``).
+
+        Read at most once per ``peer_refresh_seconds`` (a loop may ask every step; other
+        runners' reports a second old change no decision W&B's own controller would make
+        sooner).
+        """
+        now = time.monotonic()
+        if self._peer_cache is not None and now - self._peer_cache[0] < self.peer_refresh_seconds:
+            return self._peer_cache[1]
         if self._peers is not None:
-            return [list(h) for h in self._peers()]
-        if self.study is None:
-            return []
-        mine = getattr(self.trial, "number", None)
-        return [
-            trial_history(t)
-            for t in self.study.get_trials(deepcopy=False)
-            if t.number != mine and not t.user_attrs.get(ATTR_SKIPPED)
-        ]
+            peers = [list(h) for h in self._peers()]
+        elif self.study is None:
+            peers = []
+        else:
+            mine = getattr(self.trial, "number", None)
+            peers = [
+                trial_history(t)
+                for t in self.study.get_trials(deepcopy=False)
+                if t.number != mine and not t.user_attrs.get(ATTR_SKIPPED)
+            ]
+        self._peer_cache = (now, peers)
+        return peers
 
     def should_stop(self) -> bool:
         """Apply the sweep's hyperband rule now: True when this run should stop.

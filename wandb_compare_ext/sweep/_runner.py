@@ -779,7 +779,8 @@ def run_sweep(
         raise InputError(f"count: must be an integer >= 1, got {count!r}")
     name = study_name or cfg.default_study_name()
     tmpdir = None
-    storage_url = storage if isinstance(storage, str) else None
+    # A program's process reaches its trial through the storage's URL.
+    storage_url = storage if isinstance(storage, str) else getattr(storage, "url", None)
     if storage is None and function is None:
         # A program's process reports to its trial, so the study must live in a file.
         tmpdir = tempfile.TemporaryDirectory(prefix="wandb-compare-sweep-")
