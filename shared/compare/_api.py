@@ -313,68 +313,91 @@ def _posthoc_pairs(
     return out
 
 
-def _batch_pairs(
+def _bulk_t(
     samples: Sequence[Sample],
     index_pairs: Sequence[tuple[int, int]],
     plans: Sequence[PairPlan],
-    choices: Sequence[Choice],
-    goal: str,
-) -> list[tuple[PairOutcome, float | None, str | None, float | None]] | None:
-    """All-t-test families through ``pairwise_t``: outcomes plus bulk effect sizes.
+    paired: bool,
+) -> dict[str, np.ndarray] | None:
+    """t statistics, CIs of the mean difference and Hedges' g for many pairs at once.
 
-    Used only when every pair uses the same t-test and the same pairing (all paired on the
-    same seeds, or all unpaired). Returns ``None`` when that is not the case.
+    Paired: only when every pair is paired on the same seeds (then each configuration is one
+    column of a seeds x configs matrix). Unpaired (Welch): always. ``None`` otherwise.
     """
     from shared import stats as st
     from shared.stats._effect import hedges_correction
 
-    tests = {c.test for c in choices}
-    if len(tests) != 1 or tests.pop() not in ("paired-t", "welch", "student-t"):
-        return None
-    test = choices[0].test
-    paired = test == "paired-t"
     if paired:
         seeds0 = plans[0].seeds
         if any(p.seeds != seeds0 or not p.paired for p in plans):
             return None
-        # every sample re-ordered by the shared seed order
         arrays = [s.values[[s.seed_index[k] for k in seeds0]] for s in samples]  # type: ignore[index]
     else:
-        if test != "welch" and test != "student-t":
-            return None
         arrays = [s.values for s in samples]
-    if not hasattr(st, "pairwise_t"):
-        return None
-    if test == "student-t":
-        return None  # pairwise_t computes Welch for unpaired samples
     res = st.pairwise_t(arrays, list(index_pairs), paired=paired, level=LEVEL)
     ii = np.array([i for i, _ in index_pairs])
     jj = np.array([j for _, j in index_pairs])
     # Hedges' g in bulk, the same formulas as shared.stats.hedges_g (checked in the tests)
     if paired:
         mat = np.column_stack(arrays)
-        d = mat[:, ii] - mat[:, jj]
-        sd = np.std(d, axis=0, ddof=1)
+        sd = np.std(mat[:, ii] - mat[:, jj], axis=0, ddof=1)
         dfs = np.full(ii.shape, mat.shape[0] - 1.0)
     else:
         ns = np.array([a.size for a in arrays], dtype=float)
         vs = np.array([np.var(a, ddof=1) for a in arrays])
         dfs = ns[ii] + ns[jj] - 2.0
         sd = np.sqrt(((ns[ii] - 1) * vs[ii] + (ns[jj] - 1) * vs[jj]) / dfs)
-    j_corr = np.array([hedges_correction(float(df)) for df in np.unique(dfs)])
-    j_of = dict(zip(np.unique(dfs).tolist(), j_corr.tolist(), strict=True))
+    levels = np.unique(dfs)
+    j_of = dict(zip(levels.tolist(), [hedges_correction(float(v)) for v in levels], strict=True))
+    jv = np.array([j_of[float(v)] for v in dfs])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = jv * np.asarray(res.diff) / sd
+    # where the t statistic is undefined (zero spread up to rounding) so is g
+    g = np.where(np.isfinite(np.asarray(res.statistic, dtype=float)), g, np.nan)
+    return {
+        "diff": np.asarray(res.diff, dtype=float),
+        "statistic": np.asarray(res.statistic, dtype=float),
+        "df": np.asarray(res.df, dtype=float),
+        "pvalue": np.asarray(res.pvalue, dtype=float),
+        "ci_low": np.asarray(res.ci_low, dtype=float),
+        "ci_high": np.asarray(res.ci_high, dtype=float),
+        "g": g,
+    }
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def _batch_pairs(
+    samples: Sequence[Sample],
+    index_pairs: Sequence[tuple[int, int]],
+    plans: Sequence[PairPlan],
+    choices: Sequence[Choice],
+) -> list[tuple[PairOutcome, float | None, str | None, float | None]] | None:
+    """All-t-test families through ``pairwise_t``: outcomes plus bulk effect sizes.
+
+    Used only when every pair uses paired t on the same seeds, or every pair uses Welch.
+    Returns ``None`` when that is not the case.
+    """
+    tests = {c.test for c in choices}
+    if len(tests) != 1 or tests.pop() not in ("paired-t", "welch"):
+        return None
+    test = choices[0].test
+    paired = test == "paired-t"
+    bulk = _bulk_t(samples, index_pairs, plans, paired)
+    if bulk is None:
+        return None
     out = []
-    for k, _pair in enumerate(index_pairs):
-        p = float(res.pvalue[k])
-        diff = float(res.diff[k])
-        g = j_of[float(dfs[k])] * diff / float(sd[k]) if sd[k] > 0 else None
+    for k in range(len(index_pairs)):
+        g = _finite(bulk["g"][k])
         oc = PairOutcome(
-            test, paired, float(res.statistic[k]), float(res.df[k]),
-            p if math.isfinite(p) else None,
-            (float(res.ci_low[k]), float(res.ci_high[k])),
+            test, paired, _finite(bulk["statistic"][k]), _finite(bulk["df"][k]),
+            _finite(bulk["pvalue"][k]),
+            (float(bulk["ci_low"][k]), float(bulk["ci_high"][k])),
             "paired t" if paired else "Welch t", "exact (t distribution)",
         )
-        out.append((oc, g, "hedges_g_z" if paired else "hedges_g", g))
+        out.append((oc, g, ("hedges_g_z" if paired else "hedges_g") if g is not None else None, g))
     return out
 
 
@@ -622,8 +645,14 @@ def compare_runs(
         testable = [n for n, c in enumerate(choices) if c is not None]
         m_family = len(testable)
         batch = None
+        bulk: dict[str, np.ndarray] | None = None
         if len(testable) > BATCH_PAIRS and len(testable) == len(index_pairs):
-            batch = _batch_pairs(samples, index_pairs, plans, choices, goal)  # type: ignore[arg-type]
+            batch = _batch_pairs(samples, index_pairs, plans, choices)  # type: ignore[arg-type]
+            if batch is None:
+                # other tests per pair, but the CIs of the mean difference and g in bulk
+                kinds = {c.paired for c in choices if c is not None}
+                if len(kinds) == 1:
+                    bulk = _bulk_t(samples, index_pairs, plans, kinds.pop())
         outcomes: dict[int, tuple[PairOutcome, Any, Any, Any, Any, list[str]]] = {}
         for n in testable:
             i, j = index_pairs[n]
@@ -636,9 +665,19 @@ def compare_runs(
             planned = plan
             if plan.paired and not ch.paired:
                 planned = PairPlan(False, samples[i].values, samples[j].values, "unpaired")
+            diff_ci = None
+            if bulk is not None:
+                diff_ci = ((float(bulk["ci_low"][n]), float(bulk["ci_high"][n])),
+                           "paired t" if ch.paired else "Welch t")
             oc = run_pair_test(planned, ch, goal=goal, level=LEVEL, alpha=alpha, seed=seed,
                                min_effect=min_effect,
-                               num_comparisons=m_family if correction != "none" else 1)
+                               num_comparisons=m_family if correction != "none" else 1,
+                               diff_ci=diff_ci)
+            if bulk is not None and ch.test not in ("mann-whitney", "aso"):
+                g = _finite(bulk["g"][n])
+                name = ("hedges_g_z" if ch.paired else "hedges_g") if g is not None else None
+                outcomes[n] = (oc, g, name, None, g, [])
+                continue
             eff, eff_name, eff_ci, std_eff, ew = _effect(
                 planned.a, planned.b, ch.paired, ch.test, with_ci=m_family <= BATCH_PAIRS
             )

@@ -345,11 +345,22 @@ def run_pair_test(
     seed: int,
     min_effect: float,
     num_comparisons: int,
+    diff_ci: tuple[tuple[float, float], str] | None = None,
 ) -> PairOutcome:
-    """Run ``choice.test`` on the planned samples (``diff = a - b``)."""
+    """Run ``choice.test`` on the planned samples (``diff = a - b``).
+
+    ``diff_ci``: the t-interval of the mean difference and its label when already computed in
+    bulk (large families); otherwise it is computed here when the test does not give one.
+    """
     from shared import stats as st
 
     a, b = plan.a, plan.b
+
+    def _mean_ci(paired: bool) -> tuple[tuple[float, float] | None, str]:
+        if diff_ci is not None:
+            return diff_ci
+        return _mean_diff_ci(a, b, paired, level)
+
     t = choice.test
     if t in ("paired-t", "welch", "student-t"):
         fn = {"paired-t": st.paired_t, "welch": st.welch_t, "student-t": st.student_t}[t]
@@ -362,7 +373,7 @@ def run_pair_test(
                            ci_method, res.method, dict(res.extra), warnings)
     if t in ("wilcoxon", "mann-whitney"):
         res = st.wilcoxon(a, b, level) if t == "wilcoxon" else st.mann_whitney(a, b, level)
-        ci, ci_method = _mean_diff_ci(a, b, choice.paired, level)
+        ci, ci_method = _mean_ci(choice.paired)
         extra = dict(res.extra)
         extra["hodges_lehmann"] = _finite(res.estimate)
         extra["hodges_lehmann_ci"] = list(_ci(res)) if res.ci is not None else None
@@ -374,7 +385,7 @@ def run_pair_test(
         ci = _ci(res)
         ci_method = res.method if ci is not None else ""
         if ci is None:
-            ci, ci_method = _mean_diff_ci(a, b, choice.paired, level)
+            ci, ci_method = _mean_ci(choice.paired)
         return PairOutcome(t, choice.paired, _finite(res.statistic), _finite(res.df),
                            _finite(res.pvalue), ci, ci_method, res.method, dict(res.extra),
                            list(res.warnings))
@@ -389,7 +400,7 @@ def run_pair_test(
         sign = 1.0 if goal == "maximize" else -1.0
         res = st.aso(sign * a, sign * b, alpha=alpha, seed=seed,
                      num_comparisons=max(1, num_comparisons))
-        ci, ci_method = _mean_diff_ci(a, b, choice.paired, level)
+        ci, ci_method = _mean_ci(choice.paired)
         extra = dict(res.extra)
         eps = _finite(extra.get("epsilon_min"))
         eps_rev = _finite(extra.get("epsilon_min_reverse"))
@@ -401,7 +412,7 @@ def run_pair_test(
     if t == "bayes-signed-rank":
         sign = 1.0 if goal == "maximize" else -1.0
         res = st.bayes_signed_rank(sign * a, sign * b, rope=float(min_effect), seed=seed)
-        ci, ci_method = _mean_diff_ci(a, b, True, level)
+        ci, ci_method = _mean_ci(True)
         extra = {
             "p_a_better": float(res.p_left),
             "p_rope": float(res.p_rope),

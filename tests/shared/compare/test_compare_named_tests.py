@@ -202,6 +202,9 @@ def test_many_configs_batch_path_matches_scipy_and_hedges_g():
         assert p.p_value == pytest.approx(stats.wilcoxon(a, b, method="exact").pvalue, rel=1e-9)
         assert p.effect_size == pytest.approx(hedges_g(a, b, paired=True).value, rel=1e-9)
         assert p.effect_ci is None  # no noncentral-t CI for 120 pairs
+        ci = stats.ttest_rel(a, b).confidence_interval(0.95)
+        assert p.ci == pytest.approx((ci.low, ci.high), rel=1e-9)
+        assert p.ci_method == "paired t"
 
 
 def test_friedman_tests_say_when_the_correction_option_does_not_apply():
