@@ -6,5 +6,18 @@ Switching is a one-line import change::
 """
 
 from wandb_compare_ext._optuna_callback import WeightsAndBiasesCallback, metric_names_for
+from wandb_compare_ext._optuna_seeds import (
+    DECISION_ATTR,
+    SEED_RUNS_ATTR,
+    SEED_VALUES_ATTR,
+    SeedEvaluator,
+)
 
-__all__ = ["WeightsAndBiasesCallback", "metric_names_for"]
+__all__ = [
+    "DECISION_ATTR",
+    "SEED_RUNS_ATTR",
+    "SEED_VALUES_ATTR",
+    "SeedEvaluator",
+    "WeightsAndBiasesCallback",
+    "metric_names_for",
+]
