@@ -63,13 +63,15 @@ def train(config: dict, seed: int):
         }
 
 
-def log_mlflow(tracking_uri: str, config: dict, seed: int, history: list) -> None:
+def log_mlflow(tracking_uri: str, artifacts: Path, config: dict, seed: int, history: list) -> None:
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param
 
     client = MlflowClient(tracking_uri)
     exp = client.get_experiment_by_name(EXPERIMENT)
-    exp_id = exp.experiment_id if exp else client.create_experiment(EXPERIMENT)
+    # Artifacts (the comparison report) go beside the store, not into ./mlruns of the cwd.
+    exp_id = exp.experiment_id if exp else client.create_experiment(
+        EXPERIMENT, artifact_location=artifacts.resolve().as_uri())
     name = f"lr={config['lr']}-h={config['hidden']}-seed={seed}"
     run = client.create_run(exp_id, run_name=name)
     now = int(time.time() * 1000)
@@ -102,7 +104,7 @@ def main() -> None:
     for config in CONFIGS:
         for seed in SEEDS:
             history = list(train(config, seed))
-            log_mlflow(tracking_uri, config, seed, history)
+            log_mlflow(tracking_uri, args.out / "mlflow-artifacts", config, seed, history)
             if args.wandb:
                 log_wandb(args.out, config, seed, history)
             print(f"trained {config} seed={seed}: val_acc={history[-1][1]['val_acc']:.4f}")
