@@ -7,6 +7,7 @@ uses its own study and experiment names.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -253,7 +254,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(tmp_path: Path) -> tuple[subprocess.Popen, str]:
+def _start_server(tmp_path: Path, store: str) -> tuple[subprocess.Popen, str]:
+    # A copy of the module's already-migrated store: the server starts without migrations.
+    shutil.copy(store.removeprefix("sqlite:///"), tmp_path / "server.db")
     port = _free_port()
     mlflow_bin = Path(sys.executable).with_name("mlflow")
     proc = subprocess.Popen(
@@ -278,11 +281,11 @@ def _start_server(tmp_path: Path) -> tuple[subprocess.Popen, str]:
 
 
 @pytest.mark.timeout(180)
-def test_tracking_server_going_away_mid_study(tmp_path: Path, monkeypatch) -> None:
+def test_tracking_server_going_away_mid_study(store: str, tmp_path: Path, monkeypatch) -> None:
     # MLflow's own HTTP retries (documented settings) kept short so the test stays fast.
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "3")
-    proc, url = _start_server(tmp_path)
+    proc, url = _start_server(tmp_path, store)
     try:
         cb = MLflowCallback(tracking_uri=url, retries=1, retry_wait=0.05)
         study_name = _name("server-gone")
