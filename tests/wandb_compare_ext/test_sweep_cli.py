@@ -44,6 +44,7 @@ TRAIN_MODULE = textwrap.dedent(
     import wandb
 
     def train():
+        wandb.init()
         c = wandb.config
         wandb.log({"acc": 1.0 - (c["lr"] - 0.01) ** 2, "epoch": 0})
     """

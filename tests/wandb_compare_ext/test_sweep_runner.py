@@ -72,11 +72,18 @@ def test_grid_covers_the_product_once_with_config_as_wandb_config(tmp_path):
     }
     seen = []
 
-    def train():  # W&B agent style: no argument, reads wandb.config
-        run = wandb.init()  # returns the runner's run, as under wandb.agent
+    def train():  # W&B agent style: no argument, its own wandb.init(), reads wandb.config
+        run = wandb.init(config={"lr": 999.0, "extra": 7})  # defaults, as training code has
         c = wandb.config
         seen.append(
-            {"lr": c["lr"], "opt": dict(c["opt"]), "epochs": c["epochs"], "group": run.group}
+            {
+                "lr": c["lr"],
+                "opt": dict(c["opt"]),
+                "epochs": c["epochs"],
+                "extra": c["extra"],
+                "group": run.group,
+                "id": run.id,
+            }
         )
         for epoch in range(c["epochs"]):
             wandb.log({"loss": c["lr"] * FACTOR[c["opt"]["name"]] + epoch})
@@ -88,7 +95,9 @@ def test_grid_covers_the_product_once_with_config_as_wandb_config(tmp_path):
     assert len(result.trials) == 6 and all(t.state == "COMPLETE" for t in result.trials)
     product = {(lr, name) for lr, name in itertools.product([0.1, 0.2], ["sgd", "adam", "rms"])}
     assert sorted((s["lr"], s["opt"]["name"]) for s in seen) == sorted(product)
-    assert all(s["epochs"] == 2 and s["group"] == "grid-demo" for s in seen)
+    # the sweep's values override the function's defaults; its other defaults stay
+    assert all(s["epochs"] == 2 and s["extra"] == 7 and s["group"] == "grid-demo" for s in seen)
+    assert sorted(s["id"] for s in seen) == sorted(t.run_id for t in result.trials)
     # each trial's value is the run's summary (last logged) value of the metric
     for t in result.trials:
         lr, name = t.config["lr"], t.config["opt"]["name"]
@@ -512,6 +521,7 @@ def test_agent_style_function_with_plain_wandb_log_gets_hyperband_from_wandbs_lo
 
     def train():
         k = len(seen)
+        wandb.init()
         for t in range(3):
             wandb.log({"loss": 10.0 * k + 1.0 / (t + 1)})
         sweep = current_callback()
@@ -530,3 +540,18 @@ def test_agent_style_function_with_plain_wandb_log_gets_hyperband_from_wandbs_lo
     study = optuna.load_study(study_name="a", storage=f"sqlite:///{tmp_path}/agent.db")
     assert study.trials[0].intermediate_values == pytest.approx({1: 1.0, 2: 0.5, 3: 1 / 3})
     assert study.trials[1].intermediate_values == pytest.approx({1: 11.0, 2: 10.5, 3: 10 + 1 / 3})
+
+
+@pytest.mark.timeout(60)
+def test_agent_style_function_that_never_starts_a_run_fails_clearly(tmp_path):
+    calls = []
+
+    def train():  # forgot wandb.init()
+        calls.append(1)
+
+    config = {"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"value": 1}}}
+    result = run_sweep(config, train, storage=f"sqlite:///{tmp_path}/n.db", study_name="n")
+    (trial,) = result.trials
+    assert calls == [1] and trial.state == "FAIL"
+    assert "never started a W&B run" in trial.message and "wandb.init()" in trial.message
+    assert states("n", f"sqlite:///{tmp_path}/n.db") == ["FAIL"]

@@ -136,7 +136,10 @@ class SweepCallback:
         log_path: str | os.PathLike[str] | None = None,
     ) -> None:
         self.sweep = config if isinstance(config, SweepConfig) else load_sweep_config(config)
-        self.run = run
+        self._run = run
+        # Under run_sweep's wandb.agent-style call, the function starts its own run with
+        # wandb.init(): the callback follows W&B's current run.
+        self.follow_wandb_run = False
         self.study = study
         self.trial = trial
         self._peers = peers
@@ -149,6 +152,19 @@ class SweepCallback:
         self._finished = False
         self.peer_refresh_seconds = 1.0
         self._peer_cache: tuple[float, list[list[float]]] | None = None
+
+    @property
+    def run(self) -> Any:
+        """This trial's W&B run (None before the function has started it)."""
+        if self._run is None and self.follow_wandb_run:
+            import wandb
+
+            return wandb.run
+        return self._run
+
+    @run.setter
+    def run(self, value: Any) -> None:
+        self._run = value
 
     # -- what the training loop calls -------------------------------------------------------
     @property
@@ -231,7 +247,7 @@ class SweepCallback:
             return False
         if self.stopped:
             return True
-        if not self._own_reports and self.log_path is not None:
+        if not self._own_reports:
             self._refresh_from_log()
         self.decision = rule.decide(self.history, self.peer_histories())
         if self.decision.stop:
@@ -250,6 +266,11 @@ class SweepCallback:
         """
         from wandb_compare_ext.sweep._wandb_log import mirror_reports, read_log
 
+        if self.log_path is None:
+            run = self.run
+            if run is None or not getattr(run, "dir", None):
+                return
+            self.log_path = Path(run.dir).parent / f"run-{run.id}.wandb"
         _, reports = read_log(self.log_path, self.metric)
         if len(reports) > len(self.history):
             if self.trial is not None:

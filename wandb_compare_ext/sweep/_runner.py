@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -380,52 +380,128 @@ def _takes_argument(function: Callable[..., Any]) -> bool:
     return True
 
 
+def _agent_env(ctx: _Ctx, flat: dict[str, Any], run_id: str, name: str) -> dict[str, str]:
+    """What W&B's agent puts in the environment before calling a sweep function."""
+    base = Path(ctx.wandb_dir or os.environ.get("WANDB_DIR") or ".") / "wandb"
+    param_path = base / f"sweep-{ctx.study_name}" / f"config-{run_id}.yaml"
+    _write_param_file(param_path, nest_config(flat))
+    env = {
+        "WANDB_SWEEP_PARAM_PATH": str(param_path),
+        "WANDB_RUN_ID": run_id,
+        "WANDB_RUN_GROUP": ctx.study_name,
+        "WANDB_JOB_TYPE": "sweep",
+        "WANDB_NAME": name,
+    }
+    for key, value in (
+        ("WANDB_PROJECT", ctx.project or ctx.cfg.project),
+        ("WANDB_ENTITY", ctx.entity or ctx.cfg.entity),
+        ("WANDB_MODE", ctx.mode),
+        ("WANDB_DIR", ctx.wandb_dir),
+    ):
+        if value:
+            env[key] = str(value)
+    if ctx.cfg.early_terminate is not None and _FLUSH_ENV not in os.environ:
+        # Hyperband reads a plain wandb.log loop's reports from W&B's log: have W&B write
+        # it every second rather than every 15 s (its default).
+        env[_FLUSH_ENV] = str(_LOG_FLUSH_SECONDS)
+    return env
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _active_run(run_id: str) -> Any:
+    import wandb
+
+    run = wandb.run
+    return run if run is not None and run.id == run_id else None
+
+
 def _run_function_trial(
     ctx: _Ctx, trial: Any, flat: dict[str, Any], function: Callable[..., Any], run_id: str
 ) -> tuple[str, float | None, str | None, Any]:
+    """Run one trial in this process.
+
+    A function that takes an argument gets the :class:`SweepCallback` and a run the runner
+    started. A function without arguments is called as ``wandb.agent`` calls it: the sweep's
+    values, run id and group are in the environment and the function's own ``wandb.init()``
+    starts the run (the sweep's values override its ``config=`` defaults, as under the agent).
+    """
     import wandb
 
     name = f"{ctx.study_name}-{trial.number}"
     trial.set_user_attr(ATTR_RUN_NAME, name)
-    settings = None
-    if ctx.cfg.early_terminate is not None and _FLUSH_ENV not in os.environ:
-        # Hyperband reads a plain wandb.log loop's reports from W&B's log: have W&B write
-        # it every second rather than every 15 s (its default).
-        settings = wandb.Settings(x_transaction_log_flush_interval=_LOG_FLUSH_SECONDS)
-    run = wandb.init(
-        settings=settings,
-        project=ctx.project or ctx.cfg.project,
-        entity=ctx.entity or ctx.cfg.entity,
-        group=ctx.study_name,
-        job_type="sweep",
-        name=name,
-        id=run_id,
-        config=nest_config(flat),
-        mode=ctx.mode,
-        dir=ctx.wandb_dir,
-    )
-    log_path = Path(run.dir).parent / f"run-{run.id}.wandb"
-    cb = SweepCallback(ctx.cfg, run=run, study=ctx.study, trial=trial, log_path=log_path)
+    cb = SweepCallback(ctx.cfg, study=ctx.study, trial=trial)
+    agent_style = not _takes_argument(function)
+    env: dict[str, str] = {}
+    if agent_style:
+        env = _agent_env(ctx, flat, run_id, name)
+        cb.follow_wandb_run = True
+        # As wandb.agent: W&B reads its settings from the environment again for each run.
+        wandb.teardown()
+    else:
+        settings = None
+        if ctx.cfg.early_terminate is not None and _FLUSH_ENV not in os.environ:
+            # Hyperband reads a plain wandb.log loop's reports from W&B's log: have W&B
+            # write it every second rather than every 15 s (its default).
+            settings = wandb.Settings(x_transaction_log_flush_interval=_LOG_FLUSH_SECONDS)
+        cb.run = wandb.init(
+            settings=settings,
+            project=ctx.project or ctx.cfg.project,
+            entity=ctx.entity or ctx.cfg.entity,
+            group=ctx.study_name,
+            job_type="sweep",
+            name=name,
+            id=run_id,
+            config=nest_config(flat),
+            mode=ctx.mode,
+            dir=ctx.wandb_dir,
+        )
+    bases = [ctx.wandb_dir, os.environ.get("WANDB_DIR"), os.getcwd()]
     try:
-        with cb:
-            if _takes_argument(function):
-                function(cb)
-            else:
+        with _environment(env), cb:
+            if agent_style:
                 function()
+            else:
+                function(cb)
     except KeyboardInterrupt:
-        run.finish(exit_code=255)
+        run = _active_run(run_id)
+        if run is not None:
+            run.finish(exit_code=255)
         raise
     except Exception as exc:  # the user's training code failed: the trial fails, the sweep goes on
         message = f"trial {trial.number} (run {run_id}) failed: {type(exc).__name__}: {exc}"
-        message = " ".join(message.split())
-        run.finish(exit_code=1)
+        run = _active_run(run_id)
+        if run is not None:
+            run.finish(exit_code=1)
+        return "FAIL", None, " ".join(message.split()), None
+    run = _active_run(run_id)
+    log_path = find_log(run_id, bases)
+    if run is None and log_path is None:
+        message = (
+            f"trial {trial.number}: the function never started a W&B run (call wandb.init() "
+            f"in it, as under wandb.agent, or take the sweep callback as its argument)"
+        )
         return "FAIL", None, message, None
-    value = cb.final_value()
+    value = cb.final_value() if run is not None else None
     if value is None:
         # The function may have finished the run itself (wandb.finish(), as under
         # wandb.agent), or logged its last row with an explicit step that W&B holds back:
         # W&B's own log of the finished run has the final summary.
-        run.finish()
+        if run is not None:
+            run.finish()
+            log_path = log_path or find_log(run_id, bases)
         value, reports = read_log(log_path, ctx.cfg.metric.name, finished=True)
         mirror_reports(trial, cb.history, reports)
         run = None
@@ -433,19 +509,16 @@ def _run_function_trial(
         return "PRUNED", value, _stop_message(cb.decision, trial.number), run
     if value is None or not math.isfinite(value):
         logged = list(cb.summary)
-        if run is not None:
-            with contextlib.suppress(Exception):
-                logged += list(dict(run.summary).keys())
-        else:
-            finished_run = read_run_log(log_path, finished=True)
-            if finished_run is not None:
-                logged += list(finished_run.metric_names())
+        finished_run = read_run_log(log_path, finished=True)
+        if finished_run is not None:
+            logged += list(finished_run.metric_names())
         if value is not None:
-            message = f"trial {trial.number} (run {run_id}): metric {ctx.cfg.metric.name!r} is {value}; the trial is marked failed"
+            message = (
+                f"trial {trial.number} (run {run_id}): metric {ctx.cfg.metric.name!r} is "
+                f"{value}; the trial is marked failed"
+            )
         else:
             message = _never_reported(ctx, trial.number, run_id, logged)
-        if run is not None:
-            run.finish(exit_code=1)
         return "FAIL", None, message, None
     return "COMPLETE", value, None, run
 
@@ -873,6 +946,11 @@ def _run(
         )
     finally:
         optuna.logging.set_verbosity(previous_level)
+        if function is not None and not _takes_argument(function):
+            # W&B's settings still hold this sweep's environment (param file, run id).
+            import wandb
+
+            wandb.teardown()
         if tmpdir is not None:
             if isinstance(storage_obj, optuna.storages.RDBStorage):
                 storage_obj.remove_session()

@@ -49,7 +49,7 @@ def read_run_log(path: Path | None, *, finished: bool) -> Any:
         finished: the run has finished: wait (a few seconds at most) until the log holds the
             run's exit record, since W&B's service writes it on its own schedule.
     """
-    if path is None:
+    if path is None or not Path(path).parent.exists():
         return None
     from wandb_compare_ext._offline import read_offline_run
 
