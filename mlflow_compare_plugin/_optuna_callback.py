@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlflow_compare_plugin._optuna_parent import (
     PARENT_ATTR_PREFIX,
+    STUDY_RUN_TAG,
     STUDY_TAG,
     shared_study_run_id,
     visible_active_run_id,
@@ -155,6 +156,7 @@ class MLflowCallback:
         self._context_tags: dict[str, str] | None = None
         self._experiments: dict[str, str] = {}
         self._study_runs: dict[tuple[int, str, str], str] = {}
+        self._shared: dict[tuple[int, str, str], str] = {}
         self._trial_runs: set[str] = set()
 
     # ------------------------------------------------------------------ public API
@@ -247,7 +249,12 @@ class MLflowCallback:
         return _callback
 
     def finish(self, study: optuna.Study, status: str = "FINISHED") -> str | None:
-        """End the study run the callback created for ``study`` (if any); returns its id."""
+        """End the study run the callback created for ``study`` (if any); returns its id.
+
+        Example:
+            >>> study.optimize(objective, n_trials=10, callbacks=[cb])  # doctest: +SKIP
+            >>> cb.finish(study)  # the shared study run is now FINISHED  # doctest: +SKIP
+        """
         client = self._get_client()
         experiment_id = self._guard.call("study", lambda: self._experiment_id(study))
         if experiment_id is None:
@@ -255,10 +262,17 @@ class MLflowCallback:
         run_id = study._storage.get_study_system_attrs(study._study_id).get(
             f"{PARENT_ATTR_PREFIX}:{experiment_id}"
         )
-        if isinstance(run_id, str):
-            self._guard.call("study run", lambda: client.set_terminated(run_id, status))
+        if not isinstance(run_id, str):
+            return None
+
+        def end() -> str | None:
+            # Only a study run we created; a user's run shared with other workers is theirs.
+            if client.get_run(run_id).data.tags.get(STUDY_RUN_TAG) != "true":
+                return None
+            client.set_terminated(run_id, status)
             return run_id
-        return None
+
+        return self._guard.call("study run", end)
 
     def parent_run_id(self, study: optuna.Study) -> str | None:
         """The run trials of ``study`` nest under now (``None`` unless ``nested``)."""
@@ -339,15 +353,33 @@ class MLflowCallback:
         with self._lock:
             exclude = set(self._trial_runs)
         active = visible_active_run_id(exclude)
-        if active is not None:
-            return active
         key = (id(study._storage), str(study._study_id), experiment_id)
+        if active is not None:
+            self._share_parent(study, experiment_id, active, key)
+            return active
         with self._study_lock(study):
             cached = self._study_runs.get(key)
             if cached is None:
                 cached = shared_study_run_id(self._get_client(), study, experiment_id)
                 self._study_runs[key] = cached
         return cached
+
+    def _share_parent(
+        self, study: optuna.Study, experiment_id: str, run_id: str, key: tuple[int, str, str]
+    ) -> None:
+        """Let workers in other processes (no active run there) nest under this process's run.
+
+        Written once, only if no parent is stored yet: a stored study run stays the parent of
+        the processes that use it.
+        """
+        with self._lock:
+            if self._shared.get(key) == run_id:
+                return
+            self._shared[key] = run_id
+        attr = f"{PARENT_ATTR_PREFIX}:{experiment_id}"
+        storage, study_id = study._storage, study._study_id
+        if attr not in storage.get_study_system_attrs(study_id):
+            storage.set_study_system_attr(study_id, attr, run_id)
 
     def _base_tags(self, study: optuna.Study, trial: Any, parent: str | None) -> dict[str, str]:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME

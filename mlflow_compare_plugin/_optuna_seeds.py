@@ -118,6 +118,9 @@ class SeedEvaluator:
         run = cb._guard.call(f"trial {trial.number} seed {seed}", create)
         if run is None:  # tracker down: the study goes on without this seed's run
             return float(func(trial, seed)), None
+        with cb._lock:
+            # Our run on this thread's stack must not look like a parent to other threads.
+            cb._trial_runs.add(run.info.run_id)
         pushed = _push_fluent(run)
         status = "FAILED"
         try:

@@ -107,6 +107,45 @@ def test_nested_without_active_run_creates_one_study_run(store: str) -> None:
     assert MlflowClient(store).get_run(study_runs[0].info.run_id).info.status == "FINISHED"
 
 
+_OTHER_PROCESS = """
+import sys
+import optuna
+from mlflow_compare_plugin.optuna import MLflowCallback
+
+storage, name, uri = sys.argv[1:4]
+cb = MLflowCallback(tracking_uri=uri, mlflow_kwargs={"nested": True})
+study = optuna.load_study(study_name=name, storage=storage)
+study.optimize(cb.track_in_mlflow()(lambda t: t.suggest_float("x", 0, 1)), n_trials=2,
+               callbacks=[cb])
+"""
+
+
+@pytest.mark.timeout(180)
+def test_worker_in_another_process_attaches_to_the_same_parent(store: str, tmp_path: Path) -> None:
+    study_name = _name("two-processes")
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    study = optuna.create_study(study_name=study_name, storage=storage)
+    cb = MLflowCallback(tracking_uri=store, mlflow_kwargs={"nested": True})
+    mlflow.set_tracking_uri(store)
+    mlflow.set_experiment(study_name)
+    with mlflow.start_run() as outer:
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, callbacks=[cb])
+        # A second worker process with no active run of its own, sharing the storage.
+        root = Path(__file__).resolve().parents[2]
+        done = subprocess.run(
+            [sys.executable, "-c", _OTHER_PROCESS, storage, study_name, store],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            capture_output=True,
+            timeout=150,
+        )
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+    children = _trial_runs(_runs(store, study_name))
+    assert len(children) == 4
+    assert {r.data.tags[MLFLOW_PARENT_RUN_ID] for r in children} == {outer.info.run_id}
+    assert cb.finish(study) is None  # the user's run is not ours to end
+
+
 @pytest.mark.timeout(120)
 def test_decorator_does_not_serialise_the_objective(store: str) -> None:
     # If the decorator held a lock around the objective, four trials could never meet at the
