@@ -102,11 +102,13 @@ def fetch_histories_rest(
     by_key: dict[str, list[str]] = {}
     for run_id, key in wanted:
         by_key.setdefault(key, []).append(run_id)
-    jobs = [
-        (key, sorted(set(ids))[i : i + BULK_RUNS])
-        for key, ids in by_key.items()
-        for i in range(0, len(set(ids)), BULK_RUNS)
-    ]
+    jobs: list[tuple[str, list[str]]] = []
+    for key, ids in by_key.items():
+        unique = sorted(set(ids))
+        # Enough requests to keep every worker (and the server's workers) busy, at most 100
+        # runs each (the server's limit), at least 10 (fewer requests cost round trips).
+        size = min(BULK_RUNS, max(10, math.ceil(len(unique) / max(1, workers))))
+        jobs += [(key, unique[i : i + size]) for i in range(0, len(unique), size)]
     out: dict[tuple[str, str], History] = {}
     if not jobs:
         return out
