@@ -7,7 +7,8 @@ Targets (issue 6):
    per trial without it, on identical sqlite MLflow stores, for the callback alone, with
    ``track_in_mlflow``, and nested under an active run;
 2. 8 trials of 0.5 s with ``n_jobs=4`` at least 3x faster than with ``n_jobs=1``, with our
-   callback and decorator (the deprecated decorator holds a lock around the objective).
+   callback and decorator (the deprecated decorator holds a lock around the objective);
+3. W&B (offline, one run per trial, ``n_jobs=4``): no trial lost.
 
 Run: ``.venv/bin/python benchmarks/bench_optuna_callbacks.py`` (about 1-2 minutes). Prints
 milliseconds and ratios; absolute times drift on a shared machine, ratios hold.
@@ -134,6 +135,44 @@ def parallel() -> None:
             )
 
 
+def wandb_multirun(n_trials: int = 20) -> None:
+    """W&B offline, one run per trial, n_jobs=4: how many trials reach W&B."""
+    import os
+
+    from optuna_integration.wandb import WeightsAndBiasesCallback as OldWandb
+
+    from wandb_compare_ext.optuna import WeightsAndBiasesCallback as NewWandb
+
+    print(f"3. W&B offline, as_multirun, {n_trials} trials, n_jobs=4 (runs written per trial)")
+    for who, cls in (("deprecated", OldWandb), ("ours", NewWandb)):
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ.update(WANDB_MODE="offline", WANDB_DIR=tmp, WANDB_SILENT="true")
+            import wandb
+
+            cb = cls(wandb_kwargs={"project": "bench"}, as_multirun=True)
+
+            @cb.track_in_wandb()
+            def objective(trial: optuna.Trial) -> float:
+                time.sleep(0.05)
+                return trial.suggest_float("x", 0, 1)
+
+            study = optuna.create_study()
+            outcome = "finished"
+            start = time.perf_counter()
+            try:
+                study.optimize(objective, n_trials=n_trials, n_jobs=4, callbacks=[cb])
+            except Exception as error:  # the deprecated one can stop the study
+                outcome = f"study stopped: {type(error).__name__}"
+            elapsed = time.perf_counter() - start
+            wandb.finish()
+            wandb.teardown()
+            folders = len(list(Path(tmp, "wandb").glob("offline-run-*")))
+            print(
+                f"   {who:<10} {len(study.trials):3d} trials ran, {folders:3d} W&B runs, "
+                f"{elapsed:5.2f} s, {outcome}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20)
@@ -141,6 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     overhead(args.trials, args.repeats)
     parallel()
+    wandb_multirun()
 
 
 if __name__ == "__main__":
