@@ -18,7 +18,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -44,9 +44,16 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture
-def pg_database() -> Iterator[callable]:
+def pg_database() -> Iterator[Callable[[str], str]]:
     """Creates fresh databases on the real PostgreSQL; drops them afterwards."""
-    admin = psycopg2.connect(PG_URL.replace("postgresql+psycopg2://", "postgresql://"))
+    try:
+        admin = psycopg2.connect(PG_URL.replace("postgresql+psycopg2://", "postgresql://"))
+    except psycopg2.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_URL} ({str(error).strip()}): start it "
+            "(Debian: pg_ctlcluster 15 main start) or set TRACKER_COMPARE_PG_URL",
+            pytrace=False,
+        )
     admin.autocommit = True
     created: list[str] = []
 
