@@ -113,6 +113,10 @@ class MLflowCallback:
         log_intermediate_values: log ``trial.report`` values as the metric's history.
         retries: extra attempts for each tracker call before giving up (then warn once).
         retry_wait: seconds before the first retry (doubling).
+        retry_cooldown: once the tracker is found unreachable, seconds during which logging
+            is skipped rather than waiting on timeouts trial after trial (MLflow's own HTTP
+            retries are set by ``MLFLOW_HTTP_REQUEST_MAX_RETRIES``/``..._TIMEOUT``). Use
+            :meth:`backfill` to log what was skipped once the tracker is back.
 
     Example:
         >>> import optuna
@@ -135,6 +139,7 @@ class MLflowCallback:
         log_intermediate_values: bool = True,
         retries: int = 2,
         retry_wait: float = 0.5,
+        retry_cooldown: float = 30.0,
     ) -> None:
         if not isinstance(metric_name, Sequence):
             raise TypeError(
@@ -147,7 +152,9 @@ class MLflowCallback:
         self._tag_study_user_attrs = tag_study_user_attrs
         self._tag_trial_user_attrs = tag_trial_user_attrs
         self._log_intermediate_values = log_intermediate_values
-        self._guard = LoggingGuard("MLflow", retries=retries, wait=retry_wait)
+        self._guard = LoggingGuard(
+            "MLflow", retries=retries, wait=retry_wait, cooldown=retry_cooldown
+        )
         # Guards our caches only: never held while the objective runs.
         self._lock = threading.Lock()
         self._experiment_lock = threading.Lock()
@@ -223,6 +230,46 @@ class MLflowCallback:
             return wrapper
 
         return decorator
+
+    def backfill(self, study: optuna.Study) -> int:
+        """Log the finished trials of ``study`` that have no finished run (the tracker was
+        down when they ended); returns how many were logged. Safe to call again.
+
+        Example:
+            >>> callback.backfill(study)  # after the tracking server is back  # doctest: +SKIP
+            4
+        """
+        from optuna.trial import TrialState
+
+        self._guard.reset_cooldown()  # an explicit call tries now
+        client = self._get_client()
+        experiment_id = self._experiment_id(study)
+        name = study.study_name.replace("'", "\\'")
+        done: set[str] = set()
+        token = None
+        while True:
+            page = client.search_runs(
+                [experiment_id],
+                filter_string=f"tags.`{STUDY_TAG}` = '{name}'",
+                max_results=1000,
+                page_token=token,
+            )
+            done.update(
+                r.data.tags[TRIAL_ID_TAG]
+                for r in page
+                if TRIAL_ID_TAG in r.data.tags and r.info.status != "RUNNING"
+            )
+            token = page.token
+            if not token:
+                break
+        logged = 0
+        finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+        for trial in study.get_trials(deepcopy=False, states=finished):
+            if str(trial._trial_id) in done:
+                continue
+            if self._log(study, trial, lookup=True) is not None:
+                logged += 1
+        return logged
 
     def failed_trial_callback(
         self, then: Callable[[optuna.Study, optuna.trial.FrozenTrial], None] | None = None

@@ -63,6 +63,8 @@ class WeightsAndBiasesCallback:
         log_intermediate_values: with ``as_multirun``, log ``trial.report`` values as history.
         retries: extra attempts for a failing W&B call before giving up (then warn once).
         retry_wait: seconds before the first retry (doubling).
+        retry_cooldown: once W&B is found unreachable, seconds during which logging is
+            skipped rather than waiting on timeouts trial after trial.
 
     Example:
         >>> import optuna
@@ -83,6 +85,7 @@ class WeightsAndBiasesCallback:
         log_intermediate_values: bool = True,
         retries: int = 2,
         retry_wait: float = 0.5,
+        retry_cooldown: float = 30.0,
     ) -> None:
         if not isinstance(metric_name, Sequence):
             raise TypeError(
@@ -92,7 +95,7 @@ class WeightsAndBiasesCallback:
         self._wandb_kwargs = dict(wandb_kwargs or {})
         self._as_multirun = as_multirun
         self._log_intermediate_values = log_intermediate_values
-        self._guard = LoggingGuard("W&B", retries=retries, wait=retry_wait)
+        self._guard = LoggingGuard("W&B", retries=retries, wait=retry_wait, cooldown=retry_cooldown)
         # Guards our bookkeeping and wandb.init (not thread-safe); never held around the
         # objective.
         self._lock = threading.Lock()

@@ -15,20 +15,56 @@ import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["LoggingGuard"]
+__all__ = ["LoggingGuard", "unreachable"]
 
 T = TypeVar("T")
 
 _logger = logging.getLogger("wandb_compare_ext.optuna")
 
 
+_UNREACHABLE_WORDS = (
+    "connection refused",
+    "max retries exceeded",
+    "failed to establish",
+    "timed out",
+    "name or service not known",
+    "connection reset",
+    "connection aborted",
+)
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the tracker could not be reached.
+
+    Example:
+        >>> unreachable(ConnectionRefusedError(111, "Connection refused"))
+        True
+        >>> unreachable(ValueError("bad metric name"))
+        False
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (OSError, TimeoutError)):
+            return True
+        text = str(current).lower()
+        if any(word in text for word in _UNREACHABLE_WORDS):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 class LoggingGuard:
     """Runs tracker calls with retries; the first final failure warns, later ones only log.
 
     Args:
-        what: the tracker's name for messages (``"MLflow"``).
+        what: the tracker's name for messages (``"W&B"``).
         retries: extra attempts after the first failure.
         wait: seconds before the first retry; doubles after each retry.
+        cooldown: after giving up because the tracker is unreachable, calls in the next
+            ``cooldown`` seconds are skipped (recorded as failures) instead of each waiting
+            for its own connection timeouts, so the study keeps its pace.
 
     Example:
         >>> guard = LoggingGuard("W&B", retries=0, wait=0.0)
@@ -36,14 +72,23 @@ class LoggingGuard:
         2
     """
 
-    def __init__(self, what: str, retries: int = 2, wait: float = 0.5) -> None:
+    def __init__(
+        self, what: str, retries: int = 2, wait: float = 0.5, cooldown: float = 30.0
+    ) -> None:
         self.what = what
         self.retries = max(0, int(retries))
         self.wait = max(0.0, float(wait))
+        self.cooldown = max(0.0, float(cooldown))
         self._lock = threading.Lock()
         self._warned = False
+        self._down_until = 0.0
         #: descriptions of the logging operations that were given up (for inspection).
         self.failures: list[str] = []
+
+    def reset_cooldown(self) -> None:
+        """Try the tracker again on the next call (e.g. for an explicit backfill)."""
+        with self._lock:
+            self._down_until = 0.0
 
     def attempt(self, fn: Callable[[int], T]) -> T:
         """Call ``fn(attempt)`` until it succeeds or the retries run out (then re-raise)."""
@@ -65,6 +110,12 @@ class LoggingGuard:
     def call_with_attempt(self, label: str, fn: Callable[[int], T]) -> T | None:
         """Like :meth:`call`, passing the attempt number (0 first) so a retry can look up
         what a failed attempt may already have created."""
+        with self._lock:
+            down = time.monotonic() < self._down_until
+            if down:
+                self.failures.append(f"{label}: skipped, {self.what} was unreachable")
+        if down:
+            return None
         try:
             return self.attempt(fn)
         except Exception as error:  # the study must go on whatever the tracker did
@@ -78,6 +129,8 @@ class LoggingGuard:
             self.failures.append(f"{label}: {message}")
             first = not self._warned
             self._warned = True
+            if unreachable(error):
+                self._down_until = time.monotonic() + self.cooldown
         if first:
             warnings.warn(
                 f"{self.what} logging failed for {label} after {self.retries + 1} attempts "

@@ -295,7 +295,9 @@ def _free_port() -> int:
 
 def _start_server(tmp_path: Path, store: str) -> tuple[subprocess.Popen, str]:
     # A copy of the module's already-migrated store: the server starts without migrations.
-    shutil.copy(store.removeprefix("sqlite:///"), tmp_path / "server.db")
+    source = Path(store.removeprefix("sqlite:///"))
+    if source != tmp_path / "server.db":
+        shutil.copy(source, tmp_path / "server.db")
     port = _free_port()
     mlflow_bin = Path(sys.executable).with_name("mlflow")
     proc = subprocess.Popen(
@@ -343,3 +345,17 @@ def test_tracking_server_going_away_mid_study(store: str, tmp_path: Path, monkey
     assert len(study.trials) == 7
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
     assert len(cb.logging_failures) == 4
+    # Only the first trial waited for the dead server; the others were skipped (cool-down).
+    assert sum("skipped" in f for f in cb.logging_failures) == 3
+
+    # The server is back (same store): backfill logs exactly the trials it missed.
+    proc, url = _start_server(tmp_path, f"sqlite:///{tmp_path}/server.db")
+    try:
+        again = MLflowCallback(tracking_uri=url)
+        assert again.backfill(study) == 4
+        assert again.backfill(study) == 0
+        runs = _trial_runs(_runs(url, study_name))
+        assert sorted(int(r.data.tags["number"]) for r in runs) == list(range(7))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
