@@ -250,6 +250,7 @@ def save_report(report: Any, source: Any, *, draft: bool = True) -> str:
     """
     from shared.errors import TrackerCompareError
 
+    saved = {k: os.environ.get(k) for k in ("WANDB_BASE_URL", "WANDB_API_KEY")}
     if source is not None:
         source.probe()
         os.environ["WANDB_BASE_URL"] = source.base_url
@@ -264,3 +265,9 @@ def save_report(report: Any, source: Any, *, draft: bool = True) -> str:
         if source is not None:
             raise source.translate(error) from None
         raise
+    finally:
+        for key, value in saved.items():  # leave the environment as it was
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -137,6 +137,12 @@ def wandb_server(
         yield server
     finally:
         server.stop()
+        # wandb keeps one process-wide setup (settings read from the environment when it
+        # was made, and its wandb-core service): end it, as wandb's own public teardown does,
+        # so later tests in this process do not talk to this stopped server.
+        import wandb
+
+        wandb.teardown()
 
 
 @pytest.fixture
