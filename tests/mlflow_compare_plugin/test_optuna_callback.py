@@ -17,6 +17,7 @@ import time
 import urllib.request
 import uuid
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
@@ -42,6 +43,17 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     uri = f"sqlite:///{folder}/mlflow.db"
     MlflowClient(uri).search_experiments()  # create the schema once
     return uri
+
+
+@pytest.fixture(autouse=True)
+def _restore_mlflow_globals(store: str) -> Iterator[None]:
+    # The callback sets MLflow's process-global tracking URI and experiment (as the deprecated
+    # one did); leave them as a fresh process would for the test files that run after us.
+    before = mlflow.get_tracking_uri()
+    yield
+    mlflow.set_tracking_uri(store)
+    mlflow.set_experiment(experiment_id="0")  # Default: every store has it
+    mlflow.set_tracking_uri(before)
 
 
 def _name(prefix: str) -> str:

@@ -19,7 +19,7 @@ otherwise unchanged. Our own tests (``test_optuna_callback.py``) use ``sqlite://
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import mlflow
 import numpy as np
@@ -35,15 +35,22 @@ from mlflow_compare_plugin.optuna import MLflowCallback
 @pytest.fixture(autouse=True)
 def _allow_file_store(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+) -> Iterator[None]:
     # MLflow 3.17 keeps the file store behind this documented opt-in (an environment variable,
     # not a patch of MLflow internals).
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     # MLflow's active experiment is process-global and survives set_tracking_uri: point it at
     # the Default experiment (id "0", which every store has) so an earlier test file's
     # experiment cannot leak in, as upstream's tests (first in their process) assume.
-    mlflow.set_tracking_uri(f"file:{tmp_path_factory.mktemp('scratch')}/store")
+    before = mlflow.get_tracking_uri()
+    scratch = f"file:{tmp_path_factory.mktemp('scratch')}/store"
+    mlflow.set_tracking_uri(scratch)
     mlflow.set_experiment(experiment_id="0")
+    yield
+    # And leave it so for the test files that run after these.
+    mlflow.set_tracking_uri(scratch)
+    mlflow.set_experiment(experiment_id="0")
+    mlflow.set_tracking_uri(before)
 
 
 def _objective_func(trial: optuna.trial.Trial) -> float:

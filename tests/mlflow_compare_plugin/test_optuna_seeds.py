@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
@@ -31,6 +32,17 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     uri = f"sqlite:///{tmp_path_factory.mktemp('seeds')}/mlflow.db"
     MlflowClient(uri).search_experiments()
     return uri
+
+
+@pytest.fixture(autouse=True)
+def _restore_mlflow_globals(store: str) -> Iterator[None]:
+    # The callback sets MLflow's process-global tracking URI and experiment (as the deprecated
+    # one did); leave them as a fresh process would for the test files that run after us.
+    before = mlflow.get_tracking_uri()
+    yield
+    mlflow.set_tracking_uri(store)
+    mlflow.set_experiment(experiment_id="0")  # Default: every store has it
+    mlflow.set_tracking_uri(before)
 
 
 def _experiment(uri: str, name: str, tmp_path: Path) -> None:
