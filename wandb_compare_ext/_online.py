@@ -32,7 +32,7 @@ from shared.errors import InputError, TrackerCompareError, TrackerUnreachable
 from shared.model import History, Run
 from shared.normalise import canonical_metric_name, flatten_config
 
-__all__ = ["WandbSource", "fetch_runs", "run_from_api", "write_decision"]
+__all__ = ["WandbSource", "fetch_runs", "run_from_api", "step_metrics", "write_decision"]
 
 _DEFAULT_URL = "https://api.wandb.ai"
 _STATUS = {
@@ -218,7 +218,47 @@ def _spellings(wanted: Iterable[str], available: Sequence[str]) -> list[str]:
     return out
 
 
-def run_from_api(api_run: Any, history_keys: Iterable[str] = (), page_size: int = 1000) -> Run:
+def step_metrics(internal: Any, logged: Sequence[str]) -> dict[str, str]:
+    """``define_metric`` step metrics from a run's ``config["_wandb"]["m"]``: metric -> x-axis.
+
+    W&B stores each ``define_metric`` as a ``MetricRecord`` keyed by protobuf field number:
+    ``"1"`` name, ``"2"`` glob, ``"5"`` the 1-based index of its step metric in the same list
+    (seen in what ``wandb sync`` sends). Globs are expanded over the logged keys.
+
+    Example:
+        >>> step_metrics({"m": [{"1": "tokens"}, {"2": "val/*", "5": 1}]}, ["val/acc", "tokens"])
+        {'val/acc': 'tokens'}
+    """
+    import fnmatch
+
+    if isinstance(internal, dict) and "value" in internal and "m" not in internal:
+        internal = internal["value"]
+    entries = internal.get("m") if isinstance(internal, dict) else None
+    if not isinstance(entries, list):
+        return {}
+    out: dict[str, str] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        index = entry.get("5")
+        if not isinstance(index, int) or not 1 <= index <= len(entries):
+            continue
+        step = entries[index - 1]
+        step_name = step.get("1") if isinstance(step, dict) else None
+        if not step_name:
+            continue
+        if entry.get("1"):
+            out[str(entry["1"])] = str(step_name)
+        elif entry.get("2"):
+            for key in logged:
+                if fnmatch.fnmatchcase(key, str(entry["2"])) and key != step_name:
+                    out.setdefault(key, str(step_name))
+    return out
+
+
+def run_from_api(
+    api_run: Any, history_keys: Iterable[str] = (), page_size: int = 1000, api: Any = None
+) -> Run:
     """One ``wandb.apis.public.Run`` as a :class:`shared.Run`, with full histories of
     ``history_keys`` (as spelled by the user; matched to the logged keys) read through
     ``scan_history``.
@@ -226,6 +266,7 @@ def run_from_api(api_run: Any, history_keys: Iterable[str] = (), page_size: int 
     Example:
         >>> run_from_api(api.run("team/proj/abc123"), ["val_loss"])  # doctest: +SKIP
     """
+    history_keys = list(history_keys)
     attrs = dict(getattr(api_run, "_attrs", {}) or {})
     entity, project = api_run.entity, api_run.project
     params = flatten_config(dict(api_run.config or {}))
@@ -233,7 +274,16 @@ def run_from_api(api_run: Any, history_keys: Iterable[str] = (), page_size: int 
     available = _history_key_names(attrs)
     histories: dict[str, History] = {}
     with_time = "_timestamp" in available
-    for key in _spellings(history_keys, available):
+    raw = getattr(api_run, "rawconfig", None) or {}
+    if "_wandb" not in raw and history_keys and api is not None:
+        # wandb 0.31's `api.runs(lazy=False)` drops `_wandb` (the define_metric records) from
+        # rawconfig when it processes a run's attributes twice; `api.run(path)` keeps it.
+        raw = getattr(api.run(f"{entity}/{project}/{api_run.id}"), "rawconfig", None) or {}
+    axes = step_metrics(raw.get("_wandb"), available)
+    keys = _spellings(history_keys, available)
+    # A metric's define_metric step metric may become the default x-axis: read it too.
+    keys += [axes[k] for k in keys if k in axes and axes[k] in available and axes[k] not in keys]
+    for key in keys:
         if key in _BOOKKEEPING:
             continue
         # scan_history returns only rows holding every requested key: one scan per metric,
@@ -256,6 +306,8 @@ def run_from_api(api_run: Any, history_keys: Iterable[str] = (), page_size: int 
             np.asarray(stamps, dtype=np.float64),
         )
     tags: dict[str, str] = {str(t): "true" for t in (api_run.tags or [])}
+    for key, axis in axes.items():
+        tags[f"wandb.step_metric.{key}"] = axis
     tags["wandb.source"] = "api"
     tags["wandb.path"] = f"{entity}/{project}/{api_run.id}"
     for name, value in (
@@ -330,7 +382,7 @@ def fetch_runs(
                 lazy=False,
             )
             for api_run in found:
-                run = run_from_api(api_run, history_keys)
+                run = run_from_api(api_run, history_keys, api=api)
                 if run.key not in seen:
                     seen.add(run.key)
                     runs.append(run)
@@ -338,7 +390,7 @@ def fetch_runs(
             parts = [p for p in path.strip().split("/") if p]
             if len(parts) != 3:
                 raise InputError(f"--run-path {path!r}: use ENTITY/PROJECT/RUN_ID")
-            run = run_from_api(api.run("/".join(parts)), history_keys)
+            run = run_from_api(api.run("/".join(parts)), history_keys, api=api)
             if run.key not in seen:
                 seen.add(run.key)
                 runs.append(run)

@@ -5,6 +5,12 @@ Example:
     >>> # runs = fetch_runs(WandbSource(), projects=["team/lora"], history_keys=["val_loss"])
 """
 
-from wandb_compare_ext._online import WandbSource, fetch_runs, run_from_api, write_decision
+from wandb_compare_ext._online import (
+    WandbSource,
+    fetch_runs,
+    run_from_api,
+    step_metrics,
+    write_decision,
+)
 
-__all__ = ["WandbSource", "fetch_runs", "run_from_api", "write_decision"]
+__all__ = ["WandbSource", "fetch_runs", "run_from_api", "step_metrics", "write_decision"]

@@ -61,6 +61,7 @@ class StoredRun:
     sweep: str | None = None
     created_at: str = "2026-01-01T00:00:00"
     storage_id: str = ""
+    internal: dict[str, Any] = field(default_factory=dict)  # config["_wandb"]
 
     def node(self) -> dict[str, Any]:
         """The run as W&B's GraphQL ``Run`` type (every field either fragment selects)."""
@@ -75,7 +76,10 @@ class StoredRun:
             "tags": list(self.tags),
             "sweepName": self.sweep,
             "state": self.state,
-            "config": json.dumps({k: {"value": v, "desc": None} for k, v in self.config.items()}),
+            "config": json.dumps(
+                {k: {"value": v, "desc": None} for k, v in self.config.items()}
+                | ({"_wandb": {"value": self.internal, "desc": None}} if self.internal else {})
+            ),
             "group": self.group,
             "jobType": self.job_type,
             "commit": None,
@@ -228,6 +232,7 @@ class LoopbackWandbServer:
         self.requests: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
         self.projects: list[tuple[str, str]] = []  # created through CreateProject
+        self.uploads: dict[str, bytes] = {}  # run files PUT by the client
         self.fail_status: int | None = None
         self.reject_key = False
         self._lock = threading.Lock()
@@ -294,6 +299,9 @@ class LoopbackWandbServer:
 
             def do_HEAD(self) -> None:
                 server._handle(self, "HEAD")
+
+            def do_PUT(self) -> None:
+                server._handle(self, "PUT")
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
@@ -374,6 +382,19 @@ class LoopbackWandbServer:
             return
         if self.fail_status:
             self._send(handler, self.fail_status, b'{"errors":[{"message":"internal error"}]}')
+            return
+        if handler.path.startswith("/files/") and handler.path.split("?")[0].endswith(
+            "/file_stream"
+        ):
+            if not self._authorised(handler):
+                self._send(handler, 401, b'{"error":"user is not logged in"}')
+                return
+            self._file_stream(handler, raw)
+            return
+        if handler.path.startswith("/upload/"):  # run files (requirements.txt...): accepted
+            with self._lock:
+                self.uploads[handler.path] = raw
+            self._send(handler, 200, b"")
             return
         if handler.path.startswith("/files/"):
             self._serve_file(handler, method)
@@ -506,6 +527,21 @@ class LoopbackWandbServer:
         if op == "CreateProject":
             created = self._create_project(variables.get("input") or {})
             return {"result": {"project": created, "model": created, "inserted": True}}
+        if op == "CreateRunFiles":
+            run = self._run_or_error(variables, "run")
+            return {
+                "createRunFiles": {
+                    "runID": run.storage_id,
+                    "uploadHeaders": [],
+                    "files": [
+                        {
+                            "name": f,
+                            "uploadUrl": f"{self.url}/upload/{run.entity}/{run.project}/{run.name}/{f}",
+                        }
+                        for f in variables.get("files") or []
+                    ],
+                }
+            }
         if op == "UpsertBucket":
             return self._upsert_bucket(variables)
         if op == "ProjectInternalId" or (
@@ -643,10 +679,24 @@ class LoopbackWandbServer:
         }
 
     def _upsert_bucket(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """Update a run by storage id, or create/update one by name (what `wandb sync` and a
+        live run send)."""
         storage_id = variables.get("id")
-        run = next((r for r in self.runs if r.storage_id == storage_id), None)
-        if run is None:
-            raise _GraphQLError(f"bucket {storage_id} not found")
+        inserted = False
+        if storage_id:
+            run = next((r for r in self.runs if r.storage_id == storage_id), None)
+            if run is None:
+                raise _GraphQLError(f"bucket {storage_id} not found")
+        else:
+            entity = variables.get("entity") or self.entity
+            project = variables.get("project") or "uncategorized"
+            name = variables.get("name")
+            if not name:
+                raise _GraphQLError("upsertBucket needs an id or a name")
+            run = self.find_run(entity, project, name)
+            if run is None:
+                run = self.add_run(project, name, entity=entity, state="running")
+                inserted = True
         with self._lock:
             if variables.get("notes") is not None:
                 run.notes = variables["notes"]
@@ -656,9 +706,64 @@ class LoopbackWandbServer:
                 run.tags = list(variables["tags"])
             if variables.get("displayName") or variables.get("display_name"):
                 run.display_name = variables.get("displayName") or variables["display_name"]
+            if variables.get("groupName"):
+                run.group = variables["groupName"]
+            if variables.get("jobType"):
+                run.job_type = variables["jobType"]
+            if variables.get("sweep"):
+                run.sweep = variables["sweep"]
+            if variables.get("state"):
+                run.state = variables["state"]
+            if variables.get("config"):
+                config = json.loads(variables["config"])
+                # Stored unwrapped; `_wandb` (metric definitions, telemetry) is kept apart.
+                for key, value in config.items():
+                    value = (
+                        value.get("value")
+                        if isinstance(value, dict) and "value" in value
+                        else value
+                    )
+                    if key == "_wandb":
+                        run.internal = value
+                    else:
+                        run.config[key] = value
             if variables.get("summaryMetrics"):
                 run.summary.update(json.loads(variables["summaryMetrics"]))
-        return {"upsertBucket": {"bucket": run.node(), "inserted": False}}
+        node = run.node()
+        node["project"] = {
+            "id": "UHJvamVjdDox",
+            "name": run.project,
+            "entity": {"id": "RW50aXR5OjE=", "name": run.entity},
+        }
+        return {"upsertBucket": {"bucket": node, "inserted": inserted}}
+
+    def _file_stream(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+        """W&B's file stream: history lines, the summary and the exit code of a run."""
+        parts = handler.path.split("?")[0].split("/")
+        run = self.find_run(parts[2], parts[3], parts[4]) if len(parts) >= 6 else None
+        if run is None:
+            self._send(handler, 404, b'{"error":"run not found"}')
+            return
+        try:
+            if handler.headers.get("Content-Encoding") == "gzip":
+                import gzip
+
+                raw = gzip.decompress(raw)
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            self._send(handler, 400, b'{"error":"bad json"}')
+            return
+        files = body.get("files") or {}
+        with self._lock:
+            for line in (files.get("wandb-history.jsonl") or {}).get("content") or []:
+                run.history.append(json.loads(line))
+            summary = (files.get("wandb-summary.json") or {}).get("content") or []
+            if summary:
+                run.summary = json.loads(summary[-1])
+            if body.get("complete"):
+                run.state = "finished" if not body.get("exitcode") else "failed"
+            self._parquet_cache.clear()
+        self._send(handler, 200, b'{"exitcode": null, "limits": {}}')
 
     def _upsert_view(self, variables: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

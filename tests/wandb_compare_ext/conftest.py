@@ -148,3 +148,20 @@ def wandb_server(
 @pytest.fixture
 def loopback_server_class() -> type[LoopbackWandbServer]:
     return LoopbackWandbServer
+
+
+def wandb_sync(server: LoopbackWandbServer, folders: list[Path], home: Path) -> None:
+    """Upload offline runs to the server with the real `wandb sync` (as a user would)."""
+    wandb_bin = str(Path(sys.executable).parent / "wandb")
+    env = offline_env(home)
+    del env["WANDB_MODE"]
+    env.update(WANDB_BASE_URL=server.url, WANDB_API_KEY=server.api_key)
+    result = subprocess.run(
+        [wandb_bin, "sync", *map(str, folders)],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])

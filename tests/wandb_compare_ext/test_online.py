@@ -210,3 +210,63 @@ def test_runtime_x_axis_fetches_runtime_history(wandb_server: LoopbackWandbServe
     assert any(r["path"].startswith("/files/") for r in wandb_server.requests)
     curves = [c["curve"] for c in data["configs"] if c["curve"]]
     assert curves and all(c["x_axis"] == "_runtime" for c in curves)
+
+
+def test_wandb_sync_then_api_matches_offline_reader(offline_study: Path, tmp_path: Path) -> None:
+    """Offline runs uploaded by the real `wandb sync`, read back through `wandb.Api`, equal
+    what the offline reader reads from the same files: two independent paths agree."""
+    from conftest import wandb_sync
+
+    from wandb_compare_ext.offline import find_offline_logs, load_offline_runs
+
+    folders = [f.parent for f in find_offline_logs(offline_study)]
+    offline = {r.id: r for r in load_offline_runs(offline_study).runs}
+    server = LoopbackWandbServer().start()
+    try:
+        wandb_sync(server, folders, tmp_path)
+        assert {r.name for r in server.runs} == set(offline)
+        source = _source(server)
+        online = fetch_runs(source, projects=[PROJECT], history_keys=["val/acc"])
+        assert len(online) == 12
+        for run in online:
+            off = offline[run.id]
+            assert run.params == off.params and run.name == off.name
+            assert run.tags["wandb.group"] == off.tags["wandb.group"]
+            # define_metric("val/*", step_metric="tokens") survives the upload.
+            assert run.tags["wandb.step_metric.val/acc"] == "tokens"
+            for key in ("val/acc", "tokens"):  # tokens: the step metric, read as well
+                np.testing.assert_array_equal(run.histories[key].steps, off.histories[key].steps)
+                np.testing.assert_array_equal(run.histories[key].values, off.histories[key].values)
+                np.testing.assert_allclose(
+                    run.histories[key].timestamps, off.histories[key].timestamps, rtol=0, atol=1e-6
+                )
+            assert run.metrics["best_val_acc"] == off.metrics["best_val_acc"]
+        # With no --x-axis, the step metric is the x-axis online too.
+        env_key, env_url = source.api_key, source.base_url
+        result = CliRunner().invoke(
+            cli,
+            [
+                "--project",
+                PROJECT,
+                "-m",
+                "val/acc",
+                "--format",
+                "json",
+                "--timeout",
+                "10",
+                "--base-url",
+                env_url,
+                "--reduce",
+                "max",
+            ],
+            env={"WANDB_API_KEY": env_key},
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data["x_axis"] == "tokens" and data["decision"]["winner"] == "optimizer.lr=0.01"
+    finally:
+        server.stop()
+        import wandb
+
+        wandb.teardown()
