@@ -33,6 +33,9 @@ def offline_wandb(tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))
     monkeypatch.setenv("WANDB_SILENT", "true")
     monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
+    # nothing in the user's ~/.config/wandb or caches
+    for name in ("CONFIG", "CACHE", "DATA"):
+        monkeypatch.setenv(f"WANDB_{name}_DIR", str(tmp_path / f".wandb-{name.lower()}"))
     monkeypatch.chdir(tmp_path)
     # W&B's settings singleton keeps the WANDB_DIR it first saw: start each test afresh.
     wandb.teardown()

@@ -113,7 +113,10 @@ class SweepCallback:
         run: the W&B run of this trial (``log`` forwards to it); None to only count reports.
         study: the Optuna study holding every trial of the sweep (peers for hyperband).
         trial: this trial (an ``optuna.trial.Trial``); reports are recorded on it.
-        peers: instead of a study, a callable returning the other runs' report histories.
+        peers: instead of a study, a callable returning the other runs' report histories
+            (e.g. read with ``wandb.Api`` under a W&B server's ``wandb.agent``).
+        log_path: the run's ``run-<id>.wandb`` log, where the reports of a loop that calls
+            ``wandb.log`` directly are read from (default: found from the run's folder).
 
     Example:
         >>> cb = SweepCallback({"method": "random", "metric": {"name": "loss"},
