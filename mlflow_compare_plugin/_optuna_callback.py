@@ -27,6 +27,7 @@ from mlflow_compare_plugin._optuna_parent import (
     PARENT_ATTR_PREFIX,
     STUDY_RUN_TAG,
     STUDY_TAG,
+    claim_parent,
     shared_study_run_id,
     visible_active_run_id,
 )
@@ -416,17 +417,14 @@ class MLflowCallback:
     ) -> None:
         """Let workers in other processes (no active run there) nest under this process's run.
 
-        Written once, only if no parent is stored yet: a stored study run stays the parent of
-        the processes that use it.
+        Stored only if no parent is stored yet (atomically, see ``claim_parent``): a stored
+        study run stays the parent of the processes that use it.
         """
         with self._lock:
             if self._shared.get(key) == run_id:
                 return
             self._shared[key] = run_id
-        attr = f"{PARENT_ATTR_PREFIX}:{experiment_id}"
-        storage, study_id = study._storage, study._study_id
-        if attr not in storage.get_study_system_attrs(study_id):
-            storage.set_study_system_attr(study_id, attr, run_id)
+        claim_parent(study, experiment_id, lambda: run_id)
 
     def _base_tags(self, study: optuna.Study, trial: Any, parent: str | None) -> dict[str, str]:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME

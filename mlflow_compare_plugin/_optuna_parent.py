@@ -8,16 +8,16 @@ Two questions, answered here so the callback stays readable:
   run of the thread that called ``optimize`` (the only other live thread with a run that is not
   one of our trial runs; the main thread's when several qualify).
 * When no run was active, every worker (thread, process or machine) must agree on one study run.
-  The run id is stored in the study's system attrs; concurrent creators converge by writing,
-  letting the writes settle and re-reading (last writer wins for everyone), and the losers
-  delete the run they created before logging anything to it.
+  The run id is stored in the study's system attrs, written by one worker only: creating a
+  study is the one atomic operation every Optuna storage offers, so a short-lived lock study
+  serialises the creators (:func:`claim_parent`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ __all__ = [
     "PARENT_ATTR_PREFIX",
     "STUDY_RUN_TAG",
     "STUDY_TAG",
+    "claim_parent",
     "visible_active_run_id",
     "shared_study_run_id",
 ]
@@ -91,47 +92,95 @@ def _is_in_memory(study: optuna.Study) -> bool:
     return isinstance(backend, optuna.storages.InMemoryStorage)
 
 
-def shared_study_run_id(
-    client: MlflowClient,
+def claim_parent(
     study: optuna.Study,
     experiment_id: str,
+    make: Callable[[], str],
     *,
-    settle: float = 1.0,
+    usable: Callable[[str], bool] = lambda _run_id: True,
+    wait: float = 60.0,
 ) -> str:
+    """The parent run id stored for ``study``, or ``make()``'s, stored atomically if none is.
+
+    Optuna's storages have no compare-and-set for attrs (``set_study_system_attr`` is an
+    upsert), but creating a study is atomic (a unique name): a short-lived lock study named
+    after the study serialises the creators. The holder re-reads (a creator that finished just
+    before wins), makes and stores the run id, then deletes the lock; the others wait for the
+    stored id. Every worker, on any machine, so ends up with the same parent.
+
+    Args:
+        study: the study whose storage the workers share.
+        experiment_id: the MLflow experiment (one parent per experiment).
+        make: creates the parent run, returns its id (called by one worker only).
+        usable: whether a stored run id can still be used (e.g. not deleted).
+        wait: seconds to wait for a lock holder before giving up on it (it died).
+    """
+    import optuna
+
+    key = f"{PARENT_ATTR_PREFIX}:{experiment_id}"
+    storage, study_id = study._storage, study._study_id
+
+    def stored() -> str | None:
+        value = storage.get_study_system_attrs(study_id).get(key)
+        return value if isinstance(value, str) and usable(value) else None
+
+    found = stored()
+    if found is not None:
+        return found
+    if _is_in_memory(study):  # only this process sees it; the caller's lock is enough
+        mine = make()
+        storage.set_study_system_attr(study_id, key, mine)
+        return mine
+    lock_name = f"{study.study_name}:tracker-compare-lock:{experiment_id}"
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            lock_id = storage.create_new_study([optuna.study.StudyDirection.MINIMIZE], lock_name)
+        except optuna.exceptions.DuplicatedStudyError:
+            time.sleep(0.2)  # another worker is creating it
+            found = stored()
+            if found is not None:
+                return found
+            continue
+        try:
+            found = stored()
+            if found is not None:
+                return found
+            mine = make()
+            storage.set_study_system_attr(study_id, key, mine)
+            return mine
+        finally:
+            storage.delete_study(lock_id)
+    # The lock's holder died before storing anything: take over (best effort).
+    found = stored()
+    if found is not None:
+        return found
+    mine = make()
+    storage.set_study_system_attr(study_id, key, mine)
+    return mine
+
+
+def shared_study_run_id(client: MlflowClient, study: optuna.Study, experiment_id: str) -> str:
     """The study run every worker of ``study`` nests its trial runs under (created once).
 
     Args:
         client: the MLflow client to create the run with.
         study: the Optuna study (its storage is what the workers share).
         experiment_id: where the study run lives.
-        settle: seconds to let concurrent creators' writes land before re-reading (skipped for
-            in-memory storage, which only this process can see).
 
     Returns:
         The run id stored in the study's system attrs.
     """
-    key = f"{PARENT_ATTR_PREFIX}:{experiment_id}"
-    storage, study_id = study._storage, study._study_id
-    stored = storage.get_study_system_attrs(study_id).get(key)
-    if isinstance(stored, str) and _usable(client, stored):
-        return stored
-    run = client.create_run(
-        experiment_id,
-        run_name=study.study_name,
-        tags={STUDY_TAG: study.study_name, STUDY_RUN_TAG: "true"},
-    )
-    mine = run.info.run_id
-    storage.set_study_system_attr(study_id, key, mine)
-    if _is_in_memory(study):
-        return mine
-    time.sleep(settle)
-    winner = storage.get_study_system_attrs(study_id).get(key, mine)
-    if winner != mine:
-        # Another worker won; nothing was logged under ours yet, so it can go.
-        # A leftover empty run would be harmless; the election result is what matters.
-        with contextlib.suppress(Exception):
-            client.delete_run(mine)
-    return str(winner)
+
+    def make() -> str:
+        run = client.create_run(
+            experiment_id,
+            run_name=study.study_name,
+            tags={STUDY_TAG: study.study_name, STUDY_RUN_TAG: "true"},
+        )
+        return str(run.info.run_id)
+
+    return claim_parent(study, experiment_id, make, usable=lambda r: _usable(client, r))
 
 
 def _usable(client: MlflowClient, run_id: str) -> bool:

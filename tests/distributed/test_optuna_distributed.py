@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import optuna
 import psycopg2
 import pytest
+from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
 from optuna.trial import TrialState
@@ -152,6 +153,7 @@ def test_four_workers_one_parent_killed_worker_retried(
                 proc.wait()
 
     study = optuna.load_study(study_name=study_name, storage=storage_url)
+    assert optuna.get_all_study_names(storage_url) == [study_name]  # no lock study left
     trials = study.get_trials(deepcopy=False)
     killed_number = int(marker.read_text())
     states = Counter(t.state for t in trials)
@@ -166,16 +168,22 @@ def test_four_workers_one_parent_killed_worker_retried(
 
     client = MlflowClient(mlflow_server)
     experiment = client.get_experiment_by_name(study_name)
-    runs = client.search_runs([experiment.experiment_id], max_results=5000)
+    # ALL: deleted runs too, so a duplicate study run created and then removed would show.
+    runs = client.search_runs(
+        [experiment.experiment_id], max_results=5000, run_view_type=ViewType.ALL
+    )
     study_runs = [r for r in runs if r.data.tags.get(STUDY_RUN_TAG) == "true"]
-    assert len(study_runs) == 1  # four workers raced to create it; one survived
+    assert len(study_runs) == 1  # four workers raced to create it; exactly one did
     parent = study_runs[0].info.run_id
     stored = study._storage.get_study_system_attrs(study._study_id)[
         f"{PARENT_ATTR_PREFIX}:{experiment.experiment_id}"
     ]
     assert stored == parent
     children = [r for r in runs if r.info.run_id != parent]
-    assert all(r.data.tags.get(MLFLOW_PARENT_RUN_ID) == parent for r in children)
+    assert all(r.info.lifecycle_stage == "active" for r in runs)
+    assert Counter(r.data.tags.get(MLFLOW_PARENT_RUN_ID) for r in children) == {
+        parent: len(children)
+    }
     by_trial = Counter(r.data.tags[TRIAL_ID_TAG] for r in children)
     # Every trial in the storage has exactly one run: no duplicates, nothing lost.
     assert by_trial == Counter(str(t._trial_id) for t in trials)
