@@ -24,7 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-N_CONFIGS, N_SEEDS, STEPS = 20, 500, 100
+N_CONFIGS, N_STEPS_DEFAULT = 20, 100
+N_SEEDS = int(sys.argv[1]) if len(sys.argv) > 1 else 500  # seeds per configuration
+STEPS = N_STEPS_DEFAULT
 
 
 def make_store(db: Path) -> tuple[str, str]:
