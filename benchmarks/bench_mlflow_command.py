@@ -7,7 +7,10 @@ command runs in a subprocess; we report wall time and the child's peak RSS.
 
 Targets (issue 4): under 60 s and under 2 GiB, with full histories (``--reduce min``).
 
-Run: ``.venv/bin/python benchmarks/bench_mlflow_command.py``.
+Also measured: what the start-up hook adds to ``python -c pass`` (issue 4: under 20 ms), in a
+fresh venv with ``pip install -e .``, hooks present vs moved away, interleaved medians.
+
+Run: ``.venv/bin/python benchmarks/bench_mlflow_command.py [seeds per configuration]``.
 """
 
 from __future__ import annotations
@@ -115,5 +118,50 @@ def main() -> None:
               f"{peak2:7.0f} MiB")  # fmt: skip
 
 
+def startup_overhead(rounds: int = 3, runs: int = 30) -> None:
+    """Median ``python -c pass`` time in a venv with our hooks installed, with and without."""
+    import os
+    import statistics
+    import sysconfig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        venv = Path(tmp) / "venv"
+        subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        python = str(venv / "bin" / "python")
+        purelib = Path(subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip())  # fmt: skip
+        (purelib / "_project_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        subprocess.run(
+            [python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+             "--no-index", "-e", str(ROOT)], check=True, capture_output=True,
+        )  # fmt: skip
+        hooks = sorted(purelib.glob("tracker_compare_*"))
+
+        def median_start() -> float:
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                subprocess.run([python, "-c", "pass"], check=True, cwd=tmp)
+                times.append(time.perf_counter() - t0)
+            return statistics.median(times)
+
+        with_hooks, without = [], []
+        for _ in range(rounds):
+            with_hooks.append(median_start())
+            for hook in hooks:
+                os.rename(hook, hook.with_name("_off_" + hook.name))
+            try:
+                without.append(median_start())
+            finally:
+                for hook in hooks:
+                    os.rename(hook.with_name("_off_" + hook.name), hook)
+        w, wo = statistics.median(with_hooks), statistics.median(without)
+        print(f"python -c pass: {w * 1000:.1f} ms with the hooks, {wo * 1000:.1f} ms without: "
+              f"{(w - wo) * 1000:+.1f} ms (target < 20 ms)")  # fmt: skip
+
+
 if __name__ == "__main__":
     main()
+    startup_overhead()
