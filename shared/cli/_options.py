@@ -136,7 +136,7 @@ def comparison_options(func: F) -> F:
             "--baseline",
             default=None,
             metavar="CONFIG",
-            help="Compare every configuration against this one (name or run id).",
+            help="Compare every configuration against this one (its name as shown in the table).",
         ),
         click.option(
             "--cost-metric",

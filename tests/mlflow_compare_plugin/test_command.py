@@ -226,3 +226,14 @@ def test_database_unreachable_exit_3(port_factory: Any) -> None:
     )  # fmt: skip
     assert result.exit_code == 3
     assert "connection refused" in one_error_line(result)
+
+
+def test_secondary_metrics_are_shown_but_do_not_decide(sqlite_study: Any) -> None:
+    common = ["--tracking-uri", sqlite_study.uri, "--experiment-name", sqlite_study.experiment]
+    both = invoke(*common, "-m", "acc", "-m", "val_loss:min", "--format", "markdown")
+    assert both.exit_code == 0, both.stderr
+    assert "## val_loss (secondary metric, does not decide)" in both.stdout
+    first = both.stdout.split("## val_loss (secondary")[0]
+    assert first.strip() == invoke(*common, "-m", "acc", "--format", "markdown").stdout.strip()
+    as_json = invoke(*common, "-m", "acc", "-m", "val_loss:min", "--format", "json")
+    assert json.loads(as_json.stdout)["metric"]["name"] == "acc"  # JSON is the deciding one only
