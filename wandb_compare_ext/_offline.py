@@ -409,12 +409,7 @@ def _history_fast(records: list[bytes]) -> _Columns | None:
     values = item.value[:]
     if len(item.key) or len(keys) != len(values):
         return None  # plain `key` fields or multi-part nested keys: not one name per value
-    counts_msg = history_counts()
-    counts_msg.ParseFromString(blob)
-    counts = np.fromiter((len(h.item) for h in counts_msg.history), dtype=np.int64)
-    if counts.shape[0] != len(records) or int(counts.sum()) != len(keys):
-        return None
-    row_of_item = np.repeat(np.arange(len(records), dtype=np.int64), counts)
+    n_rows = len(records)
     # Item positions per key, vectorised: code each key once (C-level map), then one
     # comparison per distinct key, or one sort when there are many.
     code_of = {k: i for i, k in enumerate(dict.fromkeys(keys))}
@@ -425,6 +420,24 @@ def _history_fast(records: list[bytes]) -> _Columns | None:
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(code_of) + 1))
         positions = {k: order[bounds[i] : bounds[i + 1]] for k, i in code_of.items()}
+    width = len(code_of)
+    rows = np.arange(n_rows, dtype=np.int64)
+    if (
+        width
+        and len(keys) == width * n_rows
+        and all(len(p) == n_rows and np.array_equal(p // width, rows) for p in positions.values())
+    ):
+        # Every key in every row (a row's keys are unique: it is a map), so every row holds
+        # exactly `width` items, rows are consecutive blocks of that many, and each block
+        # holds each key once (checked): no need to parse the records again for their sizes.
+        row_of_item = np.arange(len(keys), dtype=np.int64) // width
+    else:
+        counts_msg = history_counts()
+        counts_msg.ParseFromString(blob)
+        counts = np.fromiter((len(h.item) for h in counts_msg.history), dtype=np.int64)
+        if counts.shape[0] != n_rows or int(counts.sum()) != len(keys):
+            return None
+        row_of_item = np.repeat(rows, counts)
     try:
         # float() parses JSON numbers, NaN and Infinity alike, straight from bytes.
         all_values: np.ndarray | None = np.fromiter(
