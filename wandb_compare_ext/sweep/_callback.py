@@ -25,6 +25,7 @@ Example (inside ``run_sweep(config, function=train)``)::
 from __future__ import annotations
 
 import atexit
+import contextlib
 import contextvars
 import json
 import math
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shared.errors import InputError
+from shared.errors import InputError, TrackerCompareError
 from wandb_compare_ext.sweep._config import SweepConfig, load_sweep_config
 from wandb_compare_ext.sweep._distributions import nest_config
 from wandb_compare_ext.sweep._hyperband import StopDecision, clean_history
@@ -44,6 +45,7 @@ from wandb_compare_ext.sweep._hyperband import StopDecision, clean_history
 __all__ = [
     "ConfigAggregate",
     "SweepCallback",
+    "aggregate_runs",
     "aggregate_seeds",
     "current_callback",
     "ENV_STORAGE",
@@ -155,6 +157,10 @@ class SweepCallback:
         self._finished = False
         self.peer_refresh_seconds = 1.0
         self._peer_cache: tuple[float, list[list[float]]] | None = None
+        self._agent: _AgentLink | None = None
+        self.configurations: list[ConfigAggregate] = []
+        self.comparison: Any = None
+        self.warnings: list[str] = []
 
     @property
     def run(self) -> Any:
@@ -304,14 +310,19 @@ class SweepCallback:
         if self.trial is not None:
             self.trial.set_user_attr(ATTR_VALUE, float(value))
 
-    def finish(self) -> None:
-        """Record the final value with the trial (a program's process; also run at exit)."""
+    def finish(self) -> Any:
+        """At the end of the run: record the final value with the trial (a program's process;
+        also run at exit). Under :meth:`for_wandb_agent`, aggregate the sweep's seeds, tag
+        this run when its configuration leads, and record the comparison (returned)."""
         if self._finished:
-            return
+            return self.comparison
         self._finished = True
         value = self.final_value()
         if value is not None and self.trial is not None:
             self.set_value(value)
+        if self._agent is not None:
+            return self._agent_finish()
+        return None
 
     # -- a program sweep's process ----------------------------------------------------------
     @classmethod
@@ -345,12 +356,157 @@ class SweepCallback:
         atexit.register(cb.finish)
         return cb
 
+    # -- under W&B's own wandb.agent (a W&B server runs the sweep) -------------------------
+    @classmethod
+    def for_wandb_agent(
+        cls,
+        config: SweepConfig | Mapping[str, Any] | str | os.PathLike[str],
+        *,
+        run: Any = None,
+        project: str | None = None,
+        sweep_id: str | None = None,
+        source: Any = None,
+        seed_key: str | None = None,
+    ) -> SweepCallback:
+        """The callback for training code that W&B's own ``wandb.agent`` runs.
+
+        Peers are the sweep's other runs on the W&B server (read with ``wandb.Api``); at the
+        end, :meth:`finish` aggregates their seeds, tags this run ``sweep-best`` when its
+        configuration leads, and records the comparison of configurations on the server's
+        runs (``compare-winner`` / ``compare-checked`` tags and a notes line).
+
+        Args:
+            config: the sweep config (as given to ``wandb sweep``).
+            run: this run (default: ``wandb.run``).
+            project: ``ENTITY/PROJECT`` of the sweep (default: the run's).
+            sweep_id: the sweep (default: the run's, or ``WANDB_SWEEP_ID``).
+            source: a ``wandb_compare_ext._online.WandbSource`` (default: from the environment).
+            seed_key: the parameter that only changes the seed (default ``seed`` if swept).
+        """
+        from wandb_compare_ext._online import WandbSource
+
+        if run is None:
+            import wandb
+
+            run = wandb.run
+        if run is None:
+            raise InputError("no W&B run: call wandb.init() before SweepCallback.for_wandb_agent()")
+        sweep_id = sweep_id or getattr(run, "sweep_id", None) or os.environ.get("WANDB_SWEEP_ID")
+        if not sweep_id:
+            raise InputError("sweep_id: this run is not part of a W&B sweep (no sweep id)")
+        if project is None:
+            entity, name = getattr(run, "entity", None), getattr(run, "project", None)
+            if not name:
+                raise InputError("project: give ENTITY/PROJECT (the run does not say)")
+            project = f"{entity}/{name}" if entity else name
+        cb = cls(config, run=run)
+        cb._agent = _AgentLink(
+            source=source or WandbSource(),
+            project=project,
+            sweep_id=sweep_id,
+            seed_key=seed_key,
+        )
+        cb._peers = cb._agent_peers
+        return cb
+
+    def _agent_runs(self) -> list[Any]:
+        from wandb_compare_ext._online import fetch_runs
+
+        link = self._agent
+        return fetch_runs(
+            link.source, projects=[link.project], sweep=link.sweep_id, history_keys=[self.metric]
+        )
+
+    def _agent_peers(self) -> list[list[float]]:
+        from shared.normalise import canonical_metric_name
+
+        mine = getattr(self.run, "id", None)
+        wanted = canonical_metric_name(self.metric)
+        peers = []
+        for r in self._agent_runs():
+            if r.id == mine:
+                continue
+            for key, history in r.histories.items():
+                if canonical_metric_name(key) == wanted:
+                    peers.append(clean_history(history.values))
+                    break
+        return peers
+
+    def _agent_finish(self) -> Any:
+        """Seeds, best-run tag and comparison for a sweep run by a W&B server."""
+        link = self._agent
+        runs = [r for r in self._agent_runs() if r.id != getattr(self.run, "id", None)]
+        me = self._as_run()
+        if me is not None:
+            runs.append(me)
+        params = set().union(*(r.params for r in runs)) if runs else set()
+        seed_key = link.seed_key or next((k for k in ("seed", "random_seed") if k in params), None)
+        goal = self.sweep.metric.goal
+        aggs = aggregate_runs(runs, metric=self.metric, seed_key=seed_key, goal=goal)
+        self.configurations = aggs
+        if aggs and me is not None and me.id in aggs[0].run_ids and self.run is not None:
+            self.run.tags = tuple(self.run.tags or ()) + (BEST_TAG,)
+            self.run.summary["sweep_best_configuration"] = True
+        if len(aggs) < 2:
+            return None
+        import shared
+
+        try:
+            comparison = shared.compare_runs(runs, metric=self.metric, goal=goal, seed_key=seed_key)
+        except TrackerCompareError as exc:
+            self.warnings.append(f"comparison skipped: {exc}")
+            return None
+        from wandb_compare_ext._online import write_decision
+
+        write_decision(link.source, comparison, [r for r in runs if r is not me])
+        if self.run is not None:
+            self.run.summary["sweep_comparison_winner"] = comparison.decision.winner
+        self.comparison = comparison
+        return comparison
+
+    def _as_run(self) -> Any:
+        """This run as a ``shared.Run`` (the server may not have its last values yet)."""
+        from shared.model import History, Run
+
+        value = self.final_value()
+        if self.run is None or value is None:
+            return None
+        params = {}
+        with contextlib.suppress(Exception):
+            from shared.normalise import flatten_config
+
+            params = flatten_config(dict(self.run.config))
+        histories = {}
+        if self.history:
+            histories[self.metric] = History(
+                steps=list(range(1, len(self.history) + 1)), values=self.history
+            )
+        return Run(
+            tracker="wandb",
+            id=str(self.run.id),
+            name=getattr(self.run, "name", None),
+            status="FINISHED",
+            params=params,
+            metrics={self.metric: float(value)},
+            histories=histories,
+        )
+
     def __enter__(self) -> SweepCallback:
         self._token = _CURRENT.set(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         _CURRENT.reset(self._token)
+
+
+@dataclass(frozen=True)
+class _AgentLink:
+    """Where a sweep run by a W&B server lives."""
+
+    source: Any
+    project: str
+    sweep_id: str
+    seed_key: str | None
 
 
 @dataclass(frozen=True)
@@ -411,21 +567,46 @@ def aggregate_seeds(
     """
     import optuna
 
+    items = [
+        (t.user_attrs[ATTR_CONFIG], t.value, t.number, str(t.user_attrs.get(ATTR_RUN_ID, "")))
+        for t in trials
+        if t.state == optuna.trial.TrialState.COMPLETE and ATTR_CONFIG in t.user_attrs
+    ]
+    return _aggregate(items, seed_key=seed_key, goal=goal)
+
+
+def aggregate_runs(
+    runs: Iterable[Any], *, metric: str, seed_key: str | None, goal: str = "minimize"
+) -> list[ConfigAggregate]:
+    """:func:`aggregate_seeds` for ``shared.Run`` objects (a W&B sweep's finished runs).
+
+    A run's value is its summary of ``metric``; runs without it, or not finished, are left out.
+    ``trials`` of the result hold the runs' positions in ``runs``.
+    """
+    items = []
+    for i, run in enumerate(runs):
+        if run.status not in (None, "FINISHED"):
+            continue
+        value = _lookup(run.metrics, metric)
+        items.append((run.params, _as_float(value), i, run.id))
+    return _aggregate(items, seed_key=seed_key, goal=goal)
+
+
+def _aggregate(
+    items: Iterable[tuple[Mapping[str, Any], Any, int, str]], *, seed_key: str | None, goal: str
+) -> list[ConfigAggregate]:
     if goal not in ("minimize", "maximize"):
         raise InputError(f"goal: must be minimize or maximize, got {goal!r}")
     groups: dict[str, dict[str, Any]] = {}
-    for t in trials:
-        if t.state != optuna.trial.TrialState.COMPLETE or ATTR_CONFIG not in t.user_attrs:
-            continue
-        value = t.value
+    for params, value, number, run_id in items:
         if value is None or not math.isfinite(value):
             continue
-        config = {k: v for k, v in t.user_attrs[ATTR_CONFIG].items() if k != seed_key}
+        config = {k: v for k, v in params.items() if k != seed_key}
         key = json.dumps(config, sort_keys=True, default=str)
         g = groups.setdefault(key, {"config": config, "values": [], "trials": [], "runs": []})
         g["values"].append(float(value))
-        g["trials"].append(t.number)
-        g["runs"].append(str(t.user_attrs.get(ATTR_RUN_ID, "")))
+        g["trials"].append(number)
+        g["runs"].append(run_id)
     out = []
     for g in groups.values():
         vals = g["values"]
