@@ -520,7 +520,12 @@ class LoopbackWandbServer:
                     for r in run.rows()
                     if all(k in r for k in keys)
                 ]
-                out.append(rows[: int(spec.get("samples", 500))])
+                # Like W&B: at most `samples` rows, spread over the run (first and last kept).
+                n = int(spec.get("samples", 500))
+                if len(rows) > n > 1:
+                    picks = sorted({round(i * (len(rows) - 1) / (n - 1)) for i in range(n)})
+                    rows = [rows[i] for i in picks]
+                out.append(rows[:n])
             return {"project": {"run": {"sampledHistory": out}}}
         if op == "GetProjects":
             return self._projects_query(variables)

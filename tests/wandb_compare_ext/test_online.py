@@ -270,3 +270,21 @@ def test_wandb_sync_then_api_matches_offline_reader(offline_study: Path, tmp_pat
         import wandb
 
         wandb.teardown()
+
+
+def test_sampled_history_is_what_we_avoid(wandb_server: LoopbackWandbServer) -> None:
+    """The real client's sampled `run.history()` gets a subset; our fetch gets every row."""
+    import wandb
+
+    api = wandb.Api(api_key=wandb_server.api_key, overrides={"base_url": wandb_server.url})
+    sampled = api.run(f"{PROJECT}/lr1s0").history(keys=["val/acc"], samples=10, pandas=False)
+    assert "RunSampledHistory" in wandb_server.operations()
+    assert len(sampled) == 10 and sampled[0]["_step"] == 0 and sampled[-1]["_step"] == STEPS - 1
+    (full,) = fetch_runs(
+        _source(wandb_server), run_paths=[f"{PROJECT}/lr1s0"], history_keys=["val/acc"]
+    )
+    assert len(full.histories["val/acc"]) == STEPS
+    by_step = dict(
+        zip(full.histories["val/acc"].steps, full.histories["val/acc"].values, strict=True)
+    )
+    assert all(by_step[row["_step"]] == row["val/acc"] for row in sampled)
