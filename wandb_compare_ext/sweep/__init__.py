@@ -13,6 +13,7 @@ Public names:
 from wandb_compare_ext.sweep._callback import (
     ConfigAggregate,
     SweepCallback,
+    aggregate_runs,
     aggregate_seeds,
     current_callback,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "SweepConfig",
     "SweepResult",
     "TrialOutcome",
+    "aggregate_runs",
     "aggregate_seeds",
     "build_command",
     "current_callback",

@@ -136,6 +136,6 @@ def sweep_command(
                 f"config {json.dumps(best['config'], sort_keys=True)}"
             )
         click.echo(f"stopped: {result.stop_reason} (study {result.study_name})")
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    # Failed trials and other problems were already reported on stderr as they happened
+    # (the "wandb_compare_ext.sweep" logger); they are in --json's "warnings" too.
     sys.stdout.flush()

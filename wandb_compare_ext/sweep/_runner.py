@@ -733,6 +733,7 @@ def _comparison(ctx: _Ctx, trials: Sequence[Any]) -> dict[str, Any] | None:
         )
     except TrackerCompareError as exc:
         ctx.warnings.append(f"comparison skipped: {exc}")
+        _log.warning("comparison skipped: %s", exc)
         return None
     return comparison.to_dict()
 
@@ -764,9 +765,9 @@ def _update_run(
         for key, value in (summary or {}).items():
             run.summary[key] = value
     except Exception as exc:  # e.g. the training function called wandb.finish() itself
-        ctx.warnings.append(
-            f"run {run.id}: could not record the sweep's tags ({type(exc).__name__})"
-        )
+        message = f"run {run.id}: could not record the sweep's tags ({type(exc).__name__})"
+        ctx.warnings.append(message)
+        _log.warning(message)
 
 
 def _new_run_id() -> str:
