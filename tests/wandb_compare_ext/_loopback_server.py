@@ -35,9 +35,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-__all__ = ["LoopbackWandbServer", "StoredRun", "DEFAULT_API_KEY"]
+__all__ = ["LoopbackWandbServer", "StoredRun", "DEFAULT_API_KEY", "wandb_sync"]
 
 DEFAULT_API_KEY = "loopback0" + "0" * 31  # 40 characters, the length W&B keys have
 
@@ -811,3 +812,25 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def wandb_sync(server: LoopbackWandbServer, folders: list[Path], home: Path) -> None:
+    """Upload offline runs to the server with the real `wandb sync` (as a user would)."""
+    import subprocess
+    import sys
+
+    from _study import offline_env
+
+    wandb_bin = str(Path(sys.executable).parent / "wandb")
+    env = offline_env(home)
+    del env["WANDB_MODE"]
+    env.update(WANDB_BASE_URL=server.url, WANDB_API_KEY=server.api_key)
+    result = subprocess.run(
+        [wandb_bin, "sync", *map(str, folders)],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])

@@ -12,7 +12,9 @@ Run as a script (in a subprocess, with WANDB_MODE=offline and WANDB_DIR set) to 
 from __future__ import annotations
 
 import math
+import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +23,25 @@ SEEDS = (0, 1, 2, 3)
 STEPS = 30
 # lr=0.01 is clearly best; 0.001 and 0.1 are close to each other.
 QUALITY = {0.001: 0.80, 0.01: 0.90, 0.1: 0.79}
+
+
+def offline_env(base: Path) -> dict[str, str]:
+    """Environment for a subprocess running the real SDK offline under ``base``."""
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith("WANDB_"):
+            del env[key]
+    env.update(
+        WANDB_MODE="offline",
+        WANDB_DIR=str(base),
+        WANDB_SILENT="true",
+        WANDB_CONFIG_DIR=str(base / ".config"),
+        WANDB_CACHE_DIR=str(base / ".cache"),
+        WANDB_DATA_DIR=str(base / ".data"),
+        WANDB_DISABLE_GIT="true",
+        HOME=str(base),
+    )
+    return env
 
 
 def values(lr: float, seed: int) -> list[dict[str, float]]:

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,28 +26,9 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from _loopback_server import LoopbackWandbServer  # noqa: E402
-from _study import LRS, SEEDS, values  # noqa: E402
+from _study import LRS, SEEDS, offline_env, values  # noqa: E402
 
 STUDY_PROJECT = "study"
-
-
-def offline_env(base: Path) -> dict[str, str]:
-    """Environment for a subprocess running the real SDK offline under ``base``."""
-    env = dict(os.environ)
-    for key in list(env):
-        if key.startswith("WANDB_"):
-            del env[key]
-    env.update(
-        WANDB_MODE="offline",
-        WANDB_DIR=str(base),
-        WANDB_SILENT="true",
-        WANDB_CONFIG_DIR=str(base / ".config"),
-        WANDB_CACHE_DIR=str(base / ".cache"),
-        WANDB_DATA_DIR=str(base / ".data"),
-        WANDB_DISABLE_GIT="true",
-        HOME=str(base),
-    )
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -148,20 +128,3 @@ def wandb_server(
 @pytest.fixture
 def loopback_server_class() -> type[LoopbackWandbServer]:
     return LoopbackWandbServer
-
-
-def wandb_sync(server: LoopbackWandbServer, folders: list[Path], home: Path) -> None:
-    """Upload offline runs to the server with the real `wandb sync` (as a user would)."""
-    wandb_bin = str(Path(sys.executable).parent / "wandb")
-    env = offline_env(home)
-    del env["WANDB_MODE"]
-    env.update(WANDB_BASE_URL=server.url, WANDB_API_KEY=server.api_key)
-    result = subprocess.run(
-        [wandb_bin, "sync", *map(str, folders)],
-        env=env,
-        cwd=home,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])

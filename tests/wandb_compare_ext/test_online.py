@@ -215,7 +215,7 @@ def test_runtime_x_axis_fetches_runtime_history(wandb_server: LoopbackWandbServe
 def test_wandb_sync_then_api_matches_offline_reader(offline_study: Path, tmp_path: Path) -> None:
     """Offline runs uploaded by the real `wandb sync`, read back through `wandb.Api`, equal
     what the offline reader reads from the same files: two independent paths agree."""
-    from conftest import wandb_sync
+    from _loopback_server import wandb_sync
 
     from wandb_compare_ext.offline import find_offline_logs, load_offline_runs
 
