@@ -131,7 +131,7 @@ def pg_url() -> Iterator[str]:
     with conn.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
-    yield admin_url.set(database=name, drivername="postgresql+psycopg2").render_as_string(
+    yield admin_url.set(database=name, drivername="postgresql").render_as_string(
         hide_password=False
     )
     conn = admin()
