@@ -1,0 +1,20 @@
+"""The runnable examples in the W&B adapter's docstrings must stay true.
+
+``_startup`` is left out: its example installs the import hook, which the CLI tests do in
+fresh interpreters instead. Examples that need a server or run folders are marked SKIP.
+"""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["wandb_compare_ext._online", "wandb_compare_ext._report", "wandb_compare_ext._offline"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0
+    if name != "wandb_compare_ext._offline":  # its examples all need run folders
+        assert result.attempted > 0
