@@ -31,7 +31,7 @@ from mlflow_compare_plugin._optuna_parent import (
     shared_study_run_id,
     visible_active_run_id,
 )
-from mlflow_compare_plugin._optuna_retry import LoggingGuard
+from shared.retry import LoggingGuard
 
 if TYPE_CHECKING:
     import optuna

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from wandb_compare_ext._optuna_retry import LoggingGuard
+from shared.retry import LoggingGuard
 
 if TYPE_CHECKING:
     import optuna

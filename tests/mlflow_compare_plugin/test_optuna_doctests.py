@@ -7,7 +7,6 @@ import pytest
 
 MODULES = [
     "mlflow_compare_plugin._optuna_callback",
-    "mlflow_compare_plugin._optuna_retry",
     "mlflow_compare_plugin._optuna_parent",
     "mlflow_compare_plugin._optuna_seeds",
 ]

@@ -7,7 +7,6 @@ import pytest
 
 MODULES = [
     "wandb_compare_ext._optuna_callback",
-    "wandb_compare_ext._optuna_retry",
     "wandb_compare_ext._optuna_seeds",
 ]
 

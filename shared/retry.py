@@ -1,5 +1,7 @@
 """Retry a tracker call a few times, then warn once and let the study go on.
 
+Tracker-neutral (it only calls what it is given), so both adapters' Optuna callbacks share it.
+
 A tracking server that goes away mid-study must not stop an Optuna study: trials are already
 safe in Optuna's storage, so a logging failure is reported (once, not once per trial) and the
 optimisation continues.
@@ -18,7 +20,6 @@ __all__ = ["LoggingGuard", "unreachable"]
 
 T = TypeVar("T")
 
-_logger = logging.getLogger("mlflow_compare_plugin.optuna")
 
 
 _UNREACHABLE_WORDS = (
@@ -58,7 +59,7 @@ class LoggingGuard:
     """Runs tracker calls with retries; the first final failure warns, later ones only log.
 
     Args:
-        what: the tracker's name for messages (``"MLflow"``).
+        what: the tracker's name for messages (``"MLflow"``, ``"W&B"``).
         retries: extra attempts after the first failure.
         wait: seconds before the first retry; doubles after each retry.
         cooldown: after giving up because the tracker is unreachable, calls in the next
@@ -75,6 +76,7 @@ class LoggingGuard:
         self, what: str, retries: int = 2, wait: float = 0.5, cooldown: float = 30.0
     ) -> None:
         self.what = what
+        self._logger = logging.getLogger(f"tracker_compare.{what.lower()}")
         self.retries = max(0, int(retries))
         self.wait = max(0.0, float(wait))
         self.cooldown = max(0.0, float(cooldown))
@@ -139,4 +141,4 @@ class LoggingGuard:
                 stacklevel=3,
             )
         else:
-            _logger.debug("%s logging failed for %s: %s", self.what, label, message)
+            self._logger.debug("%s logging failed for %s: %s", self.what, label, message)
