@@ -1,6 +1,14 @@
 """``python -m mlflow_compare_plugin``: the same command as ``mlflow compare``."""
 
-from mlflow_compare_plugin.cli import main
+import sys
+
+try:
+    from mlflow_compare_plugin import _guard  # noqa: F401
+except ImportError as error:  # a user's own `shared` folder shadows our core: one line, exit 2
+    sys.stderr.write(f"error: {error}\n")
+    raise SystemExit(2) from None
+
+from mlflow_compare_plugin.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     main(prog_name="python -m mlflow_compare_plugin")

@@ -9,11 +9,14 @@ Example:
 
 from __future__ import annotations
 
+from mlflow_compare_plugin import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 from typing import Any
 
 import click
 
-from mlflow_compare_plugin import _guard  # noqa: F401  - fail clearly if `shared` is shadowed
 from shared.cli import (
     check_gate,
     check_output,

@@ -6,6 +6,10 @@ Example:
     >>> #                   history_metrics=["val_loss"])
 """
 
+from mlflow_compare_plugin import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 from mlflow_compare_plugin._fetch import COMPARISON_TAG, MlflowSource, fetch_runs, to_run
 
 __all__ = ["COMPARISON_TAG", "MlflowSource", "fetch_runs", "to_run"]

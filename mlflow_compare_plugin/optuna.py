@@ -5,6 +5,10 @@ Switching is a one-line import change::
     from mlflow_compare_plugin.optuna import MLflowCallback  # was: optuna_integration.mlflow
 """
 
+from mlflow_compare_plugin import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 from mlflow_compare_plugin._optuna_callback import (
     RUN_ATTRIBUTE_KEY,
     RUN_ID_ATTRIBUTE_KEY,

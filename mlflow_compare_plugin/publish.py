@@ -5,6 +5,10 @@ Example:
     >>> # publish(MlflowClient(uri), comparison, log_report=True, default_experiment="1")
 """
 
+from mlflow_compare_plugin import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 from mlflow_compare_plugin._publish import Published, decision_tags, publish
 
 __all__ = ["Published", "decision_tags", "publish"]

@@ -13,6 +13,10 @@ Example:
 
 from __future__ import annotations
 
+from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 import json
 from typing import Any
 
@@ -30,7 +34,6 @@ from shared.cli import (
     metric_names_needed,
 )
 from shared.errors import InputError
-from wandb_compare_ext import _guard  # noqa: F401  - fail clearly if `shared` is shadowed
 
 __all__ = ["cli", "compare", "main"]
 

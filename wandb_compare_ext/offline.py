@@ -6,6 +6,10 @@ Example:
     >>> # found.runs[0].histories["val/acc"].values
 """
 
+from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 from wandb_compare_ext._offline import (
     OfflineLog,
     OfflineRuns,

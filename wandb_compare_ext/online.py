@@ -5,6 +5,10 @@ Example:
     >>> # runs = fetch_runs(WandbSource(), projects=["team/lora"], history_keys=["val_loss"])
 """
 
+from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 from wandb_compare_ext._online import (
     WandbSource,
     fetch_runs,

@@ -5,6 +5,10 @@ Switching is a one-line import change::
     from wandb_compare_ext.optuna import WeightsAndBiasesCallback  # was: optuna_integration
 """
 
+from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 from wandb_compare_ext._optuna_callback import WeightsAndBiasesCallback, metric_names_for
 from wandb_compare_ext._optuna_seeds import (
     DECISION_ATTR,

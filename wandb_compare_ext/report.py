@@ -5,6 +5,10 @@ Example:
     >>> # write_report_spec(build_report(comparison, runs, project="team/lora"), "report.json")
 """
 
+from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 from wandb_compare_ext._report import (
     build_report,
     report_spec,

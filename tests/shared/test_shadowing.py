@@ -31,3 +31,46 @@ def test_adapter_accepts_the_real_core(adapter):
     proc = subprocess.run([sys.executable, "-c", f"import {adapter}._guard"], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+PUBLIC_MODULES = [
+    "mlflow_compare_plugin.cli",
+    "mlflow_compare_plugin.fetch",
+    "mlflow_compare_plugin.optuna",
+    "mlflow_compare_plugin.publish",
+    "wandb_compare_ext.cli",
+    "wandb_compare_ext.offline",
+    "wandb_compare_ext.online",
+    "wandb_compare_ext.optuna",
+    "wandb_compare_ext.report",
+    "wandb_compare_ext.sweep",
+]
+
+
+@pytest.fixture
+def user_folder(tmp_path):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "__init__.py").write_text("USER_CODE = True\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_every_public_module_checks_before_touching_shared(user_folder, module):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=user_folder, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        f"{module.split('.')[0]}._guard.ShadowedCoreError: tracker-compare's core package"
+    )
+
+
+@pytest.mark.parametrize("adapter", ["mlflow_compare_plugin", "wandb_compare_ext"])
+def test_python_dash_m_gives_one_line_and_exit_2(user_folder, adapter):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", adapter, "--help"], cwd=user_folder, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: tracker-compare's core package 'shared'")

@@ -10,6 +10,10 @@ Public names:
 * ``sweep_command``: the ``wandb-compare sweep CONFIG.yaml`` click command.
 """
 
+from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
 from wandb_compare_ext.sweep._callback import (
     ConfigAggregate,
     SweepCallback,
