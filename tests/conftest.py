@@ -1,8 +1,14 @@
-"""Suite-wide rules: CI may skip nothing."""
+"""Suite-wide rules (CI may skip nothing) and the headless Chromium fixtures."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -15,3 +21,35 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> objec
     if os.environ.get("CI") and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which may skip nothing: {report.longrepr}"
+
+
+def _load_chromium() -> ModuleType:
+    # By path: `tests` is not importable as a package (baycomp installs a top-level `tests`).
+    name = "_tracker_compare_chromium"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("_chromium.py"))
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> ModuleType:
+    """The ``tests/_chromium.py`` helpers: ``inspect``, ``network``, ``in_mlflow_like_iframe``."""
+    return _load_chromium()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: ModuleType) -> Iterator[object]:
+    """One headless Chromium (through chromedriver) for the whole session, ended afterwards."""
+    assert os.access(chromium.CHROMIUM, os.X_OK) and os.access(chromium.CHROMEDRIVER, os.X_OK), (
+        "headless Chromium is needed: apt-get install chromium chromium-driver"
+    )
+    with tempfile.TemporaryDirectory(prefix="tc-chromium-") as profile:
+        driver = chromium.ChromeDriver(profile)
+        try:
+            yield driver
+        finally:
+            driver.close()
