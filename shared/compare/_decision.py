@@ -128,11 +128,19 @@ def decide(
     names = [c.name for c in configs]
     tested = [p for p in pairs if p.p_value is not None or p.test in ("aso", "bayes-signed-rank")]
     if not tested:
-        reasons = "; ".join(w for p in pairs for w in p.warnings[:1]) or "no pair could be tested"
+        # Name the cause once, not once per pair: with 100 configurations of one run each the
+        # rationale must still fit on a screen.
+        single = [c.name for c in configs if c.n < 2]
+        if single:
+            shown = ", ".join(single[:3]) + (f" and {len(single) - 3} more" if len(single) > 3 else "")
+            cause = f"{len(single)} of {len(configs)} configurations have fewer than 2 runs ({shown})"
+        else:
+            first = next((w for p in pairs for w in p.warnings[:1]), "no pair could be tested")
+            cause = f"{first}" + (f" (and {len(pairs) - 1} more pairs)" if len(pairs) > 1 else "")
         return Decision(
             None,
-            f"cannot decide: no pair of configurations could be tested ({reasons}); run at "
-            "least 2 (better 5 or more) seeds per configuration",
+            f"cannot decide: no pair of configurations could be tested: {cause}; run at least 2 "
+            "(better 5 or more) seeds per configuration",
             None,
         )
 

@@ -691,14 +691,8 @@ def _comparison(ctx: _Ctx, trials: Sequence[Any]) -> dict[str, Any] | None:
     """Compare the configurations with shared.compare_runs (None when not possible yet)."""
     import optuna
 
-    try:
-        import shared
-        from shared.model import History, Run
-    except ImportError:
-        return None
-    compare_runs = getattr(shared, "compare_runs", None)
-    if compare_runs is None:
-        return None
+    from shared import History, Run, compare_runs
+
     metric = ctx.cfg.metric.name
     runs = []
     for t in trials:

@@ -224,3 +224,15 @@ def test_unfinished_runs_are_named_in_the_warnings():
     comp = compare_runs(runs, metric="acc")
     assert ("runs that did not finish are included (their last logged values are used): "
             "1 FAILED, 1 RUNNING") in comp.warnings
+
+
+def test_many_single_run_configurations_give_a_short_rationale():
+    # A random/bayes sweep without seeds: every configuration has one run. The rationale names
+    # the cause once and stays readable, however many configurations there are.
+    runs = make_runs({f"c{i:02d}": [0.5 + i / 100] for i in range(40)}, param="cfg")
+    comp = compare_runs(runs, metric="acc")
+    rationale = comp.decision.rationale
+    assert comp.decision.winner is None
+    assert rationale.startswith("cannot decide: no pair of configurations could be tested: "
+                                "40 of 40 configurations have fewer than 2 runs")
+    assert "and 37 more" in rationale and len(rationale) < 300
