@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.compare._grouping import match_config
 from shared.compare._jsonable import finite_or_none, jsonable
 from shared.errors import InputError
 
@@ -301,21 +302,11 @@ class Comparison:
         Raises:
             InputError: no configuration (or more than one) matches; the names are listed.
         """
-        want = str(name).strip()
         names = self.config_names
-        if want in names:
-            return want
-        squeezed = want.replace(" ", "")
-        for n in names:
-            if n.replace(" ", "") == squeezed:
-                return n
-        owners = {
-            c.name
-            for c in self.configs
-            if want in c.run_ids or want in c.run_keys or want in c.run_names
-        }
-        if len(owners) == 1:
-            return owners.pop()
+        ids = ((c.name, (*c.run_ids, *c.run_keys, *c.run_names)) for c in self.configs)
+        found = match_config(str(name).strip(), names, ids)
+        if found is not None:
+            return found
         raise InputError(f"no configuration named {name!r}; configurations: {names}")
 
     def worse_than(self, baseline_name: str) -> list[str]:

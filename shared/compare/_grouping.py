@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ __all__ = [
     "format_value",
     "config_name",
     "group_runs",
+    "match_config",
     "strip_prefix",
 ]
 
@@ -38,6 +39,36 @@ _MISSING = object()
 def strip_prefix(name: str, prefix: str) -> str:
     """``"params.lr"`` -> ``"lr"`` (names copied from an MLflow DataFrame column)."""
     return name[len(prefix) :] if name.startswith(prefix) else name
+
+
+def match_config(
+    want: str, names: Sequence[str], run_ids: Iterable[tuple[str, Collection[Any]]]
+) -> str | None:
+    """The configuration ``want`` refers to, as ``baseline=`` accepts it, or ``None``.
+
+    A config name, the same with other spacing (``lr = 0.1``), or the id, key or name of a run
+    of exactly one configuration.
+
+    Args:
+        want: what the user typed (already stripped).
+        names: the configuration names.
+        run_ids: (config name, the ids/keys/names of one or all of its runs); read only when
+            ``want`` is not a config name.
+
+    Example:
+        >>> match_config("lr = 0.1", ["lr=0.1", "lr=0.01"], [])
+        'lr=0.1'
+        >>> match_config("run-7", ["lr=0.1", "lr=0.01"], [("lr=0.01", ("run-7",))])
+        'lr=0.01'
+    """
+    if want in names:
+        return want
+    squeezed = want.replace(" ", "")
+    for n in names:
+        if n.replace(" ", "") == squeezed:
+            return n
+    owners = {name for name, ids in run_ids if want in ids}
+    return owners.pop() if len(owners) == 1 else None
 
 
 def _freeze(value: Any) -> Any:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_LEVELS_CATEGORICAL", "param_importance"]
+__all__ = ["MAX_LEVELS_CATEGORICAL", "config_importance", "param_importance"]
 
 MAX_LEVELS_CATEGORICAL = 5
 
@@ -82,3 +82,27 @@ def param_importance(
         out.append({"param": k, "importance": imp, "method": method, "levels": len(levels)})
     out.sort(key=lambda d: -(d["importance"] if d["importance"] is not None else -1.0))
     return out
+
+
+def config_importance(
+    groups: Sequence[Any], values: Mapping[str, float], group_by: Sequence[str]
+) -> tuple[dict[str, Any], ...] | None:
+    """:func:`param_importance` over every run of the configurations ``groups``.
+
+    Args:
+        groups: configurations (``ConfigGroup``: ``params`` and ``runs``).
+        values: the reduced metric by run key.
+        group_by: the params that define the configurations.
+
+    Returns:
+        The importances, or ``None`` when fewer than two params define configurations.
+    """
+    if len(group_by) < 2:
+        return None
+    ps, ys = [], []
+    for g in groups:
+        for r in g.runs:
+            ps.append(g.params)
+            ys.append(values[r.key])
+    imp = param_importance(ps, ys, group_by)
+    return tuple(imp) if imp is not None else None

@@ -13,12 +13,19 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.compare._comparison import ConfigSummary, PairResult
+from shared.compare._comparison import ConfigSummary, Decision, PairResult
 from shared.compare._decision import describe_pair, fmt_num, reliably_better
 from shared.errors import TrackerCompareError
 from shared.model import Run
 
-__all__ = ["COST_PATTERN", "cost_metric_names", "config_costs", "pareto_front", "cost_rationale"]
+__all__ = [
+    "COST_PATTERN",
+    "cost_metric_names",
+    "config_costs",
+    "pareto_front",
+    "cost_rationale",
+    "cost_front",
+]
 
 #: Metric names that say they are a cost (matched on the name, case-insensitive).
 COST_PATTERN = re.compile(r"cost|token|price|dollar|usd", re.IGNORECASE)
@@ -140,3 +147,40 @@ def cost_rationale(
         f"{verdict} ({describe_pair(pair)})"
     )
     return name, sentence, pareto
+
+
+def cost_front(
+    configs: Sequence[ConfigSummary],
+    pairs: Sequence[PairResult],
+    decision: Decision,
+    cost_metric: str,
+    *,
+    goal: str,
+    min_effect: float,
+    warnings: list[str],
+) -> tuple[Decision, dict[str, Any] | None]:
+    """The Pareto front on ``cost_metric`` and the decision with its cost sentence added.
+
+    Returns:
+        (the decision, with the cheaper alternative and its sentence when there is one; the
+        Pareto summary, or ``None`` with a warning when no run logged ``cost_metric``).
+    """
+    from shared.normalise import canonical_metric_name
+
+    per_config = {}
+    want = canonical_metric_name(cost_metric)
+    for c in configs:
+        for name, v in (c.costs or {}).items():
+            if canonical_metric_name(name) == want:
+                per_config[c.name] = v["per_run"]
+    if not per_config:
+        warnings.append(f"cost metric {cost_metric!r} was not logged by any run: no Pareto front")
+        return decision, None
+    alt, sentence, pareto = cost_rationale(
+        configs, pairs, per_config, cost_metric, goal=goal, min_effect=min_effect,
+        winner=decision.winner,
+    )
+    if sentence:
+        decision = Decision(decision.winner, f"{decision.rationale}. {sentence}",
+                            decision.seeds_needed, alt)
+    return decision, pareto

@@ -1,0 +1,187 @@
+"""The options of a comparison: checking what the caller passed, and the fixed settings.
+
+``compare_runs`` calls these first, so a bad option or unusable input fails with one clear
+``InputError`` line before any statistics run. The fixed settings (confidence level, bootstrap
+size, when to switch to batched tests) are constants here so every stage uses the same ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared.compare._grouping import ConfigGroup, match_config, strip_prefix
+from shared.compare._selection import CORRECTIONS, TESTS
+from shared.errors import InputError
+from shared.model import Run
+
+__all__ = [
+    "BATCH_PAIRS",
+    "BOOTSTRAP_RESAMPLES",
+    "LEVEL",
+    "Options",
+    "check_options",
+    "check_runs",
+    "resolve_baseline",
+    "usable_runs",
+]
+
+#: Confidence level of every CI in a comparison.
+LEVEL = 0.95
+#: Resamples of the per-configuration bootstrap CIs of the mean.
+BOOTSTRAP_RESAMPLES = 10_000
+#: Above this many pairs, t-tests run through the vectorised ``shared.stats.pairwise_t`` and
+#: effect sizes are reported without their noncentral-t CIs (a root search per pair).
+BATCH_PAIRS = 100
+
+
+@dataclass(frozen=True)
+class Options:
+    """The checked statistical options of one comparison (see ``compare_runs`` for each)."""
+
+    goal: str
+    test: str
+    correction: str
+    alpha: float
+    min_effect: float
+    seed: Any
+
+
+def check_options(
+    goal: str, test: str, correction: str, alpha: float, min_effect: float, seed: Any
+) -> Options:
+    """Check the statistical options; ``alpha`` and ``min_effect`` come back as floats.
+
+    Args:
+        goal: "maximize" or "minimize".
+        test: "auto" or a name in ``TESTS``.
+        correction: a name in ``CORRECTIONS``.
+        alpha: a number in (0, 1).
+        min_effect: a finite number >= 0.
+        seed: seed of the resampling methods (passed through unchanged).
+
+    Raises:
+        InputError: one line naming the bad option.
+
+    Example:
+        >>> check_options("minimize", "auto", "holm", "0.05", 0, seed=0).alpha
+        0.05
+    """
+    if goal not in ("maximize", "minimize"):
+        raise InputError(f"goal must be 'maximize' or 'minimize', got {goal!r}")
+    if test not in TESTS:
+        raise InputError(f"unknown test {test!r}; use one of {', '.join(TESTS)}")
+    if correction not in CORRECTIONS:
+        raise InputError(f"unknown correction {correction!r}; use one of {', '.join(CORRECTIONS)}")
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        raise InputError(f"alpha must be a number in (0, 1), got {alpha!r}") from None
+    if not 0.0 < a < 1.0:
+        raise InputError(f"alpha must be in (0, 1), got {alpha!r}")
+    try:
+        me = float(min_effect)
+    except (TypeError, ValueError):
+        raise InputError(f"min_effect must be a number >= 0, got {min_effect!r}") from None
+    if not (math.isfinite(me) and me >= 0):
+        raise InputError(f"min_effect must be a finite number >= 0, got {min_effect!r}")
+    return Options(goal, test, correction, a, me, seed)
+
+
+def check_runs(
+    runs: Sequence[Run] | Run, metric: str, group_by: str | Sequence[str] | None
+) -> tuple[list[Run], str, Sequence[str] | None]:
+    """Check the runs and the metric name; split a comma-separated ``group_by``.
+
+    Args:
+        runs: ``shared.Run`` objects (a single run is accepted).
+        metric: the metric name; a leading ``metrics.`` (MLflow's column prefix) is dropped.
+        group_by: params defining a configuration, as a list or ``"a, b"``.
+
+    Returns:
+        (the runs as a list, the metric name, ``group_by`` as a list or ``None``).
+
+    Raises:
+        InputError: no runs, something that is not a ``Run``, or no metric name.
+
+    Example:
+        >>> check_runs([Run("frame", "r1")], "metrics.acc", "lr, bs")[1:]
+        ('acc', ['lr', 'bs'])
+    """
+    if isinstance(runs, Run):
+        runs = [runs]
+    runs = list(runs)
+    if not runs:
+        raise InputError("no runs to compare")
+    bad = [type(r).__name__ for r in runs if not isinstance(r, Run)]
+    if bad:
+        raise InputError(f"compare_runs needs shared.Run objects, got {bad[0]}")
+    if not isinstance(metric, str) or not metric.strip():
+        raise InputError("a metric name is needed (e.g. metric='val_loss')")
+    metric = strip_prefix(metric.strip(), "metrics.")
+    if isinstance(group_by, str):
+        group_by = [g.strip() for g in group_by.split(",") if g.strip()]
+    return runs, metric, group_by
+
+
+def usable_runs(runs: Sequence[Run], warnings: list[str]) -> list[Run]:
+    """The runs without duplicates (same ``key``); notes duplicates and unfinished runs.
+
+    Unfinished runs are kept: their last logged values are often all a user has, so they are
+    used and the warning says so rather than silently dropping them.
+
+    Example:
+        >>> w: list[str] = []
+        >>> len(usable_runs([Run("frame", "r1"), Run("frame", "r1")], w)), w
+        (1, ['1 duplicate run(s) ignored'])
+    """
+    seen: set[str] = set()
+    unique_runs = []
+    for r in runs:
+        if r.key in seen:
+            continue
+        seen.add(r.key)
+        unique_runs.append(r)
+    if len(unique_runs) < len(runs):
+        warnings.append(f"{len(runs) - len(unique_runs)} duplicate run(s) ignored")
+
+    unfinished: dict[str, int] = {}
+    for r in unique_runs:
+        if r.status is not None and r.status.upper() not in ("FINISHED", "COMPLETED"):
+            unfinished[r.status.upper()] = unfinished.get(r.status.upper(), 0) + 1
+    if unfinished:
+        warnings.append(
+            "runs that did not finish are included (their last logged values are used): "
+            + ", ".join(f"{n} {st_}" for st_, n in sorted(unfinished.items()))
+        )
+    return unique_runs
+
+
+def resolve_baseline(baseline: str | None, groups: Sequence[ConfigGroup]) -> str | None:
+    """A config name, a ``k=v, ...`` spec (spacing ignored), or a run id/key/name in one config.
+
+    Returns:
+        The name of the baseline configuration, or ``None`` when there is no baseline.
+
+    Raises:
+        InputError: ``baseline`` matches no configuration (the message lists them).
+
+    Example:
+        >>> groups = [ConfigGroup("lr=0.1, bs=16", {}), ConfigGroup("lr=0.01, bs=16", {})]
+        >>> resolve_baseline("lr=0.1,bs=16", groups)
+        'lr=0.1, bs=16'
+    """
+    if baseline is None:
+        return None
+    names = [g.name for g in groups]
+    ids = ((g.name, (r.id, r.key, r.name)) for g in groups for r in g.runs)
+    found = match_config(str(baseline).strip(), names, ids)
+    if found is not None:
+        return found
+    raise InputError(
+        f"baseline {baseline!r} is not a configuration; configurations are: "
+        + "; ".join(names[:20])
+        + (" ..." if len(names) > 20 else "")
+    )

@@ -1,0 +1,242 @@
+"""The pairwise stage: a test per pair, the multiplicity correction, and the pair results.
+
+For each pair of the family: plan how its runs pair (``plan_pair``), choose its test
+(``choose_auto`` / ``choose_family`` / ``choose_named``), run it with its effect size (in bulk
+for large t-test families, ``_batch``), correct the p-values across the family (Holm by
+default), and build the ``PairResult`` with which side is better. The rank-based family
+tests (Nemenyi, Holm against a control) are in ``_posthoc`` instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from shared.compare._batch import batch_pairs, bulk_t
+from shared.compare._comparison import PairResult
+from shared.compare._decision import better_name
+from shared.compare._effects import EffectSize, effect_size, g_name
+from shared.compare._family import Family
+from shared.compare._jsonable import finite_or_none
+from shared.compare._notes import summarise_notes
+from shared.compare._options import BATCH_PAIRS, LEVEL, Options
+from shared.compare._pairing import PairPlan, Sample, plan_pair
+from shared.compare._selection import (
+    Choice,
+    PairOutcome,
+    choose_auto,
+    choose_family,
+    choose_named,
+    run_pair_test,
+)
+
+__all__ = ["pairwise_tests"]
+
+#: Test-specific values of ``PairOutcome.extra`` that a ``PairResult`` reports.
+_REPORTED_EXTRA = (
+    "hodges_lehmann", "hodges_lehmann_ci", "epsilon_min", "epsilon_min_reverse", "a_better",
+    "b_better", "p_a_better", "p_rope", "p_b_better", "rope", "prob_superiority",
+)
+
+#: A tested pair: the test's outcome and the effect size reported with it.
+Tested = tuple[PairOutcome, EffectSize]
+
+
+def pairwise_tests(
+    samples: Sequence[Sample],
+    names: Sequence[str],
+    family: Family,
+    opts: Options,
+    warnings: list[str],
+) -> list[PairResult]:
+    """Test every pair of the family, corrected for multiplicity; one result per pair.
+
+    For every test but the rank-based family tests (``MULTI_ONLY``: see ``_posthoc``). A pair
+    that cannot be tested (fewer than 2 runs, or fewer than 2 paired seeds) is still reported,
+    with test "none" and the reason.
+
+    Args:
+        samples: one sample per configuration.
+        names: the configuration names (same order).
+        family: which pairs, and the facts that choose their tests.
+        opts: the checked options.
+        warnings: collects the notes, one line per distinct note.
+    """
+    index_pairs = family.index_pairs
+    plans = [plan_pair(samples[i], samples[j]) for i, j in index_pairs]
+    # (message, pair label or None): summarised at the end so 4,950 pairs do not mean 4,950
+    # copies of one warning
+    pair_notes: list[tuple[str, str | None]] = [(w, None) for p in plans for w in p.warnings]
+    choices = _choose_tests(names, family, plans, opts.test)
+    tested = _run_tests(samples, index_pairs, plans, choices, opts)
+    adjusted = _adjust(tested, opts.correction)
+    means = [float(np.mean(s.values)) for s in samples]
+    pairs = []
+    for n, (i, j) in enumerate(index_pairs):
+        plan, ch = plans[n], choices[n]
+        label = f"{names[i]} vs {names[j]}"
+        if ch is None:
+            small = [s.name for s in (samples[i], samples[j]) if s.values.size < 2]
+            why = (f"{', '.join(small)} has fewer than 2 runs: no test is possible"
+                   if small else "fewer than 2 paired seeds: no test is possible")
+            pair_notes.append((why, label))
+            pairs.append(_untestable(names[i], names[j], plan, why))
+            continue
+        notes = _notes_of(tested[n])
+        pair_notes.extend((w, label) for w in notes)
+        pairs.append(_pair_result(names[i], names[j], samples[i], samples[j],
+                                  means[i] - means[j], plan, ch, tested[n], adjusted[n],
+                                  notes, opts))
+    warnings.extend(summarise_notes(pair_notes))
+    return pairs
+
+
+def _choose_tests(
+    names: Sequence[str], family: Family, plans: Sequence[PairPlan], test: str
+) -> list[Choice | None]:
+    """The test of each pair, or ``None`` where the pair has too few runs for any test."""
+    k = len(names)
+    choices: list[Choice | None] = []
+    for (i, j), plan in zip(family.index_pairs, plans, strict=True):
+        na, nb = plan.a.size, plan.b.size
+        if (plan.paired and na < 2) or (not plan.paired and (na < 2 or nb < 2)):
+            choices.append(None)
+        elif test != "auto":
+            choices.append(choose_named(plan, test, names[i], names[j]))
+        elif k == 2:
+            choices.append(choose_auto(plan))
+        else:
+            choices.append(choose_family(plan, family.parametric, family.reason))
+    return choices
+
+
+def _run_tests(
+    samples: Sequence[Sample],
+    index_pairs: Sequence[tuple[int, int]],
+    plans: Sequence[PairPlan],
+    choices: Sequence[Choice | None],
+    opts: Options,
+) -> dict[int, Tested]:
+    """Run the chosen test of every testable pair (keyed by pair index) with its effect size.
+
+    Above ``BATCH_PAIRS`` pairs, an all-t-test family runs in bulk; other large families run
+    their tests one by one but take the CIs of the mean difference and g from the bulk t.
+    """
+    testable = [n for n, c in enumerate(choices) if c is not None]
+    m_family = len(testable)
+    batch = None
+    bulk: dict[str, np.ndarray] | None = None
+    if m_family > BATCH_PAIRS and m_family == len(index_pairs):
+        batch = batch_pairs(samples, index_pairs, plans, choices)  # type: ignore[arg-type]
+        if batch is None:
+            kinds = {c.paired for c in choices if c is not None}
+            if len(kinds) == 1:
+                bulk = bulk_t(samples, index_pairs, plans, kinds.pop())
+    out: dict[int, Tested] = {}
+    for n in testable:
+        if batch is not None:
+            out[n] = batch[n]
+            continue
+        i, j = index_pairs[n]
+        plan, ch = plans[n], choices[n]
+        assert ch is not None
+        planned = plan
+        if plan.paired and not ch.paired:
+            planned = PairPlan(False, samples[i].values, samples[j].values, "unpaired")
+        diff_ci = None
+        if bulk is not None:
+            diff_ci = ((float(bulk["ci_low"][n]), float(bulk["ci_high"][n])),
+                       "paired t" if ch.paired else "Welch t")
+        oc = run_pair_test(planned, ch, goal=opts.goal, level=LEVEL, alpha=opts.alpha,
+                           seed=opts.seed, min_effect=opts.min_effect,
+                           num_comparisons=m_family if opts.correction != "none" else 1,
+                           diff_ci=diff_ci)
+        if bulk is not None and ch.test not in ("mann-whitney", "aso"):
+            g = finite_or_none(bulk["g"][n])
+            out[n] = (oc, EffectSize(g, g_name(g, ch.paired), None, g, []))
+            continue
+        out[n] = (oc, effect_size(planned.a, planned.b, ch.paired, ch.test,
+                                  with_ci=m_family <= BATCH_PAIRS))
+    return out
+
+
+def _adjust(tested: dict[int, Tested], correction: str) -> dict[int, float]:
+    """Family-wise adjusted p-values of the tested pairs (NaN where a test is undefined)."""
+    from shared import stats as st
+
+    order = list(tested)
+    raw = np.array([
+        tested[n][0].p_value if tested[n][0].p_value is not None else np.nan for n in order
+    ], dtype=float)
+    # NaN (undefined test) stays NaN and counts as p = 1 in the family size: conservative
+    adjusted = st.adjust_pvalues(raw, correction) if raw.size else raw
+    return {n: adjusted[pos] for pos, n in enumerate(order)}
+
+
+def _notes_of(tested: Tested) -> list[str]:
+    """What limits one pair's result: the test's and the effect size's warnings."""
+    oc, eff = tested
+    notes = list(oc.warnings) + eff.warnings
+    if oc.p_value is None and oc.own_significance is None:
+        notes.append(f"the {oc.test} test is undefined for these data; no p-value is reported")
+    return notes
+
+
+def _pair_result(
+    a_name: str,
+    b_name: str,
+    sa: Sample,
+    sb: Sample,
+    mean_diff: float,
+    plan: PairPlan,
+    ch: Choice,
+    tested: Tested,
+    p_adj: float,
+    notes: Sequence[str],
+    opts: Options,
+) -> PairResult:
+    """The ``PairResult`` of one tested pair: difference, corrected significance, better side."""
+    oc, eff = tested
+    planned_a = plan.a if ch.paired else sa.values
+    planned_b = plan.b if ch.paired else sb.values
+    if planned_a.size == sa.values.size and planned_b.size == sb.values.size:
+        diff = mean_diff  # every run in the test: the configuration means
+    else:
+        diff = float(np.mean(planned_a) - np.mean(planned_b))
+    p_adj_v = float(p_adj) if math.isfinite(p_adj) else None
+    if oc.own_significance is not None:
+        significant = oc.own_significance
+    else:
+        significant = p_adj_v is not None and p_adj_v <= opts.alpha
+    extra = {k: v for k, v in oc.extra.items() if k in _REPORTED_EXTRA}
+    extra["method"] = oc.method
+    better = better_name(a_name, b_name, diff, opts.goal)
+    if oc.test == "aso" and significant:
+        # ASO decides by stochastic order, not by the means
+        better = a_name if oc.extra.get("a_better") else b_name
+    elif oc.test == "bayes-signed-rank" and significant:
+        better = a_name if oc.extra["p_a_better"] >= oc.extra["p_b_better"] else b_name
+    return PairResult(
+        a=a_name, b=b_name, test=oc.test, paired=oc.paired,
+        n=int(planned_a.size if oc.paired else planned_a.size + planned_b.size),
+        diff=diff, ci=oc.ci, effect_size=eff.value, effect_name=eff.name,
+        p_value=oc.p_value, p_adjusted=p_adj_v, significant=bool(significant),
+        why=ch.why, n_a=int(planned_a.size), n_b=int(planned_b.size),
+        statistic=oc.statistic, df=oc.df, ci_method=oc.ci_method, effect_ci=eff.ci,
+        better=better, std_effect=eff.std, extra=extra,
+        warnings=tuple(f"{a_name} vs {b_name}: {w}" for w in notes),
+    )
+
+
+def _untestable(a: str, b: str, plan: PairPlan, why: str) -> PairResult:
+    """The result of a pair no test can be run on: means only, and why."""
+    diff = float(np.mean(plan.a) - np.mean(plan.b)) if plan.a.size and plan.b.size else math.nan
+    return PairResult(
+        a=a, b=b, test="none", paired=plan.paired,
+        n=int(plan.a.size if plan.paired else plan.a.size + plan.b.size),
+        diff=diff, ci=None, effect_size=None, effect_name=None, p_value=None, p_adjusted=None,
+        significant=False, why=why, n_a=int(plan.a.size), n_b=int(plan.b.size),
+        warnings=(f"{a} vs {b}: {why}",),
+    )
