@@ -5,7 +5,7 @@
 * Last values come from each run's latest metrics (no history needed for ``--reduce last``).
 * Histories, only for the metrics asked for, by the fastest complete route for the store:
   SQL stores: set-based queries on MLflow's own engine (``_fetch_sql``); tracking servers:
-  the bulk-interval endpoint with fallback to paged history (``_fetch_rest``); anything else
+  the bulk history endpoint, completed by paged history (``_fetch_rest``); anything else
   (file stores, plugins): the public client, concurrently.
 """
 

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -22,11 +23,12 @@ pytestmark = pytest.mark.timeout(180)
 
 
 class FailingProxy:
-    """Forwards to ``upstream``; paths containing any of ``fail_on`` get HTTP 500."""
+    """Forwards to ``upstream``; paths containing any of ``fail_on`` get HTTP ``status``."""
 
-    def __init__(self, upstream: str, fail_on: tuple[str, ...]) -> None:
+    def __init__(self, upstream: str, fail_on: tuple[str, ...], status: int = 500) -> None:
         self.upstream = urlsplit(upstream)
         self.fail_on = fail_on
+        self.status = status
         self.failed: list[str] = []
         self.forwarded: list[str] = []
         proxy = self
@@ -39,7 +41,7 @@ class FailingProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if any(part in self.path for part in proxy.fail_on):
                     proxy.failed.append(self.path)
-                    self.send_response(500)
+                    self.send_response(proxy.status)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
@@ -109,4 +111,17 @@ def test_the_same_fetch_through_a_healthy_proxy_works(server_study: Any) -> None
             ],
         )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert any("get-history-bulk-interval" in path for path in healthy.forwarded)
+    assert any("metrics/get-history-bulk?" in path for path in healthy.forwarded)
+
+
+def test_server_without_the_bulk_endpoint_is_read_per_run(server_study: Any) -> None:
+    """A server answering 404 on the UI's bulk endpoint: the public paged get-history instead."""
+    from mlflow_compare_plugin.fetch import fetch_runs
+
+    with FailingProxy(server_study.uri, fail_on=("get-history-bulk",), status=404) as old:
+        runs = fetch_runs(
+            old.url, experiment_names=[server_study.experiment], history_metrics=["val_loss"]
+        )
+    assert old.failed and any("metrics/get-history?" in path for path in old.forwarded)
+    for run in runs:
+        np.testing.assert_allclose(run.histories["val_loss"].values, server_study.val_loss[run.id])

@@ -91,7 +91,7 @@ def test_unreachable_server_is_tracker_unreachable(port_factory) -> None:
 
 
 def test_long_history_over_rest_is_complete(mlflow_server: str) -> None:
-    """3,000 points: the bulk endpoint would sample it; we refetch it whole, in order."""
+    """3,000 points per run, the whole way through ``fetch_runs``: complete and in order."""
     from mlflow import MlflowClient
     from mlflow.entities import Metric
 
@@ -116,6 +116,50 @@ def test_long_history_over_rest_is_complete(mlflow_server: str) -> None:
         np.testing.assert_array_equal(history.steps, np.arange(n))
         np.testing.assert_allclose(history.values, values + seed)
     assert len(by_id[short.info.run_id].histories["loss"]) == 1
+
+
+def test_cut_bulk_answers_are_completed(mlflow_server: str) -> None:
+    """Bulk answers capped at 1,000 points for 6 runs in one request: cut runs are asked again, a
+    run that alone fills an answer is paged through ``get-history`` (700 a page), NaN and
+    infinities survive REST, an empty history is absent."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric
+
+    from mlflow_compare_plugin._fetch_rest import fetch_histories_rest
+
+    client = MlflowClient(mlflow_server)
+    experiment = client.create_experiment("cut-bulk-answers")
+    special = [float("nan"), float("inf"), float("-inf")]
+    logged: dict[str, np.ndarray] = {}
+    for n in (3000, 1, 999, 1000, 400, 0):
+        run_id = client.create_run(experiment).info.run_id
+        values = np.cos(np.arange(n) / 7.0) + n
+        values[: min(n, 3)] = special[: min(n, 3)]
+        # logged newest step first: the history must still come back ordered by step
+        metrics = [Metric("m", float(values[i]), 10_000 - i, i) for i in reversed(range(n))]
+        for start in range(0, n, 1000):
+            client.log_batch(run_id, metrics=metrics[start : start + 1000])
+        client.log_batch(run_id, metrics=[Metric("other", 1.0, 1, 0)])
+        logged[run_id] = values
+    progress: list[int] = []
+    store = client._tracking_client.store
+    got = fetch_histories_rest(
+        store.get_host_creds(),
+        [(run_id, "m") for run_id in logged],
+        workers=2,
+        bulk_points=1000,
+        page_points=700,
+        runs_per_request=100,
+        on_progress=progress.append,
+    )
+    assert sum(progress) == len(logged)
+    assert set(got) == {(run_id, "m") for run_id, v in logged.items() if len(v)}
+    for run_id, values in logged.items():
+        if len(values):
+            history = got[(run_id, "m")]
+            np.testing.assert_array_equal(history.steps, np.arange(len(values)))
+            np.testing.assert_array_equal(history.values, values)
+            np.testing.assert_allclose(history.timestamps, (10_000 - history.steps) / 1e3)
 
 
 def test_nan_and_inf_survive(sqlite_study: Any) -> None:
