@@ -270,14 +270,22 @@ class MlflowSource:
 
     # histories -----------------------------------------------------------------------------
     def histories(
-        self, wanted: Sequence[tuple[str, str]], on_progress: Callable[[int], None] | None = None
+        self,
+        wanted: Sequence[tuple[str, str]],
+        on_progress: Callable[[int], None] | None = None,
+        *,
+        timestamps: bool = True,
     ) -> dict[tuple[str, str], History]:
-        """Every point of each ``(run_id, metric_key)``, by the fastest complete route."""
+        """Every point of each ``(run_id, metric_key)``, by the fastest complete route.
+
+        ``timestamps=False`` lets a SQL store skip the wall-clock column (not needed unless the
+        x-axis is seconds or time); the other routes get it anyway.
+        """
         with tracker_errors("cannot read metric histories"):
             if self.kind == "sql":
                 from mlflow_compare_plugin._fetch_sql import fetch_histories_sql
 
-                return fetch_histories_sql(self.store, wanted)
+                return fetch_histories_sql(self.store, wanted, timestamps=timestamps)
             if self.kind == "rest":
                 from mlflow_compare_plugin._fetch_rest import fetch_histories_rest
 
@@ -357,6 +365,7 @@ def fetch_runs(
     filter_string: str = "",
     run_ids: Sequence[str] = (),
     history_metrics: Sequence[str] = (),
+    timestamps: bool = True,
     retries: int = 3,
     source: MlflowSource | None = None,
     show_progress: bool = True,
@@ -370,6 +379,7 @@ def fetch_runs(
         run_ids: compare exactly these runs (within the experiments, if any are given).
         history_metrics: metric names (any spelling) whose full histories are needed; the
             first must exist, later ones (an x-axis metric) may be absent.
+        timestamps: whether histories need each point's wall-clock time (x-axis seconds/time).
         retries: retries per HTTP request against a tracking server.
         source: an open ``MlflowSource`` to reuse.
         show_progress: draw a progress bar when stderr is a terminal.
@@ -393,6 +403,7 @@ def fetch_runs(
             filter_string=filter_string,
             run_ids=run_ids,
             history_metrics=history_metrics,
+            timestamps=timestamps,
             show_progress=show_progress,
         )
 
@@ -406,6 +417,7 @@ def _fetch_runs(
     run_ids: Sequence[str],
     history_metrics: Sequence[str],
     show_progress: bool,
+    timestamps: bool = True,
 ) -> list[Run]:
     if not (experiment_ids or experiment_names or run_ids):
         raise InputError("give --experiment-name, --experiment-id or --run-ids")
@@ -432,7 +444,9 @@ def _fetch_runs(
     if history_metrics:
         pairs = _history_pairs(runs, history_metrics)
         with _progress_bar(len(pairs) if show_progress else 0, "fetching histories") as bar:
-            histories = source.histories(pairs, on_progress=bar.update if bar else None)
+            histories = source.histories(
+                pairs, on_progress=bar.update if bar else None, timestamps=timestamps
+            )
         by_id = {run.id: run for run in runs}
         for (run_id, key), history in histories.items():
             by_id[run_id].histories[key] = history

@@ -26,6 +26,7 @@ _FLOAT_MAX = sys.float_info.max
 # One packed integer ((run code * n_keys + key code) * 2 + is_nan) instead of three columns:
 # each column is one Python object per point, and building those objects is most of the cost.
 _ROW = np.dtype([("code", "i8"), ("step", "i8"), ("timestamp", "f8"), ("value", "f8")])
+_ROW_NO_TIME = np.dtype([("code", "i8"), ("step", "i8"), ("value", "f8")])
 
 
 def is_sql_store(store: Any) -> bool:
@@ -38,7 +39,7 @@ def is_sql_store(store: Any) -> bool:
 
 
 def fetch_histories_sql(
-    store: Any, wanted: Iterable[tuple[str, str]], *, chunk: int = _CHUNK
+    store: Any, wanted: Iterable[tuple[str, str]], *, chunk: int = _CHUNK, timestamps: bool = True
 ) -> dict[tuple[str, str], History]:
     """Every point of each ``(run_id, metric_key)`` in ``wanted``.
 
@@ -46,6 +47,8 @@ def fetch_histories_sql(
         store: MLflow's ``SqlAlchemyStore`` (``is_sql_store(store)`` is true).
         wanted: ``(run_id, metric_key)`` pairs.
         chunk: runs per query.
+        timestamps: read each point's wall-clock time too; without it (a step or metric x-axis)
+            the histories' timestamps are NaN and a fifth of the per-point cost is saved.
 
     Returns:
         ``{(run_id, key): History}`` ordered by step, then timestamp (the order MLflow's own
@@ -90,7 +93,7 @@ def fetch_histories_sql(
                         (wanted.c.code * len(keys) + key_code) * 2
                         + sa.cast(SqlMetric.is_nan, sa.Integer),
                         SqlMetric.step,
-                        SqlMetric.timestamp,
+                        *([SqlMetric.timestamp] if timestamps else []),
                         SqlMetric.value,
                     )
                     .join(wanted, SqlMetric.run_uuid == wanted.c.run_uuid)
@@ -103,7 +106,7 @@ def fetch_histories_sql(
                 sql, params = _compile(statement, engine.dialect)
                 cursor.execute(sql, params)
                 # The DB-API cursor, not SQLAlchemy's Result: no Row object per point.
-                _split(cursor.fetchall(), part, keys, by_run, out)
+                _split(cursor.fetchall(), part, keys, by_run, out, timestamps)
         finally:
             cursor.close()
     return out
@@ -123,14 +126,16 @@ def _split(
     keys: Sequence[str],
     by_run: dict[str, set[str]],
     out: dict[tuple[str, str], History],
+    timestamps: bool = True,
 ) -> None:
     """Group coded rows into one History per (run, key), ordered by step then timestamp."""
     if not rows:
         return
-    table = np.fromiter(rows, dtype=_ROW, count=len(rows))  # one C pass over the tuples
+    dtype = _ROW if timestamps else _ROW_NO_TIME
+    table = np.fromiter(rows, dtype=dtype, count=len(rows))  # one C pass over the tuples
     codes, is_nan = np.divmod(table["code"], 2)
     step = table["step"]
-    stamp = table["timestamp"] / 1000.0
+    stamp = table["timestamp"] / 1000.0 if timestamps else np.full(len(table), np.nan)
     value = table["value"].copy()
     value[is_nan.astype(bool)] = np.nan
     value[value >= _FLOAT_MAX] = np.inf

@@ -167,6 +167,8 @@ def _run(
         filter_string=filter_string,
         run_ids=_split_ids(run_ids),
         history_metrics=metric_names_needed(**options) if needs else (),
+        # Wall-clock times are read only when they are the x-axis.
+        timestamps=options.get("x_axis") in ("seconds", "time"),
     )
     comparison = compare_with_options(runs, **options)
     secondary = compare_secondary(runs, **options) if len(options["metric"]) > 1 else None

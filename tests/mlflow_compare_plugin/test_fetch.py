@@ -32,6 +32,21 @@ def test_runs_and_histories_match_what_was_logged(study: Any) -> None:
         assert "tokens" not in run.histories  # only what was asked for
 
 
+def test_without_timestamps_the_same_points_come_back(study: Any) -> None:
+    # The command skips the wall-clock column unless the x-axis is seconds or time.
+    full = fetch_runs(study.uri, experiment_names=[study.experiment], history_metrics=["val/loss"])
+    lean = fetch_runs(study.uri, experiment_names=[study.experiment], history_metrics=["val/loss"],
+                      timestamps=False)
+    by_id = {r.id: r for r in lean}
+    for run in full:
+        a, b = run.histories["val_loss"], by_id[run.id].histories["val_loss"]
+        np.testing.assert_array_equal(a.steps, b.steps)
+        np.testing.assert_array_equal(a.values, b.values)
+        assert np.isfinite(a.timestamps).all()
+        if not study.uri.startswith("http"):  # SQL stores skip the column; REST always has it
+            assert np.isnan(b.timestamps).all()
+
+
 def test_history_route_per_backend(study: Any) -> None:
     kind = MlflowSource(study.uri).kind
     assert kind == ("rest" if study.uri.startswith("http") else "sql")
