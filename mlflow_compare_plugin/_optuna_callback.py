@@ -31,6 +31,7 @@ from mlflow_compare_plugin._optuna_parent import (
     shared_study_run_id,
     visible_active_run_id,
 )
+from shared.objectives import metric_names_for
 from shared.retry import LoggingGuard
 
 if TYPE_CHECKING:
@@ -56,35 +57,6 @@ TRIAL_ID_TAG = "optuna.trial_id"
 TRIAL_NUMBER_TAG = "optuna.trial_number"
 
 _STATUS = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}
-
-
-def metric_names_for(metric_name: str | Sequence[str], n_values: int) -> list[str]:
-    """The metric names for ``n_values`` objective values, as optuna-integration names them.
-
-    Args:
-        metric_name: one name (suffixed ``_0``, ``_1``... when there are several values) or one
-            name per value.
-        n_values: how many values the objective returned.
-
-    Raises:
-        ValueError: a list of names whose length differs from ``n_values`` (same message as
-            optuna-integration).
-
-    Example:
-        >>> metric_names_for("value", 2)
-        ['value_0', 'value_1']
-    """
-    if isinstance(metric_name, str):
-        if n_values > 1:
-            return [f"{metric_name}_{i}" for i in range(n_values)]
-        return [metric_name]
-    if len(metric_name) != n_values:
-        raise ValueError(
-            "Running multi-objective optimization "
-            f"with {n_values} objective values, but {len(metric_name)} names specified. "
-            "Match objective values and names, or use default broadcasting."
-        )
-    return [*metric_name]
 
 
 def _ms(moment: Any) -> int | None:

@@ -21,35 +21,13 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from shared.objectives import metric_names_for
 from shared.retry import LoggingGuard
 
 if TYPE_CHECKING:
     import optuna
 
 __all__ = ["WeightsAndBiasesCallback", "metric_names_for"]
-
-
-def metric_names_for(metric_name: str | Sequence[str], n_values: int) -> list[str]:
-    """The metric names for ``n_values`` objective values, as optuna-integration names them.
-
-    Raises:
-        ValueError: a list of names whose length differs from ``n_values``.
-
-    Example:
-        >>> metric_names_for(("acc", "latency"), 2)
-        ['acc', 'latency']
-    """
-    if isinstance(metric_name, str):
-        if n_values > 1:
-            return [f"{metric_name}_{i}" for i in range(n_values)]
-        return [metric_name]
-    if len(metric_name) != n_values:
-        raise ValueError(
-            "Running multi-objective optimization "
-            f"with {n_values} objective values, but {len(metric_name)} names specified. "
-            "Match objective values and names, or use default broadcasting."
-        )
-    return [*metric_name]
 
 
 class WeightsAndBiasesCallback:

@@ -17,6 +17,7 @@ MODULES = [
     "shared.normalise._resample",
     "shared.normalise._smooth",
     "shared.normalise._values",
+    "shared.objectives",
     "shared.retry",
 ]
 
