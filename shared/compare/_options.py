@@ -16,6 +16,7 @@ from shared.compare._grouping import ConfigGroup, match_config, strip_prefix
 from shared.compare._selection import CORRECTIONS, TESTS
 from shared.errors import InputError
 from shared.model import Run
+from shared.stats._validate import check_alpha
 
 __all__ = [
     "BATCH_PAIRS",
@@ -75,12 +76,7 @@ def check_options(
         raise InputError(f"unknown test {test!r}; use one of {', '.join(TESTS)}")
     if correction not in CORRECTIONS:
         raise InputError(f"unknown correction {correction!r}; use one of {', '.join(CORRECTIONS)}")
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        raise InputError(f"alpha must be a number in (0, 1), got {alpha!r}") from None
-    if not 0.0 < a < 1.0:
-        raise InputError(f"alpha must be in (0, 1), got {alpha!r}")
+    a = check_alpha(alpha)
     try:
         me = float(min_effect)
     except (TypeError, ValueError):

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from shared.errors import InputError
+from shared.stats._correction import adjust_pvalues
 from shared.stats._friedman import _as_matrix, _block_ranks
+from shared.stats._validate import check_alpha
 
 __all__ = ["PosthocPair", "PosthocResult", "nemenyi", "holm_vs_control", "critical_difference"]
 
@@ -109,16 +111,6 @@ class PosthocResult:
         }
 
 
-def _check_alpha(alpha: float) -> float:
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        raise InputError(f"alpha must be a number in (0, 1), got {alpha!r}") from None
-    if not 0.0 < a < 1.0:
-        raise InputError(f"alpha must be in (0, 1), got {alpha!r}")
-    return a
-
-
 def critical_difference(k: int, n: int, alpha: float = 0.05) -> float:
     """Nemenyi critical difference ``q_alpha * sqrt(k(k+1)/(6N))`` (Demsar 2006, eq. in 3.2.2).
 
@@ -135,7 +127,7 @@ def critical_difference(k: int, n: int, alpha: float = 0.05) -> float:
         raise InputError(f"the critical difference needs k >= 2 configurations, got {k}")
     if int(n) != n or n < 1:
         raise InputError(f"the critical difference needs N >= 1 blocks, got {n}")
-    a = _check_alpha(alpha)
+    a = check_alpha(alpha)
     q = float(studentized_range.ppf(1.0 - a, k, np.inf)) / math.sqrt(2.0)
     return q * math.sqrt(k * (k + 1.0) / (6.0 * n))
 
@@ -172,7 +164,7 @@ def nemenyi(matrix: Any, alpha: float = 0.05, *, higher_is_better: bool = True) 
     from scipy.stats import studentized_range
 
     m = _as_matrix(matrix)
-    a = _check_alpha(alpha)
+    a = check_alpha(alpha)
     n, k = m.shape
     ranks = _block_ranks(m, higher_is_better)
     mean_ranks = ranks.mean(axis=0)
@@ -206,16 +198,6 @@ def nemenyi(matrix: Any, alpha: float = 0.05, *, higher_is_better: bool = True) 
     )
 
 
-def _holm(p: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values: max over j <= i of min(1, (m - j + 1) p_(j))."""
-    m = p.size
-    order = np.argsort(p, kind="stable")
-    stepped = np.minimum(1.0, (m - np.arange(m)) * p[order])
-    adj = np.empty(m)
-    adj[order] = np.maximum.accumulate(stepped)
-    return adj
-
-
 def holm_vs_control(
     matrix: Any, control: int, alpha: float = 0.05, *, higher_is_better: bool = True
 ) -> PosthocResult:
@@ -238,7 +220,7 @@ def holm_vs_control(
     from scipy.stats import norm
 
     m = _as_matrix(matrix)
-    a = _check_alpha(alpha)
+    a = check_alpha(alpha)
     n, k = m.shape
     if isinstance(control, bool) or not isinstance(control, (int, np.integer)):
         raise InputError(f"control must be a configuration (column) index, got {control!r}")
@@ -252,7 +234,7 @@ def holm_vs_control(
     diff = mean_ranks[others] - mean_ranks[c]
     z = diff / se
     p = np.clip(2.0 * norm.sf(np.abs(z)), 0.0, 1.0)
-    adj = _holm(p)
+    adj = adjust_pvalues(p, "holm")
     pairs = tuple(
         PosthocPair(
             i=int(i),

@@ -13,6 +13,7 @@ from shared.errors import InputError
 __all__ = [
     "as_sample",
     "as_pair",
+    "check_alpha",
     "check_level",
     "is_constant",
     "pow2_scale",
@@ -91,6 +92,17 @@ def as_pair(
     if xa.size < min_n:
         raise InputError(f"paired samples need at least {min_n} complete pair(s), got {xa.size}")
     return xa, xb
+
+
+def check_alpha(alpha: Any) -> float:
+    """A significance level strictly between 0 and 1 (one message for every caller)."""
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        raise InputError(f"alpha must be a number in (0, 1), got {alpha!r}") from None
+    if not 0.0 < a < 1.0:
+        raise InputError(f"alpha must be in (0, 1), got {alpha!r}")
+    return a
 
 
 def check_level(level: float) -> float:
