@@ -50,6 +50,10 @@ def _records(path: Path) -> list[bytes]:
         if kind == 0 and length == 0:  # zero padding at a block's end
             pos += left_in_block
             continue
+        if pos + 7 + length > len(data):
+            # wandb-core may still be appending its last record after finish() returns: a record
+            # cut at the end of the file is not there yet, it is not data.
+            break
         chunk = data[pos + 7 : pos + 7 + length]
         pos += 7 + length
         if kind == 1:
