@@ -218,14 +218,19 @@ class Decision:
         rationale: the reasoning in one or two sentences (numbers included).
         seeds_needed: when there is no winner, seeds per configuration that would detect the
             observed effect (or ``min_effect`` if larger) with 80% power; ``None`` otherwise.
-        cheaper_alternative: with a cost metric, a configuration much cheaper than the best one
-            and not significantly worse than it, else ``None``.
+        cheaper_alternative: with a cost metric, a configuration cheaper than the best one
+            that the data show is not worse than it (not significantly worse, or with
+            ``min_effect`` not worse by more than it, judged against the CI), else ``None``.
+        cost: with a cost metric, the cost in words and numbers (``shared.compare._pareto``):
+            ``cost_metric``, ``best``, ``best_cost``, ``cheapest_on_front``, ``ratio``,
+            ``verdict``, ``sentence`` and more; ``None`` without a cost metric.
     """
 
     winner: str | None
     rationale: str
     seeds_needed: int | None = None
     cheaper_alternative: str | None = None
+    cost: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -233,6 +238,7 @@ class Decision:
             "rationale": self.rationale,
             "seeds_needed": None if self.seeds_needed is None else int(self.seeds_needed),
             "cheaper_alternative": self.cheaper_alternative,
+            "cost": None if self.cost is None else jsonable(dict(self.cost)),
         }
 
 
