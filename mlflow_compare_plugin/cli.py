@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from mlflow_compare_plugin import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 

@@ -6,7 +6,7 @@ Example:
     >>> #                   history_metrics=["val_loss"])
 """
 
-from mlflow_compare_plugin import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 

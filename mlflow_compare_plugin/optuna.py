@@ -5,7 +5,7 @@ Switching is a one-line import change::
     from mlflow_compare_plugin.optuna import MLflowCallback  # was: optuna_integration.mlflow
 """
 
-from mlflow_compare_plugin import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 

@@ -5,7 +5,7 @@ Example:
     >>> # publish(MlflowClient(uri), comparison, log_report=True, default_experiment="1")
 """
 
-from mlflow_compare_plugin import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 

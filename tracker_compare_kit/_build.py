@@ -1,12 +1,12 @@
-"""setuptools ``build_py`` that also ships the start-up hooks for ``mlflow``/``wandb compare``.
+"""setuptools ``build_py`` that also ships the start-up hook for ``mlflow``/``wandb compare``.
 
-Declared in setup.cfg (``[options] cmdclass = build_py = mlflow_compare_plugin._build.
+Declared in setup.cfg (``[options] cmdclass = build_py = tracker_compare_kit._build.
 BuildPyWithStartupHooks``). After the normal build it writes, beside the packages:
 
-* ``tracker_compare_mlflow.pth``: ``import mlflow_compare_plugin._startup``
-* ``tracker_compare_wandb.pth``: ``import wandb_compare_ext._startup``
-* ``tracker_compare_mlflow.start`` / ``tracker_compare_wandb.start``: the same hooks as PEP 829
-  entry points (``pkg.mod:callable``) for Python 3.15+, where ``.pth`` import lines go away.
+* ``tracker_compare.pth``: ``import tracker_compare_kit._startup`` (one line; the module holds
+  the table of commands to add, see :mod:`tracker_compare_kit._startup`);
+* ``tracker_compare.start``: the same hook as a PEP 829 entry point (``pkg.mod:callable``) for
+  Python 3.15+, where ``.pth`` import lines go away.
 
 A regular build writes them into ``build_lib`` (so they land in the wheel root, i.e. purelib,
 and ``pip uninstall`` removes them with the RECORD); an editable build writes them into the
@@ -18,9 +18,9 @@ library. The names start with a lowercase letter so they sort after ``__editable
 (the editable path must be on ``sys.path`` before our import line runs).
 
 Example:
-    >>> from mlflow_compare_plugin._build import HOOK_FILES
-    >>> HOOK_FILES["tracker_compare_mlflow.pth"]
-    'import mlflow_compare_plugin._startup\\n'
+    >>> from tracker_compare_kit._build import HOOK_FILES
+    >>> HOOK_FILES["tracker_compare.pth"]
+    'import tracker_compare_kit._startup\\n'
 """
 
 from __future__ import annotations
@@ -33,10 +33,8 @@ __all__ = ["BuildPyWithStartupHooks", "HOOK_FILES"]
 
 #: File name -> exact content. Each is one line that imports (or names) a hook module.
 HOOK_FILES: dict[str, str] = {
-    "tracker_compare_mlflow.pth": "import mlflow_compare_plugin._startup\n",
-    "tracker_compare_wandb.pth": "import wandb_compare_ext._startup\n",
-    "tracker_compare_mlflow.start": "mlflow_compare_plugin._startup:install\n",
-    "tracker_compare_wandb.start": "wandb_compare_ext._startup:install\n",
+    "tracker_compare.pth": "import tracker_compare_kit._startup\n",
+    "tracker_compare.start": "tracker_compare_kit._startup:install\n",
 }
 
 

@@ -3,7 +3,7 @@
 import sys
 
 try:
-    from wandb_compare_ext import _guard  # noqa: F401
+    from tracker_compare_kit import _guard  # noqa: F401
 except ImportError as error:  # a user's own `shared` folder shadows our core: one line, exit 2
     sys.stderr.write(f"error: {error}\n")
     raise SystemExit(2) from None

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 
@@ -176,7 +176,7 @@ def compare(
     """
     check_output(options["output"])
     if report_spec:
-        check_output(report_spec)
+        check_output(report_spec, option="--report-spec")
     if options["fail_if_worse"] and not options["baseline"]:
         raise InputError("--fail-if-worse needs --baseline CONFIG")
     online = bool(projects or run_paths)

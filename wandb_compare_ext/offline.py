@@ -6,7 +6,7 @@ Example:
     >>> # found.runs[0].histories["val/acc"].values
 """
 
-from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 

@@ -5,7 +5,7 @@ Example:
     >>> # runs = fetch_runs(WandbSource(), projects=["team/lora"], history_keys=["val_loss"])
 """
 
-from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 

@@ -5,7 +5,7 @@ Switching is a one-line import change::
     from wandb_compare_ext.optuna import WeightsAndBiasesCallback  # was: optuna_integration
 """
 
-from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 

@@ -5,7 +5,7 @@ Example:
     >>> # write_report_spec(build_report(comparison, runs, project="team/lora"), "report.json")
 """
 
-from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 

@@ -1,7 +1,6 @@
 """The runnable examples in the MLflow adapter's docstrings must stay true.
 
-``_startup`` is left out on purpose: its example installs the import hook, which must not
-happen inside the test process (the install tests run it in fresh interpreters instead).
+The start-up hook is the adapter kit's (tests/tracker_compare_kit).
 """
 
 import doctest
@@ -9,7 +8,7 @@ import importlib
 
 import pytest
 
-MODULES = ["mlflow_compare_plugin._build", "mlflow_compare_plugin._fetch"]
+MODULES = ["mlflow_compare_plugin._fetch"]
 
 
 @pytest.mark.parametrize("name", MODULES)

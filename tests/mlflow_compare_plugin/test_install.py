@@ -23,10 +23,8 @@ pytestmark = pytest.mark.timeout(300)
 
 REPO = Path(__file__).resolve().parents[2]
 HOOKS = {
-    "tracker_compare_mlflow.pth": "import mlflow_compare_plugin._startup\n",
-    "tracker_compare_mlflow.start": "mlflow_compare_plugin._startup:install\n",
-    "tracker_compare_wandb.pth": "import wandb_compare_ext._startup\n",
-    "tracker_compare_wandb.start": "wandb_compare_ext._startup:install\n",
+    "tracker_compare.pth": "import tracker_compare_kit._startup\n",
+    "tracker_compare.start": "tracker_compare_kit._startup:install\n",
 }
 
 
@@ -61,7 +59,12 @@ class Venv:
         self.pip("install", "--no-deps", "--no-build-isolation", "--no-index", *target)
 
     def hook_files(self) -> dict[str, str]:
-        return {p.name: p.read_text() for p in self.purelib.glob("tracker_compare_*")}
+        # Every start-up file of ours, including any left over from older names.
+        return {
+            p.name: p.read_text()
+            for p in self.purelib.glob("tracker_compare*")
+            if p.suffix in (".pth", ".start")
+        }
 
 
 @pytest.fixture
@@ -139,7 +142,7 @@ def test_hook_is_idempotent_and_harmless(venv: Venv, tmp_path: Path) -> None:
     assert quiet.stdout == "" and quiet.stderr == ""
     once = venv.run(
         venv.python, "-c",
-        "import sys\nfrom mlflow_compare_plugin import _startup\n"
+        "import sys\nfrom tracker_compare_kit import _startup\n"
         "_startup.install(); _startup.install()\n"
         "print(sum(1 for f in sys.meta_path if getattr(f, '_tracker_compare_hook', None)))\n"
         "import mlflow.cli\n_startup.install()\n"

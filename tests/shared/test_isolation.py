@@ -49,6 +49,6 @@ def test_no_module_in_shared_imports_a_tracker_textually():
             if s.startswith(("import ", "from ")):
                 mod = s.split()[1].split(".")[0]
                 if mod in ("mlflow", "wandb", "optuna", "optuna_integration", "wandb_workspaces",
-                           "mlflow_compare_plugin", "wandb_compare_ext"):
+                           "mlflow_compare_plugin", "wandb_compare_ext", "tracker_compare_kit"):
                     offenders.append(f"{path.relative_to(ROOT)}: {s}")
     assert offenders == []

@@ -10,14 +10,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("adapter", ["mlflow_compare_plugin", "wandb_compare_ext"])
-def test_adapter_reports_a_shadowing_shared_folder(tmp_path, adapter):
+def test_guard_reports_a_shadowing_shared_folder(tmp_path):
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "__init__.py").write_text("USER_CODE = True\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     # `python -c` puts the current folder first on sys.path, as running a script beside it does.
     proc = subprocess.run(
-        [sys.executable, "-c", f"import {adapter}._guard"],
+        [sys.executable, "-c", "import tracker_compare_kit._guard"],
         cwd=tmp_path, env=env, capture_output=True, text=True,
     )
     assert proc.returncode != 0
@@ -26,9 +25,8 @@ def test_adapter_reports_a_shadowing_shared_folder(tmp_path, adapter):
     assert str(tmp_path / "shared") in last and "rename your own 'shared' folder" in last
 
 
-@pytest.mark.parametrize("adapter", ["mlflow_compare_plugin", "wandb_compare_ext"])
-def test_adapter_accepts_the_real_core(adapter):
-    proc = subprocess.run([sys.executable, "-c", f"import {adapter}._guard"], cwd=ROOT,
+def test_guard_accepts_the_real_core():
+    proc = subprocess.run([sys.executable, "-c", "import tracker_compare_kit._guard"], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
@@ -61,7 +59,7 @@ def test_every_public_module_checks_before_touching_shared(user_folder, module):
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert proc.stderr.strip().splitlines()[-1].startswith(
-        f"{module.split('.')[0]}._guard.ShadowedCoreError: tracker-compare's core package"
+        "tracker_compare_kit._guard.ShadowedCoreError: tracker-compare's core package"
     )
 
 

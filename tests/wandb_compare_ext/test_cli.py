@@ -155,8 +155,8 @@ def test_bad_input_damaged_log(offline_study: Path, tmp_path: Path, how: str, ph
 def test_wandb_cli_gets_compare_through_the_startup_hook(offline_study: Path) -> None:
     """The real `wandb` click group, with our start-up hook installed as the .pth does."""
     code = (
-        "import wandb_compare_ext._startup, wandb_compare_ext._startup as s; s.install(); "
-        "import sys; n = sum(1 for f in sys.meta_path if getattr(f, s._MARK, None)); "
+        "import tracker_compare_kit._startup as s; s.install(); "
+        "import sys; n = sum(1 for f in sys.meta_path if getattr(f, '_tracker_compare_hook', 0)); "
         "assert n == 1, n; "
         "from wandb.cli.cli import cli; "
         "assert 'compare' in cli.commands; "
@@ -177,7 +177,7 @@ def test_wandb_cli_gets_compare_through_the_startup_hook(offline_study: Path) ->
 
 def test_hook_does_nothing_until_wandb_cli_is_imported() -> None:
     code = (
-        "import sys, wandb_compare_ext._startup; "
+        "import sys, tracker_compare_kit._startup; "
         "assert 'wandb' not in sys.modules and 'wandb_compare_ext.cli' not in sys.modules; "
         "import wandb; assert 'wandb_compare_ext.cli' not in sys.modules; print('ok')"
     )

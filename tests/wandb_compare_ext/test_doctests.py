@@ -1,7 +1,7 @@
 """The runnable examples in the W&B adapter's docstrings must stay true.
 
-``_startup`` is left out: its example installs the import hook, which the CLI tests do in
-fresh interpreters instead. Examples that need a server or run folders are marked SKIP.
+The start-up hook is the adapter kit's (tests/tracker_compare_kit). Examples that need a server
+or run folders are marked SKIP.
 """
 
 import doctest

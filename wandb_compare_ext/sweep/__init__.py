@@ -10,7 +10,7 @@ Public names:
 * ``sweep_command``: the ``wandb-compare sweep CONFIG.yaml`` click command.
 """
 
-from wandb_compare_ext import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
 
 # isort: split
 
