@@ -33,6 +33,8 @@ __all__ = ["MlflowSource", "fetch_runs", "http_retries", "COMPARISON_TAG"]
 
 #: Tag on the comparison runs ``--log-report`` creates; such runs are never compared.
 COMPARISON_TAG = "tracker_compare.comparison"
+#: MLflow's tag naming a nested run's parent; becomes ``Run.source["parent_run"]``.
+PARENT_TAG = "mlflow.parentRunId"
 _SEARCH_PAGE_SQL = 10000
 _SEARCH_PAGE_REST = 2000
 
@@ -320,6 +322,7 @@ def to_run(mlflow_run: Any) -> Run:
     """
     info, data = mlflow_run.info, mlflow_run.data
     tags = dict(data.tags)
+    parent = tags.get(PARENT_TAG)
     return Run(
         tracker="mlflow",
         id=info.run_id,
@@ -331,6 +334,8 @@ def to_run(mlflow_run: Any) -> Run:
         params=coerce_params(dict(data.params)),
         tags=tags,
         metrics={k: float(v) for k, v in data.metrics.items()},
+        # Provenance, tracker-neutral: the parent run (Optuna study, sweep driver) if any.
+        source={"parent_run": parent} if parent else {},
     )
 
 

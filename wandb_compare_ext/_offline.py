@@ -41,6 +41,7 @@ import numpy as np
 from shared.errors import InputError
 from shared.model import History, Run
 from shared.normalise import flatten_config
+from wandb_compare_ext._provenance import source_from_tags
 
 __all__ = [
     "OfflineLog",
@@ -691,6 +692,7 @@ def read_offline_run(path: str | Path, *, warnings: list[str] | None = None) -> 
         tags=tags,
         metrics=metrics,
         histories=histories,
+        source=source_from_tags(tags),
     )
 
 

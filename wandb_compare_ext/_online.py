@@ -31,6 +31,7 @@ import numpy as np
 from shared.errors import InputError, TrackerCompareError, TrackerUnreachable
 from shared.model import History, Run
 from shared.normalise import canonical_metric_name, flatten_config
+from wandb_compare_ext._provenance import source_from_tags
 
 __all__ = ["WandbSource", "fetch_runs", "run_from_api", "step_metrics", "write_decision"]
 
@@ -331,6 +332,7 @@ def run_from_api(
         tags=tags,
         metrics=summary,
         histories=histories,
+        source=source_from_tags(tags),
     )
 
 

@@ -1,9 +1,16 @@
 """From runs to configurations: the seed key, the params that define a configuration, names.
 
-A configuration is a distinct combination of the ``group_by`` params. By default ``group_by``
+A configuration is a distinct combination of the ``group_by`` keys. By default ``group_by``
 is every param that varies across the runs except the seed key, so a sweep over ``lr`` and
 ``lora_rank`` with five seeds each gives one configuration per (lr, lora_rank), named
-``lr=0.0001, lora_rank=16``.
+``lora_rank=16, lr=0.0001``.
+
+Names are stable: they are built from the grouping keys of the whole selection (every run
+passed in, before runs without the metric are left out), in a documented order: the keys as
+given in ``group_by``, or by default the varying params sorted by name. So the same runs give
+the same names whatever order the tracker returned them in. ``group_by`` may also name where
+runs came from (``source.sweep``, ``source.group``, ``source.job_type``,
+``source.parent_run``) or a tag (``tags.mlflow.runName``); see ``_provenance``.
 """
 
 from __future__ import annotations
@@ -11,10 +18,18 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.compare._provenance import (
+    MISSING,
+    key_value,
+    known_key,
+    mixed_source_warnings,
+    normalise_key,
+)
 from shared.errors import InputError
 from shared.model import Run
 
@@ -27,13 +42,14 @@ __all__ = [
     "config_name",
     "group_runs",
     "match_config",
+    "spec_items",
     "strip_prefix",
 ]
 
 #: Param names recognised as the replicate key, in order of preference.
 SEED_KEYS: tuple[str, ...] = ("seed", "random_seed", "random_state", "rng_seed")
 
-_MISSING = object()
+_MISSING = MISSING
 
 
 def strip_prefix(name: str, prefix: str) -> str:
@@ -46,8 +62,10 @@ def match_config(
 ) -> str | None:
     """The configuration ``want`` refers to, as ``baseline=`` accepts it, or ``None``.
 
-    A config name, the same with other spacing (``lr = 0.1``), or the id, key or name of a run
-    of exactly one configuration.
+    A config name, the same with other spacing (``lr = 0.1``), a partial spec naming some of
+    its keys (``lr=0.001`` for ``hidden=128, lr=0.001``; numbers compare as numbers) that
+    matches exactly one configuration, or the id, key or name of a run of exactly one
+    configuration.
 
     Args:
         want: what the user typed (already stripped).
@@ -55,11 +73,16 @@ def match_config(
         run_ids: (config name, the ids/keys/names of one or all of its runs); read only when
             ``want`` is not a config name.
 
+    Raises:
+        InputError: a partial spec matches more than one configuration (the line lists them).
+
     Example:
         >>> match_config("lr = 0.1", ["lr=0.1", "lr=0.01"], [])
         'lr=0.1'
         >>> match_config("run-7", ["lr=0.1", "lr=0.01"], [("lr=0.01", ("run-7",))])
         'lr=0.01'
+        >>> match_config("lr=1e-3", ["hidden=64, lr=0.001", "hidden=64, lr=0.1"], [])
+        'hidden=64, lr=0.001'
     """
     if want in names:
         return want
@@ -67,8 +90,57 @@ def match_config(
     for n in names:
         if n.replace(" ", "") == squeezed:
             return n
+    spec = spec_items(want)
+    if spec:
+        found = [n for n in names if _matches(spec, n)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            more = f"; and {len(found) - 10} more" if len(found) > 10 else ""
+            shown = "; ".join(found[:10]) + more
+            raise InputError(
+                f"{want!r} matches {len(found)} configurations: {shown}; give more keys to pick one"
+            )
     owners = {name for name, ids in run_ids if want in ids}
     return owners.pop() if len(owners) == 1 else None
+
+
+# A ", " that starts the next "key=" item of a configuration name or a spec.
+_ITEM_SPLIT = re.compile(r"\s*,\s*(?=[^,=\s][^,=]*=)")
+
+
+def spec_items(text: str) -> dict[str, str] | None:
+    """``"lr=0.1, bs = 16"`` -> ``{"lr": "0.1", "bs": "16"}``; ``None`` when not a ``k=v`` list.
+
+    Example:
+        >>> spec_items("lr=0.001"), spec_items("run-7")
+        ({'lr': '0.001'}, None)
+    """
+    items: dict[str, str] = {}
+    for part in _ITEM_SPLIT.split(text.strip()):
+        key, eq, value = part.partition("=")
+        if not eq or not key.strip():
+            return None
+        items[key.strip()] = value.strip()
+    return items or None
+
+
+def _same_value(a: str, b: str) -> bool:
+    """Equal as text, or as numbers (``1e-3`` is ``0.001``)."""
+    if a == b:
+        return True
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False
+
+
+def _matches(spec: Mapping[str, str], name: str) -> bool:
+    """Whether configuration ``name`` has every ``key=value`` of ``spec`` (a partial spec)."""
+    items = spec_items(name.split(" #", 1)[0])
+    if not items:
+        return False
+    return all(k in items and _same_value(items[k], v) for k, v in spec.items())
 
 
 def _freeze(value: Any) -> Any:
@@ -138,7 +210,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 
 def _param(run: Run, key: str) -> Any:
-    return run.params.get(key, _MISSING)
+    return key_value(run, key)
 
 
 def detect_seed_key(runs: Sequence[Run], seed_key: str | None) -> tuple[str | None, list[str]]:
@@ -248,12 +320,13 @@ def group_runs(
 
     if group_by is not None:
         keys = [group_by] if isinstance(group_by, str) else list(group_by)
-        keys = [strip_prefix(str(k), "params.") for k in keys]
-        unknown = [k for k in keys if k not in seen]
+        keys = list(dict.fromkeys(normalise_key(str(k), seen) for k in keys))
+        unknown = [k for k in keys if k not in seen and not known_key(runs, k)]
         if unknown:
             raise InputError(
-                f"group-by param(s) {', '.join(map(repr, unknown))} not found; params are: "
-                f"{', '.join(sorted(seen)) or '(none)'}"
+                f"group-by key(s) {', '.join(map(repr, unknown))} not found; params are: "
+                f"{', '.join(sorted(seen)) or '(none)'} (provenance: source.sweep, "
+                "source.group, source.job_type, source.parent_run; tags: tags.NAME)"
             )
         if seed_key is not None and seed_key in keys:
             raise InputError(
@@ -268,7 +341,9 @@ def group_runs(
                 + (" ..." if len(pooled) > 10 else "")
             )
     else:
-        keys = _varying(runs, [k for k in all_params if k != seed_key])
+        # Sorted by name, not first-seen: trackers return runs newest first, so the first
+        # run's param order would change the names whenever a run is added.
+        keys = _varying(runs, sorted(k for k in all_params if k != seed_key))
         # A text param unique to every run (output dir, uuid, run name) would make every run
         # its own config. Numbers are never dropped: a random search gives every run its own
         # learning rate on purpose.
@@ -289,6 +364,7 @@ def group_runs(
                 )
                 keys = rest
 
+    warnings.extend(mixed_source_warnings(runs, keys))
     buckets: dict[tuple[Any, ...], ConfigGroup] = {}
     for r in runs:
         values = tuple(_param(r, k) for k in keys)

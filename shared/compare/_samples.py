@@ -17,6 +17,7 @@ import numpy as np
 
 from shared.compare._grouping import ConfigGroup, Grouping, detect_seed_key, group_runs
 from shared.compare._pairing import Sample
+from shared.compare._provenance import duplicate_seed_warnings
 from shared.compare._selection import is_constant
 from shared.errors import InputError
 from shared.model import Run
@@ -102,6 +103,7 @@ def configurations(
         for g in groups
     ]
     _note_samples(samples, warnings)
+    warnings.extend(duplicate_seed_warnings([(g.name, g.runs) for g in groups], key))
     return Configurations(key, red, grouping, groups, samples)
 
 
@@ -134,20 +136,46 @@ def _groups_with_values(
     return groups
 
 
+#: Above this many configurations with one run, one summary line instead of one each.
+_LIST_SINGLES = 3
+
+
 def _note_samples(samples: Sequence[Sample], warnings: list[str]) -> None:
-    """Warn about samples that limit the tests: one run, zero variance, unpairable seeds."""
+    """Warn about samples that limit the tests: one run, zero variance, unpairable seeds.
+
+    Duplicate seeds are named (with their runs) by ``duplicate_seed_warnings`` instead.
+    """
+    singles = [s.name for s in samples if s.values.size == 1]
+    if len(singles) == len(samples):
+        warnings.append(
+            f"every configuration has only one run ({len(samples)} configurations): no seed-level "
+            "test is possible; the runs are ranked instead. Re-run the top configurations "
+            "with several seeds to confirm them"
+        )
+    elif len(singles) > _LIST_SINGLES:
+        warnings.append(
+            f"{len(singles)} configurations have only one run (e.g. {singles[0]}): their "
+            "spread is unknown and they cannot be tested; run more seeds"
+        )
+    else:
+        warnings.extend(
+            f"configuration {name} has only one run: its spread is unknown and it cannot "
+            "be tested; run more seeds"
+            for name in singles
+        )
     for s in samples:
         if s.values.size == 1:
-            warnings.append(
-                f"configuration {s.name} has only one run: its spread is unknown and it cannot "
-                "be tested; run more seeds"
-            )
-        elif is_constant(s.values):
+            continue
+        if is_constant(s.values):
             warnings.append(
                 f"configuration {s.name} has zero variance (all {s.values.size} runs give "
                 f"{s.values[0]:.6g}); t-based tests may be undefined for it"
             )
-    unpairable = [s.unpairable for s in samples if s.unpairable not in (None, "no seed key")]
+    unpairable = [
+        s.unpairable
+        for s in samples
+        if s.unpairable not in (None, "no seed key") and "two runs with seed" not in s.unpairable
+    ]
     if len(unpairable) == 1:
         warnings.append(
             f"{unpairable[0]}: its runs cannot be paired by seed, so its tests are unpaired"

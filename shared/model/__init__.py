@@ -1,6 +1,6 @@
 """The tracker-neutral run model: one ``Run`` for MLflow, W&B and DataFrame rows."""
 
 from shared.model._history import History
-from shared.model._run import Run
+from shared.model._run import SOURCE_KEYS, Run
 
-__all__ = ["History", "Run"]
+__all__ = ["SOURCE_KEYS", "History", "Run"]

@@ -7,7 +7,13 @@ from typing import Any
 
 from shared.model._history import History
 
-__all__ = ["Run"]
+__all__ = ["SOURCE_KEYS", "Run"]
+
+#: The provenance keys of ``Run.source``, tracker-neutral, in the order they are shown:
+#: ``sweep`` (W&B sweep id), ``group`` (W&B group), ``job_type`` (W&B job type),
+#: ``parent_run`` (MLflow parent run id, tag ``mlflow.parentRunId``). Each adapter fills the
+#: ones its tracker knows; a missing key means the run has none (an ad-hoc run).
+SOURCE_KEYS: tuple[str, ...] = ("sweep", "group", "job_type", "parent_run")
 
 
 @dataclass
@@ -25,6 +31,8 @@ class Run:
         tags: string tags.
         metrics: summary metrics (the last value of each metric).
         histories: per metric, every logged point.
+        source: where the run came from, under the :data:`SOURCE_KEYS` (``{"sweep": "abc12"}``),
+            filled by the fetchers; usable in ``group_by`` as ``source.sweep`` and so on.
 
     Example:
         >>> r = Run(tracker="frame", id="r1", params={"lr": 0.1, "seed": 0}, metrics={"acc": 0.9})
@@ -43,6 +51,7 @@ class Run:
     tags: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     histories: dict[str, History] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

@@ -200,7 +200,9 @@ def test_duplicate_seeds_within_a_configuration_fall_back_to_unpaired():
     runs[1].params["seed"] = 0
     comp = compare_runs(runs, metric="acc")
     assert not comp.pairs[0].paired
-    assert any("two runs with seed 0" in w for w in comp.warnings)
+    # the warning names the runs that share the seed, so the user can find them
+    dup = f"configuration cfg=a has duplicate seeds (seed 0: {runs[0].label}, {runs[1].label})"
+    assert any(w.startswith(dup) for w in comp.warnings), comp.warnings
 
 
 def test_history_only_runs_with_nan_points():

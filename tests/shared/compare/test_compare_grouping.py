@@ -31,14 +31,18 @@ def test_names_are_built_from_the_params_that_differ():
         )
     ]
     g = group_runs(runs, seed_key="seed")
-    assert g.group_by == ["lr", "lora_rank"]  # model does not vary, seed is the replicate
+    # model does not vary, seed is the replicate; keys in name order (stable names)
+    assert g.group_by == ["lora_rank", "lr"]
     assert [c.name for c in g.configs] == [
-        "lr=0.0001, lora_rank=8",
-        "lr=0.0001, lora_rank=16",
-        "lr=0.001, lora_rank=16",
+        "lora_rank=8, lr=0.0001",
+        "lora_rank=16, lr=0.0001",
+        "lora_rank=16, lr=0.001",
     ]
     assert all(len(c.runs) == 2 for c in g.configs)
-    assert g.configs[0].params == {"lr": 0.0001, "lora_rank": 8}
+    assert g.configs[0].params == {"lora_rank": 8, "lr": 0.0001}
+    # the same runs in another order (a tracker returns the newest first) give the same names
+    again = group_runs(list(reversed(runs)), seed_key="seed")
+    assert [c.name for c in again.configs] == [c.name for c in g.configs]
 
 
 def test_format_value_round_trips_floats_and_handles_odd_values():

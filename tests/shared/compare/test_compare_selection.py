@@ -88,9 +88,12 @@ def test_many_unpairable_configs_give_one_summarised_warning():
                 metrics={"acc": rng.normal(0, 1)}) for i in range(8) for s in range(3)]
     comp = compare_runs(runs, metric="acc")
     assert not any(p.paired for p in comp.pairs)
-    msgs = [w for w in comp.warnings if "cannot be paired" in w]
-    assert msgs == ["8 configurations cannot be paired by seed (e.g. 'cfg=0' has two runs "
-                    "with seed 42), so their tests are unpaired"]
+    msgs = [w for w in comp.warnings if "duplicate seeds" in w or "cannot be paired" in w]
+    assert len(msgs) == 1, msgs
+    # one line, naming the count and the runs of the first configurations
+    assert msgs[0].startswith("8 configurations have duplicate seeds, so their tests are "
+                              "unpaired: cfg=0 (seed 42: 0-0, 0-1, 0-2) | cfg=1 (seed 42: ")
+    assert "| and 5 more." in msgs[0]
 
 
 def test_repeated_pair_warnings_are_counted_not_repeated():

@@ -1,0 +1,166 @@
+"""Where runs came from: provenance keys for grouping, and warnings when sources are mixed.
+
+A run's provenance is ``Run.source`` (``sweep``, ``group``, ``job_type``, ``parent_run``,
+filled by the fetchers) and its tags. Both can define configurations or be checked:
+
+* ``group_by`` accepts ``source.sweep``, ``source.group``, ``source.job_type``,
+  ``source.parent_run`` (the bare names too, when no param has that name) and ``tags.NAME``
+  (any tag, e.g. ``tags.mlflow.runName``), beside the params.
+* When the runs come from several sweeps, groups, job types or parent runs and that key does
+  not define the configurations, one warning per key names the sources with their run counts
+  and the option that keeps one of them. Mixing a sweep with ad-hoc runs of the same params is
+  how duplicate seeds appear, so :func:`duplicate_seed_warnings` names those runs too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shared.model import SOURCE_KEYS, Run
+
+__all__ = [
+    "MISSING",
+    "SOURCE_PREFIX",
+    "TAG_PREFIX",
+    "duplicate_seed_warnings",
+    "key_value",
+    "mixed_source_warnings",
+    "normalise_key",
+]
+
+SOURCE_PREFIX = "source."
+TAG_PREFIX = "tags."
+#: Stand-in for "this run has no value for the key" (never equal to a real value).
+MISSING: Any = object()
+
+#: What each source key is called in a sentence, and the options that keep one source.
+_WORDS: Mapping[str, tuple[str, str, str]] = {
+    "sweep": ("sweeps", "no sweep", "--sweep ID (W&B)"),
+    "group": ("groups", "no group", "--group NAME (W&B)"),
+    "job_type": ("job types", "no job type", "--filter (W&B: job_type)"),
+    "parent_run": ("parent runs", "no parent run", "--parent-run-id ID (MLflow)"),
+}
+_SHOWN = 6
+
+
+def normalise_key(key: str, params: Any) -> str:
+    """The canonical spelling of a grouping key: ``params.lr`` -> ``lr``, ``sweep`` ->
+    ``source.sweep`` (only when no run has a param called ``sweep``), others unchanged.
+
+    Example:
+        >>> normalise_key("params.lr", {"lr"}), normalise_key("sweep", {"lr"})
+        ('lr', 'source.sweep')
+    """
+    if key.startswith("params."):
+        return key[len("params.") :]
+    if key in SOURCE_KEYS and key not in params:
+        return SOURCE_PREFIX + key
+    return key
+
+
+def key_value(run: Run, key: str) -> Any:
+    """The value of grouping key ``key`` for ``run`` (:data:`MISSING` when it has none).
+
+    Example:
+        >>> r = Run("frame", "r1", params={"lr": 0.1}, source={"sweep": "s1"})
+        >>> key_value(r, "lr"), key_value(r, "source.sweep"), key_value(r, "tags.x") is MISSING
+        (0.1, 's1', True)
+    """
+    if key in run.params:
+        return run.params[key]
+    if key.startswith(SOURCE_PREFIX):
+        return run.source.get(key[len(SOURCE_PREFIX) :], MISSING)
+    if key.startswith(TAG_PREFIX):
+        return run.tags.get(key[len(TAG_PREFIX) :], MISSING)
+    return MISSING
+
+
+def known_key(runs: Sequence[Run], key: str) -> bool:
+    """Whether some run has ``key`` (a param, ``source.*`` or ``tags.*``)."""
+    return any(key_value(r, key) is not MISSING for r in runs)
+
+
+def _counts_text(counts: Counter[Any], missing_word: str) -> str:
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    parts = [
+        f"{missing_word if value is None else value} ({n} run{'s' if n != 1 else ''})"
+        for value, n in items[:_SHOWN]
+    ]
+    if len(items) > _SHOWN:
+        parts.append(f"and {len(items) - _SHOWN} more")
+    return ", ".join(parts)
+
+
+def mixed_source_warnings(runs: Sequence[Run], group_by: Sequence[str]) -> list[str]:
+    """One warning per provenance key whose value differs across ``runs`` (and that is not
+    one of the ``group_by`` keys), naming each source with its run count.
+
+    Example:
+        >>> rs = [Run("wandb", str(i), source={"sweep": "s1"} if i < 3 else {}) for i in range(4)]
+        >>> mixed_source_warnings(rs, ["lr"])[0][:60]
+        'the runs come from 2 sweeps: s1 (3 runs), no sweep (1 run); '
+    """
+    out: list[str] = []
+    for key in SOURCE_KEYS:
+        if SOURCE_PREFIX + key in group_by:
+            continue
+        counts: Counter[Any] = Counter(r.source.get(key) or None for r in runs)
+        if len(counts) < 2:
+            continue
+        plural, missing_word, option = _WORDS[key]
+        out.append(
+            f"the runs come from {len(counts)} {plural}: {_counts_text(counts, missing_word)}; "
+            f"their runs are pooled into the same configurations. Keep one with {option}, or "
+            f"compare them with --group-by source.{key}"
+        )
+    return out
+
+
+def duplicate_seed_warnings(
+    groups: Sequence[tuple[str, Sequence[Run]]], seed_key: str | None
+) -> list[str]:
+    """Warnings naming the runs that share a seed within one configuration.
+
+    Args:
+        groups: (configuration name, its runs).
+        seed_key: the replicate param (nothing to say without one).
+
+    Example:
+        >>> rs = [Run("frame", i, name=f"run-{i}", params={"seed": 0}) for i in "ab"]
+        >>> duplicate_seed_warnings([("lr=0.1", rs)], "seed")[0]
+        'configuration lr=0.1 has duplicate seeds (seed 0: run-a, run-b); its runs cannot be paired by seed, so its tests are unpaired'
+    """
+    if seed_key is None:
+        return []
+    from shared.compare._grouping import _freeze, format_value
+
+    found: list[tuple[str, str]] = []
+    for name, runs in groups:
+        by_seed: dict[Any, list[Run]] = {}
+        for r in runs:
+            if seed_key in r.params:
+                by_seed.setdefault(_freeze(r.params[seed_key]), []).append(r)
+        dup = [(rs[0].params[seed_key], rs) for rs in by_seed.values() if len(rs) > 1]
+        if not dup:
+            continue
+        shown = "; ".join(
+            f"{seed_key} {format_value(seed)}: {', '.join(r.label for r in rs[:4])}"
+            + (f" and {len(rs) - 4} more" if len(rs) > 4 else "")
+            for seed, rs in dup[:3]
+        )
+        more = f"; and {len(dup) - 3} more seeds" if len(dup) > 3 else ""
+        found.append((name, f"{shown}{more}"))
+    if not found:
+        return []
+    tail = "its runs cannot be paired by seed, so its tests are unpaired"
+    if len(found) == 1:
+        return [f"configuration {found[0][0]} has duplicate seeds ({found[0][1]}); {tail}"]
+    listed = " | ".join(f"{name} ({detail})" for name, detail in found[:3])
+    more = f" | and {len(found) - 3} more" if len(found) > 3 else ""
+    return [
+        f"{len(found)} configurations have duplicate seeds, so their tests are unpaired: "
+        f"{listed}{more}. Runs from different sweeps or groups with the same params often "
+        "cause this (see the warning about where the runs come from)"
+    ]

@@ -1,0 +1,44 @@
+"""W&B provenance as ``shared.Run.source``: sweep id, group and job type, tracker-neutral."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from shared.model import Run
+
+__all__ = ["keep_source", "source_from_tags"]
+
+#: ``Run.source`` key -> the ``wandb.*`` tag both W&B readers (API and offline) fill.
+_FROM_TAG = {"sweep": "wandb.sweep_id", "group": "wandb.group", "job_type": "wandb.job_type"}
+
+
+def source_from_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """``Run.source`` of a W&B run from its ``wandb.*`` tags.
+
+    Example:
+        >>> source_from_tags({"wandb.sweep_id": "abc", "wandb.group": "demo", "x": "true"})
+        {'sweep': 'abc', 'group': 'demo'}
+    """
+    return {key: str(tags[tag]) for key, tag in _FROM_TAG.items() if tags.get(tag)}
+
+
+def keep_source(
+    runs: Iterable[Run], *, sweep: str | None = None, group: str | None = None
+) -> list[Run]:
+    """The runs of sweep ``sweep`` and group ``group`` (``None``: any); used for offline runs,
+    which have no server to filter them.
+
+    A sweep may be given as its id or as ``ENTITY/PROJECT/ID`` (only the id is compared).
+
+    Example:
+        >>> rs = [Run("wandb", "a", source={"sweep": "s1"}), Run("wandb", "b")]
+        >>> [r.id for r in keep_source(rs, sweep="team/proj/s1")]
+        ['a']
+    """
+    want_sweep = sweep.rstrip("/").rsplit("/", 1)[-1] if sweep else None
+    out: Sequence[Run] = list(runs)
+    if want_sweep:
+        out = [r for r in out if r.source.get("sweep") == want_sweep]
+    if group:
+        out = [r for r in out if r.source.get("group") == group]
+    return list(out)
