@@ -11,7 +11,16 @@ Same arguments (``metric_name``, ``wandb_kwargs``, ``as_multirun``) and decorato
 * intermediate values (``trial.report``) become the trial run's history, with their steps;
 * runs of one study are grouped (``group`` = study name unless ``wandb_kwargs`` sets one),
   failed trials end with a non-zero exit code, and W&B failures warn once and never stop the
-  study. Offline mode (``mode="offline"`` or ``WANDB_MODE=offline``) works as online does.
+  study. Offline mode (``mode="offline"`` or ``WANDB_MODE=offline``) works as online does;
+* with ``track_in_wandb``, the objective's own ``wandb.log(...)`` lands in its trial's run from
+  every thread (``n_jobs`` 1 or more), also when a user's run was active before ``optimize``:
+  that run gets none of the trials' rows and is not finished. ``wandb.run`` is the trial's run
+  when trials run one at a time in the main thread (``n_jobs=1``) and ``None`` while they run in
+  worker threads. How, and the limits: ``_optuna_routing``;
+* no trial run stays open: a trial whose objective raises is logged (FAIL or PRUNED) and
+  finished by the decorator itself (Optuna calls no callback when ``optimize`` re-raises); an
+  ask-and-tell trial is finished by ``log_trial`` or, once told, by the next decorated trial or
+  callback call.
 """
 
 from __future__ import annotations
@@ -19,15 +28,34 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.objectives import metric_names_for
 from shared.retry import LoggingGuard
+from wandb_compare_ext import _optuna_routing
 
 if TYPE_CHECKING:
     import optuna
 
 __all__ = ["WeightsAndBiasesCallback", "metric_names_for"]
+
+
+@dataclass
+class _Pending:
+    """A trial run the decorator opened, waiting for the trial to be logged and finished."""
+
+    run: Any
+    study: Any
+    running: bool = True  # the objective has not returned yet
+
+
+class _Discard:
+    """This thread's "run" when W&B could not make one: the objective's rows are dropped
+    (the failure is already recorded) rather than sent to another run or raising."""
+
+    def log(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 class WeightsAndBiasesCallback:
@@ -78,8 +106,12 @@ class WeightsAndBiasesCallback:
         # objective.
         self._lock = threading.Lock()
         self._init_lock = threading.Lock()
-        self._local = threading.local()
-        self._trial_runs: dict[int, Any] = {}
+        # Per thread: the run of the trial (or seed) running there. The routed wandb.log reads
+        # the same object, so callback.run and wandb.log always agree.
+        self._local = _optuna_routing.THREAD
+        # (id(storage), trial id) -> the decorator's run; trials already logged and finished.
+        self._trial_runs: dict[tuple[int, int], _Pending] = {}
+        self._done: set[tuple[int, int]] = set()
         self._study_run: Any = None
         self._next_step = 0
         if not self._as_multirun:
@@ -90,9 +122,10 @@ class WeightsAndBiasesCallback:
     @property
     def run(self) -> Any:
         """The W&B run of the trial running in this thread (``track_in_wandb``), else the
-        study's run. Use ``callback.run.log(...)`` in objectives run with ``n_jobs > 1``:
-        ``wandb.run`` is one per process."""
-        return getattr(self._local, "run", None) or self._study_run
+        study's run. ``wandb.log`` inside a decorated objective goes to the same run; pass
+        ``callback.run`` to threads the objective starts itself."""
+        run = getattr(self._local, "run", None)
+        return None if isinstance(run, _Discard) else (run or self._study_run)
 
     @property
     def logging_failures(self) -> list[str]:
@@ -109,37 +142,46 @@ class WeightsAndBiasesCallback:
             >>> frozen = study.tell(trial, 0.5)  # doctest: +SKIP
             >>> callback.log_trial(study, frozen)  # doctest: +SKIP
         """
+        self._log(study, trial)
+        if self._as_multirun:
+            self._close_told_trials()
+
+    def _log(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         values = trial.values
-        # Bad names are the user's to fix: raise as the deprecated callback does.
-        names = metric_names_for(self._metric_name, len(values)) if values is not None else []
+        try:
+            names = metric_names_for(self._metric_name, len(values)) if values is not None else []
+        except ValueError:
+            # Bad names are the user's to fix: raise as the deprecated callback does, after
+            # ending the run the decorator opened (it must not stay open).
+            if self._as_multirun:
+                mine, pending = self._claim((id(study._storage), trial._trial_id))
+                if mine and pending is not None:
+                    self._guard.call(
+                        f"trial {trial.number}", lambda: pending.run.finish(exit_code=1)
+                    )
+            raise
         metrics: dict[str, Any] = dict(zip(names, values or (), strict=True))
         if self._as_multirun:
             metrics["trial_number"] = trial.number
         attributes = {"direction": [d.name for d in study.directions]}
         label = f"trial {trial.number}"
         if self._as_multirun:
-            with self._lock:
-                run = self._trial_runs.pop(trial._trial_id, None)
-            if run is None:
-                run = self._guard.call(label, lambda: self._trial_run(study, trial))
-            if run is not None:
-                self._guard.call(
-                    label, lambda: self._log_multirun(run, study, trial, names, metrics, attributes)
-                )
+            self._log_trial_run(study, trial, names, metrics, attributes)
         else:
             self._guard.call(label, lambda: self._log_one_run(trial, metrics, attributes))
 
     def track_in_wandb(self) -> Callable:
         """Decorator giving each trial its W&B run while the objective runs.
 
-        With ``as_multirun`` the trial's run is created when the trial starts. With ``n_jobs=1``
-        it is also ``wandb.run`` (so ``wandb.log`` works, as before); from any thread it is
-        ``callback.run``. No lock is held while the objective runs.
+        With ``as_multirun`` the trial's run is created when the trial starts; inside the
+        objective ``wandb.log(...)`` and ``callback.run`` are that run, from any thread, and
+        with ``n_jobs=1`` so is ``wandb.run``. A user's run active before ``optimize`` gets none
+        of the trial's rows. No lock is held while the objective runs.
 
         Example:
             >>> @callback.track_in_wandb()  # doctest: +SKIP
             ... def objective(trial):
-            ...     callback.run.log({"power": 2})
+            ...     wandb.log({"power": 2})
             ...     return trial.suggest_float("x", 0, 1)
         """
 
@@ -148,23 +190,102 @@ class WeightsAndBiasesCallback:
             def wrapper(trial: optuna.trial.Trial) -> Any:
                 if not self._as_multirun:
                     return func(trial)
+                self._close_told_trials()
+                key = (id(trial.storage), trial._trial_id)
                 run = self._guard.call(
                     f"trial {trial.number}", lambda: self._trial_run(trial.study, trial)
                 )
+                pending = None
                 if run is not None:
+                    pending = _Pending(run, trial.study)
                     with self._lock:
-                        self._trial_runs[trial._trial_id] = run
-                self._local.run = run
+                        self._trial_runs[key] = pending
+                here = run if run is not None else _Discard()
+                outer = _optuna_routing.enter(here, lendable=run is not None)
                 try:
-                    return func(trial)
-                finally:
-                    self._local.run = None
+                    result = func(trial)
+                except BaseException as error:
+                    _optuna_routing.exit_(here, outer)
+                    if pending is not None:
+                        # Optuna re-raises without calling callbacks: end the run here.
+                        self._finish_raised(trial, key, error)
+                    raise
+                _optuna_routing.exit_(here, outer)
+                if pending is not None:
+                    pending.running = False
+                return result
 
             return wrapper
 
         return decorator
 
     # ------------------------------------------------------------------ internals
+
+    def _claim(self, key: tuple[int, int]) -> tuple[bool, _Pending | None]:
+        """Whether this caller logs the trial (first come), and the decorator's run if any."""
+        with self._lock:
+            if key in self._done:
+                return False, None
+            self._done.add(key)
+            return True, self._trial_runs.pop(key, None)
+
+    def _log_trial_run(
+        self,
+        study: optuna.Study,
+        trial: optuna.trial.FrozenTrial,
+        names: list[str],
+        metrics: dict[str, Any],
+        attributes: dict[str, Any],
+        state: str | None = None,
+    ) -> None:
+        mine, pending = self._claim((id(study._storage), trial._trial_id))
+        if not mine:
+            return  # the decorator or another thread logged it already
+        label = f"trial {trial.number}"
+        run = pending.run if pending is not None else None
+        if run is None:
+            run = self._guard.call(label, lambda: self._trial_run(study, trial))
+        if run is not None:
+            self._guard.call(
+                label,
+                lambda: self._log_multirun(run, study, trial, names, metrics, attributes, state),
+            )
+
+    def _finish_raised(
+        self, trial: optuna.trial.Trial, key: tuple[int, int], error: BaseException
+    ) -> None:
+        """Log and finish the run of a trial whose objective raised (FAIL, or PRUNED)."""
+        import optuna
+
+        state = "PRUNED" if isinstance(error, optuna.TrialPruned) else "FAIL"
+        study = trial.study
+        attributes = {"direction": [d.name for d in study.directions]}
+        try:
+            frozen = trial.storage.get_trial(trial._trial_id)  # params and reports so far
+        except Exception as storage_error:  # the storage, not W&B: still end the run
+            self._guard.give_up(f"trial {trial.number}", storage_error)
+            mine, pending = self._claim(key)
+            if mine and pending is not None:
+                self._guard.call(f"trial {trial.number}", lambda: pending.run.finish(exit_code=1))
+            return
+        metrics = {"trial_number": trial.number}
+        self._log_trial_run(study, frozen, [], metrics, attributes, state)
+
+    def _close_told_trials(self) -> None:
+        """Log and finish decorator runs whose trial was told but never logged (ask-and-tell
+        without ``log_trial``), so no run stays open and none catches later rows."""
+        with self._lock:
+            waiting = [(k, p) for k, p in self._trial_runs.items() if not p.running]
+        for (_, trial_id), pending in waiting:
+            try:
+                frozen = pending.study._storage.get_trial(trial_id)
+            except Exception:
+                continue  # the storage lost it: nothing to log; the next call tries again
+            if frozen.state.is_finished():
+                try:
+                    self._log(pending.study, frozen)
+                except ValueError as error:  # metric names: raised to the trial's own logger
+                    self._guard.give_up(f"trial {frozen.number}", error)
 
     def _initialize_run(self, **overrides: Any) -> Any:
         import wandb
@@ -178,15 +299,12 @@ class WeightsAndBiasesCallback:
         return run
 
     def _trial_run(self, study: optuna.Study, trial: Any) -> Any:
-        import wandb
-
-        overrides: dict[str, Any] = {"group": self._wandb_kwargs.get("group", study.study_name)}
-        with self._lock:
-            ours_open = bool(self._trial_runs)
-        main = threading.current_thread() is threading.main_thread()
-        if not (main and wandb.run is None and not ours_open):
-            # Another trial may be running: a run of its own, not the process-global one.
-            overrides["reinit"] = "create_new"
+        overrides: dict[str, Any] = {
+            "group": self._wandb_kwargs.get("group", study.study_name),
+            # A run of its own that moves no global (wandb.run stays a user's run, and other
+            # trials may be running); _optuna_routing routes wandb.log to it.
+            "reinit": "create_new",
+        }
         run = self._initialize_run(**overrides)
         # Offline runs have no generated name; the id stands in for it.
         run.name = f"trial/{trial.number}/{run.name or run.id}"
@@ -200,7 +318,9 @@ class WeightsAndBiasesCallback:
         names: list[str],
         metrics: dict[str, Any],
         attributes: dict[str, Any],
+        state: str | None = None,
     ) -> None:
+        state = state or trial.state.name
         final_step: int | None = None
         if self._log_intermediate_values and trial.intermediate_values:
             key = names[0] if names else self._first_name()
@@ -217,8 +337,8 @@ class WeightsAndBiasesCallback:
         run.log({**trial.params, **metrics}, step=final_step)
         run.config.update({**attributes, **trial.params}, allow_val_change=True)
         run.tags = (*tuple(self._wandb_kwargs.get("tags", ())), study.study_name)
-        run.summary["state"] = trial.state.name
-        run.finish(exit_code=1 if trial.state.name == "FAIL" else 0)
+        run.summary["state"] = state
+        run.finish(exit_code=1 if state == "FAIL" else 0)
 
     def _first_name(self) -> str:
         name = self._metric_name
