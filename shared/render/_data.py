@@ -146,6 +146,64 @@ class Rows:
     cost_header: tuple[str, ...]
     cost_rows: tuple[tuple[str, ...], ...]
     schema: str
+    cost: str | None = None
+    cheaper_words: str = "not significantly worse"
+    importance_measure: str | None = None
+    importance_header: tuple[str, ...] = ("param", "levels", "share", "one-way share", "note")
+    importance_rows: tuple[tuple[str, ...], ...] = ()
+
+
+# What a cheaper alternative was found to be (decision.cost.alternative.verdict), in words.
+_CHEAPER_WORDS = {
+    "not-significantly-worse": "not significantly worse",
+    "not-worse-by-margin": "not worse by more than min_effect",
+    "worse-within-margin": "worse by no more than min_effect",
+    "better": "significantly better",
+}
+
+
+def _cost_words(decision: Mapping[str, Any]) -> tuple[str, str | None, str]:
+    """(rationale without the cost sentence, the cost sentence, what the cheaper alternative
+    was found to be).
+
+    The cost sentence is appended to the rationale (so tracker tags carry it); renderers show
+    it on its own line instead. Comparisons saved before ``decision.cost`` existed keep the
+    old wording.
+    """
+    rationale = _text(decision.get("rationale"))
+    cost = decision.get("cost")
+    if not isinstance(cost, Mapping):
+        return rationale, None, "not significantly worse"
+    sentence = _text(cost.get("sentence")) or None
+    if sentence and rationale.endswith(f". {sentence}"):
+        rationale = rationale[: -len(sentence) - 2]
+    info = cost.get("alternative")
+    verdict = info.get("verdict") if isinstance(info, Mapping) else None
+    return rationale, sentence, _CHEAPER_WORDS.get(str(verdict), "see the cost sentence")
+
+
+def _importance_rows(d: Mapping[str, Any]) -> tuple[str | None, tuple[tuple[str, ...], ...]]:
+    """The importance measure in words and one row per separable effect."""
+    items = d.get("param_importance")
+    if not isinstance(items, Sequence) or isinstance(items, str) or not items:
+        return None, ()
+    measure = None
+    rows = []
+    for it in items:
+        if not isinstance(it, Mapping):
+            continue
+        measure = measure or (_text(it.get("measure")) or None)
+        method = _text(it.get("method"))
+        rows.append(
+            (
+                _text(it.get("param")),
+                fmt_int(it.get("levels")),
+                fmt_num(it.get("importance"), 3),
+                fmt_num(it.get("marginal"), 3),
+                _text(it.get("note")) or (method if measure is None else ""),
+            )
+        )
+    return measure, tuple(rows)
 
 
 def build_rows(d: Mapping[str, Any]) -> Rows:
@@ -216,6 +274,8 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
     decision = d.get("decision") or {}
     winner = decision.get("winner")
     seeds = decision.get("seeds_needed")
+    rationale, cost_sentence, cheaper_words = _cost_words(decision)
+    measure, importance_rows = _importance_rows(d)
     cost_rows = []
     for c in d.get("configs") or []:
         costs = c.get("costs")
@@ -240,13 +300,17 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
         pair_rows=tuple(pair_rows),
         omnibus=omnibus,
         winner=None if winner is None else _text(winner),
-        rationale=_text(decision.get("rationale")),
+        rationale=rationale,
         seeds_needed=None if seeds is None else fmt_int(seeds),
         cheaper=None
         if not decision.get("cheaper_alternative")
         else _text(decision["cheaper_alternative"]),
+        cheaper_words=cheaper_words,
         warnings=tuple(_text(w) for w in d.get("warnings") or []),
         cost_header=("config", "cost metric", "total", "per run"),
         cost_rows=tuple(cost_rows),
         schema=_text(d.get("schema")),
+        cost=cost_sentence,
+        importance_measure=measure,
+        importance_rows=importance_rows,
     )

@@ -53,7 +53,8 @@ _CAPTIONS = {
     "distribution.png": "Distribution of the reduced metric per configuration.",
     "cd_diagram.png": "Critical-difference diagram (Demsar 2006): mean ranks; bars join "
     "configurations that are not significantly different.",
-    "param_importance.png": "Parameter importance.",
+    "param_importance.png": "Parameter importance: the share of the metric's variance each "
+    "param (or group of confounded params) explains; see the table.",
 }
 
 
@@ -92,8 +93,10 @@ def _decision(r: Rows) -> str:
         out.append(
             f"<p>Seeds needed per configuration to detect this effect: {_e(r.seeds_needed)}</p>"
         )
+    if r.cost:
+        out.append(f'<p id="cost-words">Cost: {_e(r.cost)}</p>')
     if r.cheaper:
-        out.append(f"<p>Cheaper alternative, not significantly worse: {_e(r.cheaper)}</p>")
+        out.append(f"<p>Cheaper alternative, {_e(r.cheaper_words)}: {_e(r.cheaper)}</p>")
     out.append("</section>")
     return "".join(out)
 
@@ -163,6 +166,21 @@ def _pareto(d: Mapping[str, Any]) -> str:
             table_id="pareto",
         )
     )
+    return "".join(out)
+
+
+def _importance(r: Rows) -> str:
+    """Parameter importance as a table, with the measure and any confounding in words."""
+    if not r.importance_rows:
+        return ""
+    out = ["<section><h2>Parameter importance</h2>"]
+    if r.importance_measure:
+        out.append(f"<p>{_e(r.importance_measure)}</p>")
+    out.append(
+        _table(r.importance_header, r.importance_rows, (False, True, True, True, False),
+               table_id="importance")
+    )
+    out.append("</section>")
     return "".join(out)
 
 
@@ -242,6 +260,7 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
             )
         out.append(pareto)
         out.append("</section>")
+    out.append(_importance(r))
     out.append(_runs_table(d))
     out.append(
         f"<footer>tracker-compare report · schema {_e(r.schema)}</footer></main></body></html>"

@@ -61,8 +61,10 @@ def render_markdown(d: Mapping[str, Any]) -> str:
         out += ["", e(r.rationale)]
     if r.seeds_needed is not None:
         out += ["", f"Seeds needed per configuration to detect this effect: {e(r.seeds_needed)}"]
+    if r.cost:
+        out += ["", f"Cost: {e(r.cost)}"]
     if r.cheaper:
-        out += ["", f"Cheaper alternative, not significantly worse: {e(r.cheaper)}"]
+        out += ["", f"Cheaper alternative, {r.cheaper_words}: {e(r.cheaper)}"]
     out += ["", "## Configurations", ""]
     out += _table(r.config_header, r.config_rows, [False, True, True, True, True])
     if r.omnibus:
@@ -75,6 +77,11 @@ def render_markdown(d: Mapping[str, Any]) -> str:
     if r.cost_rows:
         out += ["", "## Costs", ""]
         out += _table(r.cost_header, r.cost_rows, [False, False, True, True])
+    if r.importance_rows:
+        out += ["", "## Parameter importance", ""]
+        if r.importance_measure:
+            out += [e(r.importance_measure), ""]
+        out += _table(r.importance_header, r.importance_rows, [False, True, True, True, False])
     if r.warnings:
         out += ["", "## Warnings", ""]
         out += [f"- {e(w)}" for w in r.warnings]

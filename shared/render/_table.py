@@ -87,12 +87,23 @@ def render_table(d: Mapping[str, Any]) -> str:
         out.append(f"  {s(r.rationale)}")
     if r.seeds_needed is not None:
         out.append(f"  seeds needed per configuration to detect this effect: {r.seeds_needed}")
+    if r.cost:
+        out.append(f"  cost: {s(r.cost)}")
     if r.cheaper:
-        out.append(f"  cheaper alternative, not significantly worse: {s(r.cheaper)}")
+        out.append(f"  cheaper alternative, {r.cheaper_words}: {s(r.cheaper)}")
     if r.cost_rows:
         out.append("")
         out += grid(
             r.cost_header, [[s(c) for c in row] for row in r.cost_rows], [False, False, True, True]
+        )
+    if r.importance_rows:
+        out += ["", "parameter importance:"]
+        if r.importance_measure:
+            out.append(f"  {s(r.importance_measure)}")
+        out += grid(
+            r.importance_header,
+            [[s(c) for c in row] for row in r.importance_rows],
+            [False, True, True, True, False],
         )
     if r.warnings:
         out += ["", "warnings:"]

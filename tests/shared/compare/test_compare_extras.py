@@ -139,14 +139,17 @@ def test_param_importance_eta_squared_matches_one_way_anova():
     assert param_importance(params, ys, ["lr"]) is None
 
 
-def test_param_importance_spearman_for_continuous_params():
+def test_param_importance_rank_linear_for_continuous_params():
     xs = np.linspace(1e-4, 1e-2, 12)
     params = [{"lr": float(x), "opt": "adam" if i % 2 else "sgd"} for i, x in enumerate(xs)]
     ys = list(np.log(xs) + np.array([0.05, -0.02] * 6))
     imp = param_importance(params, ys, ["lr", "opt"])
     lr = next(d for d in imp if d["param"] == "lr")
-    assert lr["method"] == "spearman-rho2"
-    assert lr["importance"] == pytest.approx(stats.spearmanr(xs, ys).statistic ** 2)
+    assert lr["method"] == "rank-linear R2" and lr["order"] == 1
+    # entered first, lr's share is the R^2 of the metric on lr's ranks (a squared Pearson r)
+    r = stats.pearsonr(stats.rankdata(xs), ys).statistic
+    assert lr["importance"] == pytest.approx(r**2, rel=1e-10)
+    assert sum(d["importance"] for d in imp) <= 1.0
 
 
 def test_importance_appears_in_the_comparison_when_two_params_vary():
