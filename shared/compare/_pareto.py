@@ -184,6 +184,15 @@ def _ci_words(ci: tuple[float, float] | None) -> str:
     return "" if ci is None else f"{level} CI [{fmt_num(ci[0])}, {fmt_num(ci[1])}]"
 
 
+def _decided_by(pair: PairResult) -> str:
+    """``paired-t, p=1.2e-05`` (the adjusted p when a correction changed it)."""
+    if pair.p_adjusted is not None and pair.p_adjusted != pair.p_value:
+        return f"{pair.test}, p_adj={fmt_num(pair.p_adjusted, 3)}"
+    if pair.p_value is not None:
+        return f"{pair.test}, p={fmt_num(pair.p_value, 3)}"
+    return f"{pair.test}, by its own rule"
+
+
 def _cheaper_phrase(
     verdict: str, pair: PairResult, best: str, goal: str, min_effect: float
 ) -> str:
@@ -254,10 +263,14 @@ def _front_sentence(
                 if reliably_better(pair, best, min_effect)
                 else f", though not shown to be by min_effect={fmt_num(min_effect)}"
             )
-        ci_text = f" ({_ci_words(ci)})" if ci is not None else ""
+        if ci is None:  # no interval from the test: give its full line instead
+            return (
+                f"{best} is better by {fmt_num(adv)}{margin} and {dearer} per run ({numbers}); "
+                f"{front} ({describe_pair(pair)})"
+            )
         return (
-            f"{best} is better by {fmt_num(adv)}{ci_text}{margin} and {dearer} per run "
-            f"({numbers}); {front} ({describe_pair(pair)})"
+            f"{best} is better by {fmt_num(adv)} ({_ci_words(ci)}, {_decided_by(pair)}){margin} "
+            f"and {dearer} per run ({numbers}); {front}"
         )
     numbers = _numbers(cost_metric, (cheap, cheap_cost), (best, best_cost))
     phrase = _cheaper_phrase(verdict, pair, best, goal, min_effect)
