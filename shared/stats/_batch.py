@@ -12,11 +12,9 @@ import numpy as np
 from shared.errors import InputError
 from shared.stats._permutation import _check_resamples
 from shared.stats._result import _finite_or_none
-from shared.stats._validate import check_level
+from shared.stats._validate import REL_TOL, check_level
 
 __all__ = ["PairwiseResult", "pairwise_t", "bootstrap_mean_cis"]
-
-_REL_TOL = 1e-12  # same notion of "equal up to rounding" as the single-pair functions
 
 
 @dataclass(frozen=True)
@@ -155,7 +153,7 @@ def pairwise_t(
             var = (dev**2).sum(axis=1) / (n - 1)
         spread = np.where(ok, d, -np.inf).max(axis=1, initial=-np.inf) - np.where(
             ok, d, np.inf).min(axis=1, initial=np.inf)
-        tol = _REL_TOL * np.maximum(scale[i], scale[j]) / unit
+        tol = REL_TOL * np.maximum(scale[i], scale[j]) / unit
         zero_var = (n >= 2) & (spread <= tol)
         var = np.where(zero_var, 0.0, var)
         df = (n - 1).astype(float)
@@ -214,7 +212,7 @@ def _moments(a: np.ndarray) -> tuple[float, float, float, float]:
     scale = float(_pow2(np.max(np.abs(x))))
     x = x / scale
     mean = float(x.mean())
-    tol = _REL_TOL * float(np.max(np.abs(x)))
+    tol = REL_TOL * float(np.max(np.abs(x)))
     var = math.nan if n < 2 else (0.0 if np.ptp(x) <= tol else float(np.var(x, ddof=1)))
     return float(n), mean, var, scale
 
@@ -263,7 +261,7 @@ def bootstrap_mean_cis(
     rng = np.random.default_rng(seed)
     by_n: dict[int, list[int]] = {}
     for r, a in enumerate(arrays):
-        if a.size >= 2 and np.ptp(a) > _REL_TOL * float(np.max(np.abs(a))):
+        if a.size >= 2 and np.ptp(a) > REL_TOL * float(np.max(np.abs(a))):
             by_n.setdefault(a.size, []).append(r)
     alpha = (1.0 - level) / 2.0
     z_a = float(special.ndtri(alpha))

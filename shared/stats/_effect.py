@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 
 from shared.stats._result import ConfidenceInterval, _finite_or_none
-from shared.stats._validate import as_pair, check_level, is_constant, pow2_scale, tie_tolerance
+from shared.stats._validate import (
+    as_pair,
+    check_level,
+    is_constant,
+    pow2_scale,
+    rounding_noise,
+    tie_tolerance,
+)
 
 __all__ = ["Effect", "hedges_g", "cliffs_delta", "hedges_correction"]
 
@@ -213,9 +220,10 @@ def cliffs_delta(
     unit = pow2_scale(xa, xb)  # exact; keeps a_i - b_j finite
     xa, xb = xa / unit, xb / unit
     na, nb = xa.size, xb.size
-    tol = tie_tolerance(xa, xb)
     diff = xa[:, None] - xb[None, :]
-    dom = np.where(np.abs(diff) <= tol, 0.0, np.sign(diff))
+    # a_i and b_j tie when they differ by no more than their own rounding noise
+    dom = np.where(np.abs(diff) <= rounding_noise(xa[:, None], xb[None, :]), 0.0,
+                   np.sign(diff))
     delta = float(dom.mean())
     ss_i = float(((dom.mean(axis=1) - delta) ** 2).sum())
     ss_j = float(((dom.mean(axis=0) - delta) ** 2).sum())

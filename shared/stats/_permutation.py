@@ -10,7 +10,7 @@ import numpy as np
 
 from shared.errors import InputError
 from shared.stats._result import TestResult
-from shared.stats._validate import as_pair, pow2_scale, tie_tolerance
+from shared.stats._validate import REL_TOL, as_pair, pow2_scale, tie_tolerance
 
 __all__ = ["permutation_test"]
 
@@ -69,8 +69,11 @@ def permutation_test(
     xa, xb = xa / scale, xb / scale
     # Arrangements whose statistic equals the observed one up to rounding must count as "as
     # extreme" (the identity arrangement at least): compare with a tolerance relative to the
-    # data's magnitude, so that shifting all values by a constant changes nothing.
-    gamma = 1e-10 * float(max(np.max(np.abs(xa)), np.max(np.abs(xb))))
+    # data's magnitude, so that shifting all values by a constant changes nothing. A sum of
+    # N values rounds by at most about N eps of the largest; beyond that a difference between
+    # arrangements is real (integer counters near 1e12 differing by a few units).
+    big = float(max(np.max(np.abs(xa)), np.max(np.abs(xb))))
+    gamma = REL_TOL * (xa.size + xb.size) * big
     less = greater = 0
     extra: dict[str, Any] = {"paired": paired}
     if paired:

@@ -17,7 +17,7 @@ import numpy as np
 
 from shared.errors import InputError
 from shared.stats._result import ConfidenceInterval, TestResult
-from shared.stats._validate import as_pair, check_level, pow2_scale, tie_tolerance
+from shared.stats._validate import as_pair, check_level, pow2_scale, rounding_noise
 
 __all__ = ["wilcoxon", "mann_whitney"]
 
@@ -28,12 +28,14 @@ EXACT_LIMIT_SIGNED = 300
 EXACT_LIMIT_RANK_SUM = 100
 
 
-def _midranks(x: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """Mid-ranks (1-based) of ``x`` with values within ``tol`` treated as ties; tie sizes."""
+def _midranks(x: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mid-ranks (1-based) of ``x``, tie sizes. Neighbours in sorted order closer than the
+    larger of their rounding noises (``noise``, aligned with ``x``) are ties."""
     order = np.argsort(x, kind="mergesort")
     xs = x[order]
-    # a new tie group starts where the gap to the previous value exceeds tol
-    starts = np.concatenate(([True], np.diff(xs) > tol))
+    ns = np.broadcast_to(noise, x.shape)[order]
+    # a new tie group starts where the gap to the previous value exceeds the rounding noise
+    starts = np.concatenate(([True], np.diff(xs) > np.maximum(ns[1:], ns[:-1])))
     group = np.cumsum(starts) - 1
     sizes = np.bincount(group)
     first = np.flatnonzero(starts) + 1  # 1-based rank of the first member of each group
@@ -152,8 +154,9 @@ def wilcoxon(
     scale = pow2_scale(xa, xb)  # exact; no overflow in differences and Walsh averages
     xa, xb = xa / scale, xb / scale
     d = xa - xb
-    tol = tie_tolerance(xa, xb)
-    zero = np.abs(d) <= tol
+    # each difference carries the rounding noise of its own pair (not of the largest value)
+    noise = rounding_noise(xa, xb)
+    zero = np.abs(d) <= noise
     d = np.where(zero, 0.0, d)
     n_zero = int(zero.sum())
 
@@ -176,11 +179,11 @@ def wilcoxon(
 
     if zero_method == "wilcox":
         keep = ~zero
-        ranks, sizes = _midranks(np.abs(d[keep]), tol)
+        ranks, sizes = _midranks(np.abs(d[keep]), noise[keep])
         signs = np.sign(d[keep])
         zero_half = 0.0
     else:
-        ranks_all, sizes = _midranks(np.abs(d), tol)
+        ranks_all, sizes = _midranks(np.abs(d), noise)
         ranks, signs = ranks_all[~zero], np.sign(d[~zero])
         zero_half = ranks_all[zero].sum() / 2.0 if zero_method == "zsplit" else 0.0
     if n_zero:
@@ -260,8 +263,8 @@ def mann_whitney(a: Any, b: Any, level: float = 0.95, *, method: str = "auto") -
     xa, xb = xa / scale, xb / scale
     na, nb = xa.size, xb.size
     big_n = na + nb
-    tol = tie_tolerance(xa, xb)
-    ranks, sizes = _midranks(np.concatenate([xa, xb]), tol)
+    pooled = np.concatenate([xa, xb])
+    ranks, sizes = _midranks(pooled, rounding_noise(pooled))
     r_a = float(ranks[:na].sum())
     u_a = r_a - na * (na + 1) / 2.0
     ps = u_a / (na * nb)
@@ -270,7 +273,8 @@ def mann_whitney(a: Any, b: Any, level: float = 0.95, *, method: str = "auto") -
 
     # Hodges-Lehmann shift: median of the n_a * n_b differences a_i - b_j.
     diffs = (xa[:, None] - xb[None, :]).ravel()
-    diffs = np.where(np.abs(diffs) <= tol, 0.0, diffs)
+    diffs = np.where(np.abs(diffs) <= rounding_noise(xa[:, None], xb[None, :]).ravel(), 0.0,
+                     diffs)
     diffs.sort()
     estimate = float(np.median(diffs)) * scale
     m_total = na * nb

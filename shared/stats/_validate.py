@@ -17,13 +17,18 @@ __all__ = [
     "check_level",
     "is_constant",
     "pow2_scale",
+    "rounding_noise",
     "tie_tolerance",
+    "REL_TOL",
 ]
 
-# Metric values are usually short decimals (0.763, 0.768); their float differences carry
-# rounding noise of a few ulps. Values closer than this (relative to the data's magnitude)
-# are treated as equal so that ties and zero differences are recognised as such.
-_REL_TOL = 1e-12
+# Metric values reach us after a few floating-point operations (a sum, a mean of logged
+# values; 0.1 + 0.2 against 0.3): their rounding is a few units in the last place of their
+# magnitude. Values closer than REL_TOL times that magnitude are the same value; anything
+# farther is a real difference, so that integer counters near 1e12 (1e12 + 1 against 1e12,
+# a relative difference of 1e-12) keep their differences. 8 eps = 1.8e-15 relative: 8 to 16
+# ulps, room for the rounding of a short sum or mean on each side.
+REL_TOL = 8.0 * float(np.finfo(float).eps)
 
 
 def _to_array(x: Any, name: str) -> np.ndarray:
@@ -117,9 +122,38 @@ def check_level(level: float) -> float:
 
 
 def tie_tolerance(*arrays: Sequence[float] | np.ndarray) -> float:
-    """Absolute tolerance under which two values of these arrays count as equal."""
+    """Absolute tolerance under which two values of these arrays count as equal.
+
+    ``REL_TOL`` times the largest magnitude: the rounding noise of the largest value, hence
+    an upper bound for every value (and for differences of two values). Use it to ask
+    whether a whole sample (or all its differences) is constant; to compare values of very
+    different magnitudes one by one, use :func:`rounding_noise`.
+
+    Example:
+        >>> tie_tolerance([0.1 + 0.2]) >= abs((0.1 + 0.2) - 0.3)
+        True
+        >>> tie_tolerance([1e12 + 1, 1e12]) < 1.0
+        True
+    """
     scale = max((float(np.max(np.abs(x))) for x in arrays if np.size(x)), default=0.0)
-    return _REL_TOL * scale
+    return REL_TOL * scale
+
+
+def rounding_noise(*arrays: np.ndarray) -> np.ndarray:
+    """Rounding noise of values aligned across ``arrays`` (same shape or broadcastable).
+
+    ``REL_TOL`` times the largest magnitude at each position: two values ``x`` and ``y`` are
+    the same value when ``|x - y| <= rounding_noise(x, y)``, a paired difference ``a - b`` is
+    zero when ``|a - b| <= rounding_noise(a, b)``. Unlike :func:`tie_tolerance` the noise of
+    a small value is not inflated by a large value elsewhere in the data.
+
+    Example:
+        >>> x = np.array([0.1 + 0.2, 1e12 + 1]); y = np.array([0.3, 1e12])
+        >>> (np.abs(x - y) <= rounding_noise(x, y)).tolist()
+        [True, False]
+    """
+    mags = [np.abs(np.asarray(x, dtype=float)) for x in arrays]
+    return REL_TOL * np.maximum.reduce(np.broadcast_arrays(*mags)) if mags else np.zeros(0)
 
 
 def is_constant(x: np.ndarray, tol: float) -> bool:
