@@ -79,35 +79,44 @@ def _explained(x: np.ndarray, yc: np.ndarray) -> float:
     return float(np.sum((q.T @ yc) ** 2)) if q.shape[1] else 0.0
 
 
+def _overlap(x: np.ndarray, others: Sequence[np.ndarray]) -> int:
+    """Dimension of the intersection of span(x) with the span of ``others`` together."""
+    if not others:
+        return 0
+    rest = np.hstack(list(others))
+    return _rank(x) + _rank(rest) - _rank(np.hstack([x, rest]))
+
+
+def _rank(x: np.ndarray) -> int:
+    return int(_basis(x).shape[1])
+
+
 def _confounded_groups(keys: Sequence[str], cols: Mapping[str, np.ndarray]) -> list[list[str]]:
     """Groups of params whose effects cannot be separated (spans meet), in ``keys`` order."""
-    rank = {k: _basis(cols[k]).shape[1] for k in keys}
-    parent = {k: k for k in keys}
+    units = [[k] for k in keys if _rank(cols[k])]
 
-    def find(k: str) -> str:
-        while parent[k] != k:
-            k = parent[k]
-        return k
+    def mat(u: Sequence[str]) -> np.ndarray:
+        return np.hstack([cols[k] for k in u])
 
-    for i, k in enumerate(keys):
-        for j in keys[i + 1 :]:
-            both = _basis(np.hstack([cols[k], cols[j]])).shape[1]
-            if rank[k] and rank[j] and both < rank[k] + rank[j]:
-                parent[find(j)] = find(k)
-    # a param spanned by the others jointly (but by none alone) joins them all
-    for k in keys:
-        rest = [cols[j] for j in keys if j != k and rank[j]]
-        if rank[k] and rest:
-            others = np.hstack(rest)
-            if _basis(np.hstack([cols[k], others])).shape[1] < rank[k] + _basis(others).shape[1]:
-                for j in keys:
-                    if j != k and rank[j]:
-                        parent[find(j)] = find(k)
-    groups: dict[str, list[str]] = {}
-    for k in keys:
-        if rank[k]:
-            groups.setdefault(find(k), []).append(k)
-    return list(groups.values())
+    merged = True
+    while merged:  # merge until every unit's span meets no other units' spans
+        merged = False
+        for i, u in enumerate(units):
+            others = [j for j in range(len(units)) if j != i]
+            total = _overlap(mat(u), [mat(units[j]) for j in others])
+            if total == 0:
+                continue
+            # the units it meets: those without which the overlap shrinks (a pairwise alias,
+            # or a contrast of u that only several others span together); else all of them
+            need = [j for j in others
+                    if _overlap(mat(u), [mat(units[o]) for o in others if o != j]) < total]
+            need = need or others
+            group = [k for j in [i, *need] for k in units[j]]
+            units = [g for j, g in enumerate(units) if j != i and j not in need]
+            units.append(sorted(group, key=list(keys).index))
+            merged = True
+            break
+    return sorted(units, key=lambda g: list(keys).index(g[0]))
 
 
 def _orthogonal(units: Sequence[list[str]], cols: Mapping[str, np.ndarray]) -> bool:
