@@ -219,9 +219,11 @@ def _cheaper_phrase(
 
 
 def _numbers(cost_metric: str, first: tuple[str, float], second: tuple[str, float]) -> str:
-    """``cost_usd per run: A 0.042, B 0.008`` (names with their costs: no guessing the order)."""
+    """``cost_usd per run: 0.042 for A vs 0.008 for B`` (each cost with its configuration's
+    name, which may itself hold commas: ``lr=0.1, bs=32``)."""
     return (
-        f"{cost_metric} per run: {first[0]} {fmt_num(first[1])}, {second[0]} {fmt_num(second[1])}"
+        f"{cost_metric} per run: {fmt_num(first[1])} for {first[0]} vs {fmt_num(second[1])} "
+        f"for {second[0]}"
     )
 
 

@@ -73,7 +73,7 @@ def test_more_accurate_and_more_expensive_is_said_with_the_tests_ci(goal):
         f"model=A is better by {fmt_num(adv)} (95% CI [{fmt_num(lo)}, {fmt_num(hi)}], {p.test}, "
     )
     assert f"and {0.043 / 0.008:.1f}x more expensive per run" in s
-    assert "cost_usd per run: model=A 0.043, model=B 0.008" in s
+    assert "cost_usd per run: 0.043 for model=A vs 0.008 for model=B" in s
     assert "model=B is the cheapest configuration on the Pareto front" in s
     assert comp.decision.cheaper_alternative is None
     assert "not significantly worse" not in comp.decision.rationale
@@ -94,8 +94,8 @@ def test_cheaper_and_not_significantly_worse_with_no_margin(goal):
     assert cost["alternative"] == {"config": "model=B", "cost": 3.0,
                                    "verdict": "not-significantly-worse", "ratio": 4.0}
     s = cost["sentence"]
-    assert s.startswith("model=B is 4.0x cheaper than model=A (cost_usd per run: model=B 3, "
-                        "model=A 12) and not significantly worse than model=A")
+    assert s.startswith("model=B is 4.0x cheaper than model=A (cost_usd per run: 3 for model=B "
+                        "vs 12 for model=A) and not significantly worse than model=A")
     # never a claim of equivalence
     assert "equivalent" not in s and "not evidence that they are equal" in s
 
@@ -188,7 +188,8 @@ def test_an_untested_pair_gets_no_claim(goal):
     assert cost["verdict"] == "untested" and cost["advantage"] is None
     assert comp.decision.cheaper_alternative is None
     assert cost["sentence"] == (
-        "model=A is 3.0x more expensive per run (cost_usd per run: model=A 6, model=B 2); "
+        "model=A is 3.0x more expensive per run (cost_usd per run: 6 for model=A vs 2 for "
+        "model=B); "
         "model=B is the cheapest configuration on the Pareto front; model=A vs model=B could "
         "not be tested"
     )
