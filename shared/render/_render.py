@@ -12,7 +12,7 @@ __all__ = ["FORMATS", "render"]
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
 
-def render(comparison: Any, fmt: str = "table") -> str:
+def render(comparison: Any, fmt: str = "table", *, top: int | None = None) -> str:
     """Render a comparison as text.
 
     Args:
@@ -21,6 +21,8 @@ def render(comparison: Any, fmt: str = "table") -> str:
         fmt: "table" (plain text for terminals), "markdown" (GitHub tables), "json" (exactly the
             dict, NaN/inf as null), "csv" (one row per configuration) or "html" (a
             self-contained page with the plots embedded).
+        top: with more configurations than this, "table" shows a summary, the ``top`` best
+            and what was left out (default 10); JSON and CSV always keep everything.
 
     Raises:
         InputError: unknown format, or input that is not a comparison.
@@ -33,9 +35,9 @@ def render(comparison: Any, fmt: str = "table") -> str:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     d = as_dict(comparison)
     if fmt == "table":
-        from shared.render._table import render_table
+        from shared.render._table import DEFAULT_TOP, render_table
 
-        return render_table(d)
+        return render_table(d, DEFAULT_TOP if top is None else top)
     if fmt == "markdown":
         from shared.render._markdown import render_markdown
 

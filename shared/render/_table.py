@@ -8,8 +8,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.render._data import build_rows
+from shared.render._ranking import (
+    DEFAULT_TOP,
+    PAIR_ROWS,
+    is_large,
+    ranking,
+    ranking_lines,
+    shown_pairs,
+    single_runs,
+)
 
 __all__ = ["render_table", "terminal_safe"]
+
+#: Warnings printed in the large layout (JSON keeps all of them).
+WARNING_ROWS = 12
 
 # C0/C1 control characters (ESC starts ANSI sequences that could rewrite a terminal) and the
 # Unicode line/paragraph separators; shown as escapes instead of being sent to the terminal.
@@ -28,6 +40,8 @@ def terminal_safe(text: str) -> str:
 
 
 def _width(text: str) -> int:
+    if text.isascii():  # the common case, and 50x faster than looking at every character
+        return len(text)
     # East Asian wide characters take two terminal columns; combining marks take none.
     w = 0
     for ch in text:
@@ -55,32 +69,60 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[b
     return lines
 
 
-def render_table(d: Mapping[str, Any]) -> str:
+def render_table(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> str:
     """The comparison as aligned plain text: configurations, pairs, decision, warnings.
+
+    More than ``top`` configurations (or a multiple-comparisons-with-the-best result, or one
+    run per configuration) switch to the layout that fits a screen at any size: a summary,
+    the ``top`` best configurations, what was left out, and only the pairs among those shown
+    (``_ranking``). JSON and CSV keep everything.
 
     Args:
         d: the comparison dict (``Comparison.to_dict()``).
+        top: how many configurations the large layout shows.
 
     Example:
         >>> print(render_table(comparison_dict))  # doctest: +SKIP
     """
-    r = build_rows(d)
     s = terminal_safe
-    out = [s(r.title), s(r.subtitle), ""]
-    out += grid(
-        r.config_header,
-        [[s(c) for c in row] for row in r.config_rows],
-        [False, True, True, True, True],
-    )
+    large = is_large(d, top)
+    after: list[str] = []
+    pairs_hidden = 0
+    if large:
+        head, after = ranking_lines(d, top, s)
+        shown = ranking(d, top).shown
+        # one run per configuration: no pair table at all (every pair would say "no test")
+        pairs, pairs_hidden = shown_pairs(d, shown, PAIR_ROWS) if not single_runs(d) else ([], 0)
+        # build_rows on the shown part only: 79,800 pair rows would take seconds to format
+        keep = set(shown)
+        r = build_rows({**d, "pairs": pairs, "omnibus": None,
+                        "configs": [c for c in d.get("configs") or [] if c.get("name") in keep]})
+        out = [s(r.title), s(r.subtitle), ""] + head
+    else:
+        r = build_rows(d)
+        out = [s(r.title), s(r.subtitle), ""]
+        out += grid(
+            r.config_header,
+            [[s(c) for c in row] for row in r.config_rows],
+            [False, True, True, True, True],
+        )
     if r.omnibus:
         out += ["", f"omnibus {s(r.omnibus)}"]
     if r.pair_rows:
         out.append("")
+        if large:
+            out.append(f"pairs among the {len(r.config_rows)} shown:")
         out += grid(
             r.pair_header,
             [[s(c) for c in row] for row in r.pair_rows],
             [False, False, True, True, True, True, True, False],
         )
+    if large and pairs_hidden:
+        out.append(
+            f"{pairs_hidden:,} {'more ' if r.pair_rows else ''}pairwise tests not shown "
+            "(--format json or csv has every one)"
+        )
+    out += after
     out.append("")
     out.append(f"decision: {s(r.winner)} wins" if r.winner else "decision: no reliable difference")
     if r.rationale:
@@ -107,5 +149,8 @@ def render_table(d: Mapping[str, Any]) -> str:
         )
     if r.warnings:
         out += ["", "warnings:"]
-        out += [f"  - {s(w)}" for w in r.warnings]
+        shown_w = r.warnings if not large else r.warnings[:WARNING_ROWS]
+        out += [f"  - {s(w)}" for w in shown_w]
+        if len(shown_w) < len(r.warnings):
+            out.append(f"  ... and {len(r.warnings) - len(shown_w)} more (--format json)")
     return "\n".join(out) + "\n"
