@@ -88,6 +88,7 @@ def compare_with_options(
     cost_metric: str | None = None,
     fail_if_worse: bool = False,
     seed: int = 0,
+    all_pairs: bool = False,
     **_ignored: Any,
 ) -> Any:
     """Run ``shared.compare_runs`` with the options of :func:`comparison_options`.
@@ -100,6 +101,8 @@ def compare_with_options(
         metric: ``NAME[:min|:max]`` or several; the first is compared.
         fail_if_worse: only checked for consistency here (needs ``baseline``); call
             :func:`check_gate` after emitting the output.
+        all_pairs: test every pair even when many configurations would be compared with the
+            best instead (``--all-pairs``).
         Other arguments: as ``shared.compare_runs``.
 
     Returns:
@@ -136,6 +139,8 @@ def compare_with_options(
         min_effect=min_effect,
         cost_metric=cost_metric,
         seed=seed,
+        # only when asked: the default family (comparisons with the best) needs no flag
+        **({"all_pairs": True} if all_pairs else {}),
     )
 
 

@@ -52,6 +52,7 @@ def emit(
     output: str | os.PathLike[str] | None = None,
     *,
     secondary: Mapping[str, Any] | None = None,
+    top: int | None = None,
 ) -> str:
     """Render ``comparison`` as ``fmt`` and write it to ``output`` (stdout when ``None``/``-``).
 
@@ -66,6 +67,8 @@ def emit(
         secondary: comparisons of the extra ``--metric`` options (they do not decide); shown
             after the main one in ``table`` and ``markdown`` only, so ``json``/``csv``/``html``
             keep one schema.
+        top: ``table`` with more configurations than this shows the summary and the ``top``
+            best (``--top``; default 10); every other format keeps everything.
 
     Returns:
         The text written.
@@ -80,7 +83,7 @@ def emit(
         raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
     from shared.render import render
 
-    text = render(comparison, fmt)
+    text = render(comparison, fmt, top=top)
     if secondary and fmt in ("table", "markdown"):
         for name, other in secondary.items():
             heading = (
@@ -88,7 +91,7 @@ def emit(
                 if fmt == "markdown"
                 else (f"--- {name} (secondary metric, does not decide) ---")
             )
-            text = f"{text.rstrip()}\n\n{heading}\n\n{render(other, fmt)}"
+            text = f"{text.rstrip()}\n\n{heading}\n\n{render(other, fmt, top=top)}"
     if not text.endswith("\n"):
         text += "\n"
     path = check_output(output)

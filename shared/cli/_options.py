@@ -34,6 +34,8 @@ COMPARISON_OPTION_NAMES = (
     "fmt",
     "output",
     "fail_if_worse",
+    "top",
+    "all_pairs",
 )
 
 
@@ -81,8 +83,9 @@ def comparison_options(func: F) -> F:
             "--group-by",
             multiple=True,
             metavar="PARAM",
-            help="Params that define a configuration (repeatable). Default: all params that "
-            "vary except the seed.",
+            help="Params that define a configuration (repeatable); also where runs came from: "
+            "source.sweep, source.group, source.job_type, source.parent_run, or tags.NAME. "
+            "Default: all params that vary except the seed, in name order.",
         ),
         click.option(
             "--reduce",
@@ -136,7 +139,8 @@ def comparison_options(func: F) -> F:
             "--baseline",
             default=None,
             metavar="CONFIG",
-            help="Compare every configuration against this one (its name as shown in the table).",
+            help="Compare every configuration against this one: its name as shown, or part of "
+            "it (lr=0.001) matching exactly one configuration.",
         ),
         click.option(
             "--cost-metric",
@@ -164,6 +168,22 @@ def comparison_options(func: F) -> F:
             is_flag=True,
             default=False,
             help="Exit 1 when any configuration is significantly worse than --baseline.",
+        ),
+        click.option(
+            "--top",
+            type=click.IntRange(min=1),
+            default=10,
+            show_default=True,
+            metavar="K",
+            help="With more configurations, --format table shows a summary and the K best "
+            "(json and csv keep all).",
+        ),
+        click.option(
+            "--all-pairs",
+            is_flag=True,
+            default=False,
+            help="Test every pair even with many configurations (default above 6: "
+            "comparisons with the best).",
         ),
     ]
     for option in reversed(options):

@@ -19,8 +19,8 @@ import wandb
 from click.testing import CliRunner
 
 from wandb_compare_ext.sweep import load_sweep_config, run_sweep, sweep_command
-from wandb_compare_ext.sweep._callback import ATTR_CONFIG, ATTR_STOP
-from wandb_compare_ext.sweep._runner import _sampler
+from wandb_compare_ext.sweep._keys import ATTR_CONFIG, ATTR_STOP
+from wandb_compare_ext.sweep._study import sampler as _sampler
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -22,7 +22,7 @@ from scipy import stats
 
 from shared.errors import InputError
 from wandb_compare_ext.sweep import load_sweep_config, parse_parameters
-from wandb_compare_ext.sweep._runner import _suggest
+from wandb_compare_ext.sweep._study import suggest as _suggest
 
 N = 2000
 ALPHA = 0.001

@@ -21,7 +21,7 @@ import pytest
 import wandb
 
 from wandb_compare_ext.sweep import SweepCallback, current_callback, run_sweep
-from wandb_compare_ext.sweep._callback import ATTR_CONFIG, ATTR_ERROR, ATTR_RUN_ID
+from wandb_compare_ext.sweep._keys import ATTR_CONFIG, ATTR_ERROR, ATTR_RUN_ID
 
 REPO = Path(__file__).resolve().parents[2]
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -14,18 +14,15 @@ from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `s
 
 # isort: split
 
-from wandb_compare_ext.sweep._callback import (
-    ConfigAggregate,
-    SweepCallback,
-    aggregate_runs,
-    aggregate_seeds,
-    current_callback,
-)
+from wandb_compare_ext.sweep._callback import SweepCallback, current_callback
 from wandb_compare_ext.sweep._cli import sweep_command
+from wandb_compare_ext.sweep._command import build_command
 from wandb_compare_ext.sweep._config import MetricSpec, SweepConfig, load_sweep_config
 from wandb_compare_ext.sweep._distributions import DISTRIBUTIONS, ParamSpec, parse_parameters
 from wandb_compare_ext.sweep._hyperband import HyperbandRule, StopDecision
-from wandb_compare_ext.sweep._runner import SweepResult, TrialOutcome, build_command, run_sweep
+from wandb_compare_ext.sweep._outcome import SweepResult, TrialOutcome
+from wandb_compare_ext.sweep._runner import run_sweep
+from wandb_compare_ext.sweep._seeds import ConfigAggregate, aggregate_runs, aggregate_seeds
 
 __all__ = [
     "DISTRIBUTIONS",

@@ -4,7 +4,7 @@ A training loop run by :func:`~wandb_compare_ext.sweep.run_sweep` (or a program 
 gets a :class:`SweepCallback`. It logs through W&B, counts the sweep metric's reports (W&B's
 hyperband bands count reports, not ``_step``), records them in the Optuna study so every runner
 process sees them, and answers ``should_stop()`` with W&B's hyperband rule. When a trial ends,
-:func:`aggregate_seeds` groups the study's finished trials into configurations (every parameter
+:func:`~wandb_compare_ext.sweep.aggregate_seeds` groups the study's finished trials into configurations (every parameter
 but the seed), the run of the best configuration is tagged ``sweep-best``, and the comparison
 of configurations is recomputed with ``shared.compare_runs`` and stored with the study.
 
@@ -41,32 +41,21 @@ from shared.errors import InputError, TrackerCompareError
 from wandb_compare_ext.sweep._config import SweepConfig, load_sweep_config
 from wandb_compare_ext.sweep._distributions import nest_config
 from wandb_compare_ext.sweep._hyperband import StopDecision, clean_history
+from wandb_compare_ext.sweep._keys import (
+    ATTR_CONFIG,
+    ATTR_SKIPPED,
+    ATTR_STOP,
+    ATTR_VALUE,
+    BEST_TAG,
+    ENV_CONFIG,
+    ENV_STORAGE,
+    ENV_STUDY,
+    ENV_TRIAL_ID,
+)
+from wandb_compare_ext.sweep._seeds import ConfigAggregate, aggregate_runs, as_float, lookup_metric
 
-__all__ = [
-    "ConfigAggregate",
-    "SweepCallback",
-    "aggregate_runs",
-    "aggregate_seeds",
-    "current_callback",
-    "ENV_STORAGE",
-    "ENV_STUDY",
-    "ENV_TRIAL_ID",
-]
+__all__ = ["SweepCallback", "current_callback", "trial_history"]
 
-# Environment a program sweep's process receives, so SweepCallback.from_env() reaches its trial.
-ENV_STORAGE = "TRACKER_COMPARE_SWEEP_STORAGE"
-ENV_STUDY = "TRACKER_COMPARE_SWEEP_STUDY"
-ENV_TRIAL_ID = "TRACKER_COMPARE_SWEEP_TRIAL_ID"
-ENV_CONFIG = "TRACKER_COMPARE_SWEEP_CONFIG"
-
-ATTR_CONFIG = "wandb_sweep:config"
-ATTR_RUN_ID = "wandb_sweep:run_id"
-ATTR_RUN_NAME = "wandb_sweep:run_name"
-ATTR_ERROR = "wandb_sweep:error"
-ATTR_STOP = "wandb_sweep:early_terminated"
-ATTR_VALUE = "wandb_sweep:value"
-ATTR_SKIPPED = "wandb_sweep:skipped"
-BEST_TAG = "sweep-best"
 
 _CURRENT: contextvars.ContextVar[SweepCallback | None] = contextvars.ContextVar(
     "wandb_compare_sweep_callback", default=None
@@ -76,29 +65,6 @@ _CURRENT: contextvars.ContextVar[SweepCallback | None] = contextvars.ContextVar(
 def current_callback() -> SweepCallback | None:
     """The callback of the trial running in this thread (None outside a sweep)."""
     return _CURRENT.get()
-
-
-def _lookup(mapping: Mapping[str, Any], name: str) -> Any:
-    """``mapping[name]``, or the nested ``mapping["a"]["b"]`` for ``a.b`` / ``a/b``."""
-    if name in mapping:
-        return mapping[name]
-    for sep in (".", "/"):
-        node: Any = mapping
-        for part in name.split(sep):
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            else:
-                node = None
-                break
-        if node is not None:
-            return node
-    return None
-
-
-def _as_float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 def trial_history(trial: Any) -> list[float]:
@@ -203,13 +169,13 @@ class SweepCallback:
             else:
                 self.run.log(dict(metrics), step=step)
         self.summary.update(metrics)
-        value = _lookup(metrics, self.metric)
+        value = lookup_metric(metrics, self.metric)
         if value is not None:
             self.report(value)
 
     def report(self, value: Any) -> None:
         """Count one report of the sweep metric (non-finite values are not counted, as W&B)."""
-        v = _as_float(value)
+        v = as_float(value)
         if v is None or not math.isfinite(v):
             return
         self._own_reports = True
@@ -293,12 +259,12 @@ class SweepCallback:
         The callback's own record comes first because W&B holds back the last row logged with
         an explicit ``step`` until the step advances, so the run's summary lags by one row.
         """
-        value = _as_float(_lookup(self.summary, self.metric))
+        value = as_float(lookup_metric(self.summary, self.metric))
         if value is not None:
             return value
         if self.run is not None:
             try:
-                value = _as_float(_lookup(dict(self.run.summary), self.metric))
+                value = as_float(lookup_metric(dict(self.run.summary), self.metric))
             except Exception:  # a finished run's summary may be unreadable offline
                 value = None
             if value is not None:
@@ -507,124 +473,3 @@ class _AgentLink:
     project: str
     sweep_id: str
     seed_key: str | None
-
-
-@dataclass(frozen=True)
-class ConfigAggregate:
-    """One configuration (every parameter but the seed) across its seeds.
-
-    Args:
-        config: the configuration's parameters (flat, dot names), the seed left out.
-        values: the finished trials' values, one per seed.
-        trials: their trial numbers; ``run_ids`` their W&B run ids.
-        mean, std: mean and sample standard deviation (ddof=1; NaN with one seed).
-    """
-
-    config: Mapping[str, Any]
-    values: tuple[float, ...]
-    trials: tuple[int, ...]
-    run_ids: tuple[str, ...]
-    mean: float
-    std: float
-
-    @property
-    def n(self) -> int:
-        """Number of seeds."""
-        return len(self.values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "config": dict(self.config),
-            "values": list(self.values),
-            "trials": list(self.trials),
-            "run_ids": list(self.run_ids),
-            "mean": self.mean,
-            "std": None if math.isnan(self.std) else self.std,
-            "n": self.n,
-        }
-
-
-def aggregate_seeds(
-    trials: Iterable[Any], *, seed_key: str | None, goal: str = "minimize"
-) -> list[ConfigAggregate]:
-    """Group finished trials into configurations and average over seeds, best first.
-
-    Args:
-        trials: Optuna ``FrozenTrial`` objects (only COMPLETE ones with a config are used).
-        seed_key: the parameter that only changes the seed (left out of the configuration).
-        goal: ``"minimize"`` or ``"maximize"`` (orders the result best first).
-
-    Example:
-        >>> import optuna
-        >>> def t(n, seed, x, v):
-        ...     return optuna.trial.create_trial(value=v, user_attrs={
-        ...         "wandb_sweep:config": {"seed": seed, "x": x}, "wandb_sweep:run_id": f"r{n}"})
-        >>> aggs = aggregate_seeds([t(0, 0, 1, 1.0), t(1, 1, 1, 3.0), t(2, 0, 2, 0.5)],
-        ...                        seed_key="seed")
-        >>> [(dict(a.config), a.mean, a.n) for a in aggs]
-        [({'x': 2}, 0.5, 1), ({'x': 1}, 2.0, 2)]
-    """
-    import optuna
-
-    items = [
-        (t.user_attrs[ATTR_CONFIG], t.value, t.number, str(t.user_attrs.get(ATTR_RUN_ID, "")))
-        for t in trials
-        if t.state == optuna.trial.TrialState.COMPLETE and ATTR_CONFIG in t.user_attrs
-    ]
-    return _aggregate(items, seed_key=seed_key, goal=goal)
-
-
-def aggregate_runs(
-    runs: Iterable[Any], *, metric: str, seed_key: str | None, goal: str = "minimize"
-) -> list[ConfigAggregate]:
-    """:func:`aggregate_seeds` for ``shared.Run`` objects (a W&B sweep's finished runs).
-
-    A run's value is its summary of ``metric``; runs without it, or not finished, are left out.
-    ``trials`` of the result hold the runs' positions in ``runs``.
-    """
-    items = []
-    for i, run in enumerate(runs):
-        if run.status not in (None, "FINISHED"):
-            continue
-        value = _lookup(run.metrics, metric)
-        items.append((run.params, _as_float(value), i, run.id))
-    return _aggregate(items, seed_key=seed_key, goal=goal)
-
-
-def _aggregate(
-    items: Iterable[tuple[Mapping[str, Any], Any, int, str]], *, seed_key: str | None, goal: str
-) -> list[ConfigAggregate]:
-    if goal not in ("minimize", "maximize"):
-        raise InputError(f"goal: must be minimize or maximize, got {goal!r}")
-    groups: dict[str, dict[str, Any]] = {}
-    for params, value, number, run_id in items:
-        if value is None or not math.isfinite(value):
-            continue
-        config = {k: v for k, v in params.items() if k != seed_key}
-        key = json.dumps(config, sort_keys=True, default=str)
-        g = groups.setdefault(key, {"config": config, "values": [], "trials": [], "runs": []})
-        g["values"].append(float(value))
-        g["trials"].append(number)
-        g["runs"].append(run_id)
-    out = []
-    for g in groups.values():
-        vals = g["values"]
-        mean = sum(vals) / len(vals)
-        std = (
-            math.sqrt(sum((v - mean) ** 2 for v in vals) / (len(vals) - 1))
-            if len(vals) > 1
-            else math.nan
-        )
-        out.append(
-            ConfigAggregate(
-                config=g["config"],
-                values=tuple(vals),
-                trials=tuple(g["trials"]),
-                run_ids=tuple(g["runs"]),
-                mean=mean,
-                std=std,
-            )
-        )
-    out.sort(key=lambda a: a.mean, reverse=(goal == "maximize"))
-    return out
