@@ -14,6 +14,7 @@ import numpy as np
 from shared.errors import InputError
 from shared.stats._friedman import _as_matrix
 from shared.stats._result import TestResult
+from shared.stats._validate import is_constant, pow2_scale, tie_tolerance
 
 __all__ = ["rm_anova", "welch_anova"]
 
@@ -80,6 +81,10 @@ def rm_anova(matrix: Any) -> TestResult:
     from scipy.stats import f as f_dist
 
     m = _as_matrix(matrix)
+    # exact power-of-two scaling (as in welch_anova): no overflow of squares near 1e200 nor
+    # underflow near 1e-200; sums of squares are reported in the data's units
+    unit = pow2_scale(m)
+    m = m / unit
     n, k = m.shape
     warnings: list[str] = []
     grand = float(m.mean())
@@ -151,11 +156,11 @@ def rm_anova(matrix: Any) -> TestResult:
     extra: dict[str, Any] = {
         "df_num": df_num,
         "df_den": df_den,
-        "ss_effect": ss_effect,
-        "ss_error": ss_error,
-        "ss_subjects": ss_subjects,
-        "ms_effect": ms_effect,
-        "ms_error": ms_error,
+        "ss_effect": ss_effect * unit * unit,
+        "ss_error": ss_error * unit * unit,
+        "ss_subjects": ss_subjects * unit * unit,
+        "ms_effect": ms_effect * unit * unit,
+        "ms_error": ms_error * unit * unit,
         "eta2_generalized": ss_effect / (ss_effect + ss_within_all) if scale > 1e-300 else 0.0,
         "eta2_partial": ss_effect / (ss_effect + ss_error) if ss_effect + ss_error > 0 else 0.0,
         "epsilon_gg": eps_gg,
@@ -229,9 +234,17 @@ def welch_anova(groups: Sequence[Any]) -> TestResult:
             )
         if not np.all(np.isfinite(a)):
             raise InputError(f"group {i} contains NaN or infinite values")
+    # Divide by a power of two near the largest magnitude (exact): every statistic is scale
+    # invariant, and squares of values near 1e200 would overflow. Means and variances are
+    # reported in the data's units (a variance beyond 1.8e308 is inf there).
+    unit = pow2_scale(*arrays)
+    arrays = [a / unit for a in arrays]
     ns = np.array([a.size for a in arrays], dtype=float)
     means = np.array([a.mean() for a in arrays])
-    variances = np.array([a.var(ddof=1) for a in arrays])
+    # a constant group gets exactly zero variance rather than rounding noise
+    variances = np.array(
+        [0.0 if is_constant(a, tie_tolerance(a)) else a.var(ddof=1) for a in arrays]
+    )
     allv = np.concatenate(arrays)
     ss_res = float(sum(np.sum((a - a.mean()) ** 2) for a in arrays))
     ss_bet = float(np.sum(ns * (means - allv.mean()) ** 2))
@@ -240,12 +253,11 @@ def welch_anova(groups: Sequence[Any]) -> TestResult:
     extra: dict[str, Any] = {
         "df_num": df_num,
         "eta2_partial": eta2,
-        "group_means": [float(v) for v in means],
-        "group_vars": [float(v) for v in variances],
+        "group_means": [float(v) * unit for v in means],
+        "group_vars": [float(v) * unit * unit for v in variances],
         "n_per_group": [int(v) for v in ns],
     }
-    scale = max(float(np.max(np.abs(allv))), 1e-300) ** 2
-    zero = [i for i, v in enumerate(variances) if v <= 1e-24 * scale]
+    zero = [i for i, v in enumerate(variances) if v == 0.0]
     if zero:
         extra["df_den"] = math.nan
         return TestResult(

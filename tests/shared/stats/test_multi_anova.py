@@ -226,3 +226,51 @@ def test_rm_anova_fewer_blocks_than_configs_cannot_check_sphericity():
     sm = AnovaRM(long, "y", "block", within=["config"]).fit().anova_table
     assert r.pvalue == pytest.approx(float(sm["Pr > F"].iloc[0]), rel=1e-8)
     assert 0.0 < r.extra["pvalue_gg"] <= 1.0
+
+
+# ---------------------------------------------------------------- extreme magnitudes (issue 9)
+
+# new data: three optimisers' final losses, unequal sizes and spreads
+_LOSSES = [[1.3, 2.9, 2.2, 3.1], [4.0, 6.5, 5.2], [2.2, 2.8, 3.9, 3.3, 2.0]]
+
+
+@pytest.mark.parametrize("factor", [2.0**-3, 1e200, 3e-200, 7.5e150])
+def test_welch_anova_is_scale_invariant_at_extreme_magnitudes(factor):
+    """Squares of values near 1e200 overflow (and near 1e-200 underflow): F, df and p must be
+    those of the same data at ordinary magnitude, which match pingouin."""
+    base = welch_anova(_LOSSES)
+    df = pd.DataFrame({"y": np.concatenate(_LOSSES),
+                       "g": np.repeat(np.arange(3), [len(g) for g in _LOSSES])})
+    ref = pg.welch_anova(df, dv="y", between="g")
+    assert base.statistic == pytest.approx(float(ref["F"].iloc[0]), rel=1e-9)
+    assert base.pvalue == pytest.approx(float(ref["p_unc"].iloc[0]), rel=1e-9)
+    r = welch_anova([np.array(g) * factor for g in _LOSSES])
+    assert not r.warnings
+    assert r.statistic == pytest.approx(base.statistic, rel=1e-12)
+    assert r.pvalue == pytest.approx(base.pvalue, rel=1e-12)
+    assert r.extra["df_den"] == pytest.approx(base.extra["df_den"], rel=1e-12)
+    assert r.extra["eta2_partial"] == pytest.approx(base.extra["eta2_partial"], rel=1e-12)
+    np.testing.assert_allclose(r.extra["group_means"],
+                               np.array(base.extra["group_means"]) * factor, rtol=1e-14)
+
+
+@pytest.mark.parametrize("factor", [1e200, 3e-200])
+def test_rm_anova_is_scale_invariant_at_extreme_magnitudes(factor):
+    m = np.array([[1.2, 2.5, 4.1], [2.2, 3.1, 5.5], [2.0, 2.4, 6.3], [1.1, 3.3, 5.0],
+                  [1.7, 2.2, 4.4]])
+    base, r = rm_anova(m), rm_anova(m * factor)
+    for key in ("pvalue_gg", "pvalue_hf", "epsilon_gg", "mauchly_w", "eta2_generalized"):
+        assert r.extra[key] == pytest.approx(base.extra[key], rel=1e-12)
+    assert r.statistic == pytest.approx(base.statistic, rel=1e-12)
+    assert r.pvalue == pytest.approx(base.pvalue, rel=1e-12)
+
+
+def test_welch_anova_constant_group_is_judged_by_its_own_rounding_noise():
+    """A group of token counts near 1e12 that differ by one is not constant; a group of
+    computed decimals equal to rounding (0.1 + 0.2, 0.3) is."""
+    big = 1e12
+    r = welch_anova([[big, big + 1, big + 2], [big + 5, big + 7, big + 6, big + 9]])
+    ref = welch_anova([[0.0, 1.0, 2.0], [5.0, 7.0, 6.0, 9.0]])
+    assert r.pvalue == pytest.approx(ref.pvalue, rel=1e-6)
+    r = welch_anova([[0.1 + 0.2, 0.3, 0.3], [0.5, 0.7, 0.9]])
+    assert math.isnan(r.pvalue) and "zero variance" in r.warnings[0]
