@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -27,6 +26,7 @@ from shared import (
     coerce_params,
     resolve_metric,
 )
+from shared._progress import progress_bar
 from shared.cli import is_connection_problem, one_line
 
 __all__ = ["MlflowSource", "fetch_runs", "http_retries", "COMPARISON_TAG"]
@@ -35,7 +35,9 @@ __all__ = ["MlflowSource", "fetch_runs", "http_retries", "COMPARISON_TAG"]
 COMPARISON_TAG = "tracker_compare.comparison"
 #: MLflow's tag naming a nested run's parent; becomes ``Run.source["parent_run"]``.
 PARENT_TAG = "mlflow.parentRunId"
-_SEARCH_PAGE_SQL = 10000
+# 500 runs a page costs no more than one page of 10,000 on sqlite (measured: 1.0 vs 1.1 s for
+# 2,000 runs) and lets the progress count move.
+_SEARCH_PAGE_SQL = 500
 _SEARCH_PAGE_REST = 2000
 
 
@@ -287,7 +289,9 @@ class MlflowSource:
             if self.kind == "sql":
                 from mlflow_compare_plugin._fetch_sql import fetch_histories_sql
 
-                return fetch_histories_sql(self.store, wanted, timestamps=timestamps)
+                return fetch_histories_sql(
+                    self.store, wanted, timestamps=timestamps, on_progress=on_progress
+                )
             if self.kind == "rest":
                 from mlflow_compare_plugin._fetch_rest import fetch_histories_rest
 
@@ -297,10 +301,12 @@ class MlflowSource:
                     retries=self.retries,
                     on_progress=on_progress,
                 )
-            return self._histories_client(wanted)
+            return self._histories_client(wanted, on_progress)
 
     def _histories_client(
-        self, wanted: Sequence[tuple[str, str]]
+        self,
+        wanted: Sequence[tuple[str, str]],
+        on_progress: Callable[[int], None] | None = None,
     ) -> dict[tuple[str, str], History]:
         def one(pair: tuple[str, str]) -> tuple[tuple[str, str], History]:
             metrics = self.client.get_metric_history(*pair)
@@ -310,8 +316,14 @@ class MlflowSource:
                 timestamps=[m.timestamp / 1000.0 for m in metrics],
             )
 
+        out: dict[tuple[str, str], History] = {}
         with ThreadPoolExecutor(8) as pool:
-            return {pair: h for pair, h in pool.map(one, wanted) if len(h)}
+            for pair, h in pool.map(one, wanted):
+                if len(h):
+                    out[pair] = h
+                if on_progress is not None:
+                    on_progress(1)
+        return out
 
 
 def to_run(mlflow_run: Any) -> Run:
@@ -351,15 +363,6 @@ def _history_pairs(runs: Sequence[Run], names: Sequence[str]) -> list[tuple[str,
         by_key = {run.key: run for run in runs}
         pairs.extend((by_key[key].id, key_name) for key, key_name in spelling.items())
     return list(dict.fromkeys(pairs))
-
-
-def _progress_bar(total: int, label: str) -> Any:
-    """A click progress bar on stderr for long fetches, only when stderr is a terminal."""
-    if total < 200 or not sys.stderr.isatty():
-        return contextlib.nullcontext(None)
-    import click
-
-    return click.progressbar(length=total, label=label, file=sys.stderr)
 
 
 def fetch_runs(
@@ -428,7 +431,9 @@ def _fetch_runs(
         raise InputError("give --experiment-name, --experiment-id or --run-ids")
     ids = source.experiment_ids(experiment_ids, experiment_names)
     if ids:
-        raw = source.search(ids, filter_string)
+        # the total is unknown until the last page: the count moves page by page
+        with progress_bar("fetching runs", None, unit="runs", show=show_progress) as bar:
+            raw = source.search(ids, filter_string, on_page=bar.update)
         if run_ids:
             wanted_ids = set(run_ids)
             raw = [r for r in raw if r.info.run_id in wanted_ids]
@@ -448,10 +453,10 @@ def _fetch_runs(
         raise InputError(f"no runs{where} in experiments {', '.join(ids) or '-'}")
     if history_metrics:
         pairs = _history_pairs(runs, history_metrics)
-        with _progress_bar(len(pairs) if show_progress else 0, "fetching histories") as bar:
-            histories = source.histories(
-                pairs, on_progress=bar.update if bar else None, timestamps=timestamps
-            )
+        with progress_bar(
+            "fetching histories", len(pairs), unit="histories", show=show_progress
+        ) as bar:
+            histories = source.histories(pairs, on_progress=bar.update, timestamps=timestamps)
         by_id = {run.id: run for run in runs}
         for (run_id, key), history in histories.items():
             by_id[run_id].histories[key] = history

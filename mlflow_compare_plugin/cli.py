@@ -77,6 +77,14 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
     metavar="ID[,ID...]",
     help="Compare exactly these runs (comma-separated or repeated).",
 )
+@click.option(
+    "--parent-run-id",
+    "parent_run_id",
+    default=None,
+    metavar="ID",
+    help="Only the child runs of this parent run (an Optuna study or sweep driver); "
+    "--group-by source.parent_run compares parents instead.",
+)
 @comparison_options
 @click.option(
     "--log-report",
@@ -111,6 +119,7 @@ def compare(
     experiment_ids: tuple[str, ...],
     filter_string: str,
     run_ids: tuple[str, ...],
+    parent_run_id: str | None,
     log_report: bool,
     report_experiment: str | None,
     tag_winner: bool,
@@ -128,6 +137,7 @@ def compare(
     check_output(options["output"])
     if options["fail_if_worse"] and not options["baseline"]:
         raise InputError("--fail-if-worse needs --baseline CONFIG")
+    filter_string = with_parent(filter_string, parent_run_id)
     with http_retries(retries):
         _run(
             tracking_uri,
@@ -141,6 +151,22 @@ def compare(
             retries,
             options,
         )
+
+
+def with_parent(filter_string: str, parent_run_id: str | None) -> str:
+    """``filter_string`` restricted to the children of ``parent_run_id`` (MLflow's tag).
+
+    Example:
+        >>> with_parent("params.model = 'lora'", "ab12")
+        "params.model = 'lora' and tags.`mlflow.parentRunId` = 'ab12'"
+    """
+    if not parent_run_id:
+        return filter_string
+    run_id = parent_run_id.strip()
+    if not run_id or not all(ch.isalnum() or ch in "-_" for ch in run_id):
+        raise InputError(f"--parent-run-id {parent_run_id!r} is not a run id")
+    clause = f"tags.`mlflow.parentRunId` = '{run_id}'"
+    return f"{filter_string} and {clause}" if filter_string.strip() else clause
 
 
 def _run(
@@ -189,7 +215,7 @@ def _run(
             click.echo(f"logged report to {link} (report.html)", err=True)
         if published.tagged_runs:
             click.echo(f"tagged {len(published.tagged_runs)} winning runs", err=True)
-    emit(comparison, options["fmt"], options["output"], secondary=secondary)
+    emit(comparison, options["fmt"], options["output"], secondary=secondary, top=options.get("top"))
     check_gate(comparison, baseline=options["baseline"], fail_if_worse=options["fail_if_worse"])
 
 

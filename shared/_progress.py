@@ -65,7 +65,12 @@ class Bar:
 
 @contextlib.contextmanager
 def progress_bar(
-    label: str, total: int | None = None, *, unit: str = "it", min_total: int = MIN_TOTAL
+    label: str,
+    total: int | None = None,
+    *,
+    unit: str = "it",
+    min_total: int = MIN_TOTAL,
+    show: bool = True,
 ) -> Iterator[Bar]:
     """A bar for ``total`` items on stderr (silent off a terminal, or for small totals).
 
@@ -74,12 +79,13 @@ def progress_bar(
         total: how many items, or ``None`` while unknown (the bar then counts up).
         unit: what an item is (``"runs"``, ``"pairs"``).
         min_total: below this known total nothing is drawn.
+        show: ``False`` draws nothing whatever the terminal (a caller's own switch).
 
     Example:
         >>> with progress_bar("demo", 3) as bar:
         ...     bar.update(3)
     """
-    if not enabled() or (total is not None and total < min_total):
+    if not show or not enabled() or (total is not None and total < min_total):
         yield Bar()
         return
     from tqdm.auto import tqdm

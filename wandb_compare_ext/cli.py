@@ -98,8 +98,20 @@ def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
     help='Mongo-style W&B filter, e.g. \'{"config.model": "lora", "state": "finished"}\'.',
 )
 @click.option("--order", default=None, metavar="FIELD", help="W&B order, e.g. -created_at.")
-@click.option("--group", "run_group", default=None, metavar="NAME", help="Only this W&B group.")
-@click.option("--sweep", "sweep_id", default=None, metavar="ID", help="Only this sweep's runs.")
+@click.option(
+    "--group",
+    "run_group",
+    default=None,
+    metavar="NAME",
+    help="Only this W&B group (online and offline).",
+)
+@click.option(
+    "--sweep",
+    "sweep_id",
+    default=None,
+    metavar="ID",
+    help="Only this sweep's runs (online and offline).",
+)
 @click.option(
     "--base-url",
     envvar="WANDB_BASE_URL",
@@ -195,7 +207,13 @@ def compare(
         found = load_offline_runs(offline_dirs, allow_damaged=allow_damaged)
         for warning in found.warnings:
             click.echo(f"warning: {warning}", err=True)
-        runs.extend(found.runs)
+        offline = found.runs
+        if sweep_id or run_group:
+            from wandb_compare_ext._provenance import keep_source
+
+            # offline folders have no server to filter them: --sweep/--group apply here
+            offline = keep_source(offline, sweep=sweep_id, group=run_group)
+        runs.extend(offline)
     source = None
     if online:
         from wandb_compare_ext._online import WandbSource, fetch_runs
@@ -248,7 +266,7 @@ def compare(
 
         written = write_decision(source, comparison, runs)
         click.echo(f"recorded the decision on {written} runs", err=True)
-    emit(comparison, options["fmt"], options["output"], secondary=secondary)
+    emit(comparison, options["fmt"], options["output"], secondary=secondary, top=options.get("top"))
     check_gate(comparison, baseline=options["baseline"], fail_if_worse=options["fail_if_worse"])
 
 
