@@ -1,4 +1,21 @@
-"""CSV: one row per configuration, params flattened into ``params.<name>`` columns."""
+"""CSV: one file, one row per configuration and one per tested pair, told apart by ``kind``.
+
+One file rather than two, so ``--format csv`` can go to stdout or one ``--output`` file and a
+spreadsheet or ``pandas.read_csv`` gets everything at once (filter on ``kind``). Columns:
+
+* ``kind``: ``config`` or ``pair``;
+* ``config``: the configuration (config rows); ``a``, ``b``: the pair (pair rows);
+* ``n``: runs of the configuration, or the pairs (paired) or runs (unpaired) in the test;
+* ``mean``, ``std``, ``median``, ``stopped_early``: the configuration's summary;
+* ``ci_low``, ``ci_high``: the 95% CI of the mean (config) or of the difference (pair);
+* ``test``, ``paired``, ``diff`` (mean(a) - mean(b)), ``effect_name``, ``effect``, ``p``,
+  ``p_adj``, ``significant``, ``why``: the pair's test;
+* ``params.<name>``: the configuration's defining params (union over configurations);
+* ``runs``: the configuration's run ids joined by ``;``.
+
+Numbers are written at full precision (not the display rounding); a cell that does not apply
+to the row's kind is empty.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +28,7 @@ from typing import Any
 __all__ = ["render_csv"]
 
 _STATS = ("n", "mean", "std", "median", "ci_low", "ci_high", "stopped_early")
+_PAIR = ("test", "paired", "diff", "effect_name", "effect", "p", "p_adj", "significant", "why")
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,37 +51,65 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def _bounds(ci: Any) -> list[Any]:
+    ci = list(ci or [None, None])
+    return ci + [None] * (2 - len(ci))
+
+
 def render_csv(d: Mapping[str, Any]) -> str:
-    """The configurations as CSV: ``config``, the stats, ``params.*`` (union over configs, in
-    first-seen order, empty where a config lacks one), and the run ids joined by ``;``.
+    """The configurations and the tested pairs as one CSV, told apart by the ``kind`` column
+    (see the module docstring for every column).
 
     Example:
         >>> print(render_csv(comparison_dict).splitlines()[0])  # doctest: +SKIP
-        config,n,mean,std,median,ci_low,ci_high,stopped_early,params.lr,runs
+        kind,config,a,b,n,mean,std,median,ci_low,ci_high,stopped_early,test,...,params.lr,runs
     """
     configs = d.get("configs") or []
     param_keys: dict[str, None] = {}
     for c in configs:
         for k in c.get("params") or {}:
             param_keys.setdefault(str(k), None)
+    columns = ["kind", "config", "a", "b", *_STATS, *_PAIR]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["config", *_STATS, *(f"params.{k}" for k in param_keys), "runs"])
+    w.writerow([*columns, *(f"params.{k}" for k in param_keys), "runs"])
     for c in configs:
-        ci = c.get("ci") or [None, None]
-        ci = list(ci) + [None] * (2 - len(ci))
-        stats = {
+        lo, hi = _bounds(c.get("ci"))
+        cells = {
+            "kind": "config",
+            "config": c.get("name"),
             "n": c.get("n"),
             "mean": c.get("mean"),
             "std": c.get("std"),
             "median": c.get("median"),
-            "ci_low": ci[0],
-            "ci_high": ci[1],
+            "ci_low": lo,
+            "ci_high": hi,
             "stopped_early": c.get("stopped_early"),
         }
         params = {str(k): v for k, v in (c.get("params") or {}).items()}
-        row = [c.get("name"), *(stats[s] for s in _STATS)]
+        row = [cells.get(col) for col in columns]
         row += [params.get(k) for k in param_keys]
         row.append(c.get("runs"))
+        w.writerow([_cell(v) for v in row])
+    for p in d.get("pairs") or []:
+        lo, hi = _bounds(p.get("ci"))
+        cells = {
+            "kind": "pair",
+            "a": p.get("a"),
+            "b": p.get("b"),
+            "n": p.get("n"),
+            "ci_low": lo,
+            "ci_high": hi,
+            "test": p.get("test"),
+            "paired": p.get("paired"),
+            "diff": p.get("diff"),
+            "effect_name": p.get("effect_name"),
+            "effect": p.get("effect_size"),
+            "p": p.get("p_value"),
+            "p_adj": p.get("p_adjusted"),
+            "significant": p.get("significant"),
+            "why": p.get("why"),
+        }
+        row = [cells.get(col) for col in columns] + [None] * len(param_keys) + [None]
         w.writerow([_cell(v) for v in row])
     return buf.getvalue()

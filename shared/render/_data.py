@@ -24,6 +24,7 @@ __all__ = [
     "fmt_p",
     "fmt_ci",
     "fmt_int",
+    "fmt_spread",
     "Rows",
     "build_rows",
 ]
@@ -115,6 +116,53 @@ def fmt_ci(ci: Any, digits: int = 4) -> str:
     return f"[{fmt_num(ci[0], digits)}, {fmt_num(ci[1], digits)}]"
 
 
+def _decimals(spread: Any, digits: int = 3) -> int | None:
+    """Decimal places that show ``spread`` with ``digits`` significant digits; None when the
+    spread is absent, zero, or so large or small that fixed-point would not read well."""
+    f = _as_float(spread)
+    if f is None or f == 0 or not 1e-9 <= abs(f) < 1e9:
+        return None
+    return max(0, min(12, digits - 1 - math.floor(math.log10(abs(f)))))
+
+
+def fmt_spread(values: Sequence[Any], spread: Any, digits: int = 3) -> list[str]:
+    """``values`` rounded to the decimal place of ``spread`` shown with ``digits`` significant
+    digits, so a mean and its std (or a difference and its CI) read at the same precision:
+    ``0.9073 ± 0.0143``, not ``0.9073 ± 0.01431``. Falls back to :func:`fmt_num` (4
+    significant digits) when there is no usable spread.
+
+    Example:
+        >>> fmt_spread([0.90734, 0.014312], 0.014312)
+        ['0.9073', '0.0143']
+        >>> fmt_spread([12.5, None], None)
+        ['12.5', 'n/a']
+    """
+    places = _decimals(spread, digits)
+    out = []
+    for v in values:
+        f = _as_float(v)
+        if places is None or f is None or abs(f) >= 1e12:
+            out.append(fmt_num(v))
+        else:
+            text = f"{f:.{places}f}"
+            out.append("0" if float(text) == 0 else text)
+    return out
+
+
+def _ci_bounds(ci: Any) -> tuple[Any, Any] | None:
+    if not isinstance(ci, Sequence) or isinstance(ci, str) or len(ci) != 2:
+        return None
+    if ci[0] is None and ci[1] is None:
+        return None
+    return ci[0], ci[1]
+
+
+def _half_width(ci: Any) -> float | None:
+    bounds = _ci_bounds(ci)
+    lo, hi = (None, None) if bounds is None else (_as_float(bounds[0]), _as_float(bounds[1]))
+    return None if lo is None or hi is None else abs(hi - lo) / 2
+
+
 def _yes_no(x: Any) -> str:
     return "yes" if x is True else "no" if x is False else "n/a"
 
@@ -148,6 +196,8 @@ class Rows:
     schema: str
     cost: str | None = None
     cheaper_words: str = "not significantly worse"
+    # Why each test was chosen: (what was tested, the reason), the omnibus test first.
+    why: tuple[tuple[str, str], ...] = ()
     importance_measure: str | None = None
     importance_header: tuple[str, ...] = ("param", "levels", "share", "one-way share", "note")
     importance_rows: tuple[tuple[str, ...], ...] = ()
@@ -228,13 +278,18 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
 
     config_rows = []
     for c in d.get("configs") or []:
+        # mean, std, CI and median at one precision: that of the std (3 significant digits).
+        ci = _ci_bounds(c.get("ci")) or (None, None)
+        mean, std, lo, hi, median = fmt_spread(
+            (c.get("mean"), c.get("std"), *ci, c.get("median")), c.get("std")
+        )
         config_rows.append(
             (
                 _text(c.get("name")),
                 fmt_int(c.get("n")),
-                f"{fmt_num(c.get('mean'))} ± {fmt_num(c.get('std'))}",
-                fmt_ci(c.get("ci")),
-                fmt_num(c.get("median")),
+                f"{mean} ± {std}",
+                "n/a" if _ci_bounds(c.get("ci")) is None else f"[{lo}, {hi}]",
+                median,
             )
         )
     pair_rows = []
@@ -251,20 +306,31 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
                 f" (P(a)={fmt_num(p.get('p_a_better'), 3)}, P(rope)={fmt_num(p.get('p_rope'), 3)},"
                 f" P(b)={fmt_num(p.get('p_b_better'), 3)})"
             )
+        # The difference at the precision of its interval (half-width, 3 significant digits).
+        ci = _ci_bounds(p.get("ci"))
+        diff, lo, hi = fmt_spread((p.get("diff"), *(ci or (None, None))), _half_width(ci))
         pair_rows.append(
             (
                 f"{_text(p.get('a'))} vs {_text(p.get('b'))}",
                 test,
-                fmt_num(p.get("diff")),
-                fmt_ci(p.get("ci")),
+                diff,
+                "n/a" if ci is None else f"[{lo}, {hi}]",
                 effect,
                 fmt_p(p.get("p_value")),
                 fmt_p(p.get("p_adjusted")),
                 _yes_no(p.get("significant")),
             )
         )
-    omnibus = None
+    why = []
     om = d.get("omnibus")
+    if isinstance(om, Mapping) and om and om.get("why"):
+        why.append((f"omnibus ({_text(om.get('test'))})", _text(om.get("why"))))
+    why += [
+        (f"{_text(p.get('a'))} vs {_text(p.get('b'))}", _text(p.get("why")))
+        for p in d.get("pairs") or []
+        if isinstance(p, Mapping) and p.get("why")
+    ]
+    omnibus = None
     if isinstance(om, Mapping) and om:
         p = fmt_p(om.get("p_value"))
         omnibus = (
@@ -311,6 +377,7 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
         cost_rows=tuple(cost_rows),
         schema=_text(d.get("schema")),
         cost=cost_sentence,
+        why=tuple(why),
         importance_measure=measure,
         importance_rows=importance_rows,
     )

@@ -21,31 +21,46 @@ _MAX_RUN_ROWS = 500
 
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
+# Layout rules (the report is read in MLflow's artifact pane, 370-1300 px wide, and in browsers):
+# a table never squeezes a column below ~8 characters (min-width on cells, headers on one line);
+# names wrap at spaces and break inside a word only when it is longer than the column may grow
+# (overflow-wrap: break-word; "anywhere" would let the table shrink a name column to one
+# character per line); a table wider than the pane scrolls sideways inside its own box, with
+# the first (name) column kept in view.
 _CSS = """
 :root { color-scheme: light; }
 body { margin: 0; background: #fff; color: #1f2328;
   font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
 main { max-width: 1100px; margin: 0 auto; padding: 16px 20px 32px; }
-h1 { font-size: 1.5em; margin: 0.2em 0; overflow-wrap: anywhere; }
+h1 { font-size: 1.5em; margin: 0.2em 0; overflow-wrap: break-word; }
 h2 { font-size: 1.15em; margin: 1.4em 0 0.5em; border-bottom: 1px solid #d8dee4; padding-bottom: 0.2em; }
-.sub { color: #59636e; margin: 0 0 1em; overflow-wrap: anywhere; }
+.sub { color: #59636e; margin: 0 0 1em; overflow-wrap: break-word; }
 .decision { border: 1px solid; border-left-width: 6px; border-radius: 6px; padding: 10px 14px; }
 .decision.win { border-color: #1a7f37; background: #dafbe1; }
 .decision.nowin { border-color: #9a6700; background: #fff8c5; }
-.decision p { margin: 0.3em 0; overflow-wrap: anywhere; }
+.decision p { margin: 0.3em 0; overflow-wrap: break-word; }
 .verdict { font-size: 1.15em; font-weight: 600; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; margin: 0.3em 0; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid #d8dee4; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: separate; border-spacing: 0; margin: 0.3em 0;
+  font-variant-numeric: tabular-nums; }
+th, td { border: solid #d8dee4; border-width: 0 1px 1px 0; padding: 4px 8px; text-align: left;
+  vertical-align: top; min-width: 8ch; background: #fff; }
+tr > :first-child { border-left-width: 1px; }
+thead th { border-top-width: 1px; background: #f6f8fa; white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; }
-td.name { overflow-wrap: anywhere; max-width: 420px; }
+td.name { overflow-wrap: break-word; word-break: normal; min-width: 12ch; max-width: 32ch; }
+tbody td:first-child, thead th:first-child { position: sticky; left: 0; z-index: 1; }
 tr.sig td { background: #f0fff4; }
 figure { margin: 1em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #59636e; font-size: 0.9em; }
-ul.warnings li { color: #9a6700; overflow-wrap: anywhere; }
+ul.why li, ul.warnings li { overflow-wrap: break-word; margin: 0.2em 0; }
+ul.warnings li { color: #9a6700; }
 footer { margin-top: 2em; color: #59636e; font-size: 0.85em; border-top: 1px solid #d8dee4; padding-top: 0.5em; }
+@media (max-width: 640px) {
+  main { padding: 10px 10px 24px; }
+  th, td { padding: 3px 6px; }
+}
 """
 
 _CAPTIONS = {
@@ -98,6 +113,16 @@ def _decision(r: Rows) -> str:
     if r.cheaper:
         out.append(f"<p>Cheaper alternative, {_e(r.cheaper_words)}: {_e(r.cheaper)}</p>")
     out.append("</section>")
+    return "".join(out)
+
+
+def _why(r: Rows) -> str:
+    """Why each test was chosen, shown (not folded away): the reasons are part of the answer."""
+    if not r.why:
+        return ""
+    out = ['<h3>Why these tests</h3><ul class="why" id="why">']
+    out += [f"<li><b>{_e(what)}</b>: {_e(text)}</li>" for what, text in r.why]
+    out.append("</ul>")
     return "".join(out)
 
 
@@ -227,15 +252,7 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
                 row_classes=sig,
             )
         )
-        why = [
-            (f"{p.get('a')} vs {p.get('b')}", str(p.get("why")))
-            for p in d.get("pairs") or []
-            if p.get("why")
-        ]
-        if why:
-            out.append("<details><summary>Why these tests</summary><ul>")
-            out += [f"<li>{_e(pair)}: {_e(text)}</li>" for pair, text in why]
-            out.append("</ul></details>")
+        out.append(_why(r))
         out.append("</section>")
     if images:
         out.append('<section id="plots"><h2>Plots</h2>')

@@ -19,7 +19,8 @@ def render(comparison: Any, fmt: str = "table", *, top: int | None = None) -> st
         comparison: a ``Comparison``, its ``to_dict()``, or a ``pathlib.Path`` to a saved
             comparison.json.
         fmt: "table" (plain text for terminals), "markdown" (GitHub tables), "json" (exactly the
-            dict, NaN/inf as null), "csv" (one row per configuration) or "html" (a
+            dict, NaN/inf as null), "csv" (one row per configuration and one per tested pair, told apart by a ``kind``
+            column) or "html" (a
             self-contained page with the plots embedded).
         top: with more configurations than this, "table" shows a summary, the ``top`` best
             and what was left out (default 10); JSON and CSV always keep everything.

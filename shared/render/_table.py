@@ -123,6 +123,9 @@ def render_table(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> str:
             "(--format json or csv has every one)"
         )
     out += after
+    if r.why:
+        out += ["", "why these tests:"]
+        out += [f"  - {s(what)}: {s(text)}" for what, text in r.why]
     out.append("")
     out.append(f"decision: {s(r.winner)} wins" if r.winner else "decision: no reliable difference")
     if r.rationale:

@@ -20,6 +20,17 @@ def _n(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _at(x: float, spread: float) -> str:
+    """``x`` at the decimal place that shows ``spread`` with 3 significant digits."""
+    places = max(0, 2 - math.floor(math.log10(abs(spread))))
+    return f"{x:.{places}f}"
+
+
+def _mean_std(c: dict) -> str:
+    """A configuration's mean ± std: the std with 3 significant digits, the mean to match."""
+    return f"{_at(c['mean'], c['std'])} ± {_at(c['std'], c['std'])}"
+
+
 # ---------------------------------------------------------------- table
 
 
@@ -34,9 +45,12 @@ def test_table_shows_configs_pairs_decision_warnings(which, request):
         assert col in header
     for c in d["configs"]:
         row = next(ln for ln in lines if ln.startswith(c["name"] + " "))
-        assert f"{_n(c['mean'])} ± {_n(c['std'])}" in row
-        assert f"[{_n(c['ci'][0])}, {_n(c['ci'][1])}]" in row
-        assert row.rstrip().endswith(_n(c["median"]))
+        assert _mean_std(c) in row
+        std = row.split(" ± ")[1].split()[0]
+        assert len(std.lstrip("0.").replace(".", "")) == 3, std  # 3 significant digits
+        assert len(std.split(".")[1]) == len(row.split(" ± ")[0].split()[-1].split(".")[1])
+        assert f"[{_at(c['ci'][0], c['std'])}, {_at(c['ci'][1], c['std'])}]" in row
+        assert row.rstrip().endswith(_at(c["median"], c["std"]))
         assert re.search(rf"\s{c['n']}\s", row)
     pair_header = next(ln for ln in lines if ln.startswith("a vs b"))
     for col in ("test", "diff", "CI", "effect", "p", "p_adj", "significant"):
@@ -44,8 +58,10 @@ def test_table_shows_configs_pairs_decision_warnings(which, request):
     for p in d["pairs"]:
         row = next(ln for ln in lines if ln.startswith(f"{p['a']} vs {p['b']} "))
         assert p["test"] in row
-        assert _n(p["diff"]) in row
+        assert _at(p["diff"], (p["ci"][1] - p["ci"][0]) / 2) in row
         assert row.rstrip().endswith("yes" if p["significant"] else "no")
+        # the why of each test, after the pairs table
+        assert f"  - {p['a']} vs {p['b']}: {p['why']}\n" in out.split("why these tests:\n")[1]
     dec = d["decision"]
     if dec["winner"]:
         assert f"decision: {dec['winner']} wins" in out
@@ -125,7 +141,7 @@ def test_markdown_is_gfm_tables(which, request):
     assert tables[1][0][0] == "a vs b" and len(tables[1][1]) == len(d["pairs"])
     for c, row in zip(d["configs"], tables[0][1], strict=True):
         assert row[0].replace("\\_", "_") == c["name"]
-        assert row[2] == f"{_n(c['mean'])} ± {_n(c['std'])}"
+        assert row[2] == _mean_std(c)
     assert "## Decision" in out and "## Warnings" in out
 
 
@@ -176,8 +192,9 @@ def test_json_nan_and_inf_become_null_numpy_becomes_plain(two):
 @pytest.mark.parametrize("which", ["two", "four"])
 def test_csv_one_row_per_config_params_flattened(which, request):
     d = request.getfixturevalue(which)
-    rows = list(csv.DictReader(io.StringIO(render(d, "csv"))))
-    assert len(rows) == len(d["configs"])
+    every = list(csv.DictReader(io.StringIO(render(d, "csv"))))
+    assert [r["kind"] for r in every] == ["config"] * len(d["configs"]) + ["pair"] * len(d["pairs"])
+    rows = every[: len(d["configs"])]
     keys = {k for c in d["configs"] for k in c["params"]}
     for c, row in zip(d["configs"], rows, strict=True):
         assert row["config"] == c["name"]
@@ -188,6 +205,24 @@ def test_csv_one_row_per_config_params_flattened(which, request):
         for k in keys:
             assert float(row[f"params.{k}"]) == c["params"][k]
         assert row["runs"].split(";") == c["runs"]
+        assert row["a"] == row["b"] == row["test"] == row["p"] == ""
+
+
+@pytest.mark.parametrize("which", ["two", "four"])
+def test_csv_pairs_rows(which, request):
+    d = request.getfixturevalue(which)
+    rows = [r for r in csv.DictReader(io.StringIO(render(d, "csv"))) if r["kind"] == "pair"]
+    assert len(rows) == len(d["pairs"])
+    for p, row in zip(d["pairs"], rows, strict=True):
+        assert (row["a"], row["b"], row["test"], row["why"]) == (p["a"], p["b"], p["test"], p["why"])
+        assert row["config"] == "" and row["runs"] == "" and row["mean"] == ""
+        assert int(row["n"]) == p["n"] and row["paired"] == str(p["paired"])
+        assert float(row["diff"]) == p["diff"]  # full precision
+        assert [float(row["ci_low"]), float(row["ci_high"])] == p["ci"]
+        assert float(row["effect"]) == p["effect_size"] and row["effect_name"] == p["effect_name"]
+        assert float(row["p"]) == p["p_value"] and float(row["p_adj"]) == p["p_adjusted"]
+        assert row["significant"] == str(p["significant"])
+        assert all(row[k] == "" for k in row if k.startswith("params."))
 
 
 def test_csv_union_of_params_and_formula_injection(two):
@@ -203,6 +238,7 @@ def test_csv_union_of_params_and_formula_injection(two):
         "params.sched",
         "runs",
     ]
+    assert header[:4] == ["kind", "config", "a", "b"]
     r0 = dict(zip(header, rows[1], strict=True))
     r1 = dict(zip(header, rows[2], strict=True))
     assert r0["params.opt"] == '\'=HYPERLINK("x")'  # a spreadsheet would run it otherwise

@@ -65,7 +65,11 @@ def test_table_and_csv_agree_with_the_comparison(comparison4):
         assert c["name"] in table
     for p in d["pairs"]:
         assert f"{p['a']} vs {p['b']}" in table
-    rows = list(csv.DictReader(io.StringIO(render(comparison4, "csv"))))
+    every = list(csv.DictReader(io.StringIO(render(comparison4, "csv"))))
+    rows = [r for r in every if r["kind"] == "config"]
+    pairs = [r for r in every if r["kind"] == "pair"]
+    assert [(r["a"], r["b"]) for r in pairs] == [(p["a"], p["b"]) for p in d["pairs"]]
+    assert [r["why"] for r in pairs] == [p["why"] for p in d["pairs"]]
     assert [r["config"] for r in rows] == [c["name"] for c in d["configs"]]
     assert [float(r["mean"]) for r in rows] == [c["mean"] for c in d["configs"]]
     assert {"params.lr", "params.lora_rank"} <= set(rows[0])
