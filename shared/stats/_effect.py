@@ -110,6 +110,11 @@ def hedges_g(a: Any, b: Any, *, paired: bool, level: float = 0.95) -> Effect:
         paired: a[i] and b[i] share a replicate.
         level: confidence level.
 
+    Returns:
+        ``Effect``; its ``warnings`` (also in ``to_dict()``) say when the value is the
+        uncorrected d_z (2 pairs: ``extra["uncorrected"]``) or rests on a sample of only 2
+        values; show them beside the number.
+
     Raises:
         InputError: too few values, mismatched lengths when paired.
 
@@ -145,11 +150,24 @@ def hedges_g(a: Any, b: Any, *, paired: bool, level: float = 0.95) -> Effect:
     if df < 2:
         # J(1) = 0: with one degree of freedom no finite unbiased correction exists.
         j = 1.0
-        warnings.append("only 1 degree of freedom: Hedges' correction is undefined, "
-                        "the uncorrected standardised difference is reported")
+        warnings.append(
+            f"{name} from 2 pairs (1 degree of freedom): Hedges' small-sample correction "
+            f"does not exist there, so this is the uncorrected {raw_name}, which overstates "
+            "the effect; its standard deviation rests on one degree of freedom, so the value "
+            "is very unstable: read its CI, or run more seeds"
+        )
     else:
         j = hedges_correction(df)
     extra["correction"] = j
+    smallest = n if paired else min(na, nb)
+    extra["uncorrected"] = df < 2
+    if smallest == 2 and df >= 2:
+        # a sample of 2 gives its variance one degree of freedom: g is corrected but erratic
+        warnings.append(
+            f"{name} with only 2 values in one sample: the standard deviation is very "
+            f"unstable (Hedges' correction shrinks d by {1 - j:.0%} at {df} degrees of "
+            "freedom); read its CI, or run more seeds"
+        )
     if sd == 0.0:
         warnings.append("zero standard deviation: the standardised effect is undefined "
                         f"(raw mean difference {diff * unit:.6g})")

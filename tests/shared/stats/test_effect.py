@@ -185,3 +185,32 @@ def test_hedges_g_extreme_effects_and_one_degree_of_freedom():
     e = hedges_g([1.0, 2.0], [1.1, 2.3], paired=True)
     assert e.value == pytest.approx(e.extra["d_z"]) and e.value != 0
     assert any("degree of freedom" in w for w in e.warnings)
+
+
+def test_hedges_g_z_from_two_pairs_is_uncorrected_and_says_so():
+    """2 pairs: J(1) = 0, so the uncorrected d_z (pingouin's cohen_dz) is reported, with a
+    warning that callers can show (it is in to_dict)."""
+    a, b = np.array([0.812, 0.774]), np.array([0.790, 0.769])
+    e = hedges_g(a, b, paired=True)
+    dz = pg.compute_effsize(a, b, paired=True, eftype="cohen_dz")
+    assert e.value == pytest.approx(dz, rel=1e-12)
+    assert e.extra["uncorrected"] is True and e.extra["correction"] == 1.0
+    (w,) = e.warnings
+    assert "2 pairs" in w and "uncorrected d_z" in w and "unstable" in w
+    assert e.to_dict()["warnings"] == [w]
+
+
+@pytest.mark.parametrize(("a", "b"), [([0.61, 0.66], [0.52, 0.58]),
+                                      ([0.61, 0.66, 0.64, 0.70], [0.52, 0.58])])
+def test_hedges_g_with_a_sample_of_two_warns_that_it_is_unstable(a, b):
+    e = hedges_g(a, b, paired=False)
+    df = len(a) + len(b) - 2
+    d = pg.compute_effsize(a, b, paired=False, eftype="cohen")
+    assert e.value == pytest.approx(d * _j_exact(df), rel=1e-10)
+    assert e.extra["uncorrected"] is False
+    (w,) = e.warnings
+    assert "only 2 values" in w and "unstable" in w
+    assert f"{1 - _j_exact(df):.0%}" in w
+    assert e.to_dict()["warnings"] == [w]
+    # three or more values in each sample: no warning
+    assert not hedges_g(a + [0.63], b + [0.55], paired=False).warnings
