@@ -2,7 +2,8 @@
 
 All or nothing: the report is rendered into a temporary folder before anything is created in
 MLflow; the decision tags are written only after every artifact is logged; if any step fails,
-the half-made comparison run is deleted (or, if even that fails, ended FAILED without decision
+or Ctrl-C (SIGINT) or SIGTERM arrives, the artifacts logged so far are removed and the
+half-made comparison run is deleted (or, if even that fails, ended FAILED without decision
 tags) and one line says why.
 """
 
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shared import InputError, TrackerUnreachable
-from shared.cli import is_connection_problem, one_line
+from shared.cli import Terminated, ignoring_signals, is_connection_problem, one_line
 
 __all__ = ["Published", "publish", "decision_tags", "TAG_PREFIX"]
 
@@ -219,15 +220,21 @@ def _publish(
                     run_name=_clip(f"compare {metric}: {winner or 'no reliable difference'}", 240),
                     tags={_COMPARISON_TAG: "true", "compare.status": "logging"},
                 )
-            except Exception as error:
-                raise _fail("cannot create the comparison run", error) from error
-            run_id = run.info.run_id
-            try:
-                client.log_artifacts(run_id, folder)
+                run_id = run.info.run_id
+                _log_files(client, run_id, files)
                 tags = {**decision_tags(data), **(extra_tags or {}), "compare.status": "complete"}
                 client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
                 client.set_terminated(run_id, "FINISHED")
+            except KeyboardInterrupt as interrupt:
+                # Ctrl-C or SIGTERM: the same all-or-nothing as a failure, then stop.
+                outcome = "was not created" if run_id is None else _undo(client, run_id)
+                what = "terminated" if isinstance(interrupt, Terminated) else "interrupted"
+                raise type(interrupt)(
+                    f"{what} while logging the report; comparison run {run_id or ''} {outcome}"
+                ) from interrupt
             except Exception as error:
+                if run_id is None:
+                    raise _fail("cannot create the comparison run", error) from error
                 outcome = _undo(client, run_id)
                 raise _fail(
                     f"logging the report failed, comparison run {run_id} {outcome}", error
@@ -238,18 +245,45 @@ def _publish(
     return Published(run_id, experiment_id, artifacts, tagged)
 
 
+def _log_files(client: Any, run_id: str, files: Any) -> None:
+    """Upload the report's files one by one, in this (the main) thread.
+
+    A signal then interrupts the upload itself, and no worker thread is left uploading
+    after the clean-up has removed what was logged.
+    """
+    for path in sorted(files, key=lambda p: p.name):
+        client.log_artifact(run_id, str(path))
+
+
+def _delete_artifacts(client: Any, run_id: str) -> None:
+    """Remove whatever part of the report reached the artifact store."""
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    artifact_uri = client.get_run(run_id).info.artifact_uri
+    get_artifact_repository(artifact_uri, tracking_uri=client.tracking_uri).delete_artifacts()
+
+
 def _undo(client: Any, run_id: str) -> str:
-    """Remove a half-logged comparison run; say what happened to it."""
-    try:
-        client.delete_run(run_id)
-        return "deleted"
-    except Exception:
-        pass
-    try:
-        client.set_terminated(run_id, "FAILED")
-        return "ended FAILED (no decision recorded)"
-    except Exception:
-        return "could not be cleaned up (no decision recorded)"
+    """Remove a half-logged comparison run and its artifacts; say what happened to it.
+
+    Signals are held off meanwhile: a second Ctrl-C must not leave the clean-up half-done.
+    """
+    with ignoring_signals():
+        try:
+            _delete_artifacts(client, run_id)
+            cleaned = "its artifacts removed"
+        except Exception:
+            cleaned = "its artifacts could not be removed"
+        try:
+            client.delete_run(run_id)
+            return f"deleted, {cleaned}"
+        except Exception:
+            pass
+        try:
+            client.set_terminated(run_id, "FAILED")
+            return f"ended FAILED (no decision recorded), {cleaned}"
+        except Exception:
+            return f"could not be cleaned up (no decision recorded), {cleaned}"
 
 
 def _winner_runs(data: Mapping[str, Any]) -> list[str]:

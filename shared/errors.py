@@ -10,6 +10,8 @@ Exit codes (documented in the README):
 * 1 a gate failed (e.g. the candidate is significantly worse than the baseline)
 * 2 bad input or usage
 * 3 the tracker could not be reached
+* 4 internal error (a bug of ours: the traceback is saved to a file for the bug report)
+* 130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM, after cleaning up
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ __all__ = [
     "EXIT_GATE_FAILED",
     "EXIT_BAD_INPUT",
     "EXIT_TRACKER_UNREACHABLE",
+    "EXIT_INTERNAL_ERROR",
+    "EXIT_SIGINT",
+    "EXIT_SIGTERM",
     "TrackerCompareError",
     "InputError",
     "UnknownMetricError",
@@ -31,6 +36,10 @@ EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_TRACKER_UNREACHABLE = 3
+EXIT_INTERNAL_ERROR = 4
+# The shell's convention for a process ended by a signal: 128 + the signal number.
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
 
 
 class TrackerCompareError(Exception):

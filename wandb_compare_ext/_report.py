@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -225,18 +224,13 @@ def report_spec(report: Any) -> dict[str, Any]:
 
 
 def write_report_spec(report: Any, path: str | os.PathLike[str]) -> Path:
-    """Write :func:`report_spec` to ``path`` atomically (temp file, then rename)."""
-    target = Path(path)
+    """Write :func:`report_spec` to ``path``: a regular file atomically (temp file, then
+    rename), a device, FIFO or ``/dev/stdout`` directly (``shared.cli.write_output``)."""
+    from shared.cli import write_output
+
     text = json.dumps(report_spec(report), indent=2, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    write_output(path, text + "\n", option="--report-spec")
+    return Path(path)
 
 
 def save_report(report: Any, source: Any, *, draft: bool = True) -> str:

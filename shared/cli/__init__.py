@@ -20,14 +20,17 @@ from shared.cli._compare import (
     histories_needed,
     metric_names_needed,
 )
-from shared.cli._emit import check_output, emit
-from shared.cli._errors import handle_errors, is_connection_problem, one_line
+from shared.cli._emit import check_output, emit, is_regular_target, write_output
+from shared.cli._errors import handle_errors, is_connection_problem, one_line, server_refused
+from shared.cli._logging import quiet_trackers
 from shared.cli._metric import parse_metric_spec
 from shared.cli._options import COMPARISON_OPTION_NAMES, comparison_options
 from shared.cli._progress import progress
+from shared.cli._signals import Terminated, ignoring_signals
 
 __all__ = [
     "COMPARISON_OPTION_NAMES",
+    "Terminated",
     "check_gate",
     "check_output",
     "compare_secondary",
@@ -36,9 +39,14 @@ __all__ = [
     "emit",
     "handle_errors",
     "histories_needed",
+    "ignoring_signals",
     "is_connection_problem",
+    "is_regular_target",
     "metric_names_needed",
     "one_line",
     "parse_metric_spec",
     "progress",
+    "quiet_trackers",
+    "server_refused",
+    "write_output",
 ]

@@ -1,9 +1,11 @@
-"""Write the comparison where the user asked, atomically: never a half-written file."""
+"""Write the comparison where the user asked: a regular file atomically (never half-written),
+a device, a FIFO or a stream directly (never replaced by a file)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -12,19 +14,60 @@ from typing import Any
 
 from shared.errors import InputError
 
-__all__ = ["check_output", "emit", "FORMATS"]
+__all__ = ["check_output", "emit", "is_regular_target", "write_output", "FORMATS"]
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
 
-def check_output(output: str | os.PathLike[str] | None) -> Path | None:
+# Paths that name a stream of this process (or the kernel's view of one), not a file: they are
+# written to, never replaced.
+_STREAM_PREFIXES = ("/dev/", "/proc/")
+
+
+def _names_a_stream(path: Path) -> bool:
+    """True when ``path`` (or a symlink on the way to it) is under /dev or /proc."""
+    current = Path(os.path.abspath(path))
+    for _hop in range(40):
+        if str(current).startswith(_STREAM_PREFIXES):
+            return True
+        if not current.is_symlink():
+            return False
+        current = Path(os.path.abspath(current.parent / os.readlink(current)))
+    return True  # a symlink loop: do not try to replace anything
+
+
+def is_regular_target(path: str | os.PathLike[str]) -> bool:
+    """Whether ``--output`` may be replaced atomically (a regular file, or nothing yet).
+
+    Devices (``/dev/null``, ``/dev/full``), FIFOs, sockets, ``/dev/stdout`` and anything else
+    under /dev or /proc are written to directly: renaming a file over them would replace the
+    device with a file, or leave a FIFO's reader with nothing.
+
+    Example:
+        >>> is_regular_target("/dev/null"), is_regular_target("report.md")
+        (False, True)
+    """
+    path = Path(path).expanduser()
+    if _names_a_stream(path):
+        return False
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return True  # nothing there yet (or unreadable): the usual checks report it
+    return stat.S_ISREG(mode)
+
+
+def check_output(
+    output: str | os.PathLike[str] | None, option: str = "--output"
+) -> Path | None:
     """Fail early (before any fetching) when ``--output`` cannot be written.
 
     Args:
         output: a file path, or ``None`` / ``"-"`` for stdout.
+        option: the option's name, for the messages (``--report-spec``...).
 
     Returns:
-        The resolved path, or ``None`` for stdout.
+        The path (resolved when it is a regular file), or ``None`` for stdout.
 
     Raises:
         InputError: the path is a folder, its folder does not exist or is not writable.
@@ -37,12 +80,16 @@ def check_output(output: str | os.PathLike[str] | None) -> Path | None:
         return None
     path = Path(output).expanduser()
     if path.is_dir():
-        raise InputError(f"--output {str(output)!r} is a folder; give a file path")
+        raise InputError(f"{option} {str(output)!r} is a folder; give a file path")
+    if not is_regular_target(path):
+        if path.exists() and not os.access(path, os.W_OK):
+            raise InputError(f"{option} {str(output)!r} is not writable")
+        return path
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError(f"--output {str(output)!r}: folder {str(parent)!r} does not exist")
+        raise InputError(f"{option} {str(output)!r}: folder {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise InputError(f"--output {str(output)!r} is not writable")
+        raise InputError(f"{option} {str(output)!r} is not writable")
     return path.resolve()
 
 
@@ -56,8 +103,9 @@ def emit(
 ) -> str:
     """Render ``comparison`` as ``fmt`` and write it to ``output`` (stdout when ``None``/``-``).
 
-    A file is written to a temporary file beside it and renamed into place, so readers never
-    see a half-written file and a failure leaves the old file untouched.
+    A regular file is written to a temporary file beside it and renamed into place, so readers
+    never see a half-written file and a failure leaves the old file untouched; a device, a FIFO
+    or ``/dev/stdout`` is written to directly (see :func:`write_output`).
 
     Args:
         comparison: a ``shared.Comparison`` or its ``to_dict()``.
@@ -94,16 +142,48 @@ def emit(
             text = f"{text.rstrip()}\n\n{heading}\n\n{render(other, fmt, top=top)}"
     if not text.endswith("\n"):
         text += "\n"
-    path = check_output(output)
-    if path is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return text
-    _write_atomically(path, text)
+    write_output(output, text)
     return text
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_output(
+    output: str | os.PathLike[str] | None, text: str, option: str = "--output"
+) -> None:
+    """Write ``text`` to ``output``: stdout for ``None``/``-``/``/dev/stdout``, a regular file
+    atomically (temporary file renamed into place), anything else (a device, a FIFO) directly.
+
+    Raises:
+        InputError: the target cannot be written (full device, no permission...).
+
+    Example:
+        >>> write_output("-", "hello\\n")
+        hello
+    """
+    path = check_output(output, option)
+    if path is None or os.path.abspath(path) == "/dev/stdout":
+        # Our own stdout, whatever it is (a pipe, a socket, a file): reopening
+        # /dev/stdout fails for sockets and would truncate a file shared with the shell.
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    if os.path.abspath(path) == "/dev/stderr":
+        sys.stderr.write(text)
+        sys.stderr.flush()
+        return
+    if is_regular_target(path):
+        _write_atomically(path, text, option)
+        return
+    try:
+        # "a": no truncation of what is not a file; a FIFO or device just receives the text.
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise InputError(
+            f"cannot write {option} {str(path)!r}: {error.strerror or error}"
+        ) from error
+
+
+def _write_atomically(path: Path, text: str, option: str = "--output") -> None:
     tmp_name: str | None = None
     try:
         with tempfile.NamedTemporaryFile(
@@ -126,7 +206,7 @@ def _write_atomically(path: Path, text: str) -> None:
         tmp_name = None
     except OSError as error:
         raise InputError(
-            f"cannot write --output {str(path)!r}: {error.strerror or error}"
+            f"cannot write {option} {str(path)!r}: {error.strerror or error}"
         ) from error
     finally:
         if tmp_name is not None:

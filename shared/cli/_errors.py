@@ -10,11 +10,12 @@ from typing import Any, TypeVar
 
 from shared.errors import (
     EXIT_BAD_INPUT,
+    EXIT_INTERNAL_ERROR,
     EXIT_TRACKER_UNREACHABLE,
     TrackerCompareError,
 )
 
-__all__ = ["handle_errors", "is_connection_problem", "one_line"]
+__all__ = ["handle_errors", "is_connection_problem", "one_line", "server_refused"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +67,8 @@ def is_connection_problem(error: BaseException) -> bool:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if server_refused(current):
+            return False
         if isinstance(current, (ConnectionError, TimeoutError)):
             return True
         for klass in type(current).__mro__:
@@ -89,9 +92,89 @@ def is_connection_problem(error: BaseException) -> bool:
     return False
 
 
+# A database server that answers "FATAL: ..." was reached: a missing database or role, or a
+# rejected password, is the user's input (exit 2), not worth retrying. Only these are
+# transient: the server is starting, stopping or full.
+_TRANSIENT_FATAL = (
+    "starting up",
+    "shutting down",
+    "too many clients",
+    "in recovery mode",
+    "terminating connection",
+)
+
+
+def server_refused(error: BaseException) -> bool:
+    """True when a database server answered the connection with a lasting refusal.
+
+    Example:
+        >>> server_refused(Exception('FATAL:  database "x" does not exist'))
+        True
+        >>> server_refused(Exception("FATAL:  the database system is starting up"))
+        False
+    """
+    text = str(error).lower()
+    return "fatal:" in text and not any(phrase in text for phrase in _TRANSIENT_FATAL)
+
+
 def _has_connection_phrase(error: BaseException) -> bool:
     text = str(error).lower()
     return any(phrase in text for phrase in _CONNECTION_PHRASES)
+
+
+# Exceptions from these packages are the tracker (or its database driver) refusing what we
+# asked, not a bug of ours: their message is shown as bad input (exit 2).
+_TRACKER_MODULES = {
+    "mlflow",
+    "wandb",
+    "optuna",
+    "sqlalchemy",
+    "psycopg2",
+    "requests",
+    "urllib3",
+    "yaml",
+    "alembic",
+}
+
+
+def _from_tracker(error: BaseException) -> bool:
+    module = (type(error).__module__ or "").split(".")[0]
+    return module in _TRACKER_MODULES
+
+
+def _save_traceback(error: BaseException) -> str | None:
+    """Write the traceback of an internal error to a file; its path, or None if that failed."""
+    import platform
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    header = (
+        f"command: {' '.join(sys.argv)}\n"
+        f"python: {platform.python_version()} on {platform.platform()}\n\n"
+    )
+    try:
+        handle, path = tempfile.mkstemp(prefix="tracker-compare-error-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(header + text)
+    except OSError:
+        return None
+    return path
+
+
+def _report_internal(error: BaseException) -> None:
+    import click
+
+    message = one_line(str(error)) or "(no message)"
+    click.echo(f"error: internal error: {type(error).__name__}: {message}", err=True)
+    path = _save_traceback(error)
+    if path:
+        click.echo(f"the traceback is in {path}", err=True)
+    click.echo(
+        "this is a bug in tracker-compare, not your input: please report it with that file "
+        "and the command you ran",
+        err=True,
+    )
 
 
 def handle_errors(func: F) -> F:
@@ -99,10 +182,18 @@ def handle_errors(func: F) -> F:
 
     * ``TrackerCompareError`` -> ``error: <message>`` and its ``exit_code`` (1, 2 or 3).
     * anything clearly about reaching the tracker -> exit 3.
-    * any other exception -> ``error: <Type>: <message>`` and exit 2.
+    * the tracker refusing a request (its own exception types) or the file system refusing
+      (``OSError``) -> ``error: <Type>: <message>`` and exit 2.
+    * any other exception is a bug of ours -> ``error: internal error: ...``, the path of a
+      file holding the traceback, a request to report it, and exit 4.
+    * Ctrl-C (SIGINT) and SIGTERM -> exit 130 and 143; SIGTERM raises like Ctrl-C meanwhile,
+      so clean-ups (e.g. of a half-logged comparison run) run for both.
 
-    click's own exceptions (usage errors, ``--help``), ``SystemExit`` and ``KeyboardInterrupt``
-    pass through. Set ``TRACKER_COMPARE_DEBUG=1`` to get the traceback instead.
+    When the command has a ``verbose`` option and it is off, the trackers' own logging is
+    silenced (see :func:`shared.cli.quiet_trackers`).
+
+    click's own exceptions (usage errors, ``--help``) and ``SystemExit`` pass through. Set
+    ``TRACKER_COMPARE_DEBUG=1`` to get the traceback instead.
 
     Example:
         >>> @handle_errors
@@ -116,10 +207,19 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import click
 
+        from shared.cli._logging import quiet_trackers
+        from shared.cli._signals import exit_code_for, signals_as_exceptions
+
+        quiet = "verbose" in kwargs and not kwargs["verbose"]
         try:
-            return func(*args, **kwargs)
+            with signals_as_exceptions(), quiet_trackers(quiet):
+                return func(*args, **kwargs)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except KeyboardInterrupt as interrupt:
+            message = one_line(str(interrupt)) or "interrupted"
+            click.echo(f"error: {message}", err=True)
+            sys.exit(exit_code_for(interrupt))
         except TrackerCompareError as error:
             if os.environ.get("TRACKER_COMPARE_DEBUG"):
                 raise
@@ -128,10 +228,18 @@ def handle_errors(func: F) -> F:
         except Exception as error:  # noqa: BLE001 - the point is to catch everything
             if os.environ.get("TRACKER_COMPARE_DEBUG"):
                 raise
-            code = EXIT_TRACKER_UNREACHABLE if is_connection_problem(error) else EXIT_BAD_INPUT
-            prefix = "cannot reach the tracker: " if code == EXIT_TRACKER_UNREACHABLE else ""
-            message = one_line(str(error)) or "(no message)"
-            click.echo(f"error: {prefix}{type(error).__name__}: {message}", err=True)
-            sys.exit(code)
+            if is_connection_problem(error):
+                message = one_line(str(error)) or "(no message)"
+                click.echo(
+                    f"error: cannot reach the tracker: {type(error).__name__}: {message}",
+                    err=True,
+                )
+                sys.exit(EXIT_TRACKER_UNREACHABLE)
+            if _from_tracker(error) or isinstance(error, OSError):
+                message = one_line(str(error)) or "(no message)"
+                click.echo(f"error: {type(error).__name__}: {message}", err=True)
+                sys.exit(EXIT_BAD_INPUT)
+            _report_internal(error)
+            sys.exit(EXIT_INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]

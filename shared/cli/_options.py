@@ -36,6 +36,7 @@ COMPARISON_OPTION_NAMES = (
     "fail_if_worse",
     "top",
     "all_pairs",
+    "verbose",
 )
 
 
@@ -53,7 +54,8 @@ def comparison_options(func: F) -> F:
 
     The callback receives ``metric`` (tuple of ``NAME[:min|:max]``), ``seed_key``, ``group_by``
     (tuple), ``reduce``, ``x_axis``, ``budget``, ``test``, ``alpha``, ``correction``,
-    ``min_effect``, ``baseline``, ``cost_metric``, ``fmt``, ``output``, ``fail_if_worse``; pass
+    ``min_effect``, ``baseline``, ``cost_metric``, ``fmt``, ``output``, ``fail_if_worse``,
+    ``verbose`` (read by :func:`shared.cli.handle_errors`); pass
     them on to :func:`shared.cli.compare_with_options` and :func:`shared.cli.emit`.
 
     Example:
@@ -184,6 +186,13 @@ def comparison_options(func: F) -> F:
             default=False,
             help="Test every pair even with many configurations (default above 6: "
             "comparisons with the best).",
+        ),
+        click.option(
+            "--verbose",
+            "-v",
+            is_flag=True,
+            default=False,
+            help="Show the trackers' own log messages (hidden by default).",
         ),
     ]
     for option in reversed(options):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import click
 import pytest
@@ -94,7 +95,7 @@ def test_reduce_accepts_mean_last_n() -> None:
         (TrackerUnreachable("down"), 3, "error: down"),
         (ConnectionRefusedError(111, "Connection refused"), 3, "error: cannot reach the tracker"),
         (RuntimeError("Max retries exceeded with url: /api"), 3, "error: cannot reach the tracker"),
-        (ValueError("something\n  else"), 2, "error: ValueError: something else"),
+        (PermissionError(13, "Permission\n  denied"), 2, "error: PermissionError: [Errno 13]"),
     ],
 )
 def test_handle_errors_one_line_and_exit_code(error: Exception, code: int, text: str) -> None:
@@ -105,6 +106,40 @@ def test_handle_errors_one_line_and_exit_code(error: Exception, code: int, text:
     assert result.exit_code == code
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(text), result.output
+
+
+def test_a_bug_of_ours_is_exit_4_with_the_traceback_in_a_file() -> None:
+    """Issue 13 item 8: an unexpected exception is not "bad input"."""
+
+    def fail(options):
+        return {}["no such key"]  # a real bug: KeyError from our own code
+
+    result = CliRunner().invoke(_command(fail), ["--metric", "acc"])
+    assert result.exit_code == 4
+    lines = result.output.strip().splitlines()
+    assert lines[0] == "error: internal error: KeyError: 'no such key'", result.output
+    assert len(lines) == 3 and "Traceback" not in result.output
+    assert "bug" in lines[2] and "report" in lines[2]
+    path = Path(lines[1].removeprefix("the traceback is in "))
+    try:
+        saved = path.read_text()
+        assert "Traceback (most recent call last)" in saved
+        assert 'return {}["no such key"]' in saved and "KeyError" in saved
+    finally:
+        path.unlink()
+
+
+def test_errors_from_the_trackers_own_code_stay_bad_input() -> None:
+    """An exception type of a tracker's library is the tracker refusing, shown as exit 2."""
+    import yaml
+
+    def fail(options):
+        yaml.safe_load("a: [unclosed")
+
+    result = CliRunner().invoke(_command(fail), ["--metric", "acc"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ParserError: "), result.output
 
 
 def test_handle_errors_lets_click_usage_errors_through() -> None:
