@@ -14,7 +14,7 @@ import pytest
 from _study import BIG_TEXT, LONG_STEPS, LRS, SEEDS, STEPS, values
 
 from shared.errors import InputError
-from wandb_compare_ext import _offline
+from wandb_compare_ext import _log_records
 from wandb_compare_ext._offline import (
     find_offline_logs,
     load_offline_runs,
@@ -118,8 +118,8 @@ def test_agrees_with_wandb_leet_inspect(long_run_file: Path) -> None:
 def test_fast_path_equals_record_by_record_path(long_run_file: Path, offline_study: Path) -> None:
     for file in [long_run_file, *find_offline_logs(offline_study)[:2]]:
         log = read_wandb_log(file)
-        fast = _offline._history_fast(log.history)
-        slow = _offline._history_slow(log.history, [], file)
+        fast = _log_records.history_fast(log.history)
+        slow = _log_records.history_slow(log.history, [], file)
         assert fast is not None
         assert set(fast.rows) == set(slow.rows)
         for key in fast.rows:

@@ -3,7 +3,7 @@
 W&B writes this log for every run, offline or online, so the runner can learn a run's summary
 and its metric reports with no server, even from a program that only calls ``wandb.log`` or
 from a function that finished its run itself (``wandb.finish()``). Reading uses the adapter's
-offline reader (:mod:`wandb_compare_ext._offline`).
+offline reader (:mod:`wandb_compare_ext._offline`, :mod:`wandb_compare_ext._log_format`).
 
 Example::
 
