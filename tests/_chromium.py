@@ -69,8 +69,16 @@ class WebDriverError(RuntimeError):
 class ChromeDriver:
     """A minimal W3C WebDriver client for one chromedriver process and one Chromium session."""
 
-    def __init__(self, profile_dir: str) -> None:
+    def __init__(self, profile_dir: str, *, loopback: bool = False) -> None:
+        """Start chromedriver and one headless Chromium session.
+
+        Args:
+            profile_dir: Chromium's profile folder (also holds chromedriver's log).
+            loopback: let pages reach 127.0.0.1 (a real MLflow server started by a test);
+                every other host still resolves to nothing.
+        """
         self.session: str | None = None
+        resolver = "MAP * ~NOTFOUND" + (", EXCLUDE 127.0.0.1" if loopback else "")
         # chromedriver's output goes to a file, not a pipe: a pipe nobody reads could fill up
         # and stall it.
         self.log_path = Path(profile_dir) / "chromedriver.log"
@@ -107,7 +115,7 @@ class ChromeDriver:
                         f"--user-data-dir={profile_dir}",
                         # Nothing may leave this machine even if a page tried: every host name
                         # resolves to nothing (the Network events still show the attempt).
-                        "--host-resolver-rules=MAP * ~NOTFOUND",
+                        f"--host-resolver-rules={resolver}",
                         "--window-size=1280,1600",
                     ],
                     "perfLoggingPrefs": {"enableNetwork": True, "enablePage": True},

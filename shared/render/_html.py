@@ -34,6 +34,7 @@ body { margin: 0; background: #fff; color: #1f2328;
 main { max-width: 1100px; margin: 0 auto; padding: 16px 20px 32px; }
 h1 { font-size: 1.5em; margin: 0.2em 0; overflow-wrap: break-word; }
 h2 { font-size: 1.15em; margin: 1.4em 0 0.5em; border-bottom: 1px solid #d8dee4; padding-bottom: 0.2em; }
+h3 { font-size: 1em; margin: 1.1em 0 0.4em; }
 .sub { color: #59636e; margin: 0 0 1em; overflow-wrap: break-word; }
 .decision { border: 1px solid; border-left-width: 6px; border-radius: 6px; padding: 10px 14px; }
 .decision.win { border-color: #1a7f37; background: #dafbe1; }
