@@ -364,7 +364,8 @@ def group_runs(
                 )
                 keys = rest
 
-    warnings.extend(mixed_source_warnings(runs, keys))
+    config_of = [tuple(_freeze(_param(r, k)) for k in keys) for r in runs]
+    warnings.extend(mixed_source_warnings(runs, keys, config_of))
     buckets: dict[tuple[Any, ...], ConfigGroup] = {}
     for r in runs:
         values = tuple(_param(r, k) for k in keys)

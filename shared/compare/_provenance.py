@@ -93,9 +93,17 @@ def _counts_text(counts: Counter[Any], missing_word: str) -> str:
     return ", ".join(parts)
 
 
-def mixed_source_warnings(runs: Sequence[Run], group_by: Sequence[str]) -> list[str]:
-    """One warning per provenance key whose value differs across ``runs`` (and that is not
-    one of the ``group_by`` keys), naming each source with its run count.
+def mixed_source_warnings(
+    runs: Sequence[Run], group_by: Sequence[str], configs: Sequence[Any] | None = None
+) -> list[str]:
+    """One warning per provenance key that pools runs of different sources into one
+    configuration, naming each source with its run count.
+
+    Args:
+        runs: the runs.
+        group_by: the keys that define configurations (a source key among them is no mix).
+        configs: each run's configuration (any hashable label, aligned with ``runs``); a key
+            constant within every configuration pools nothing and is not reported.
 
     Example:
         >>> rs = [Run("wandb", str(i), source={"sweep": "s1"} if i < 3 else {}) for i in range(4)]
@@ -103,12 +111,17 @@ def mixed_source_warnings(runs: Sequence[Run], group_by: Sequence[str]) -> list[
         'the runs come from 2 sweeps: s1 (3 runs), no sweep (1 run); '
     """
     out: list[str] = []
+    reported: list[Sequence[Any]] = [configs] if configs is not None else []
     for key in SOURCE_KEYS:
         if SOURCE_PREFIX + key in group_by:
             continue
-        counts: Counter[Any] = Counter(r.source.get(key) or None for r in runs)
-        if len(counts) < 2:
+        labels = [r.source.get(key) or None for r in runs]
+        counts: Counter[Any] = Counter(labels)
+        if len(counts) < 2 or any(_coarser(labels, seen) for seen in reported):
+            # one split, one warning (a local sweep sets group and job type together), and
+            # none for a split the configurations already make
             continue
+        reported.append(labels)
         plural, missing_word, option = _WORDS[key]
         out.append(
             f"the runs come from {len(counts)} {plural}: {_counts_text(counts, missing_word)}; "
@@ -116,6 +129,15 @@ def mixed_source_warnings(runs: Sequence[Run], group_by: Sequence[str]) -> list[
             f"compare them with --group-by source.{key}"
         )
     return out
+
+
+def _coarser(labels: Sequence[Any], other: Sequence[Any]) -> bool:
+    """Whether ``labels`` split the runs no finer than ``other`` (nothing new to say)."""
+    seen: dict[Any, Any] = {}
+    for mine, theirs in zip(labels, other, strict=True):
+        if seen.setdefault(theirs, mine) != mine:
+            return False
+    return True
 
 
 def duplicate_seed_warnings(
