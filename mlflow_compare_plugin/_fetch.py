@@ -29,7 +29,7 @@ from shared import (
 from shared._progress import progress_bar
 from shared.cli import is_connection_problem, one_line
 
-__all__ = ["MlflowSource", "fetch_runs", "http_retries", "COMPARISON_TAG"]
+__all__ = ["MlflowSource", "fetch_runs", "http_retries", "without_parents", "COMPARISON_TAG"]
 
 #: Tag on the comparison runs ``--log-report`` creates; such runs are never compared.
 COMPARISON_TAG = "tracker_compare.comparison"
@@ -461,3 +461,28 @@ def _fetch_runs(
         for (run_id, key), history in histories.items():
             by_id[run_id].histories[key] = history
     return runs
+
+
+def without_parents(runs: Sequence[Run], keep: Sequence[str] = ()) -> tuple[list[Run], str | None]:
+    """The runs without those that are the parent of another selected run, and a note.
+
+    A parent run (an Optuna study, a sweep driver) holds no replicate of its own: compared
+    beside its children it would be a configuration of its own with the params it lacks. Runs
+    named in ``keep`` (``--run-ids``) stay.
+
+    Example:
+        >>> kids = [Run("mlflow", f"c{i}", source={"parent_run": "p"}) for i in range(2)]
+        >>> runs, note = without_parents([Run("mlflow", "p"), *kids])
+        >>> [r.id for r in runs], note
+        (['c0', 'c1'], '1 parent run left out (its children are compared): p')
+    """
+    parents = {r.source.get("parent_run") for r in runs} - {None} - set(keep)
+    dropped = [r for r in runs if r.id in parents]
+    if not dropped:
+        return list(runs), None
+    shown = ", ".join(r.label for r in dropped[:5]) + (" ..." if len(dropped) > 5 else "")
+    return (
+        [r for r in runs if r.id not in parents],
+        f"{len(dropped)} parent run{'s' if len(dropped) != 1 else ''} left out (its children "
+        f"are compared): {shown}",
+    )

@@ -181,7 +181,7 @@ def _run(
     retries: int,
     options: dict[str, Any],
 ) -> None:
-    from mlflow_compare_plugin._fetch import MlflowSource, fetch_runs
+    from mlflow_compare_plugin._fetch import MlflowSource, fetch_runs, without_parents
 
     source = MlflowSource(tracking_uri, retries=retries)
     needs = histories_needed(log_report=log_report, **options)
@@ -196,6 +196,9 @@ def _run(
         # Wall-clock times are read only when they are the x-axis.
         timestamps=options.get("x_axis") in ("seconds", "time"),
     )
+    runs, note = without_parents(runs, keep=_split_ids(run_ids))
+    if note:
+        click.echo(f"warning: {note}", err=True)
     comparison = compare_with_options(runs, **options)
     secondary = compare_secondary(runs, **options) if len(options["metric"]) > 1 else None
     if log_report or tag_winner:
