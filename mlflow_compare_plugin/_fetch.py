@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -77,31 +79,62 @@ def _url(error: BaseException) -> str:
 
 
 def _probe_database(uri: str, retries: int) -> None:
-    """Fail fast (with our retries) when a database server is down.
+    """Fail fast (with our retries) when a database server is down or refuses us.
 
     MLflow's SQL store retries engine creation about ten times over ~100 s with a warning each
-    time; a CLI should say "unreachable" after the user's ``--retries`` instead.
+    time; a CLI should say "unreachable" after the user's ``--retries`` instead. A server that
+    answers (missing database or role, rejected password) is bad input, said at once with the
+    server's own words; a database without MLflow's tables is no store (never created here).
     """
     import time
 
     import sqlalchemy as sa
 
+    from mlflow_compare_plugin._store_check import check_database_has_store, redacted
+
     engine = sa.create_engine(uri, pool_pre_ping=False)
     try:
         for attempt in range(retries + 1):
             try:
-                with engine.connect():
+                with engine.connect() as connection:
+                    check_database_has_store(connection, uri)
                     return
+            except InputError:
+                raise
             except Exception as error:
-                if not is_connection_problem(error) or attempt == retries:
-                    if is_connection_problem(error):
-                        raise TrackerUnreachable(
-                            f"cannot open tracking store: {_reason(error)}: {_url(error)}"
-                        ) from error
-                    return  # not a connection problem: let MLflow report it its own way
+                if not is_connection_problem(error):
+                    said = one_line(str(getattr(error, "orig", None) or error), 300)
+                    raise InputError(
+                        f"cannot open tracking store {redacted(uri)!r}: the server said: {said}"
+                    ) from error
+                if attempt == retries:
+                    raise TrackerUnreachable(
+                        f"cannot open tracking store: {_reason(error)}: {_url(error)}"
+                    ) from error
                 time.sleep(min(2.0**attempt * 0.5, 8.0))
     finally:
         engine.dispose()
+
+
+def _not_an_mlflow_answer(error: Any) -> str | None:
+    """Say so when a server answered with a web page: the URI is not an MLflow server.
+
+    MLflow puts the whole response body in its message; a page of HTML is no help on stderr.
+    """
+    import re
+
+    text = str(getattr(error, "message", error))
+    body = text.split("Response body:", 1)[-1].lower()
+    if "<html" not in body and "<!doctype" not in body:
+        return None
+    status = re.search(r"error code (\d+)", text)
+    endpoint = re.search(r"endpoint (\S+)", text)
+    code = f"HTTP {status.group(1)} " if status else ""
+    asked = f" to {endpoint.group(1)}" if endpoint else ""
+    return (
+        f"not an MLflow tracking server: it answered {code}with a web page{asked}; "
+        "check --tracking-uri"
+    )
 
 
 @contextlib.contextmanager
@@ -116,6 +149,9 @@ def tracker_errors(where: str) -> Iterator[None]:
     except MlflowException as error:
         if is_connection_problem(error):
             raise TrackerUnreachable(f"{where}: {_reason(error)}: {_url(error)}") from error
+        not_mlflow = _not_an_mlflow_answer(error)
+        if not_mlflow:
+            raise InputError(f"{where}: {not_mlflow}") from error
         code = getattr(error, "error_code", "")
         if code in ("INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST", "BAD_REQUEST"):
             raise InputError(f"{where}: {one_line(error.message, 300)}") from error
@@ -127,11 +163,14 @@ def tracker_errors(where: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def http_retries(retries: int) -> Iterator[None]:
-    """Retry settings for the MLflow client's own REST calls (search, artifacts) meanwhile.
+def http_retries(retries: int, timeout: float = 30) -> Iterator[None]:
+    """Retry and timeout settings for the MLflow client's own REST calls meanwhile.
 
-    MLflow's defaults (7 retries, backoff factor 2) take minutes to report a dead server. The
-    user's own ``MLFLOW_HTTP_REQUEST_*`` settings win; ours are removed again on exit.
+    MLflow's defaults (7 retries, backoff factor 2, 120 s per request) take minutes to report
+    a dead server, even with no retries when it accepts connections but never answers. Ours
+    bound a request at ``timeout`` seconds, so the whole wait is about
+    ``(retries + 1) * timeout`` plus the backoff. The user's own ``MLFLOW_HTTP_REQUEST_*``
+    settings win; ours are removed again on exit.
 
     Example:
         >>> with http_retries(2):
@@ -140,6 +179,7 @@ def http_retries(retries: int) -> Iterator[None]:
     ours = {
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(retries),
         "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, round(timeout))),
     }
     added = [name for name in ours if name not in os.environ]
     for name in added:
@@ -166,14 +206,26 @@ class MlflowSource:
     def __init__(self, tracking_uri: str | None = None, *, retries: int = 3) -> None:
         import mlflow
         from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
+
+        from mlflow_compare_plugin._store_check import check_store_exists, redacted
 
         self.retries = retries
         self.tracking_uri = tracking_uri or mlflow.get_tracking_uri()
+        # Reading never creates a store (MLflow would make a missing sqlite file or tables).
+        check_store_exists(self.tracking_uri, given=bool(tracking_uri))
         if self.tracking_uri.split(":", 1)[0].split("+")[0] in ("postgresql", "mysql", "mssql"):
             _probe_database(self.tracking_uri, retries)
-        with tracker_errors(f"cannot open tracking store {self.tracking_uri!r}"):
-            self.client = MlflowClient(self.tracking_uri)
-            self.store = self.client._tracking_client.store
+        where = f"cannot open tracking store {redacted(self.tracking_uri)!r}"
+        with tracker_errors(where):
+            try:
+                self.client = MlflowClient(self.tracking_uri)
+                self.store = self.client._tracking_client.store
+            except MlflowException as error:
+                if is_connection_problem(error):
+                    raise
+                # e.g. MLflow's hint for folder stores: the user must change the URI; shown whole.
+                raise InputError(f"{where}: {' '.join(error.message.split())}") from error
 
     @property
     def kind(self) -> str:
@@ -326,6 +378,17 @@ class MlflowSource:
         return out
 
 
+def _stored_float(value: Any) -> float:
+    """A metric value as logged: MLflow's SQL store cannot hold infinities and keeps them as
+    the largest float (1.797e308), which must not reach a test as a number."""
+    number = float(value)
+    if number >= sys.float_info.max:
+        return math.inf
+    if number <= -sys.float_info.max:
+        return -math.inf
+    return number
+
+
 def to_run(mlflow_run: Any) -> Run:
     """One MLflow run as a ``shared.Run`` (params typed, times in seconds).
 
@@ -345,7 +408,7 @@ def to_run(mlflow_run: Any) -> Run:
         end_time=info.end_time / 1000.0 if info.end_time else None,
         params=coerce_params(dict(data.params)),
         tags=tags,
-        metrics={k: float(v) for k, v in data.metrics.items()},
+        metrics={k: _stored_float(v) for k, v in data.metrics.items()},
         # Provenance, tracker-neutral: the parent run (Optuna study, sweep driver) if any.
         source={"parent_run": parent} if parent else {},
     )

@@ -112,6 +112,13 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
     show_default=True,
     help="Retries (with backoff) per request to a failing tracking server.",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 600),
+    default=30,
+    show_default=True,
+    help="Seconds per request to a tracking server ($MLFLOW_HTTP_REQUEST_TIMEOUT wins).",
+)
 @handle_errors
 def compare(
     tracking_uri: str | None,
@@ -124,13 +131,15 @@ def compare(
     report_experiment: str | None,
     tag_winner: bool,
     retries: int,
+    timeout: float,
     **options: Any,
 ) -> None:
     """Is one configuration really better than another, or is it seed noise?
 
     Compares MLflow runs grouped into configurations (by the params that differ), paired by
     seed, with the right statistical test and a multiple-comparison correction. Exit codes:
-    0 done, 1 --fail-if-worse gate failed, 2 bad input, 3 tracker unreachable.
+    0 done, 1 --fail-if-worse gate failed, 2 bad input, 3 tracker unreachable, 4 internal
+    error (a bug: please report it), 130/143 interrupted (Ctrl-C/SIGTERM).
     """
     from mlflow_compare_plugin._fetch import http_retries
 
@@ -138,7 +147,7 @@ def compare(
     if options["fail_if_worse"] and not options["baseline"]:
         raise InputError("--fail-if-worse needs --baseline CONFIG")
     filter_string = with_parent(filter_string, parent_run_id)
-    with http_retries(retries):
+    with http_retries(retries, timeout):
         _run(
             tracking_uri,
             experiment_names,

@@ -223,7 +223,8 @@ def handle_errors(func: F) -> F:
         except TrackerCompareError as error:
             if os.environ.get("TRACKER_COMPARE_DEBUG"):
                 raise
-            click.echo(f"error: {one_line(str(error))}", err=True)
+            # Our own messages are written to be read whole (e.g. MLflow's migration hint).
+            click.echo(f"error: {one_line(str(error), 2000)}", err=True)
             sys.exit(error.exit_code)
         except Exception as error:  # noqa: BLE001 - the point is to catch everything
             if os.environ.get("TRACKER_COMPARE_DEBUG"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -158,7 +159,8 @@ def reduce_runs(
         if history is None or len(history) == 0:
             if how == "last" or (how in ("min", "max") and name in run.metrics):
                 value = run.metrics.get(name, math.nan)
-                if math.isfinite(value):
+                # The largest float is how SQL tracking stores keep an infinity.
+                if math.isfinite(value) and abs(value) < sys.float_info.max:
                     values[run.key] = float(value)
                 else:
                     missing.append(run.key)
