@@ -1,8 +1,9 @@
 """``wandb-compare sweep CONFIG.yaml``: run a W&B sweep config locally as an Optuna study.
 
-Exit codes: 0 done, 2 the config (or an option) cannot be honoured, 3 the storage could not be
-reached. Failed trials do not fail the command: each is reported on one line, and stays in the
-study as FAIL.
+Exit codes: 0 done (some trials may have failed: each is reported on one line, a count at the
+end, and stays in the study as FAIL), 1 every trial this call ran failed (nothing was learnt:
+a missing program, a function that never starts a run...), 2 the config (or an option) cannot
+be honoured, 3 the storage could not be reached, 4 internal error.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import click
 
 from shared.cli import handle_errors
-from shared.errors import InputError
+from shared.errors import EXIT_GATE_FAILED, InputError, TrackerCompareError
 
 __all__ = ["sweep_command"]
 
@@ -139,3 +140,21 @@ def sweep_command(
     # Failed trials and other problems were already reported on stderr as they happened
     # (the "wandb_compare_ext.sweep" logger); they are in --json's "warnings" too.
     sys.stdout.flush()
+    _check_failures(result.trials)
+
+
+class AllTrialsFailed(TrackerCompareError):
+    """Every trial of the call failed: the sweep learnt nothing. Exit code 1."""
+
+    exit_code = EXIT_GATE_FAILED
+
+
+def _check_failures(trials: Any) -> None:
+    """Count failed trials on stderr; raise when every trial failed."""
+    failed = [t for t in trials if t.state == "FAIL"]
+    if not failed:
+        return
+    if len(failed) == len(trials):
+        first = f" (first: {' '.join(str(failed[0].message).split())})" if failed[0].message else ""
+        raise AllTrialsFailed(f"all {len(failed)} trials failed{first}")
+    click.echo(f"warning: {len(failed)} of {len(trials)} trials failed", err=True)

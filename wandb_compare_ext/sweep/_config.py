@@ -157,7 +157,11 @@ def _read(source: Mapping[str, Any] | str | os.PathLike[str]) -> Mapping[str, An
     import yaml
 
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not a text (UTF-8 YAML) file: byte {exc.start} is {exc.object[exc.start]:#04x}"
+        ) from None
     except FileNotFoundError:
         raise InputError(f"{path}: no such sweep config file") from None
     except OSError as exc:

@@ -1,0 +1,94 @@
+"""``wandb-compare sweep``: a sweep whose every trial failed is not a success (issue 13 item 7).
+
+Real W&B SDK offline, real Optuna, real processes for the program sweep; the sweep command is
+the real click command.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import wandb
+from click.testing import CliRunner
+
+from wandb_compare_ext.sweep import sweep_command
+
+pytestmark = pytest.mark.timeout(240)
+
+GRID = (
+    "name: {name}\nmethod: grid\n"
+    "metric: {{name: acc, goal: maximize}}\n"
+    "parameters:\n  lr: {{values: [0.01, 0.1]}}\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def offline_wandb(tmp_path, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
+    for name in ("CONFIG", "CACHE", "DATA"):
+        monkeypatch.setenv(f"WANDB_{name}_DIR", str(tmp_path / f".wandb-{name.lower()}"))
+    monkeypatch.chdir(tmp_path)
+    wandb.teardown()
+    yield
+    assert wandb.run is None, "a test left a W&B run active"
+    wandb.teardown()
+
+
+def test_missing_program_every_trial_fails_exit_1(tmp_path):
+    (tmp_path / "sweep.yaml").write_text(
+        GRID.format(name="missing-program") + "program: no_such_train.py\n"
+    )
+    result = CliRunner().invoke(sweep_command, ["sweep.yaml"])
+    assert result.exit_code == 1, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: all 2 trials failed"), result.stderr
+    assert "exited with code" in last
+
+
+def test_function_that_never_starts_a_run_fails_exit_1(tmp_path, monkeypatch):
+    (tmp_path / "idle_mod.py").write_text("def train():\n    return None\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "sweep.yaml").write_text(GRID.format(name="idle"))
+    result = CliRunner().invoke(sweep_command, ["sweep.yaml", "--function", "idle_mod:train"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().splitlines()[-1].startswith("error: all 2 trials failed")
+
+
+def test_some_failed_trials_are_counted_but_exit_0(tmp_path, monkeypatch):
+    (tmp_path / "half_mod.py").write_text(
+        textwrap.dedent(
+            """
+            import wandb
+
+            def train():
+                run = wandb.init()
+                if wandb.config["lr"] > 0.05:
+                    raise RuntimeError("diverged")
+                run.log({"acc": 0.9})
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "sweep.yaml").write_text(GRID.format(name="half"))
+    result = CliRunner().invoke(sweep_command, ["sweep.yaml", "--function", "half_mod:train"])
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 of 2 trials failed" in result.stderr
+
+
+def test_config_of_random_bytes_names_the_file(tmp_path):
+    config = tmp_path / "noise.yaml"
+    config.write_bytes(os.urandom(64) + b"\xff\xfe")
+    completed = subprocess.run(
+        [sys.executable, "-m", "wandb_compare_ext", "sweep", str(config)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == 2, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(config) in lines[0] and "UTF-8" in lines[0], completed.stderr
