@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mlflow_compare_plugin._optuna_child_runs import ChildRuns
 from mlflow_compare_plugin._optuna_parent import (
     PARENT_ATTR_PREFIX,
     STUDY_RUN_TAG,
@@ -68,7 +69,7 @@ def _truncate(value: Any, limit: int) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
-class MLflowCallback:
+class MLflowCallback(ChildRuns):
     """Log each Optuna trial as an MLflow run (drop-in for optuna-integration's callback).
 
     Args:

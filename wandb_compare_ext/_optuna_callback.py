@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from shared.objectives import metric_names_for
 from shared.retry import LoggingGuard
 from wandb_compare_ext import _optuna_routing
+from wandb_compare_ext._optuna_child_runs import ChildRuns
 
 if TYPE_CHECKING:
     import optuna
@@ -58,7 +59,7 @@ class _Discard:
         return None
 
 
-class WeightsAndBiasesCallback:
+class WeightsAndBiasesCallback(ChildRuns):
     """Log Optuna trials to Weights & Biases (drop-in for optuna-integration's callback).
 
     Args:
