@@ -10,6 +10,9 @@ mismatched multi-objective names) and keeps what the deprecated one loses:
 * PRUNED and FAIL trials end as KILLED and FAILED runs;
 * everything is logged through ``MlflowClient`` with explicit run ids, chunked to MLflow's batch
   limits, with retries; a tracker failure warns once and never stops the study;
+* the callback's own requests to a tracking server are bounded (``request_timeout``,
+  ``request_retries``; see ``_optuna_client``), whatever MLflow's process-wide HTTP settings
+  are, so a server that is gone costs a study seconds, not minutes;
 * ``track_in_mlflow`` holds no lock around the objective, so ``n_jobs > 1`` runs in parallel;
 * a trial's run is found again (trial system attr checked against the trial id, then a tag
   lookup) instead of being created twice.
@@ -24,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlflow_compare_plugin._optuna_child_runs import ChildRuns
+from mlflow_compare_plugin._optuna_client import bounded_client
 from mlflow_compare_plugin._optuna_parent import (
     PARENT_ATTR_PREFIX,
     STUDY_RUN_TAG,
@@ -88,9 +92,14 @@ class MLflowCallback(ChildRuns):
         retries: extra attempts for each tracker call before giving up (then warn once).
         retry_wait: seconds before the first retry (doubling).
         retry_cooldown: once the tracker is found unreachable, seconds during which logging
-            is skipped rather than waiting on timeouts trial after trial (MLflow's own HTTP
-            retries are set by ``MLFLOW_HTTP_REQUEST_MAX_RETRIES``/``..._TIMEOUT``). Use
+            is skipped rather than waiting on timeouts trial after trial. Use
             :meth:`backfill` to log what was skipped once the tracker is back.
+        request_timeout: seconds each of the callback's HTTP requests may take (a tracking
+            server URI only). MLflow's process-wide ``MLFLOW_HTTP_REQUEST_TIMEOUT`` (120 s)
+            and ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` (7, with backoff) are left to the user's
+            own calls: with them, one trial waited 743 s on a server that was gone.
+        request_retries: MLflow-level retries of each of those requests (backoff 0.5 s);
+            ``retries`` then repeats the whole logging step.
 
     Example:
         >>> import optuna
@@ -114,6 +123,8 @@ class MLflowCallback(ChildRuns):
         retries: int = 2,
         retry_wait: float = 0.5,
         retry_cooldown: float = 30.0,
+        request_timeout: float = 10.0,
+        request_retries: int = 1,
     ) -> None:
         if not isinstance(metric_name, Sequence):
             raise TypeError(
@@ -126,6 +137,8 @@ class MLflowCallback(ChildRuns):
         self._tag_study_user_attrs = tag_study_user_attrs
         self._tag_trial_user_attrs = tag_trial_user_attrs
         self._log_intermediate_values = log_intermediate_values
+        self._request_timeout = float(request_timeout)
+        self._request_retries = max(0, int(request_retries))
         self._guard = LoggingGuard(
             "MLflow", retries=retries, wait=retry_wait, cooldown=retry_cooldown
         )
@@ -307,13 +320,16 @@ class MLflowCallback(ChildRuns):
         with self._lock:
             if self._client is None:
                 import mlflow
-                from mlflow.tracking import MlflowClient
 
                 if self._tracking_uri is not None:
                     # The deprecated callback sets it globally; the fluent API inside the
                     # objective (track_in_mlflow) depends on that.
                     mlflow.set_tracking_uri(self._tracking_uri)
-                self._client = MlflowClient(self._tracking_uri or mlflow.get_tracking_uri())
+                self._client = bounded_client(
+                    self._tracking_uri or mlflow.get_tracking_uri(),
+                    timeout=self._request_timeout,
+                    retries=self._request_retries,
+                )
             return self._client
 
     def _study_lock(self, study: optuna.Study) -> threading.Lock:

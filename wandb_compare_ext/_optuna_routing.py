@@ -90,7 +90,12 @@ def _global_functions() -> tuple[Any, Any]:
 
 
 def router_installed() -> bool:
-    """Whether ``wandb.log`` is the router now (for tests and checks)."""
+    """Whether ``wandb.log`` is the router now (only while decorated trials run).
+
+    Example:
+        >>> router_installed()
+        False
+    """
     import wandb
 
     return wandb.log is _ROUTER

@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "mlflow_compare_plugin._optuna_callback",
+    "mlflow_compare_plugin._optuna_client",
     "mlflow_compare_plugin._optuna_parent",
     "mlflow_compare_plugin._optuna_seeds",
 ]

@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "wandb_compare_ext._optuna_callback",
+    "wandb_compare_ext._optuna_routing",
     "wandb_compare_ext._optuna_seeds",
 ]
 
