@@ -22,6 +22,7 @@ from shared.cli import Terminated, ignoring_signals, is_connection_problem, one_
 
 __all__ = ["Published", "publish", "decision_tags", "TAG_PREFIX"]
 
+from shared.render import md_text
 TAG_PREFIX = "compare."
 _MAX_TAG = 5000  # MLflow allows 8,000 characters per tag value; stay well below
 _COMPARISON_TAG = "tracker_compare.comparison"
@@ -104,8 +105,8 @@ def decision_tags(comparison: Any) -> dict[str, str]:
         "compare.run_ids": ids,
         "compare.n_runs": str(len(run_ids)),
         "compare.configs": _clip(" | ".join(str(c.get("name")) for c in data.get("configs", []))),
-        "compare.seeds_needed": str(decision.get("seeds_needed")),
-        "mlflow.note.content": _clip(rationale, 7000),
+        # MLflow renders the description as markdown: run data in it must stay text.
+        "mlflow.note.content": _clip(md_text(rationale), 7000),
     }
     if data.get("baseline"):
         tags["compare.baseline"] = str(data["baseline"])

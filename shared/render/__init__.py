@@ -9,7 +9,8 @@ Example:
     >>> write_report(comparison, "report/")  # doctest: +SKIP
 """
 
+from shared.render._escape import md_text, visible
 from shared.render._render import FORMATS, render
 from shared.render._report import REPORT_FILES, write_report
 
-__all__ = ["FORMATS", "REPORT_FILES", "render", "write_report"]
+__all__ = ["FORMATS", "REPORT_FILES", "md_text", "render", "visible", "write_report"]

@@ -25,6 +25,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from shared.render._escape import visible
+
 __all__ = ["render_csv"]
 
 _STATS = ("n", "mean", "std", "median", "ci_low", "ci_high", "stopped_early")
@@ -42,7 +44,8 @@ def _cell(v: Any) -> Any:
         return repr(float(v)) if isinstance(v, float) and not math.isfinite(v) else v
     if isinstance(v, (list, tuple)):
         v = ";".join(str(x) for x in v)
-    v = str(v)
+    # NUL, U+202E and other invisible characters shown as escapes; one line per row.
+    v = visible(str(v))
     if v.startswith(_FORMULA_START):
         try:
             float(v)  # "-0.5" is a number, not a formula

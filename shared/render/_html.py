@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.render._data import Rows, build_rows, fmt_num
+from shared.render._escape import MAX_NAME, shorten, visible
 
 __all__ = ["render_html"]
 
@@ -75,7 +76,19 @@ _CAPTIONS = {
 
 
 def _e(x: Any) -> str:
-    return html.escape("" if x is None else str(x), quote=True)
+    # Invisible and reordering characters (NUL, U+202E...) are shown as escapes, not obeyed.
+    return html.escape(visible("" if x is None else str(x)), quote=True)
+
+
+def _name(x: Any) -> str:
+    """A name cell: shortened past ``MAX_NAME`` characters, the full name in a tooltip."""
+    text = visible("" if x is None else str(x))
+    if len(text) <= MAX_NAME:
+        return html.escape(text, quote=True)
+    return (
+        f'<span title="{html.escape(text, quote=True)}">'
+        f"{html.escape(shorten(text), quote=True)}</span>"
+    )
 
 
 def _table(
@@ -93,7 +106,8 @@ def _table(
         cls = row_classes[i] if row_classes else ""
         out.append(f'<tr class="{cls}">' if cls else "<tr>")
         for cell, num in zip(row, numeric, strict=True):
-            out.append(f'<td class="{"num" if num else "name"}">{_e(cell)}</td>')
+            shown = _e(cell) if num else _name(cell)
+            out.append(f'<td class="{"num" if num else "name"}">{shown}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
@@ -101,7 +115,7 @@ def _table(
 
 def _decision(r: Rows) -> str:
     cls = "win" if r.winner else "nowin"
-    verdict = f"{_e(r.winner)} wins" if r.winner else "No reliable difference"
+    verdict = f"{_name(r.winner)} wins" if r.winner else "No reliable difference"
     out = [f'<section class="decision {cls}" id="decision"><p class="verdict">{verdict}</p>']
     if r.rationale:
         out.append(f"<p>{_e(r.rationale)}</p>")

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.render._data import build_rows
+from shared.render._escape import md_text
 
 __all__ = ["render_markdown", "md_escape"]
 
-# Characters GFM reads as markup inside a cell: escapes, code, emphasis, table pipes.
-# (Brackets stay: without a following "(url)" they are text, and CIs print as [lo, hi].)
-_MD_SPECIAL = re.compile(r"([\\`*_|~])")
-# Control characters, including every character str.splitlines() breaks on: one row stays one line.
-_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def md_escape(text: str) -> str:
-    """``text`` safe inside a GFM table cell or paragraph: markdown specials backslash-escaped,
-    ``<``, ``>`` and ``&`` as entities (GitHub then shows them as text), line breaks and
-    other control characters as spaces.
+    """``text`` safe inside a GFM table cell or paragraph: shown as typed, never a link, an
+    image, raw HTML or a line break (see :func:`shared.render._escape.md_text`).
 
     Example:
         >>> md_escape("a|b <i>")
-        'a\\\\|b &lt;i&gt;'
+        'a\\|b &lt;i&gt;'
     """
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _BREAKS.sub(" ", text)
+    return md_text(text)
 
 
 def _table(
