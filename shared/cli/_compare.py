@@ -82,6 +82,24 @@ def compare_with_options(
     budget: float | None = None,
     test: str = "auto",
     alpha: float = 0.05,
+def _check_named_metrics(runs: Sequence[Any], *, x_axis: str, cost_metric: str | None) -> None:
+    """``--x-axis METRIC`` and ``--cost-metric`` must name a metric some run logged.
+
+    Checked here, whatever the reduction: with ``--reduce last`` the x-axis is not used for
+    the number, and a mistyped name would otherwise pass silently (or only warn).
+    """
+    from shared import UnknownMetricError, resolve_metric
+
+    for option, name in (("--x-axis", x_axis), ("--cost-metric", cost_metric)):
+        if not name or (option == "--x-axis" and name in _BUILTIN_AXES):
+            continue
+        try:
+            resolve_metric(runs, name)
+        except UnknownMetricError as error:
+            builtin = f" (built-in axes: {', '.join(sorted(_BUILTIN_AXES))})" if option == "--x-axis" else ""
+            raise InputError(f"{option} {name!r}: {error}{builtin}") from None
+
+
     correction: str = "holm",
     min_effect: float = 0.0,
     baseline: str | None = None,
@@ -133,6 +151,7 @@ def compare_with_options(
         x_axis=x_axis,
         budget=budget,
         test=test,
+    _check_named_metrics(runs, x_axis=x_axis, cost_metric=cost_metric)
         correction=correction,
         alpha=alpha,
         baseline=baseline,

@@ -28,6 +28,13 @@ def guess_goal(name: str) -> str:
     return "minimize" if _LOWER_IS_BETTER.search(name) else "maximize"
 
 
+def _looks_like_a_goal(suffix: str) -> bool:
+    """A misspelt ``min``/``max`` (``maxx``, ``mni``, ``minimise``), not part of a name."""
+    import difflib
+
+    return bool(difflib.get_close_matches(suffix.lower(), list(_GOALS), n=1, cutoff=0.75))
+
+
 def parse_metric_spec(spec: str) -> tuple[str, str]:
     """Split ``NAME[:min|:max]`` into ``(name, goal)``.
 
@@ -41,7 +48,7 @@ def parse_metric_spec(spec: str) -> tuple[str, str]:
         ``(name, "minimize" | "maximize")``.
 
     Raises:
-        InputError: the name is empty.
+        InputError: the name is empty, or the suffix is a misspelt goal (``:maxx``).
 
     Example:
         >>> parse_metric_spec("val_loss:min")
@@ -53,6 +60,11 @@ def parse_metric_spec(spec: str) -> tuple[str, str]:
     name, sep, suffix = text.rpartition(":")
     if sep and suffix.lower() in _GOALS:
         goal = _GOALS[suffix.lower()]
+    elif sep and name and _looks_like_a_goal(suffix):
+        raise InputError(
+            f"--metric {spec!r}: bad goal suffix {':' + suffix!r}; use :min or :max "
+            "(or name the metric without a suffix)"
+        )
     else:
         name, goal = text, guess_goal(text)
     name = name.strip()
