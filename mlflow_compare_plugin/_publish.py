@@ -19,10 +19,10 @@ from typing import Any
 
 from shared import InputError, TrackerUnreachable
 from shared.cli import Terminated, ignoring_signals, is_connection_problem, one_line
+from shared.render import md_text
 
 __all__ = ["Published", "publish", "decision_tags", "TAG_PREFIX"]
 
-from shared.render import md_text
 TAG_PREFIX = "compare."
 _MAX_TAG = 5000  # MLflow allows 8,000 characters per tag value; stay well below
 _COMPARISON_TAG = "tracker_compare.comparison"
@@ -105,6 +105,7 @@ def decision_tags(comparison: Any) -> dict[str, str]:
         "compare.run_ids": ids,
         "compare.n_runs": str(len(run_ids)),
         "compare.configs": _clip(" | ".join(str(c.get("name")) for c in data.get("configs", []))),
+        "compare.seeds_needed": str(decision.get("seeds_needed")),
         # MLflow renders the description as markdown: run data in it must stay text.
         "mlflow.note.content": _clip(md_text(rationale), 7000),
     }

@@ -71,17 +71,6 @@ def _check_present(runs: Sequence[Any], name: str) -> None:
         )
 
 
-def compare_with_options(
-    runs: Sequence[Any],
-    *,
-    metric: str | Iterable[str],
-    seed_key: str | None = None,
-    group_by: Iterable[str] | None = None,
-    reduce: str = "last",
-    x_axis: str = "step",
-    budget: float | None = None,
-    test: str = "auto",
-    alpha: float = 0.05,
 def _check_named_metrics(runs: Sequence[Any], *, x_axis: str, cost_metric: str | None) -> None:
     """``--x-axis METRIC`` and ``--cost-metric`` must name a metric some run logged.
 
@@ -96,10 +85,22 @@ def _check_named_metrics(runs: Sequence[Any], *, x_axis: str, cost_metric: str |
         try:
             resolve_metric(runs, name)
         except UnknownMetricError as error:
-            builtin = f" (built-in axes: {', '.join(sorted(_BUILTIN_AXES))})" if option == "--x-axis" else ""
+            axes = ", ".join(sorted(_BUILTIN_AXES))
+            builtin = f" (built-in axes: {axes})" if option == "--x-axis" else ""
             raise InputError(f"{option} {name!r}: {error}{builtin}") from None
 
 
+def compare_with_options(
+    runs: Sequence[Any],
+    *,
+    metric: str | Iterable[str],
+    seed_key: str | None = None,
+    group_by: Iterable[str] | None = None,
+    reduce: str = "last",
+    x_axis: str = "step",
+    budget: float | None = None,
+    test: str = "auto",
+    alpha: float = 0.05,
     correction: str = "holm",
     min_effect: float = 0.0,
     baseline: str | None = None,
@@ -141,6 +142,7 @@ def _check_named_metrics(runs: Sequence[Any], *, x_axis: str, cost_metric: str |
         raise InputError("no runs to compare")
     (name, goal), *_rest = _metric_specs(metric)
     _check_present(runs, name)
+    _check_named_metrics(runs, x_axis=x_axis, cost_metric=cost_metric)
     return compare_runs(
         list(runs),
         metric=name,
@@ -151,7 +153,6 @@ def _check_named_metrics(runs: Sequence[Any], *, x_axis: str, cost_metric: str |
         x_axis=x_axis,
         budget=budget,
         test=test,
-    _check_named_metrics(runs, x_axis=x_axis, cost_metric=cost_metric)
         correction=correction,
         alpha=alpha,
         baseline=baseline,
