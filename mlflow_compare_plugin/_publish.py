@@ -1,4 +1,6 @@
-"""Publish a comparison to MLflow: a comparison run with the report and the decision as tags.
+"""Publish a comparison to MLflow: a comparison run with the report, the question as params,
+the answer as metrics (``_record``) and the decision in words as tags; winner tags on the
+compared runs (``_winners``).
 
 All or nothing: the report is rendered into a temporary folder before anything is created in
 MLflow; the decision tags are written only after every artifact is logged; if any step fails,
@@ -12,16 +14,21 @@ from __future__ import annotations
 import contextlib
 import sys
 import tempfile
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mlflow_compare_plugin._record import answer_metrics, question_id, question_params
+from mlflow_compare_plugin._winners import compared_experiments, tag_winners
 from shared import InputError, TrackerUnreachable
 from shared.cli import Terminated, ignoring_signals, is_connection_problem, one_line
 from shared.render import md_text
 
 __all__ = ["Published", "publish", "decision_tags", "TAG_PREFIX"]
+
+# MLflow's limits per log_batch call.
+_BATCH_METRICS = 1000
+_BATCH_PARAMS_TAGS = 100
 
 TAG_PREFIX = "compare."
 _MAX_TAG = 5000  # MLflow allows 8,000 characters per tag value; stay well below
@@ -37,17 +44,23 @@ class Published:
         experiment_id: where the comparison run lives.
         artifacts: names of the logged files.
         tagged_runs: run ids tagged as winners.
+        untagged_runs: run ids that won an earlier comparison of the same question and no
+            longer do (their winner tags were taken off).
+        question: the question's id (``_record.question_id``).
     """
 
     run_id: str | None
     experiment_id: str | None
     artifacts: tuple[str, ...] = ()
     tagged_runs: tuple[str, ...] = ()
+    untagged_runs: tuple[str, ...] = ()
+    question: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["artifacts"] = list(self.artifacts)
         d["tagged_runs"] = list(self.tagged_runs)
+        d["untagged_runs"] = list(self.untagged_runs)
         return d
 
 
@@ -73,20 +86,20 @@ def _run_ids(data: Mapping[str, Any]) -> list[str]:
 
 
 def decision_tags(comparison: Any) -> dict[str, str]:
-    """The tags that record the decision on the comparison run.
+    """The tags that record the decision in words on the comparison run.
 
-    ``compare.winner`` (config name, or ``none``), ``compare.rationale``, ``compare.test``,
-    ``compare.alpha``, ``compare.correction``, ``compare.metric``, ``compare.goal``,
-    ``compare.reduce``, ``compare.run_ids`` (comma-separated; clipped for huge comparisons:
-    comparison.json has them all), ``compare.n_runs``, ``compare.configs``,
-    ``compare.seeds_needed``, and ``mlflow.note.content`` (the run description) = rationale.
+    ``compare.winner`` (config name, or ``none``), ``compare.rationale``, ``compare.test``
+    (the tests used), ``compare.run_ids`` (comma-separated; clipped for huge comparisons:
+    comparison.json has them all), ``compare.configs``, ``compare.baseline`` (when one was
+    given) and ``mlflow.note.content`` (the run description) = rationale. The question (metric,
+    goal, alpha, ...) is logged as params and the numbers as metrics (``_record``); no tag
+    holds an absent value as the text "None".
 
     Example:
         >>> # decision_tags(comparison)["compare.winner"] -> "lr=0.001"
     """
     data = _as_dict(comparison)
     decision = data.get("decision") or {}
-    metric = data.get("metric") or {}
     run_ids = _run_ids(data)
     ids = ",".join(run_ids)
     if len(ids) > _MAX_TAG:
@@ -97,15 +110,8 @@ def decision_tags(comparison: Any) -> dict[str, str]:
         "compare.winner": str(decision.get("winner") or "none"),
         "compare.rationale": _clip(rationale),
         "compare.test": _clip(_tests_used(data), 1000),
-        "compare.alpha": str(data.get("alpha")),
-        "compare.correction": str(data.get("correction")),
-        "compare.metric": str(metric.get("name")),
-        "compare.goal": str(metric.get("goal")),
-        "compare.reduce": str(metric.get("reduce")),
         "compare.run_ids": ids,
-        "compare.n_runs": str(len(run_ids)),
         "compare.configs": _clip(" | ".join(str(c.get("name")) for c in data.get("configs", []))),
-        "compare.seeds_needed": str(decision.get("seeds_needed")),
         # MLflow renders the description as markdown: run data in it must stay text.
         "mlflow.note.content": _clip(md_text(rationale), 7000),
     }
@@ -147,6 +153,7 @@ def publish(
     report_experiment: str | None = None,
     default_experiment: str | None = None,
     extra_tags: Mapping[str, str] | None = None,
+    experiments: Sequence[str] | None = None,
 ) -> Published:
     """Log the comparison to MLflow (``--log-report``) and/or tag the winning runs.
 
@@ -154,12 +161,15 @@ def publish(
         client: an ``MlflowClient``.
         comparison: a ``shared.Comparison`` or its ``to_dict()``.
         log_report: create the comparison run holding report.html, report.md, comparison.json,
-            table.csv and the PNG plots, with the decision as tags.
-        tag_winner: tag each run of the winning configuration ``compare.winner = true``
-            (and ``compare.comparison_run``).
+            table.csv and the PNG plots, the question as params, the answer as metrics and
+            the decision as tags.
+        tag_winner: tag each run of the winning configuration ``compare.winner = true``,
+            replacing the winner tags of earlier answers to the same question (``_winners``).
         report_experiment: experiment name (or id) for the comparison run; created if needed.
         default_experiment: used when ``report_experiment`` is not given (first compared one).
         extra_tags: more tags for the comparison run (e.g. the tracking filter used).
+        experiments: ids of the compared runs' experiments (part of the question's identity);
+            asked of MLflow run by run when not given.
 
     Returns:
         What was written.
@@ -182,6 +192,7 @@ def publish(
             report_experiment=report_experiment,
             default_experiment=default_experiment,
             extra_tags=extra_tags,
+            experiments=experiments,
         )
 
 
@@ -194,10 +205,14 @@ def _publish(
     report_experiment: str | None,
     default_experiment: str | None,
     extra_tags: Mapping[str, str] | None,
+    experiments: Sequence[str] | None,
 ) -> Published:
-    from mlflow.entities import RunTag
-
     data = _as_dict(comparison)
+    if experiments is None:
+        try:
+            experiments = compared_experiments(client, data)
+        except Exception as error:
+            raise _fail("cannot read the compared runs' experiments", error) from error
     run_id: str | None = None
     experiment_id: str | None = None
     artifacts: tuple[str, ...] = ()
@@ -225,7 +240,7 @@ def _publish(
                 run_id = run.info.run_id
                 _log_files(client, run_id, files)
                 tags = {**decision_tags(data), **(extra_tags or {}), "compare.status": "complete"}
-                client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+                _log_record(client, run_id, data, experiments, tags)
                 client.set_terminated(run_id, "FINISHED")
             except KeyboardInterrupt as interrupt:
                 # Ctrl-C or SIGTERM: the same all-or-nothing as a failure, then stop.
@@ -241,10 +256,38 @@ def _publish(
                 raise _fail(
                     f"logging the report failed, comparison run {run_id} {outcome}", error
                 ) from error
-    tagged: tuple[str, ...] = ()
-    if tag_winner:
-        tagged = _tag_winner(client, data, run_id)
-    return Published(run_id, experiment_id, artifacts, tagged)
+    if not tag_winner:
+        return Published(run_id, experiment_id, artifacts, question=question_id(data, experiments))
+    try:
+        done = tag_winners(client, data, experiments, run_id)
+    except Exception as error:
+        raise _fail("cannot tag the winning runs", error) from error
+    return Published(run_id, experiment_id, artifacts, done.tagged, done.untagged, done.question)
+
+
+def _log_record(
+    client: Any,
+    run_id: str,
+    data: Mapping[str, Any],
+    experiments: Sequence[str],
+    tags: Mapping[str, str],
+) -> None:
+    """The question as params, the answer as metrics, then the decision tags (last: the tag
+    ``compare.status = complete`` says everything else is there), within MLflow's batch limits."""
+    import time
+
+    from mlflow.entities import Metric, Param, RunTag
+
+    now = int(time.time() * 1000)
+    params = [Param(k, v) for k, v in question_params(data, experiments).items()]
+    metrics = [Metric(k, v, now, 0) for k, v in answer_metrics(data).items()]
+    for i in range(0, len(params), _BATCH_PARAMS_TAGS):
+        client.log_batch(run_id, params=params[i : i + _BATCH_PARAMS_TAGS])
+    for i in range(0, len(metrics), _BATCH_METRICS):
+        client.log_batch(run_id, metrics=metrics[i : i + _BATCH_METRICS])
+    items = [RunTag(k, v) for k, v in tags.items()]
+    for i in range(0, len(items), _BATCH_PARAMS_TAGS):
+        client.log_batch(run_id, tags=items[i : i + _BATCH_PARAMS_TAGS])
 
 
 def _log_files(client: Any, run_id: str, files: Any) -> None:
@@ -286,44 +329,6 @@ def _undo(client: Any, run_id: str) -> str:
             return f"ended FAILED (no decision recorded), {cleaned}"
         except Exception:
             return f"could not be cleaned up (no decision recorded), {cleaned}"
-
-
-def _winner_runs(data: Mapping[str, Any]) -> list[str]:
-    winner = (data.get("decision") or {}).get("winner")
-    if not winner:
-        return []
-    for config in data.get("configs", []):
-        if config.get("name") == winner:
-            return [str(r) for r in config.get("runs", [])]
-    return []
-
-
-def _tag_winner(
-    client: Any, data: Mapping[str, Any], comparison_run: str | None
-) -> tuple[str, ...]:
-    run_ids = _winner_runs(data)
-    if not run_ids:
-        return ()
-    winner = str((data.get("decision") or {}).get("winner"))
-    metric = str((data.get("metric") or {}).get("name"))
-
-    def tag(run_id: str) -> str:
-        from mlflow.entities import RunTag
-
-        tags = [
-            RunTag("compare.winner", "true"),
-            RunTag("compare.winner_of", _clip(f"{metric}: {winner}", 1000)),
-        ]
-        if comparison_run:
-            tags.append(RunTag("compare.comparison_run", comparison_run))
-        client.log_batch(run_id, tags=tags)
-        return run_id
-
-    try:
-        with ThreadPoolExecutor(8) as pool:
-            return tuple(pool.map(tag, run_ids))
-    except Exception as error:
-        raise _fail("cannot tag the winning runs", error) from error
 
 
 def experiment_link(tracking_uri: str, experiment_id: str | None, run_id: str | None) -> str:

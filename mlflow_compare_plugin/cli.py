@@ -221,12 +221,19 @@ def _run(
             report_experiment=report_experiment,
             default_experiment=ids[0] if ids else (runs[0].experiment if runs else None),
             extra_tags={"compare.filter": filter_string[:1000]} if filter_string else None,
+            experiments=sorted({str(r.experiment) for r in runs if r.experiment is not None}),
         )
         if published.run_id:
             link = experiment_link(source.tracking_uri, published.experiment_id, published.run_id)
             click.echo(f"logged report to {link} (report.html)", err=True)
         if published.tagged_runs:
             click.echo(f"tagged {len(published.tagged_runs)} winning runs", err=True)
+        if published.untagged_runs:
+            click.echo(
+                f"took the winner tags off {len(published.untagged_runs)} runs that won this "
+                f"question before (question {published.question})",
+                err=True,
+            )
     emit(comparison, options["fmt"], options["output"], secondary=secondary, top=options.get("top"))
     check_gate(comparison, baseline=options["baseline"], fail_if_worse=options["fail_if_worse"])
 

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from mlflow_compare_plugin.cli import compare
+from shared.render import md_text
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -127,8 +128,8 @@ def test_log_report_and_tag_winner(study: Any) -> None:
     assert run.info.status == "FINISHED"
     assert tags["compare.winner"] == "lr=0.01" == data["decision"]["winner"]
     assert tags["compare.rationale"] == data["decision"]["rationale"]
-    assert tags["mlflow.note.content"] == data["decision"]["rationale"]
-    assert tags["compare.alpha"] == "0.05" and "paired" in tags["compare.test"]
+    assert tags["mlflow.note.content"] == md_text(data["decision"]["rationale"])
+    assert run.data.params["alpha"] == "0.05" and "paired" in tags["compare.test"]
     assert sorted(tags["compare.run_ids"].split(",")) == sorted(study.run_ids.values())
     names = {f.path for f in client.list_artifacts(run.info.run_id)}
     assert {"report.html", "report.md", "comparison.json", "table.csv"} <= names

@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-MODULES = ["mlflow_compare_plugin._fetch"]
+MODULES = ["mlflow_compare_plugin._fetch", "mlflow_compare_plugin._record"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,227 @@
+"""The comparison as MLflow records it: the question as params, the answer as metrics.
+
+A comparison run is then a row like any other in MLflow's runs table: sortable by
+``alpha`` or ``metric``, its answers (``lr_0.01/mean``, ``lr_0.01 vs lr_0.1/p_adj``) charted
+and compared across comparison runs. The decision in words stays in tags
+(``_publish.decision_tags``).
+
+The question's identity (:func:`question_id`) is what ``--tag-winner`` uses to replace, not
+accumulate, winner tags: two comparisons ask the same question when they compare runs of the
+same experiments on the same metric, goal and reduction (with its x-axis and budget where the
+reduction uses them) and define configurations by the same params. The filter, the test,
+alpha, the correction, ``--min-effect`` and the baseline are not part of it: they are ways of
+answering the question, and the latest answer replaces the earlier ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "question",
+    "question_id",
+    "question_params",
+    "answer_metrics",
+    "metric_key",
+    "group_by",
+]
+
+_MAX_PARAM = 6000  # MLflow's limit for a param value
+_MAX_NAME = 100  # characters of a configuration name kept in a metric key (MLflow allows 250)
+# Characters MLflow accepts in a metric key on every platform (no colon: Windows refuses it),
+# ASCII only; "/" is ours, to group a configuration's or pair's metrics in MLflow's charts.
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\- ]+")
+# Reductions that read the history along the x-axis, and those that also use the budget.
+_USES_X_AXIS = ("mean-last", "auc", "at-budget", "best-at-budget")
+_USES_BUDGET = ("at-budget", "best-at-budget")
+
+
+def group_by(data: Mapping[str, Any]) -> list[str]:
+    """The params that define a configuration (the union of the configurations' params), sorted.
+
+    Example:
+        >>> group_by({"configs": [{"params": {"lr": 0.1}}, {"params": {"lr": 0.01, "bs": 8}}]})
+        ['bs', 'lr']
+    """
+    keys = {str(k) for c in data.get("configs") or [] for k in (c.get("params") or {})}
+    return sorted(keys)
+
+
+def question(data: Mapping[str, Any], experiments: Iterable[str]) -> dict[str, Any]:
+    """What identifies the question a comparison answers (see the module docstring).
+
+    Example:
+        >>> q = question({"metric": {"name": "acc", "goal": "maximize", "reduce": "last"},
+        ...               "configs": [{"params": {"lr": 0.1}}]}, ["1"])
+        >>> q["experiments"], q["group_by"], "x_axis" in q
+        (['1'], ['lr'], False)
+    """
+    metric = data.get("metric") or {}
+    reduce = str(metric.get("reduce") or "")
+    q: dict[str, Any] = {
+        "experiments": sorted({str(e) for e in experiments}),
+        "metric": str(metric.get("name") or ""),
+        "goal": str(metric.get("goal") or ""),
+        "reduce": reduce,
+        "group_by": group_by(data),
+    }
+    if reduce.startswith(_USES_X_AXIS):
+        q["x_axis"] = str(data.get("x_axis") or "step")
+    if reduce.startswith(_USES_BUDGET) and data.get("budget") is not None:
+        q["budget"] = float(data["budget"])
+    return q
+
+
+def question_id(data: Mapping[str, Any], experiments: Iterable[str]) -> str:
+    """A 12-hex-digit id of :func:`question`: sha256 of its canonical JSON.
+
+    Example:
+        >>> d = {"metric": {"name": "acc", "goal": "maximize", "reduce": "last"}, "configs": []}
+        >>> question_id(d, ["2", "1"]) == question_id(d, ["1", "2"])
+        True
+    """
+    text = json.dumps(question(data, experiments), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _clip(text: str, limit: int = _MAX_PARAM) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def question_params(data: Mapping[str, Any], experiments: Iterable[str]) -> dict[str, str]:
+    """The question as MLflow params: ``metric``, ``goal``, ``reduce``, ``test`` (as asked:
+    ``auto`` or a name; the tests used are in the ``compare.test`` tag), ``alpha``,
+    ``correction``, ``seed_key``, ``group_by`` (comma-separated), ``min_effect``, ``baseline``,
+    ``x_axis``, ``budget``, ``experiments`` and ``question`` (:func:`question_id`). A value the
+    comparison does not have (no seed key: unpaired; no baseline) is left out, never "None".
+
+    Example:
+        >>> p = question_params({"metric": {"name": "acc", "goal": "maximize", "reduce": "last"},
+        ...                      "alpha": 0.05, "seed_key": None, "configs": []}, ["1"])
+        >>> p["metric"], p["alpha"], "seed_key" in p
+        ('acc', '0.05', False)
+    """
+    experiments = list(experiments)
+    metric = data.get("metric") or {}
+    raw: dict[str, Any] = {
+        "metric": metric.get("name"),
+        "goal": metric.get("goal"),
+        "reduce": metric.get("reduce"),
+        "test": data.get("test_requested"),
+        "alpha": data.get("alpha"),
+        "correction": data.get("correction"),
+        "seed_key": data.get("seed_key"),
+        "group_by": ",".join(group_by(data)) or None,
+        "min_effect": data.get("min_effect"),
+        "baseline": data.get("baseline"),
+        "x_axis": data.get("x_axis"),
+        "budget": data.get("budget"),
+        "experiments": ",".join(sorted({str(e) for e in experiments})) or None,
+        "question": question_id(data, experiments),
+    }
+    out = {}
+    for key, value in raw.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, float):
+            value = f"{value:g}"
+        out[key] = _clip(str(value))
+    return out
+
+
+def _segment(name: Any) -> str:
+    """One ``/``-free part of a metric key made of MLflow-safe characters."""
+    text = str(name).replace("=", "_").replace(",", "")
+    text = _UNSAFE.sub("_", text)
+    text = re.sub(r"_{2,}", "_", text).strip(" _")
+    text = text.lstrip(".")  # "." and ".." segments would resolve to other names
+    return text[:_MAX_NAME].rstrip(" .") or "_"
+
+
+def metric_key(*parts: Any) -> str:
+    """A valid MLflow metric key from ``parts`` joined by ``/`` (each made safe).
+
+    Example:
+        >>> metric_key("lr=0.001, bs=8", "mean")
+        'lr_0.001 bs_8/mean'
+        >>> metric_key("a/b <c>", "p")
+        'a_b _c/p'
+    """
+    return "/".join(_segment(p) for p in parts)
+
+
+def _finite(x: Any) -> float | None:
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    """Metric-key prefixes for ``names``: made safe, and told apart when two become equal."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        key = _segment(name)
+        if key in seen:
+            seen[key] += 1
+            key = f"{key}_{seen[key]}"
+        seen.setdefault(key, 1)
+        out.append(key)
+    return out
+
+
+def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
+    """The answer as MLflow metrics.
+
+    Per configuration ``<config>/mean``, ``/std``, ``/ci_low``, ``/ci_high``, ``/n``; per
+    tested pair ``<a> vs <b>/diff``, ``/diff_ci_low``, ``/diff_ci_high``, ``/p``, ``/p_adj``,
+    ``/effect``; and ``n_runs``, ``n_configs``, ``winner_found`` (1 or 0) and
+    ``seeds_needed`` when the decision has it. Names are made valid metric keys (``lr=0.01``
+    becomes ``lr_0.01``); a value that is missing or not finite is left out.
+
+    Example:
+        >>> m = answer_metrics({"configs": [{"name": "lr=0.1", "mean": 0.8, "ci": [0.7, 0.9],
+        ...                                  "n": 5, "runs": ["a"]}], "decision": {}})
+        >>> m["lr_0.1/mean"], m["lr_0.1/ci_high"], m["n_configs"]
+        (0.8, 0.9, 1.0)
+    """
+    configs = [c for c in data.get("configs") or [] if isinstance(c, Mapping)]
+    names = [str(c.get("name")) for c in configs]
+    keys = dict(zip(names, _unique(names), strict=True))
+    out: dict[str, Any] = {}
+    for c, key in zip(configs, keys.values(), strict=True):
+        ci = list(c.get("ci") or [None, None]) + [None, None]
+        out[f"{key}/mean"] = c.get("mean")
+        out[f"{key}/std"] = c.get("std")
+        out[f"{key}/ci_low"] = ci[0]
+        out[f"{key}/ci_high"] = ci[1]
+        out[f"{key}/n"] = c.get("n")
+    pair_names = [
+        f"{keys.get(str(p.get('a')), _segment(p.get('a')))} vs "
+        f"{keys.get(str(p.get('b')), _segment(p.get('b')))}"
+        for p in data.get("pairs") or []
+    ]
+    for p, key in zip(data.get("pairs") or [], _unique(pair_names), strict=True):
+        ci = list(p.get("ci") or [None, None]) + [None, None]
+        out[f"{key}/diff"] = p.get("diff")
+        out[f"{key}/diff_ci_low"] = ci[0]
+        out[f"{key}/diff_ci_high"] = ci[1]
+        out[f"{key}/p"] = p.get("p_value")
+        out[f"{key}/p_adj"] = p.get("p_adjusted")
+        out[f"{key}/effect"] = p.get("effect_size")
+    decision = data.get("decision") or {}
+    out["n_runs"] = sum(len(c.get("runs") or []) for c in configs)
+    out["n_configs"] = len(configs)
+    out["winner_found"] = 1 if decision.get("winner") else 0
+    out["seeds_needed"] = decision.get("seeds_needed")
+    finite = {k: _finite(v) for k, v in out.items()}
+    return {k: v for k, v in finite.items() if v is not None}
