@@ -13,20 +13,18 @@ from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `s
 
 # isort: split
 
+import functools
 from typing import Any
 
 import click
 
 from shared.cli import (
-    check_gate,
-    check_output,
-    compare_secondary,
-    compare_with_options,
+    check_comparison_options,
     comparison_options,
-    emit,
     handle_errors,
     histories_needed,
     metric_names_needed,
+    run_comparison,
 )
 from shared.errors import InputError
 
@@ -143,9 +141,7 @@ def compare(
     """
     from mlflow_compare_plugin._fetch import http_retries
 
-    check_output(options["output"])
-    if options["fail_if_worse"] and not options["baseline"]:
-        raise InputError("--fail-if-worse needs --baseline CONFIG")
+    check_comparison_options(options)
     filter_string = with_parent(filter_string, parent_run_id)
     with http_retries(retries, timeout):
         _run(
@@ -208,34 +204,56 @@ def _run(
     runs, note = without_parents(runs, keep=_split_ids(run_ids))
     if note:
         click.echo(f"warning: {note}", err=True)
-    comparison = compare_with_options(runs, **options)
-    secondary = compare_secondary(runs, **options) if len(options["metric"]) > 1 else None
+    publish = None
     if log_report or tag_winner:
-        from mlflow_compare_plugin._publish import experiment_link, publish
-
-        published = publish(
-            source.client,
-            comparison,
+        publish = functools.partial(
+            _publish,
+            source=source,
+            runs=runs,
+            ids=ids,
+            filter_string=filter_string,
             log_report=log_report,
             tag_winner=tag_winner,
             report_experiment=report_experiment,
-            default_experiment=ids[0] if ids else (runs[0].experiment if runs else None),
-            extra_tags={"compare.filter": filter_string[:1000]} if filter_string else None,
-            experiments=sorted({str(r.experiment) for r in runs if r.experiment is not None}),
         )
-        if published.run_id:
-            link = experiment_link(source.tracking_uri, published.experiment_id, published.run_id)
-            click.echo(f"logged report to {link} (report.html)", err=True)
-        if published.tagged_runs:
-            click.echo(f"tagged {len(published.tagged_runs)} winning runs", err=True)
-        if published.untagged_runs:
-            click.echo(
-                f"took the winner tags off {len(published.untagged_runs)} runs that won this "
-                f"question before (question {published.question})",
-                err=True,
-            )
-    emit(comparison, options["fmt"], options["output"], secondary=secondary, top=options.get("top"))
-    check_gate(comparison, baseline=options["baseline"], fail_if_worse=options["fail_if_worse"])
+    run_comparison(runs, options, publish=publish)
+
+
+def _publish(
+    comparison: Any,
+    *,
+    source: Any,
+    runs: list[Any],
+    ids: list[str],
+    filter_string: str,
+    log_report: bool,
+    tag_winner: bool,
+    report_experiment: str | None,
+) -> None:
+    """Back to MLflow: the comparison run with the report, and the winner's tags."""
+    from mlflow_compare_plugin._publish import experiment_link, publish
+
+    published = publish(
+        source.client,
+        comparison,
+        log_report=log_report,
+        tag_winner=tag_winner,
+        report_experiment=report_experiment,
+        default_experiment=ids[0] if ids else (runs[0].experiment if runs else None),
+        extra_tags={"compare.filter": filter_string[:1000]} if filter_string else None,
+        experiments=sorted({str(r.experiment) for r in runs if r.experiment is not None}),
+    )
+    if published.run_id:
+        link = experiment_link(source.tracking_uri, published.experiment_id, published.run_id)
+        click.echo(f"logged report to {link} (report.html)", err=True)
+    if published.tagged_runs:
+        click.echo(f"tagged {len(published.tagged_runs)} winning runs", err=True)
+    if published.untagged_runs:
+        click.echo(
+            f"took the winner tags off {len(published.untagged_runs)} runs that won this "
+            f"question before (question {published.question})",
+            err=True,
+        )
 
 
 def main(argv: list[str] | None = None, prog_name: str = "mlflow-compare") -> None:

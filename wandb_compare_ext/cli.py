@@ -17,23 +17,23 @@ from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `s
 
 # isort: split
 
+import functools
 import json
 from typing import Any
 
 import click
 
 from shared.cli import (
-    check_gate,
+    check_comparison_options,
     check_output,
-    compare_secondary,
-    compare_with_options,
     comparison_options,
-    emit,
     handle_errors,
     histories_needed,
     metric_names_needed,
+    run_comparison,
 )
 from shared.errors import InputError
+from wandb_compare_ext.sweep import sweep_command
 
 __all__ = ["cli", "compare", "main"]
 
@@ -140,7 +140,9 @@ def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
     default=False,
     help="Publish a W&B Report (a draft unless --publish) to the first --project.",
 )
-@click.option("--publish", is_flag=True, default=False, help="Publish the report, not a draft.")
+@click.option(
+    "--publish", "publish_flag", is_flag=True, default=False, help="Publish the report, not a draft."
+)
 @click.option(
     "--report-project",
     default=None,
@@ -174,7 +176,7 @@ def compare(
     timeout: int,
     allow_damaged: bool,
     make_report: bool,
-    publish: bool,
+    publish_flag: bool,
     report_project: str | None,
     report_spec: str | None,
     write_notes: bool,
@@ -186,11 +188,9 @@ def compare(
     configurations, paired by seed, with the right statistical test. Exit codes: 0 done,
     1 --fail-if-worse gate failed, 2 bad input, 3 W&B unreachable or key rejected.
     """
-    check_output(options["output"])
+    check_comparison_options(options)
     if report_spec:
         check_output(report_spec, option="--report-spec")
-    if options["fail_if_worse"] and not options["baseline"]:
-        raise InputError("--fail-if-worse needs --baseline CONFIG")
     online = bool(projects or run_paths)
     if not online and not offline_dirs:
         raise InputError("give --project ENTITY/PROJECT, --run-path or --offline-dir PATH")
@@ -200,20 +200,7 @@ def compare(
     ctx = click.get_current_context()
     x_axis_given = ctx.get_parameter_source("x_axis") != click.core.ParameterSource.DEFAULT
 
-    runs: list[Any] = []
-    if offline_dirs:
-        from wandb_compare_ext._offline import load_offline_runs
-
-        found = load_offline_runs(offline_dirs, allow_damaged=allow_damaged)
-        for warning in found.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        offline = found.runs
-        if sweep_id or run_group:
-            from wandb_compare_ext._provenance import keep_source
-
-            # offline folders have no server to filter them: --sweep/--group apply here
-            offline = keep_source(offline, sweep=sweep_id, group=run_group)
-        runs.extend(offline)
+    runs = _read_offline(offline_dirs, allow_damaged, sweep_id=sweep_id, run_group=run_group)
     source = None
     if online:
         from wandb_compare_ext._online import WandbSource, fetch_runs
@@ -239,19 +226,74 @@ def compare(
         axis = _default_x_axis(runs, options["metric"])
         if axis:
             options["x_axis"] = axis
-    comparison = compare_with_options(runs, **options)
-    secondary = compare_secondary(runs, **options) if len(options["metric"]) > 1 else None
+    publish = None
+    if report_spec or make_report or write_notes:
+        publish = functools.partial(
+            _publish,
+            runs=runs,
+            source=source,
+            target=_report_target(report_project, projects, run_paths, runs, source),
+            report_spec=report_spec,
+            make_report=make_report,
+            draft=not publish_flag,
+            write_notes=write_notes,
+        )
+    run_comparison(runs, options, publish=publish)
 
+
+def _read_offline(
+    offline_dirs: tuple[str, ...], allow_damaged: bool, *, sweep_id: str | None, run_group: str | None
+) -> list[Any]:
+    """The offline runs under ``offline_dirs`` (damage warnings on stderr)."""
+    if not offline_dirs:
+        return []
+    from wandb_compare_ext._offline import load_offline_runs
+
+    found = load_offline_runs(offline_dirs, allow_damaged=allow_damaged)
+    for warning in found.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    offline = found.runs
+    if sweep_id or run_group:
+        from wandb_compare_ext._provenance import keep_source
+
+        # offline folders have no server to filter them: --sweep/--group apply here
+        offline = keep_source(offline, sweep=sweep_id, group=run_group)
+    return list(offline)
+
+
+def _report_target(
+    report_project: str | None,
+    projects: tuple[str, ...],
+    run_paths: tuple[str, ...],
+    runs: list[Any],
+    source: Any,
+) -> str:
+    """``ENTITY/PROJECT`` of the report and its run set."""
+    target = report_project or (projects[0] if projects else None)
+    if target is None and run_paths:
+        target = "/".join(run_paths[0].split("/")[:2])
+    if target is None:  # offline only: the runs' project, under a placeholder entity
+        target = f"offline/{runs[0].experiment or 'offline'}"
+    if "/" not in target.strip("/"):
+        target = f"{source.api.default_entity if source else 'offline'}/{target}"
+    return target
+
+
+def _publish(
+    comparison: Any,
+    *,
+    runs: list[Any],
+    source: Any,
+    target: str,
+    report_spec: str | None,
+    make_report: bool,
+    draft: bool,
+    write_notes: bool,
+) -> None:
+    """Back to W&B: the report (spec file and/or saved report) and the decision on the runs."""
     if report_spec or make_report:
         from wandb_compare_ext._report import build_report, write_report_spec
 
-        target = report_project or (projects[0] if projects else None)
-        if target is None and run_paths:
-            target = "/".join(run_paths[0].split("/")[:2])
-        if target is None:  # offline only: the runs' project, under a placeholder entity
-            target = f"offline/{runs[0].experiment or 'offline'}"
-        if "/" not in target.strip("/"):
-            target = f"{source.api.default_entity if source else 'offline'}/{target}"
         report = build_report(comparison, runs, project=target)
         if report_spec:
             write_report_spec(report, report_spec)
@@ -259,15 +301,13 @@ def compare(
         if make_report:
             from wandb_compare_ext._report import save_report
 
-            url = save_report(report, source, draft=not publish)
+            url = save_report(report, source, draft=draft)
             click.echo(f"saved W&B report {url}", err=True)
     if write_notes and source is not None:
         from wandb_compare_ext._online import write_decision
 
         written = write_decision(source, comparison, runs)
         click.echo(f"recorded the decision on {written} runs", err=True)
-    emit(comparison, options["fmt"], options["output"], secondary=secondary, top=options.get("top"))
-    check_gate(comparison, baseline=options["baseline"], fail_if_worse=options["fail_if_worse"])
 
 
 class _DefaultGroup(click.Group):
@@ -289,16 +329,9 @@ def cli() -> None:
 cli.add_command(compare)
 
 
-def _add_sweep() -> None:
-    """Add the sweeps engineer's ``sweep`` command when it is there (it is optional)."""
-    try:
-        from wandb_compare_ext.sweep import sweep_command
-    except Exception:  # not there yet, or broken: `compare` must keep working
-        return
-    cli.add_command(sweep_command, name="sweep")
-
-
-_add_sweep()
+# The sweep package needs nothing beyond this one at import time (optuna and pyyaml load
+# when a sweep runs), so a failure to import it is a bug to see, not to hide.
+cli.add_command(sweep_command, name="sweep")
 
 
 def main(argv: list[str] | None = None, prog_name: str = "wandb-compare") -> None:

@@ -19,6 +19,7 @@ from shared.cli._compare import (
     compare_with_options,
     histories_needed,
     metric_names_needed,
+    require_baseline,
 )
 from shared.cli._emit import check_output, emit, is_regular_target, write_output
 from shared.cli._errors import handle_errors, is_connection_problem, one_line, server_refused
@@ -26,11 +27,13 @@ from shared.cli._logging import quiet_trackers
 from shared.cli._metric import parse_metric_spec
 from shared.cli._options import COMPARISON_OPTION_NAMES, comparison_options
 from shared.cli._progress import progress
+from shared.cli._run import check_comparison_options, run_comparison
 from shared.cli._signals import Terminated, ignoring_signals
 
 __all__ = [
     "COMPARISON_OPTION_NAMES",
     "Terminated",
+    "check_comparison_options",
     "check_gate",
     "check_output",
     "compare_secondary",
@@ -47,6 +50,8 @@ __all__ = [
     "parse_metric_spec",
     "progress",
     "quiet_trackers",
+    "require_baseline",
+    "run_comparison",
     "server_refused",
     "write_output",
 ]

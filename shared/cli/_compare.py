@@ -14,6 +14,7 @@ __all__ = [
     "check_gate",
     "histories_needed",
     "metric_names_needed",
+    "require_baseline",
 ]
 
 # x axes that are not a logged metric.
@@ -55,6 +56,16 @@ def metric_names_needed(
     if x_axis and x_axis not in _BUILTIN_AXES and x_axis not in names:
         names.append(x_axis)
     return names
+
+
+def require_baseline(fail_if_worse: bool, baseline: str | None) -> None:
+    """The gate compares with a baseline: ``--fail-if-worse`` without ``--baseline`` is refused.
+
+    Example:
+        >>> require_baseline(True, "lr=0.1")
+    """
+    if fail_if_worse and not baseline:
+        raise InputError("--fail-if-worse needs --baseline CONFIG")
 
 
 def _check_present(runs: Sequence[Any], name: str) -> None:
@@ -136,8 +147,7 @@ def compare_with_options(
     """
     from shared import compare_runs
 
-    if fail_if_worse and not baseline:
-        raise InputError("--fail-if-worse needs --baseline CONFIG")
+    require_baseline(fail_if_worse, baseline)
     if not runs:
         raise InputError("no runs to compare")
     (name, goal), *_rest = _metric_specs(metric)
@@ -186,8 +196,7 @@ def check_gate(comparison: Any, *, baseline: str | None, fail_if_worse: bool) ->
     """
     if not fail_if_worse:
         return
-    if not baseline:
-        raise InputError("--fail-if-worse needs --baseline CONFIG")
+    require_baseline(fail_if_worse, baseline)
     worse = comparison.worse_than(baseline)
     if worse:
         raise GateFailed(f"significantly worse than baseline {baseline!r}: {', '.join(worse)}")
