@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from shared.cli._wording import option_wording
 from shared.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL_ERROR,
@@ -223,8 +224,9 @@ def handle_errors(func: F) -> F:
         except TrackerCompareError as error:
             if os.environ.get("TRACKER_COMPARE_DEBUG"):
                 raise
-            # Our own messages are written to be read whole (e.g. MLflow's migration hint).
-            click.echo(f"error: {one_line(str(error), 2000)}", err=True)
+            # Our own messages are written to be read whole (e.g. MLflow's migration hint);
+            # the core's `budget=` is the command line's `--budget`.
+            click.echo(f"error: {option_wording(one_line(str(error), 2000))}", err=True)
             sys.exit(error.exit_code)
         except Exception as error:  # noqa: BLE001 - the point is to catch everything
             if os.environ.get("TRACKER_COMPARE_DEBUG"):

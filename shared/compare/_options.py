@@ -71,18 +71,20 @@ def check_options(
         0.05
     """
     if goal not in ("maximize", "minimize"):
-        raise InputError(f"goal must be 'maximize' or 'minimize', got {goal!r}")
+        raise InputError(f"goal must be 'maximize' or 'minimize', got goal={goal!r}")
     if test not in TESTS:
-        raise InputError(f"unknown test {test!r}; use one of {', '.join(TESTS)}")
+        raise InputError(f"unknown test={test!r}; use one of {', '.join(TESTS)}")
     if correction not in CORRECTIONS:
-        raise InputError(f"unknown correction {correction!r}; use one of {', '.join(CORRECTIONS)}")
+        raise InputError(
+            f"unknown correction={correction!r}; use one of {', '.join(CORRECTIONS)}"
+        )
     a = check_alpha(alpha)
     try:
         me = float(min_effect)
     except (TypeError, ValueError):
-        raise InputError(f"min_effect must be a number >= 0, got {min_effect!r}") from None
+        raise InputError(f"min_effect={min_effect!r} is not a number >= 0") from None
     if not (math.isfinite(me) and me >= 0):
-        raise InputError(f"min_effect must be a finite number >= 0, got {min_effect!r}")
+        raise InputError(f"min_effect={min_effect!r} is not a finite number >= 0")
     return Options(goal, test, correction, a, me, seed)
 
 
@@ -177,7 +179,8 @@ def resolve_baseline(baseline: str | None, groups: Sequence[ConfigGroup]) -> str
     if found is not None:
         return found
     raise InputError(
-        f"baseline {baseline!r} is not a configuration; configurations are: "
-        + "; ".join(names[:20])
+        f"baseline={baseline!r} is not a configuration; configurations are: "
+        # quoted: a configuration's name (alpha=0.1) is not a parameter of ours
+        + ", ".join(repr(name) for name in names[:20])
         + (" ..." if len(names) > 20 else "")
     )

@@ -116,7 +116,9 @@ def metric_curve(run: Run, metric: str, x_axis: str = "step") -> Curve:
         x = steps.astype(np.float64)
     elif x_axis in ("seconds", "time"):
         if not np.isfinite(stamps).any():
-            raise InputError(f"run {run.label!r} has no timestamps for {metric!r}; use --x-axis step")
+            raise InputError(
+                f"run {run.label!r} has no timestamps for {metric!r}; use x_axis='step'"
+            )
         if x_axis == "time":
             x = stamps.copy()
         else:

@@ -96,7 +96,7 @@ def reduce_curve(
         return float(np.trapezoid(y, x)), None
     if how in ("at-budget", "best-at-budget"):
         if budget is None:
-            raise InputError(f"reduce {how!r} needs a budget (e.g. --budget 1e9)")
+            raise InputError(f"reduce={how!r} needs a budget: budget= (e.g. budget=1e9)")
         if x[-1] < budget:
             return math.nan, f"stopped at {x[-1]:g}, before the budget {budget:g}"
         if x[0] > budget:
@@ -141,7 +141,7 @@ def reduce_runs(
         raise InputError(f"goal must be 'maximize' or 'minimize', got {goal!r}")
     how, k = parse_reduce(reduce)
     if how in ("at-budget", "best-at-budget") and budget is None:
-        raise InputError(f"reduce {reduce!r} needs a budget (e.g. --budget 1e9)")
+        raise InputError(f"reduce={reduce!r} needs a budget: budget= (e.g. budget=1e9)")
     spellings = resolve_metric(runs, metric)
     values: dict[str, float] = {}
     missing: list[str] = []

@@ -12,6 +12,8 @@ MODULES = [
     "shared.cli._metric",
     "shared.cli._options",
     "shared.cli._progress",
+    "shared.cli._run",
+    "shared.cli._wording",
 ]
 
 
