@@ -1,14 +1,6 @@
 """``python -m mlflow_compare_plugin``: the same command as ``mlflow compare``."""
 
-import sys
-
-try:
-    from tracker_compare_kit import _guard  # noqa: F401
-except ImportError as error:  # a user's own `shared` folder shadows our core: one line, exit 2
-    sys.stderr.write(f"error: {error}\n")
-    raise SystemExit(2) from None
-
-from mlflow_compare_plugin.cli import main  # noqa: E402
+from tracker_compare_kit._main import run
 
 if __name__ == "__main__":
-    main(prog_name="python -m mlflow_compare_plugin")
+    run("mlflow_compare_plugin.cli", prog_name="python -m mlflow_compare_plugin")
