@@ -81,8 +81,8 @@ def check_output(
     path = Path(output).expanduser()
     if path.is_dir():
         raise InputError(f"{option} {str(output)!r} is a folder; give a file path")
-    if not is_regular_target(path):
-        if path.exists() and not os.access(path, os.W_OK):
+    if path.exists() and not is_regular_target(path):
+        if not os.access(path, os.W_OK):
             raise InputError(f"{option} {str(output)!r} is not writable")
         return path
     parent = path.parent if str(path.parent) else Path(".")
