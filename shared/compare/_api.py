@@ -12,9 +12,12 @@
    family's parametric choice; ``_selection`` chooses each pair's test.
 5. ``_omnibus``: with 3+ configurations, the omnibus test and the critical difference.
 6. ``_pair_tests``: a test per pair with a multiplicity correction (``_batch`` for large
-   t-test families), effect sizes from ``_effects``; or ``_posthoc`` for the rank-based
-   family tests (Nemenyi, Holm against a control).
-7. ``_decision``: the decision, with the seeds needed (power) when there is no winner.
+   t-test families), each run by its ``_runners`` entry (the ``_registry`` says what it
+   estimates and how it decides), effect sizes from ``_effects``; or ``_posthoc`` for the
+   rank-based family tests; or, for more than ``MCB_DEFAULT_ABOVE`` configurations under
+   ``auto``, ``_mcb``: which configurations could still be the best.
+7. ``_decision``: the decision, with the seeds needed by the test actually run
+   (``_seeds``) when there is no winner.
 8. extras: the Pareto front on a cost metric (``_pareto``), param importance
    (``_importance``); then the ``Comparison`` is assembled.
 
@@ -25,20 +28,22 @@ and anything that limits what can be concluded lands in ``Comparison.warnings``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared.compare._comparison import Comparison
 from shared.compare._decision import decide
 from shared.compare._family import plan_family
 from shared.compare._importance import config_importance
+from shared.compare._mcb import MCB_DEFAULT_ABOVE, mcb, mcb_pairs
 from shared.compare._notes import dedupe
 from shared.compare._omnibus import critical_difference, omnibus_test
 from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs
 from shared.compare._pair_tests import pairwise_tests
 from shared.compare._pareto import cost_front
 from shared.compare._posthoc import rank_pairs
+from shared.compare._registry import REGISTRY
 from shared.compare._samples import configurations
-from shared.compare._selection import MULTI_ONLY
+from shared.compare._selection import check_named
 from shared.compare._summaries import bootstrap_cis, summarise_configs
 from shared.model import Run
 
@@ -65,6 +70,7 @@ def compare_runs(
     min_effect: float = 0.0,
     cost_metric: str | None = None,
     seed: int = 0,
+    all_pairs: bool = False,
 ) -> Comparison:
     """Compare configurations of runs on one metric and decide which (if any) is better.
 
@@ -87,9 +93,11 @@ def compare_runs(
         min_effect: smallest difference (metric units) that counts as a win.
         cost_metric: a cost metric (dollars, tokens, seconds) for the Pareto front.
         seed: random seed of the resampling methods (same seed, same result).
+        all_pairs: test every pair even when there are more than ``MCB_DEFAULT_ABOVE``
+            configurations (by default ``auto`` then asks which could be the best: MCB).
 
     Returns:
-        A frozen ``Comparison``; ``to_dict()`` is the v1 JSON.
+        A frozen ``Comparison``; ``to_dict()`` is the v2 JSON.
 
     Raises:
         InputError: bad options, an unknown metric / seed key / group-by param / baseline, or
@@ -105,6 +113,7 @@ def compare_runs(
     """
     # 1. options and runs: a bad option fails before any data is touched
     opts = check_options(goal, test, correction, alpha, min_effect, seed)
+    check_named(test, opts.min_effect)
     runs, metric, group_by = check_runs(runs, metric, group_by)
     warnings: list[str] = []
     runs = usable_runs(runs, warnings)
@@ -124,7 +133,13 @@ def compare_runs(
         omnibus = omnibus_test(samples, family, opts, warnings)
         if family.blocks is not None:
             critical = critical_difference(names, family.blocks, opts.alpha, goal)
-    if test in MULTI_ONLY:
+    best = None
+    if _wants_mcb(test, baseline_name, all_pairs, samples):
+        matrix = family.blocks[0] if family.blocks is not None else None
+        best = mcb(samples, names, matrix, goal=goal, alpha=opts.alpha,
+                   min_effect=opts.min_effect)
+        pairs = mcb_pairs(best, samples, goal)
+    elif test != "auto" and REGISTRY[test].family:
         pairs = rank_pairs(names, family, opts, baseline_name, warnings)
     else:
         pairs = pairwise_tests(samples, names, family, opts, warnings)
@@ -133,7 +148,7 @@ def compare_runs(
     configs = summarise_configs(cfg, runs, boot, x_axis=x_axis, cost_metric=cost_metric,
                                 warnings=warnings)
     decision = decide(configs, pairs, goal=goal, alpha=opts.alpha, min_effect=opts.min_effect,
-                      baseline=baseline_name, correction=correction, omnibus=omnibus)
+                      baseline=baseline_name, correction=correction, omnibus=omnibus, mcb=best)
     pareto = None
     if cost_metric is not None:
         decision, pareto = cost_front(configs, pairs, decision, cost_metric, goal=goal,
@@ -160,7 +175,16 @@ def compare_runs(
         critical_difference=critical,
         param_importance=importance,
         pareto=pareto,
+        mcb=best,
     )
+
+
+def _wants_mcb(test: str, baseline: str | None, all_pairs: bool, samples: Sequence[Any]) -> bool:
+    """MCB answers a sweep's question: ``auto``, no baseline, many configurations, each with
+    at least 2 runs (a configuration of one run has no spread to compare)."""
+    return (test == "auto" and baseline is None and not all_pairs
+            and len(samples) > MCB_DEFAULT_ABOVE
+            and all(s.values.size >= 2 for s in samples))
 
 
 def compare_frame(
@@ -180,6 +204,7 @@ def compare_frame(
     min_effect: float = 0.0,
     cost_metric: str | None = None,
     seed: int = 0,
+    all_pairs: bool = False,
 ) -> Comparison:
     """``compare_runs`` on an MLflow ``search_runs``-style DataFrame.
 
@@ -195,8 +220,9 @@ def compare_frame(
         ...                    "params.lr": ["0.1"] * 3 + ["0.01"] * 3,
         ...                    "params.seed": ["0", "1", "2"] * 2,
         ...                    "metrics.acc": [0.80, 0.81, 0.79, 0.90, 0.91, 0.92]})
-        >>> compare_frame(df, metric="metrics.acc").decision.winner is None  # 3 seeds: p=0.25
-        True
+        >>> c = compare_frame(df, metric="metrics.acc")  # 3 seeds, +0.10 to +0.13 on each
+        >>> c.pairs[0].test, round(c.pairs[0].p_value, 4), c.decision.winner
+        ('paired-t', 0.0082, 'lr=0.01')
     """
     from shared._frame import runs_from_frame
 
@@ -205,4 +231,5 @@ def compare_frame(
         runs, metric=metric, goal=goal, seed_key=seed_key, group_by=group_by, reduce=reduce,
         x_axis=x_axis, budget=budget, test=test, correction=correction, alpha=alpha,
         baseline=baseline, min_effect=min_effect, cost_metric=cost_metric, seed=seed,
+        all_pairs=all_pairs,
     )

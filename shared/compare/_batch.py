@@ -15,7 +15,8 @@ from shared.compare._effects import EffectSize, g_name
 from shared.compare._jsonable import finite_or_none
 from shared.compare._options import LEVEL
 from shared.compare._pairing import PairPlan, Sample
-from shared.compare._selection import Choice, PairOutcome
+from shared.compare._runners import PairOutcome
+from shared.compare._selection import Choice
 
 __all__ = ["batch_pairs", "bulk_t"]
 
@@ -59,7 +60,8 @@ def bulk_t(
         dfs = ns[ii] + ns[jj] - 2.0
         sd = np.sqrt(((ns[ii] - 1) * vs[ii] + (ns[jj] - 1) * vs[jj]) / dfs)
     levels = np.unique(dfs)
-    j_of = dict(zip(levels.tolist(), [hedges_correction(float(v)) for v in levels], strict=True))
+    # J is 0 at df = 1 (two pairs): the uncorrected d there, as shared.stats.hedges_g reports
+    j_of = {float(v): (hedges_correction(float(v)) if v > 1 else 1.0) for v in levels.tolist()}
     jv = np.array([j_of[float(v)] for v in dfs])
     with np.errstate(divide="ignore", invalid="ignore"):
         g = jv * np.asarray(res.diff) / sd
@@ -98,11 +100,14 @@ def batch_pairs(
     out = []
     for k in range(len(index_pairs)):
         g = finite_or_none(bulk["g"][k])
+        p = finite_or_none(bulk["pvalue"][k])
+        diff = float(bulk["diff"][k])
+        ci = (float(bulk["ci_low"][k]), float(bulk["ci_high"][k])) if p is not None else None
+        how = ("paired t" if paired else "Welch t") if ci is not None else ""
+        a_higher = None if not np.isfinite(diff) or diff == 0 else bool(diff > 0)
         oc = PairOutcome(
             test, paired, finite_or_none(bulk["statistic"][k]), finite_or_none(bulk["df"][k]),
-            finite_or_none(bulk["pvalue"][k]),
-            (float(bulk["ci_low"][k]), float(bulk["ci_high"][k])),
-            "paired t" if paired else "Welch t", "exact (t distribution)",
+            p, diff, ci, how, "exact (t distribution)", a_higher, diff, ci, how,
         )
         out.append((oc, EffectSize(g, g_name(g, paired), None, g, [])))
     return out

@@ -1,8 +1,13 @@
 """The result of a comparison: frozen dataclasses that serialise to the v1 JSON shape.
 
 The JSON shape (``Comparison.to_dict()``) is a public, versioned contract
-(``"tracker-compare/comparison/v1"``): renderers, adapters and saved ``comparison.json`` files
-rely on it. Keys may be added; none may be removed or renamed without a new schema version.
+(``"tracker-compare/comparison/v2"``): renderers, adapters and saved ``comparison.json`` files
+rely on it. Keys may be added; none may be removed, renamed or change meaning without a new
+schema version. v2 (from v1): a pair's ``diff``/``ci`` are the estimate and interval of the
+test that decided it (``estimate`` names it: the Hodges-Lehmann shift for the rank tests,
+Cliff's delta for ASO, the mean-rank difference for the Friedman tests, the mean difference
+for the rest); the mean difference and its t-interval moved to ``mean_diff``/``mean_ci``;
+``better`` is the direction that test found.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ __all__ = [
     "Comparison",
 ]
 
-SCHEMA = "tracker-compare/comparison/v1"
+SCHEMA = "tracker-compare/comparison/v2"
 
 
 def _pair_list(ci: tuple[float, float] | None) -> list[float | None] | None:
@@ -141,19 +146,24 @@ class Omnibus:
 
 @dataclass(frozen=True)
 class PairResult:
-    """The test of one pair of configurations. ``diff`` is mean(a) - mean(b) in metric units.
+    """The test of one pair of configurations: its estimate, interval and verdict.
 
     Args:
         a, b: configuration names.
         test: the test used (our vocabulary); ``paired`` whether runs were paired by seed.
         n: pairs (paired) or total runs (unpaired) in the test.
-        diff, ci: the mean difference and its confidence interval (``ci_method`` says how).
+        diff, ci: the test's own estimate of a versus b (positive when a's metric is higher)
+            and its interval (``ci_method`` says how; ``None`` when the test has none).
+        estimate: what ``diff`` is ("mean_difference", "hodges_lehmann_shift",
+            "cliffs_delta", "mean_rank_difference").
+        mean_diff, mean_ci: mean(a) - mean(b) and its t-interval, for description only.
         effect_size, effect_name: standardised effect (positive when a > b).
         p_value, p_adjusted: raw and multiplicity-adjusted p (``None`` when the test has none,
             e.g. ASO or the Bayesian signed-rank test, or when no test was possible).
         significant: the difference survives the correction (for ASO / Bayes: their own rule).
-        better: the name of the better configuration by the goal (by mean), ``None`` if equal.
+        better: the better configuration by the goal, in the direction the test found.
         why: why this test was chosen, in words.
+        reach: ``None``, or why this test cannot reach the corrected alpha at this n.
     """
 
     a: str
@@ -179,6 +189,10 @@ class PairResult:
     std_effect: float | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    estimate: str = "mean_difference"
+    mean_diff: float | None = None
+    mean_ci: tuple[float, float] | None = None
+    reach: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -203,6 +217,10 @@ class PairResult:
             "effect_ci": _pair_list(self.effect_ci),
             "better": self.better,
             "warnings": list(self.warnings),
+            "estimate": self.estimate,
+            "mean_diff": finite_or_none(self.mean_diff),
+            "mean_ci": _pair_list(self.mean_ci),
+            "reach": self.reach,
         }
         for k, v in self.extra.items():
             d.setdefault(k, jsonable(v))
@@ -224,6 +242,10 @@ class Decision:
         cost: with a cost metric, the cost in words and numbers (``shared.compare._pareto``):
             ``cost_metric``, ``best``, ``best_cost``, ``cheapest_on_front``, ``ratio``,
             ``verdict``, ``sentence`` and more; ``None`` without a cost metric.
+        best_set: the configurations that cannot be told apart from the best at alpha (the
+            winner alone when it is separated); ``None`` when no test could be run.
+        seeds_needed_how: how ``seeds_needed`` was computed (for the test actually run).
+        tests: the tests that decided (names).
     """
 
     winner: str | None
@@ -231,6 +253,9 @@ class Decision:
     seeds_needed: int | None = None
     cheaper_alternative: str | None = None
     cost: Mapping[str, Any] | None = None
+    best_set: tuple[str, ...] | None = None
+    seeds_needed_how: str = ""
+    tests: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -239,12 +264,15 @@ class Decision:
             "seeds_needed": None if self.seeds_needed is None else int(self.seeds_needed),
             "cheaper_alternative": self.cheaper_alternative,
             "cost": None if self.cost is None else jsonable(dict(self.cost)),
+            "best_set": None if self.best_set is None else list(self.best_set),
+            "seeds_needed_how": self.seeds_needed_how,
+            "tests": list(self.tests),
         }
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Everything a comparison found; ``to_dict()`` gives the v1 JSON.
+    """Everything a comparison found; ``to_dict()`` gives the v2 JSON.
 
     Example:
         >>> from shared.model import Run
@@ -277,6 +305,7 @@ class Comparison:
     critical_difference: Mapping[str, Any] | None = None
     param_importance: tuple[Mapping[str, Any], ...] | None = None
     pareto: Mapping[str, Any] | None = None
+    mcb: Mapping[str, Any] | None = None
 
     @property
     def run_keys(self) -> list[str]:
@@ -361,5 +390,6 @@ class Comparison:
             if self.param_importance is None
             else [jsonable(dict(p)) for p in self.param_importance],
             "pareto": None if self.pareto is None else jsonable(dict(self.pareto)),
+            "mcb": None if self.mcb is None else jsonable(dict(self.mcb)),
             "runs": len(self.run_keys),
         }

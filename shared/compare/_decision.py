@@ -1,111 +1,191 @@
-"""The decision: a winner only when its advantage is significant after correction AND at least
-``min_effect``; otherwise "no reliable difference" with the observed effect, its CI and the
-number of seeds a study would need to detect it (power analysis).
+"""The decision: a winner only when its advantage is significant after correction, in the
+direction the deciding test found, and at least ``min_effect`` across that test's interval;
+otherwise "no reliable difference" with the test's own estimate and interval, what the test
+could not do at this n, and how many seeds the test actually run would need.
 
 Rules:
 
-* Without a baseline, the winner must beat **every** other configuration reliably.
-* With a baseline, the winner is the best (by mean) of the configurations that beat the
-  baseline reliably; the baseline itself wins when it beats every candidate reliably.
-* Otherwise the rationale names the closest contest involving the best configuration (the
-  one with the largest adjusted p-value it does not win), reports its difference, CI and
-  p-value, and ``seeds_needed``: seeds per configuration for 80% power at ``alpha`` (divided
-  by the family size when a correction is applied, as Bonferroni would) to detect the
-  observed standardised effect, or ``min_effect`` when the observed effect is smaller (more
-  seeds would only show a difference too small to matter).
+* Without a baseline, the winner must beat **every** other configuration reliably
+  (``_verdict.reliably_better``). With MCB (large families), the winner is the configuration
+  whose simultaneous interval of distance from the best of the others lies above
+  ``min_effect``.
+* With a baseline, the winner is the best (by the tests against the baseline) of the
+  configurations that beat the baseline reliably; the baseline wins when it beats every
+  candidate reliably.
+* Otherwise the rationale names the closest contest involving the best configuration,
+  reports it with its test's estimate and CI, says when that test cannot reach the corrected
+  alpha at this n, and gives ``seeds_needed`` computed for that test (``_seeds``).
+* ``best_set``: the configurations no tested pair shows to be worse than another (MCB's
+  possibly-best set for large families).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from shared.compare._comparison import ConfigSummary, Decision, Omnibus, PairResult
+from shared.compare._registry import REGISTRY
+from shared.compare._seeds import POWER, SeedsNeeded, seeds_needed_for
+from shared.compare._verdict import better_name, reliably_better
+from shared.compare._wording import describe_pair, fmt_num
 
-__all__ = ["reliably_better", "decide", "fmt_num", "describe_pair", "better_name"]
-
-POWER = 0.8
-
-
-def fmt_num(x: float | None, digits: int = 4) -> str:
-    """A short, signed-when-asked number for sentences (``0.0123``, ``1.2e-05``)."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x:.{digits}g}"
+__all__ = ["reliably_better", "decide", "fmt_num", "describe_pair", "better_name", "best_set"]
 
 
-def _signed(x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x:+.4g}"
-
-
-def better_name(a: str, b: str, diff: float, goal: str) -> str | None:
-    """Which of ``a``/``b`` is better given ``diff = mean(a) - mean(b)`` and the goal."""
-    if not math.isfinite(diff) or diff == 0:
-        return None
-    a_higher = diff > 0
-    return a if a_higher == (goal == "maximize") else b
-
-
-def reliably_better(pair: PairResult, name: str, min_effect: float) -> bool:
-    """``name`` beats the other side of ``pair``: significant and at least ``min_effect``."""
-    return bool(pair.significant and pair.better == name and abs(pair.diff) >= min_effect)
-
-
-def describe_pair(p: PairResult) -> str:
-    """``A vs B: diff +0.012 (95% CI [-0.003, 0.027]), p_adj=0.12 (paired-t)``."""
-    ci = (
-        f" (95% CI [{fmt_num(p.ci[0])}, {fmt_num(p.ci[1])}])"
-        if p.ci is not None and all(math.isfinite(v) for v in p.ci)
-        else ""
-    )
-    if p.p_adjusted is not None:
-        pv = f"p_adj={fmt_num(p.p_adjusted, 3)}" if p.p_adjusted != p.p_value else (
-            f"p={fmt_num(p.p_value, 3)}"
-        )
-    elif p.test == "aso":
-        pv = f"epsilon_min={fmt_num(p.statistic, 3)}"
-    elif p.test == "bayes-signed-rank":
-        pv = (
-            f"P(a better)={fmt_num(p.extra.get('p_a_better'), 3)}, "
-            f"P(rope)={fmt_num(p.extra.get('p_rope'), 3)}"
-        )
-    else:
-        pv = "no p-value"
-    eff = (
-        f", {p.effect_name}={fmt_num(p.effect_size, 3)}"
-        if p.effect_size is not None and p.effect_name
-        else ""
-    )
-    return f"{p.a} vs {p.b}: diff {_signed(p.diff)}{ci}, {pv} ({p.test}{eff})"
-
-
-def _seeds_for(
-    pair: PairResult, min_effect: float, alpha: float
-) -> tuple[int | None, str]:
-    """Seeds per configuration to detect the effect that matters, and what effect that is."""
-    from shared.stats import seeds_needed
-
-    d = pair.std_effect
-    diff = abs(pair.diff) if math.isfinite(pair.diff) else 0.0
-    if d is None or not math.isfinite(d) or d == 0 or diff == 0:
-        return None, ""
-    target = "the observed difference"
-    if diff < min_effect:
-        # the observed effect is below what matters: size the study for min_effect instead
-        d = d * (min_effect / diff)
-        target = f"a difference of min_effect={fmt_num(min_effect)}"
-    try:
-        n = seeds_needed(abs(d), alpha=alpha, power=POWER, paired=pair.paired)
-    except (ValueError, ArithmeticError):
-        return None, ""
-    return (None if n is None else int(n)), target
+def _tested(pairs: Sequence[PairResult]) -> list[PairResult]:
+    return [p for p in pairs if p.test in REGISTRY or p.test == "mcb"]
 
 
 def _by_mean(configs: Sequence[ConfigSummary], goal: str) -> list[ConfigSummary]:
     sign = -1.0 if goal == "maximize" else 1.0
     return sorted(configs, key=lambda c: sign * c.mean if math.isfinite(c.mean) else math.inf)
+
+
+def _untested(configs: Sequence[ConfigSummary], pairs: Sequence[PairResult]) -> Decision:
+    """No pair could be tested: name the cause once (100 single-run configs fit a screen)."""
+    single = [c.name for c in configs if c.n < 2]
+    if single:
+        shown = ", ".join(single[:3]) + (f" and {len(single) - 3} more" if len(single) > 3 else "")
+        cause = (f"{len(single)} of {len(configs)} configurations have fewer than 2 runs "
+                 f"({shown}); run at least 2 (better 5 or more) seeds per configuration")
+    else:
+        first = next((w for p in pairs for w in p.warnings[:1]), "no pair could be tested")
+        cause = first + (f" (and {len(pairs) - 1} more pairs)" if len(pairs) > 1 else "")
+    return Decision(None, f"cannot decide: no pair of configurations could be tested: {cause}")
+
+
+def best_set(names: Sequence[str], pairs: Sequence[PairResult], min_effect: float) -> tuple[str,
+                                                                                           ...]:
+    """The configurations that no tested pair shows reliably worse than another."""
+    beaten = set()
+    for p in pairs:
+        for name in (p.a, p.b):
+            if reliably_better(p, name, 0.0):
+                beaten.add(p.b if name == p.a else p.a)
+    return tuple(n for n in names if n not in beaten)
+
+
+class _Family:
+    """The pairs of a decision indexed by configuration, and the family's level."""
+
+    def __init__(self, names: Sequence[str], pairs: Sequence[PairResult], alpha: float,
+                 correction: str) -> None:
+        self.names = list(names)
+        self.pairs = list(pairs)
+        self.by_name: dict[str, list[PairResult]] = {n: [] for n in names}
+        for p in pairs:
+            self.by_name.setdefault(p.a, []).append(p)
+            self.by_name.setdefault(p.b, []).append(p)
+        m = len(pairs)
+        corrected = correction != "none" and m > 1 and not any(
+            REGISTRY.get(p.test) is not None and REGISTRY[p.test].family for p in pairs)
+        self.level = alpha / m if corrected else alpha
+        self.alpha = alpha
+        self.note = (f" at alpha={fmt_num(alpha)}/{m} (corrected)" if corrected
+                     else f" at alpha={fmt_num(alpha)}")
+
+    def of(self, name: str) -> list[PairResult]:
+        return self.by_name.get(name, [])
+
+
+def _margin_note(min_effect: float) -> str:
+    return (f" and by at least min_effect={fmt_num(min_effect)} across its interval"
+            if min_effect > 0 else "")
+
+
+def _winner_all(fam: _Family, min_effect: float, correction: str) -> Decision | None:
+    for name in fam.names:
+        mine = fam.of(name)
+        if not mine or len(mine) != len(fam.names) - 1:
+            continue
+        if not all(reliably_better(p, name, min_effect) for p in mine):
+            continue
+        if len(mine) == 1:
+            why = (f"{name} is reliably better{_margin_note(min_effect)}: "
+                   f"{describe_pair(mine[0])}, significant at alpha={fmt_num(fam.alpha)}")
+        else:
+            weakest = max(mine, key=lambda p: p.p_adjusted or 0.0)
+            why = (f"{name} is reliably better than all {len(mine)} other configurations"
+                   f"{_margin_note(min_effect)} after {correction} correction; weakest: "
+                   f"{describe_pair(weakest)}")
+        return Decision(name, why, None, best_set=(name,))
+    return None
+
+
+def _winner_baseline(fam: _Family, baseline: str, min_effect: float,
+                     configs: Sequence[ConfigSummary], goal: str) -> Decision | None:
+    vs_base = {(p.b if p.a == baseline else p.a): p for p in fam.of(baseline)}
+    cands = [n for n, p in vs_base.items() if reliably_better(p, n, min_effect)]
+    if cands:
+        order = [c.name for c in _by_mean(configs, goal) if c.name in cands]
+        win = order[0]
+        why = (f"{win} is reliably better than the baseline {baseline}"
+               f"{_margin_note(min_effect)}: {describe_pair(vs_base[win])}")
+        if order[1:]:
+            why += (f"; also better than the baseline: {', '.join(order[1:])} (candidates were "
+                    "not tested against each other; the best mean is named)")
+        return Decision(win, why, None, best_set=tuple(order))
+    if vs_base and all(reliably_better(p, baseline, min_effect) for p in vs_base.values()):
+        return Decision(baseline, f"the baseline {baseline} is reliably better than every "
+                        f"candidate{_margin_note(min_effect)}", None, best_set=(baseline,))
+    return None
+
+
+def _key_pair(fam: _Family, configs: Sequence[ConfigSummary], goal: str,
+              baseline: str | None, min_effect: float) -> tuple[str, PairResult]:
+    """The best configuration by mean and its closest undecided contest."""
+    ranked = _by_mean(configs, goal)
+    top = ranked[0].name
+    if baseline is not None and top == baseline:
+        contest = fam.of(baseline)
+    elif baseline is not None:
+        contest = [p for p in fam.of(top) if baseline in (p.a, p.b)]
+    else:
+        contest = [p for p in fam.of(top) if not reliably_better(p, top, min_effect)]
+        runner = ranked[1].name if len(ranked) > 1 else None
+        contest = [p for p in contest if runner in (p.a, p.b)] or contest
+    contest = contest or fam.of(top) or fam.pairs
+    key = max(contest, key=lambda p: (
+        p.p_adjusted if p.p_adjusted is not None else (1.0 if not p.significant else 0.0),
+        -abs(p.diff) if math.isfinite(p.diff) else 0.0,
+    ))
+    return top, key
+
+
+def _no_winner_text(fam: _Family, top: str, key: PairResult, baseline: str | None,
+                    omnibus: Omnibus | None, min_effect: float) -> str:
+    if key.significant and key.better is not None and not reliably_better(key, key.better,
+                                                                         min_effect):
+        return (f"no practically relevant difference: {describe_pair(key)} is significant "
+                f"but its interval does not exclude differences smaller than "
+                f"min_effect={fmt_num(min_effect)}")
+    if omnibus is not None and not omnibus.significant and math.isfinite(omnibus.p_value):
+        return (f"no reliable difference: the {omnibus.test} omnibus test finds no difference "
+                f"among the {len(fam.names)} configurations (p={fmt_num(omnibus.p_value, 3)}); "
+                f"closest: {describe_pair(key)}")
+    if baseline is None and len(fam.names) > 2 and top in (key.a, key.b):
+        rival = key.b if key.a == top else key.a
+        return (f"no reliable difference: {top} has the best mean but is not reliably better "
+                f"than {rival} ({describe_pair(key)})")
+    return f"no reliable difference: {describe_pair(key)}"
+
+
+def _seeds_text(need: SeedsNeeded, key: PairResult, fam: _Family) -> tuple[str, int | None]:
+    n_now = min(key.n_a or key.n, key.n_b or key.n)
+    if need.n is None:
+        if key.mean_diff == 0 or key.diff == 0:
+            return "; the observed difference is exactly zero", None
+        return "", None
+    if need.n <= n_now:
+        # the test already had the power for an effect this large and found none: more
+        # seeds of the same size would not be the honest advice
+        return (f"; with {n_now} seeds the {key.test} test already had {int(POWER * 100)}% "
+                f"power for {need.target}, so the true difference is likely smaller than "
+                "observed"), None
+    return (f"; about {need.n} seeds per configuration would detect {need.target} with "
+            f"{int(POWER * 100)}% power{fam.note} ({need.how})"), need.n
 
 
 def decide(
@@ -118,154 +198,59 @@ def decide(
     baseline: str | None,
     correction: str,
     omnibus: Omnibus | None = None,
+    mcb: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """Apply the decision rules (module docstring) to tested pairs.
-
-    Example:
-        >>> # decide(configs, pairs, goal="maximize", alpha=0.05, min_effect=0.0,
-        >>> #        baseline=None, correction="holm").winner
-    """
+    """Apply the decision rules (module docstring) to tested pairs (or the MCB result)."""
     names = [c.name for c in configs]
-    tested = [p for p in pairs if p.p_value is not None or p.test in ("aso", "bayes-signed-rank")]
+    tested = _tested(pairs)
+    if mcb is not None:
+        return _decide_mcb(mcb, configs, tested, omnibus, min_effect, alpha)
     if not tested:
-        # Name the cause once, not once per pair: with 100 configurations of one run each the
-        # rationale must still fit on a screen.
-        single = [c.name for c in configs if c.n < 2]
-        if single:
-            shown = ", ".join(single[:3]) + (f" and {len(single) - 3} more" if len(single) > 3 else "")
-            cause = f"{len(single)} of {len(configs)} configurations have fewer than 2 runs ({shown})"
-        else:
-            first = next((w for p in pairs for w in p.warnings[:1]), "no pair could be tested")
-            cause = f"{first}" + (f" (and {len(pairs) - 1} more pairs)" if len(pairs) > 1 else "")
-        return Decision(
-            None,
-            f"cannot decide: no pair of configurations could be tested: {cause}; run at least 2 "
-            "(better 5 or more) seeds per configuration",
-            None,
-        )
+        return _untested(configs, pairs)
+    fam = _Family(names, tested, alpha, correction)
+    tests = tuple(sorted({p.test for p in tested}))
+    win = (_winner_all(fam, min_effect, correction) if baseline is None
+           else _winner_baseline(fam, baseline, min_effect, configs, goal))
+    if win is not None:
+        return Decision(win.winner, win.rationale, None, best_set=win.best_set, tests=tests)
+    top, key = _key_pair(fam, configs, goal, baseline, min_effect)
+    why = _no_winner_text(fam, top, key, baseline, omnibus, min_effect)
+    spec_ = REGISTRY.get(key.test)
+    n_needed, how = None, ""
+    if spec_ is not None and (key.p_value is not None or not spec_.has_p_value):
+        need = seeds_needed_for(key, spec_, level=fam.level, alpha=alpha,
+                                min_effect=min_effect, k=len(names))
+        text, n_needed = _seeds_text(need, key, fam)
+        why += text
+        how = need.how if n_needed is not None else ""
+    elif key.p_value is None:
+        why = (f"no reliable difference: {key.a} vs {key.b} could not be tested "
+               f"({'; '.join(key.warnings[:1]) or 'too few runs'})")
+    return Decision(None, why, n_needed, best_set=best_set(names, tested, min_effect),
+                    seeds_needed_how=how, tests=tests)
 
-    by_name: dict[str, list[PairResult]] = {n: [] for n in names}
-    for p in pairs:
-        by_name.setdefault(p.a, []).append(p)
-        by_name.setdefault(p.b, []).append(p)
 
-    def pairs_of(name: str) -> list[PairResult]:
-        return by_name.get(name, [])
-
-    def other(p: PairResult, name: str) -> str:
-        return p.b if p.a == name else p.a
-
-    m_family = len(pairs)
-    alpha_power = alpha / m_family if (correction != "none" and m_family > 1) else alpha
-    alpha_note = (
-        f" at alpha={fmt_num(alpha)}/{m_family} (corrected)"
-        if alpha_power != alpha
-        else f" at alpha={fmt_num(alpha)}"
-    )
-    me_note = f" and at least min_effect={fmt_num(min_effect)}" if min_effect > 0 else ""
-
-    if baseline is None:
-        for name in names:
-            mine = pairs_of(name)
-            if mine and len(mine) == len(names) - 1 and all(
-                reliably_better(p, name, min_effect) for p in mine
-            ):
-                if len(mine) == 1:
-                    why = (
-                        f"{name} is reliably better{me_note}: {describe_pair(mine[0])}, "
-                        f"significant at alpha={fmt_num(alpha)}"
-                    )
-                else:
-                    weakest = max(mine, key=lambda p: p.p_adjusted or 0.0)
-                    why = (
-                        f"{name} is reliably better than all {len(mine)} other configurations"
-                        f"{me_note} after {correction} correction; weakest: "
-                        f"{describe_pair(weakest)}"
-                    )
-                return Decision(name, why, None)
-    else:
-        cands = [
-            n
-            for n in names
-            if n != baseline
-            and any(reliably_better(p, n, min_effect) for p in pairs_of(n) if baseline in (p.a, p.b))
-        ]
-        if cands:
-            order = [c.name for c in _by_mean(configs, goal) if c.name in cands]
-            win = order[0]
-            p = next(p for p in pairs_of(win) if baseline in (p.a, p.b))
-            also = [c for c in order[1:]]
-            why = f"{win} is reliably better than the baseline {baseline}{me_note}: " + (
-                describe_pair(p)
-            )
-            if also:
-                why += (
-                    f"; also better than the baseline: {', '.join(also)} (candidates were "
-                    "not tested against each other; the best mean is named)"
-                )
-            return Decision(win, why, None)
-        base_pairs = pairs_of(baseline)
-        if base_pairs and all(reliably_better(p, baseline, min_effect) for p in base_pairs):
-            return Decision(
-                baseline,
-                f"the baseline {baseline} is reliably better than every candidate{me_note}",
-                None,
-            )
-
-    # No winner: report the closest contest of the best configuration.
-    ranked = _by_mean(configs, goal)
-    top = ranked[0].name
-    if baseline is not None and top == baseline and len(ranked) > 1:
-        contest = [p for p in pairs_of(baseline)]
-    elif baseline is not None:
-        contest = [p for p in pairs_of(top) if baseline in (p.a, p.b)]
-    else:
-        contest = [p for p in pairs_of(top) if not reliably_better(p, top, min_effect)]
-        # the natural rival is the runner-up by mean, when top does not beat it reliably
-        runner = ranked[1].name if len(ranked) > 1 else None
-        rival = [p for p in contest if runner in (p.a, p.b)]
-        contest = rival or contest
-    contest = contest or list(pairs_of(top)) or list(pairs)
-    key_pair = max(
-        contest,
-        key=lambda p: (
-            p.p_adjusted if p.p_adjusted is not None else (1.0 if not p.significant else 0.0),
-            -abs(p.diff) if math.isfinite(p.diff) else 0.0,
-        ),
-    )
-    if key_pair.significant and abs(key_pair.diff) < min_effect:
-        return Decision(
-            None,
-            f"no practically relevant difference: {describe_pair(key_pair)} is significant "
-            f"but smaller than min_effect={fmt_num(min_effect)}",
-            None,
-        )
-    if key_pair.p_value is None and key_pair.test not in ("aso", "bayes-signed-rank"):
-        return Decision(
-            None,
-            f"no reliable difference: {key_pair.a} vs {key_pair.b} could not be tested "
-            f"({'; '.join(key_pair.warnings[:1]) or 'too few runs'})",
-            None,
-        )
-    n, target = _seeds_for(key_pair, min_effect, alpha_power)
-    why = f"no reliable difference: {describe_pair(key_pair)}"
-    if omnibus is not None and not omnibus.significant and math.isfinite(omnibus.p_value):
-        why = (
-            f"no reliable difference: the {omnibus.test} omnibus test finds no difference among the "
-            f"{len(names)} configurations (p={fmt_num(omnibus.p_value, 3)}); "
-            f"closest: {describe_pair(key_pair)}"
-        )
-    elif baseline is None and len(names) > 2:
-        why = f"no reliable difference: {top} has the best mean but " + (
-            f"is not reliably better than {other(key_pair, top)} ({describe_pair(key_pair)})"
-            if top in (key_pair.a, key_pair.b)
-            else describe_pair(key_pair)
-        )
-    if n is not None:
-        why += (
-            f"; about {n} seeds per configuration would detect {target} with "
-            f"{int(POWER * 100)}% power{alpha_note}"
-        )
-    elif key_pair.diff == 0:
-        why += "; the observed difference is exactly zero"
-    return Decision(None, why, n)
+def _decide_mcb(mcb: Mapping[str, Any], configs: Sequence[ConfigSummary],
+                pairs: Sequence[PairResult], omnibus: Omnibus | None, min_effect: float,
+                alpha: float) -> Decision:
+    rows = mcb["rows"]
+    best = mcb.get("best")
+    bset = tuple(mcb["best_set"])
+    k = len(configs)
+    if best is not None:
+        r = next(r for r in rows if r["name"] == best)
+        why = (f"{best} is the best of {k} configurations: its distance from the best of the "
+               f"others is {fmt_num(r['distance'])} (simultaneous 95% MCB interval "
+               f"[{fmt_num(r['ci'][0])}, {fmt_num(r['ci'][1])}] above "
+               f"{fmt_num(min_effect)}; {mcb['method']})")
+        return Decision(best, why, None, best_set=(best,), tests=("mcb",))
+    out = len(rows) - len(bset)
+    shown = ", ".join(bset[:5]) + (f" and {len(bset) - 5} more" if len(bset) > 5 else "")
+    why = (f"no single best: {len(bset)} of {k} configurations could still be the best at "
+           f"alpha={fmt_num(alpha)} ({shown})")
+    if out:
+        why += f"; the other {out} are significantly worse than the best"
+    if omnibus is not None and math.isfinite(omnibus.p_value):
+        why += f"; {omnibus.test} omnibus p={fmt_num(omnibus.p_value, 3)}"
+    why += f" ({mcb['method']})"
+    return Decision(None, why, None, best_set=bset, tests=("mcb",))

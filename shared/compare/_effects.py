@@ -1,8 +1,8 @@
-"""Effect sizes of a pair: Hedges' g (g_z when paired), or Cliff's delta for rank tests.
+"""Effect sizes of a pair: Hedges' g (g_z when paired), or Cliff's delta.
 
-The reported effect follows the test: a rank test (Mann-Whitney, ASO) reports Cliff's delta,
-everything else Hedges' g. The standardised effect used for power analysis is always Hedges'
-g, whichever effect is reported.
+The reported effect is the one the test's registry record names (``TestSpec.effect``):
+Cliff's delta for Mann-Whitney and ASO, Hedges' g for the rest. The standardised effect used
+for power analysis is always Hedges' g, whichever effect is reported.
 """
 
 from __future__ import annotations
@@ -65,7 +65,10 @@ def g_point(a: np.ndarray, b: np.ndarray, paired: bool) -> float | None:
         d = a - b
         if d.size < 2 or is_constant(d, a, b):
             return None
-        return hedges_correction(d.size - 1.0) * float(d.mean()) / float(np.std(d, ddof=1))
+        # Hedges' J is 0 at df = 1 (two pairs): report the uncorrected d_z there, as
+        # shared.stats.hedges_g does (with its warning)
+        j = hedges_correction(d.size - 1.0) if d.size > 2 else 1.0
+        return j * float(d.mean()) / float(np.std(d, ddof=1))
     if a.size < 2 or b.size < 2:
         return None
     df = a.size + b.size - 2.0
@@ -76,18 +79,19 @@ def g_point(a: np.ndarray, b: np.ndarray, paired: bool) -> float | None:
 
 
 def effect_size(
-    a: np.ndarray, b: np.ndarray, paired: bool, test: str, with_ci: bool = True
+    a: np.ndarray, b: np.ndarray, paired: bool, kind: str, with_ci: bool = True
 ) -> EffectSize:
-    """The effect of ``a`` over ``b`` as the pair's ``test`` reports it.
+    """The effect of ``a`` over ``b`` of the kind the pair's test reports.
 
     Args:
         a, b: the two samples (aligned by seed when ``paired``).
         paired: g_z of the differences rather than g of two samples.
-        test: the pair's test; "mann-whitney" and "aso" report Cliff's delta.
+        kind: "hedges_g" or "cliffs_delta" (``TestSpec.effect``).
         with_ci: compute the CI of g (a root search; skipped for large families).
 
     Example:
-        >>> e = effect_size(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0]), False, "welch")
+        >>> e = effect_size(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0]), False,
+        ...                 "hedges_g")
         >>> e.name, round(e.value, 3)
         ('hedges_g', 0.798)
     """
@@ -103,12 +107,14 @@ def effect_size(
     else:
         try:
             g = hedges_g(a, b, paired=paired, level=LEVEL)
+            # the effect's own caveats (n=2, an uncorrected estimate...) go with it
+            warnings.extend(getattr(g, "warnings", ()) or ())
             if math.isfinite(g.value):
                 g_val, g_label = float(g.value), g.name
                 g_ci = (float(g.ci.low), float(g.ci.high)) if g.ci is not None else None
         except InputError as exc:
             warnings.append(str(exc))
-    if test in ("mann-whitney", "aso") and a.size >= 2 and b.size >= 2:
+    if kind == "cliffs_delta" and a.size >= 2 and b.size >= 2:
         try:
             c = cliffs_delta(a, b, level=LEVEL)
             ci = (float(c.ci.low), float(c.ci.high)) if c.ci is not None else None

@@ -17,7 +17,8 @@ import numpy as np
 
 from shared.compare._options import Options
 from shared.compare._pairing import Sample, complete_blocks
-from shared.compare._selection import MULTI_ONLY, family_choice
+from shared.compare._registry import REGISTRY
+from shared.compare._selection import family_choice
 
 __all__ = ["Blocks", "Family", "plan_family"]
 
@@ -62,7 +63,8 @@ def plan_family(
         index_pairs = [(i, bi) for i in range(k) if i != bi]
     else:
         index_pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
-    blocks = complete_blocks(samples) if k >= 3 or opts.test in MULTI_ONLY else None
+    family_test = opts.test != "auto" and REGISTRY[opts.test].family
+    blocks = complete_blocks(samples) if k >= 3 or family_test else None
     parametric, reason = True, ""
     if k >= 3 and opts.test == "auto":
         parametric, reason = family_choice(

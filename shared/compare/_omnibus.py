@@ -16,7 +16,8 @@ from shared.compare._comparison import Omnibus
 from shared.compare._family import Blocks, Family
 from shared.compare._options import Options
 from shared.compare._pairing import Sample
-from shared.compare._selection import UNPAIRED_ONLY, is_constant
+from shared.compare._registry import REGISTRY
+from shared.compare._selection import is_constant
 
 __all__ = ["critical_difference", "omnibus_test"]
 
@@ -39,11 +40,11 @@ def omnibus_test(
     if any(s.values.size < 2 for s in samples):
         warnings.append("omnibus test skipped: some configuration has fewer than 2 runs")
         return None
-    use_parametric = (
-        family.parametric if test == "auto" else test in ("paired-t", "welch", "student-t")
-    )
+    named = REGISTRY.get(test)
+    # the omnibus test follows the family: t-based tests -> ANOVA, rank and others -> ranks
+    use_parametric = family.parametric if named is None else named.parametric
     p_override = None
-    if blocks is not None and test not in UNPAIRED_ONLY:
+    if blocks is not None and not (named is not None and named.unpaired_only):
         matrix, seeds, bw = blocks
         warnings.extend(bw)
         if use_parametric:

@@ -16,28 +16,23 @@ import numpy as np
 
 from shared.compare._batch import batch_pairs, bulk_t
 from shared.compare._comparison import PairResult
-from shared.compare._decision import better_name
 from shared.compare._effects import EffectSize, effect_size, g_name
 from shared.compare._family import Family
 from shared.compare._jsonable import finite_or_none
 from shared.compare._notes import summarise_notes
 from shared.compare._options import BATCH_PAIRS, LEVEL, Options
 from shared.compare._pairing import PairPlan, Sample, plan_pair
-from shared.compare._selection import (
-    Choice,
-    PairOutcome,
-    choose_auto,
-    choose_family,
-    choose_named,
-    run_pair_test,
-)
+from shared.compare._registry import spec
+from shared.compare._runners import RUNNERS, PairOutcome, RunContext
+from shared.compare._selection import Choice, choose_auto, choose_family, choose_named
+from shared.compare._verdict import better_name
 
 __all__ = ["pairwise_tests"]
 
 #: Test-specific values of ``PairOutcome.extra`` that a ``PairResult`` reports.
 _REPORTED_EXTRA = (
-    "hodges_lehmann", "hodges_lehmann_ci", "epsilon_min", "epsilon_min_reverse", "a_better",
-    "b_better", "p_a_better", "p_rope", "p_b_better", "rope", "prob_superiority",
+    "epsilon_min", "epsilon_min_reverse", "a_better", "b_better", "threshold", "p_a_better",
+    "p_rope", "p_b_better", "rope", "prob_superiority", "ci_level_achieved",
 )
 
 #: A tested pair: the test's outcome and the effect size reported with it.
@@ -69,10 +64,10 @@ def pairwise_tests(
     # (message, pair label or None): summarised at the end so 4,950 pairs do not mean 4,950
     # copies of one warning
     pair_notes: list[tuple[str, str | None]] = [(w, None) for p in plans for w in p.warnings]
-    choices = _choose_tests(names, family, plans, opts.test)
+    level = pair_level(opts, len(index_pairs))
+    choices = _choose_tests(names, family, plans, opts.test, level)
     tested = _run_tests(samples, index_pairs, plans, choices, opts)
     adjusted = _adjust(tested, opts.correction)
-    means = [float(np.mean(s.values)) for s in samples]
     pairs = []
     for n, (i, j) in enumerate(index_pairs):
         plan, ch = plans[n], choices[n]
@@ -84,17 +79,24 @@ def pairwise_tests(
             pair_notes.append((why, label))
             pairs.append(_untestable(names[i], names[j], plan, why))
             continue
-        notes = _notes_of(tested[n])
+        notes = _notes_of(tested[n]) + ([ch.reach] if ch.reach else [])
         pair_notes.extend((w, label) for w in notes)
-        pairs.append(_pair_result(names[i], names[j], samples[i], samples[j],
-                                  means[i] - means[j], plan, ch, tested[n], adjusted[n],
+        sizes = ((plan.a.size, plan.b.size) if ch.paired
+                 else (samples[i].values.size, samples[j].values.size))
+        pairs.append(_pair_result(names[i], names[j], sizes, ch, tested[n], adjusted[n],
                                   notes, opts))
     warnings.extend(summarise_notes(pair_notes))
     return pairs
 
 
+def pair_level(opts: Options, m: int) -> float:
+    """The smallest per-pair threshold of the correction: alpha / m (Holm's and BH's first
+    step, Bonferroni's every step), or alpha uncorrected. A test must be able to reach it."""
+    return opts.alpha / m if opts.correction != "none" and m > 1 else opts.alpha
+
+
 def _choose_tests(
-    names: Sequence[str], family: Family, plans: Sequence[PairPlan], test: str
+    names: Sequence[str], family: Family, plans: Sequence[PairPlan], test: str, level: float
 ) -> list[Choice | None]:
     """The test of each pair, or ``None`` where the pair has too few runs for any test."""
     k = len(names)
@@ -104,11 +106,11 @@ def _choose_tests(
         if (plan.paired and na < 2) or (not plan.paired and (na < 2 or nb < 2)):
             choices.append(None)
         elif test != "auto":
-            choices.append(choose_named(plan, test, names[i], names[j]))
+            choices.append(choose_named(plan, test, names[i], names[j], level))
         elif k == 2:
-            choices.append(choose_auto(plan))
+            choices.append(choose_auto(plan, level))
         else:
-            choices.append(choose_family(plan, family.parametric, family.reason))
+            choices.append(choose_family(plan, family.parametric, family.reason, level))
     return choices
 
 
@@ -145,19 +147,19 @@ def _run_tests(
         planned = plan
         if plan.paired and not ch.paired:
             planned = PairPlan(False, samples[i].values, samples[j].values, "unpaired")
-        diff_ci = None
+        mean_ci = None
         if bulk is not None:
-            diff_ci = ((float(bulk["ci_low"][n]), float(bulk["ci_high"][n])),
+            mean_ci = ((float(bulk["ci_low"][n]), float(bulk["ci_high"][n])),
                        "paired t" if ch.paired else "Welch t")
-        oc = run_pair_test(planned, ch, goal=opts.goal, level=LEVEL, alpha=opts.alpha,
-                           seed=opts.seed, min_effect=opts.min_effect,
-                           num_comparisons=m_family if opts.correction != "none" else 1,
-                           diff_ci=diff_ci)
-        if bulk is not None and ch.test not in ("mann-whitney", "aso"):
+        ctx = RunContext(opts.goal, LEVEL, opts.alpha, opts.seed, opts.min_effect,
+                         m_family if opts.correction != "none" else 1, mean_ci)
+        oc = RUNNERS[ch.test](planned, ch.paired, ctx)
+        kind = spec(ch.test).effect
+        if bulk is not None and kind == "hedges_g":
             g = finite_or_none(bulk["g"][n])
             out[n] = (oc, EffectSize(g, g_name(g, ch.paired), None, g, []))
             continue
-        out[n] = (oc, effect_size(planned.a, planned.b, ch.paired, ch.test,
+        out[n] = (oc, effect_size(planned.a, planned.b, ch.paired, kind,
                                   with_ci=m_family <= BATCH_PAIRS))
     return out
 
@@ -179,7 +181,7 @@ def _notes_of(tested: Tested) -> list[str]:
     """What limits one pair's result: the test's and the effect size's warnings."""
     oc, eff = tested
     notes = list(oc.warnings) + eff.warnings
-    if oc.p_value is None and oc.own_significance is None:
+    if oc.p_value is None and oc.decided is None:
         notes.append(f"the {oc.test} test is undefined for these data; no p-value is reported")
     return notes
 
@@ -187,46 +189,40 @@ def _notes_of(tested: Tested) -> list[str]:
 def _pair_result(
     a_name: str,
     b_name: str,
-    sa: Sample,
-    sb: Sample,
-    mean_diff: float,
-    plan: PairPlan,
+    sizes: tuple[int, int],
     ch: Choice,
     tested: Tested,
     p_adj: float,
     notes: Sequence[str],
     opts: Options,
 ) -> PairResult:
-    """The ``PairResult`` of one tested pair: difference, corrected significance, better side."""
+    """The ``PairResult`` of one tested pair: the test's estimate, interval and direction,
+    corrected significance, the better side."""
     oc, eff = tested
-    planned_a = plan.a if ch.paired else sa.values
-    planned_b = plan.b if ch.paired else sb.values
-    if planned_a.size == sa.values.size and planned_b.size == sb.values.size:
-        diff = mean_diff  # every run in the test: the configuration means
-    else:
-        diff = float(np.mean(planned_a) - np.mean(planned_b))
+    n_a, n_b = sizes
     p_adj_v = float(p_adj) if math.isfinite(p_adj) else None
-    if oc.own_significance is not None:
-        significant = oc.own_significance
-    else:
+    p_raw = oc.p_value
+    if ch.refused:
+        # not calibrated at this n: its statistics are shown, its p-value and verdict are not
+        significant, p_raw, p_adj_v = False, None, None
+    elif spec(oc.test).has_p_value:
         significant = p_adj_v is not None and p_adj_v <= opts.alpha
+    else:
+        significant = bool(oc.decided)
     extra = {k: v for k, v in oc.extra.items() if k in _REPORTED_EXTRA}
     extra["method"] = oc.method
-    better = better_name(a_name, b_name, diff, opts.goal)
-    if oc.test == "aso" and significant:
-        # ASO decides by stochastic order, not by the means
-        better = a_name if oc.extra.get("a_better") else b_name
-    elif oc.test == "bayes-signed-rank" and significant:
-        better = a_name if oc.extra["p_a_better"] >= oc.extra["p_b_better"] else b_name
     return PairResult(
         a=a_name, b=b_name, test=oc.test, paired=oc.paired,
-        n=int(planned_a.size if oc.paired else planned_a.size + planned_b.size),
-        diff=diff, ci=oc.ci, effect_size=eff.value, effect_name=eff.name,
-        p_value=oc.p_value, p_adjusted=p_adj_v, significant=bool(significant),
-        why=ch.why, n_a=int(planned_a.size), n_b=int(planned_b.size),
+        n=int(n_a if oc.paired else n_a + n_b),
+        diff=oc.estimate, ci=oc.ci, effect_size=eff.value, effect_name=eff.name,
+        p_value=p_raw, p_adjusted=p_adj_v, significant=bool(significant),
+        why=ch.why, n_a=int(n_a), n_b=int(n_b),
         statistic=oc.statistic, df=oc.df, ci_method=oc.ci_method, effect_ci=eff.ci,
-        better=better, std_effect=eff.std, extra=extra,
+        better=better_name(a_name, b_name, oc.a_higher, opts.goal) if not ch.refused else None,
+        std_effect=eff.std, extra=extra,
         warnings=tuple(f"{a_name} vs {b_name}: {w}" for w in notes),
+        estimate=spec(oc.test).estimate, mean_diff=oc.mean_diff, mean_ci=oc.mean_ci,
+        reach=ch.reach,
     )
 
 
@@ -236,7 +232,7 @@ def _untestable(a: str, b: str, plan: PairPlan, why: str) -> PairResult:
     return PairResult(
         a=a, b=b, test="none", paired=plan.paired,
         n=int(plan.a.size if plan.paired else plan.a.size + plan.b.size),
-        diff=diff, ci=None, effect_size=None, effect_name=None, p_value=None, p_adjusted=None,
+        diff=diff, ci=None, mean_diff=diff, effect_size=None, effect_name=None, p_value=None, p_adjusted=None,
         significant=False, why=why, n_a=int(plan.a.size), n_b=int(plan.b.size),
         warnings=(f"{a} vs {b}: {why}",),
     )

@@ -7,15 +7,16 @@ are family-wise by construction, so the usual correction is not applied on top.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from shared.compare._comparison import PairResult
-from shared.compare._decision import better_name
 from shared.compare._effects import effect_size
 from shared.compare._family import Family
 from shared.compare._options import BATCH_PAIRS, LEVEL, Options
+from shared.compare._verdict import better_name
 from shared.errors import InputError
 
 __all__ = ["rank_pairs"]
@@ -30,44 +31,50 @@ def rank_pairs(
 ) -> list[PairResult]:
     """The pairs of a rank-based family test, with the notes that explain its choices.
 
-    Without a baseline, ``friedman-holm`` compares every configuration with the best-ranked
-    one.
+    ``friedman-holm`` compares every configuration with the baseline when one is given in
+    advance, else every pair (z-tests on mean ranks, Holm over all of them). Choosing the
+    best-ranked configuration of the same data as the control would test a hypothesis picked
+    after looking, and declares false winners above alpha.
 
     Raises:
         InputError: the configurations do not share at least two seeds.
     """
-    from shared import stats as st
-
     test = opts.test
     blocks = family.blocks
     if blocks is None:
         raise InputError(
             f"test {test!r} needs every configuration to have runs for the same seeds "
-            "(at least 2 shared); use --test auto"
+            "(at least 2 shared); use test='auto'"
         )
     warnings.extend(blocks[2])
     if opts.correction != "holm":
         how = ("Nemenyi p-values are family-wise by construction"
                if test == "friedman-nemenyi" else "friedman-holm always uses Holm")
         warnings.append(f"correction {opts.correction!r} is not applied: {how}")
-    index_pairs = family.index_pairs
-    control = None
-    if test == "friedman-holm":
-        if baseline is None:
-            hib = opts.goal == "maximize"
-            ranks = st.friedman(blocks[0], higher_is_better=hib).extra["mean_ranks"]
-            control = int(np.argmin(ranks))
-            warnings.append(
-                f"friedman-holm without a baseline: every configuration is compared with "
-                f"the best-ranked one, {names[control]}"
-            )
-            index_pairs = [(i, control) for i in range(len(names)) if i != control]
-        else:
-            control = names.index(baseline)
-    pairs = _posthoc_pairs(test, names, blocks[0], index_pairs, control, opts.goal, opts.alpha)
+    control = names.index(baseline) if (test == "friedman-holm" and baseline) else None
+    pairs = _posthoc_pairs(test, names, blocks[0], family.index_pairs, control, opts)
     for p in pairs:
         warnings.extend(p.warnings)
     return pairs
+
+
+def _holm_all_pairs(matrix: np.ndarray, hib: bool) -> dict[tuple[int, int], tuple[float, float,
+                                                                                 float, float]]:
+    """Every pair: (z, p, Holm-adjusted p, rank_diff) of the mean-rank z-test (Demsar 2006)."""
+    from scipy import special
+
+    from shared import stats as st
+
+    n, k = matrix.shape
+    ranks = st.friedman(matrix, higher_is_better=hib).extra["mean_ranks"]
+    se = math.sqrt(k * (k + 1.0) / (6.0 * n))
+    keys = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    rd = np.array([ranks[i] - ranks[j] for i, j in keys], dtype=float)
+    z = rd / se
+    p = np.minimum(1.0, 2.0 * special.ndtr(-np.abs(z)))
+    adj = st.adjust_pvalues(p, "holm")
+    return {key: (float(z[m]), float(p[m]), float(adj[m]), float(rd[m]))
+            for m, key in enumerate(keys)}
 
 
 def _posthoc_pairs(
@@ -76,42 +83,61 @@ def _posthoc_pairs(
     matrix: np.ndarray,
     index_pairs: Sequence[tuple[int, int]],
     control: int | None,
-    goal: str,
-    alpha: float,
+    opts: Options,
 ) -> list[PairResult]:
-    """Pairs from Nemenyi or Holm-vs-control (p-values family-wise by construction)."""
+    """Pairs from Nemenyi or Holm (against a control or over all pairs), p-values family-wise.
+
+    The estimate is the test's own: the mean-rank difference, signed so that positive means
+    a's metric is higher (a ranks ahead when maximising); the mean difference and its paired
+    t-interval are kept beside as description.
+    """
     from shared import stats as st
 
+    goal, alpha = opts.goal, opts.alpha
     hib = goal == "maximize"
+    warn: tuple[str, ...] = ()
     if test == "friedman-nemenyi":
         ph = st.nemenyi(matrix, alpha, higher_is_better=hib)
+        lookup = {(q.i, q.j): (q.statistic, q.pvalue, q.p_adjusted, q.rank_diff)
+                  for q in ph.pairs}
+        warn = tuple(ph.warnings)
         why = ("Nemenyi test on Friedman mean ranks (Demsar 2006); its p-values are family-wise "
                "by construction, so no further correction is applied")
-    else:
-        assert control is not None
+    elif control is not None:
         ph = st.holm_vs_control(matrix, control, alpha, higher_is_better=hib)
-        why = (f"z-test on Friedman mean ranks against {names[control]}, Holm step-down "
-               "(Demsar 2006)")
-    lookup = {(p.i, p.j): p for p in ph.pairs}
+        lookup = {(q.i, q.j): (q.statistic, q.pvalue, q.p_adjusted, q.rank_diff)
+                  for q in ph.pairs}
+        warn = tuple(ph.warnings)
+        why = (f"z-test on Friedman mean ranks against the baseline {names[control]}, Holm "
+               "step-down (Demsar 2006)")
+    else:
+        lookup = _holm_all_pairs(matrix, hib)
+        why = ("z-test on Friedman mean ranks for every pair, Holm step-down (Demsar 2006); "
+               "no baseline was given, so no control is picked from the data")
     out = []
     for i, j in index_pairs:
-        p = lookup.get((i, j)) or lookup.get((j, i))
-        if p is None:
+        if (i, j) in lookup:
+            stat, p, p_adj, rank_diff = lookup[(i, j)]
+        elif (j, i) in lookup:
+            stat, p, p_adj, rank_diff = lookup[(j, i)]
+            stat, rank_diff = -stat, -rank_diff
+        else:
             continue
         a, b = matrix[:, i], matrix[:, j]
-        # the rank test has no CI or effect of its own: report those of the paired t
+        # rank 1 = best: a positive rank difference means a ranks behind b
+        est = -rank_diff if hib else rank_diff
         t = st.paired_t(a, b, LEVEL)
-        ci = (float(t.ci.low), float(t.ci.high)) if t.ci is not None else None
-        eff = effect_size(a, b, True, "paired-t", with_ci=len(index_pairs) <= BATCH_PAIRS)
-        diff = float(np.mean(a - b))
+        mci = (float(t.ci.low), float(t.ci.high)) if t.ci is not None else None
+        eff = effect_size(a, b, True, "hedges_g", with_ci=len(index_pairs) <= BATCH_PAIRS)
+        a_higher = None if est == 0 else est > 0
         out.append(PairResult(
-            a=names[i], b=names[j], test=test, paired=True, n=int(a.size), diff=diff, ci=ci,
-            effect_size=eff.value, effect_name=eff.name, p_value=float(p.pvalue),
-            p_adjusted=float(p.p_adjusted), significant=bool(p.p_adjusted <= alpha),
-            why=why, n_a=int(a.size), n_b=int(b.size), statistic=float(p.statistic),
-            ci_method="paired t", effect_ci=eff.ci, better=better_name(names[i], names[j], diff,
-                                                                        goal),
-            std_effect=eff.std, extra={"rank_diff": float(p.rank_diff)},
-            warnings=tuple(eff.warnings) + tuple(ph.warnings),
+            a=names[i], b=names[j], test=test, paired=True, n=int(a.size), diff=float(est),
+            ci=None, effect_size=eff.value, effect_name=eff.name, p_value=float(p),
+            p_adjusted=float(p_adj), significant=bool(p_adj <= alpha), why=why,
+            n_a=int(a.size), n_b=int(b.size), statistic=float(stat), ci_method="",
+            effect_ci=eff.ci, better=better_name(names[i], names[j], a_higher, goal),
+            std_effect=eff.std, extra={"rank_diff": float(rank_diff)},
+            warnings=tuple(eff.warnings) + warn, estimate="mean_rank_difference",
+            mean_diff=float(np.mean(a - b)), mean_ci=mci,
         ))
     return out

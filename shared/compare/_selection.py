@@ -1,4 +1,4 @@
-"""Which test for which data, and why (``test="auto"``), and running a named test on a pair.
+"""Which test for which data, and why (``test="auto"``), and checking a named test on a pair.
 
 ``auto`` for two configurations, as a careful statistician would choose:
 
@@ -7,6 +7,12 @@
   Wilcoxon signed-rank, exact for small n (ties and zeros handled). All differences equal ->
   the t-test is undefined, the exact signed-rank test is used instead. Two pairs only ->
   paired t (nothing else can say anything), with a warning that normality is unchecked.
+  A rank test is chosen only where it can reach the per-pair threshold of the correction at
+  this n (the exact signed-rank test cannot go below p = 2/2^n: 0.0625 at n = 5); otherwise
+  the t-test is kept and ``why`` says so. Colas, Sigaud & Oudeyer (2019) measured Welch's t
+  as the robust choice at small n (rank tests and the bootstrap misbehave there); the whole
+  two-stage procedure (Shapiro-Wilk, then the test) is what ``benchmarks/calibration.py``
+  measures as ``auto``.
 * **Unpaired**: each configuration checked with Shapiro-Wilk. Both normal (or too few runs to
   tell) -> Welch's t-test (never assumes equal variances). Otherwise Mann-Whitney U, exact
   for small samples.
@@ -30,14 +36,20 @@ the CD diagram.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from shared.compare._pairing import PairPlan
+from shared.compare._registry import (
+    REGISTRY,
+    TESTS,
+    TestSpec,
+    min_n_reaching,
+    smallest_p,
+    spec,
+)
 from shared.errors import InputError
 from shared.stats._rank import EXACT_MAX_N
 
@@ -49,33 +61,21 @@ __all__ = [
     "UNPAIRED_ONLY",
     "MULTI_ONLY",
     "Choice",
-    "PairOutcome",
     "shapiro_p",
     "is_constant",
+    "unreachable",
     "choose_auto",
     "choose_family",
+    "choose_named",
+    "check_named",
     "family_choice",
-    "run_pair_test",
 ]
 
-TESTS: tuple[str, ...] = (
-    "auto",
-    "paired-t",
-    "welch",
-    "student-t",
-    "wilcoxon",
-    "mann-whitney",
-    "permutation",
-    "bootstrap",
-    "friedman-nemenyi",
-    "friedman-holm",
-    "aso",
-    "bayes-signed-rank",
-)
 CORRECTIONS: tuple[str, ...] = ("holm", "bonferroni", "bh", "none")
-PAIRED_ONLY = frozenset({"paired-t", "wilcoxon", "bayes-signed-rank"})
-UNPAIRED_ONLY = frozenset({"welch", "student-t", "mann-whitney", "aso"})
-MULTI_ONLY = frozenset({"friedman-nemenyi", "friedman-holm"})
+# derived from the registry (kept for callers that ask "is this test paired-only?")
+PAIRED_ONLY = frozenset(n for n, s in REGISTRY.items() if s.paired_only and not s.family)
+UNPAIRED_ONLY = frozenset(n for n, s in REGISTRY.items() if s.unpaired_only)
+MULTI_ONLY = frozenset(n for n, s in REGISTRY.items() if s.family)
 
 #: Shapiro-Wilk level below which data are called "not normal".
 NORMALITY_ALPHA = 0.05
@@ -115,19 +115,50 @@ def shapiro_p(x: np.ndarray, seed: int = 0) -> float | None:
 
 @dataclass(frozen=True)
 class Choice:
-    """The test to run on one pair and the reason, in words."""
+    """The test to run on one pair and the reason, in words.
+
+    ``reach``: ``None`` when the test can reach ``level`` (the smallest per-pair threshold of
+    the correction) with these sample sizes, else one sentence saying it cannot and with how
+    many seeds it could. ``refused``: the test is not calibrated at this n and must not
+    decide (``reach`` says why).
+    """
 
     test: str
     paired: bool
     why: str
+    reach: str | None = None
+    refused: bool = False
 
 
 def _fmt_p(p: float) -> str:
     return f"{p:.2g}" if p >= 0.001 else "<0.001"
 
 
-def choose_auto(plan: PairPlan) -> Choice:
+def unreachable(s: TestSpec, na: int, nb: int, paired: bool, level: float) -> str | None:
+    """``None`` when test ``s`` can reach ``level`` at these sizes, else why not (one clause).
+
+    Example:
+        >>> unreachable(spec("wilcoxon"), 5, 5, True, 0.05)
+        'the Wilcoxon signed-rank test cannot reach 0.05 with n=5 (smallest possible p 0.0625; needs n >= 6)'
+    """
+    p_min = smallest_p(s, na, nb, paired)
+    if p_min <= level:
+        return None
+    n_txt = f"n={na}" if paired else f"n={na}+{nb}"
+    return (f"the {s.label} cannot reach {level:.3g} with {n_txt} (smallest possible p "
+            f"{p_min:.3g}; needs n >= {min_n_reaching(s, level, paired)})")
+
+
+def _exact_note(s: TestSpec, n: int) -> str:
+    return " (exact)" if n <= EXACT_MAX_N else ""
+
+
+def choose_auto(plan: PairPlan, level: float = 0.05) -> Choice:
     """``test="auto"`` for one pair (see the module docstring).
+
+    ``level``: the smallest per-pair threshold the correction will apply (alpha / m for Holm,
+    Bonferroni and BH; alpha uncorrected). A rank test that cannot reach it at this n is never
+    chosen: the t-test is, and ``why`` says so.
 
     Example:
         >>> from shared.compare._pairing import Sample, plan_pair
@@ -136,65 +167,73 @@ def choose_auto(plan: PairPlan) -> Choice:
         >>> choose_auto(p).test
         'paired-t'
     """
+    a, b = plan.a, plan.b
     if plan.paired:
-        d = plan.a - plan.b
+        d = a - b
         n = d.size
-        if is_constant(d, plan.a, plan.b):
+        rank = spec("wilcoxon")
+        cannot = unreachable(rank, n, n, True, level)
+        if is_constant(d, a, b):
             return Choice(
-                "wilcoxon",
-                True,
+                "wilcoxon", True,
                 f"{plan.reason}; every paired difference is equal, so the t statistic is "
-                "undefined: exact Wilcoxon signed-rank test",
+                "undefined: exact Wilcoxon signed-rank test", cannot,
             )
         if n < 3:
             return Choice(
-                "paired-t",
-                True,
+                "paired-t", True,
                 f"{plan.reason}; only {n} pairs, too few to check normality: paired t-test "
                 "(little power)",
             )
         p = shapiro_p(d)
         if p is not None and p < NORMALITY_ALPHA:
+            if cannot is None:
+                return Choice(
+                    "wilcoxon", True,
+                    f"{plan.reason}; differences are not normal (Shapiro-Wilk p={_fmt_p(p)}): "
+                    "Wilcoxon signed-rank test" + _exact_note(rank, n),
+                )
             return Choice(
-                "wilcoxon",
-                True,
-                f"{plan.reason}; differences are not normal (Shapiro-Wilk p={_fmt_p(p)}): "
-                "Wilcoxon signed-rank test" + (" (exact)" if n <= EXACT_MAX_N else ""),
+                "paired-t", True,
+                f"{plan.reason}; differences are not normal (Shapiro-Wilk p={_fmt_p(p)}) but "
+                f"{cannot}: paired t-test, robust at small n (Colas et al. 2019)",
             )
         return Choice(
-            "paired-t",
-            True,
+            "paired-t", True,
             f"{plan.reason}; differences look normal (Shapiro-Wilk p={_fmt_p(p or 1.0)}): "
             "paired t-test",
         )
-    a, b = plan.a, plan.b
+    rank = spec("mann-whitney")
+    cannot = unreachable(rank, a.size, b.size, False, level)
     if is_constant(a) and is_constant(b):
         return Choice(
-            "mann-whitney",
-            False,
+            "mann-whitney", False,
             f"{plan.reason}; both configurations have zero spread, so t is undefined: "
-            "Mann-Whitney U test (exact)",
+            "Mann-Whitney U test (exact)", cannot,
         )
     if a.size < 3 or b.size < 3:
         return Choice(
-            "welch",
-            False,
+            "welch", False,
             f"{plan.reason}; too few runs ({a.size} and {b.size}) to check normality: "
             "Welch's t-test (does not assume equal variances)",
         )
     pa, pb = shapiro_p(a), shapiro_p(b)
     bad = [p for p in (pa, pb) if p is not None and p < NORMALITY_ALPHA]
+    if bad and cannot is None:
+        return Choice(
+            "mann-whitney", False,
+            f"{plan.reason}; values are not normal (Shapiro-Wilk p={_fmt_p(min(bad))}): "
+            "Mann-Whitney U test" + _exact_note(rank, a.size + b.size),
+        )
     if bad:
         return Choice(
-            "mann-whitney",
-            False,
-            f"{plan.reason}; values are not normal (Shapiro-Wilk p={_fmt_p(min(bad))}): "
-            "Mann-Whitney U test" + (" (exact)" if a.size + b.size <= EXACT_MAX_N else ""),
+            "welch", False,
+            f"{plan.reason}; values are not normal (Shapiro-Wilk p={_fmt_p(min(bad))}) but "
+            f"{cannot}: Welch's t-test, robust at small n (Colas et al. 2019)",
         )
     shown = ", ".join(_fmt_p(p) for p in (pa, pb) if p is not None) or "n/a"
     return Choice(
-        "welch",
-        False,
+        "welch", False,
         f"{plan.reason}; values look normal (Shapiro-Wilk p={shown}): Welch's t-test "
         "(does not assume equal variances)",
     )
@@ -230,198 +269,83 @@ def family_choice(
     return True, f"{what} look normal (Shapiro-Wilk p={_fmt_p(p)})"
 
 
-def choose_family(plan: PairPlan, parametric: bool, reason: str) -> Choice:
-    """The test for one pair within a 3+ configuration family."""
+def choose_family(plan: PairPlan, parametric: bool, reason: str, level: float = 0.05) -> Choice:
+    """The test for one pair within a 3+ configuration family (``level`` as in ``choose_auto``)."""
+    na, nb = plan.a.size, plan.b.size
     if plan.paired:
         d = plan.a - plan.b
+        cannot = unreachable(spec("wilcoxon"), na, na, True, level)
         if is_constant(d, plan.a, plan.b):
             return Choice(
-                "wilcoxon",
-                True,
+                "wilcoxon", True,
                 f"{plan.reason}; every paired difference is equal (t undefined): exact "
-                "Wilcoxon signed-rank test",
+                "Wilcoxon signed-rank test", cannot,
             )
         if parametric:
             return Choice("paired-t", True, f"{plan.reason}; {reason}: paired t-test")
+        if cannot is not None:
+            return Choice("paired-t", True, f"{plan.reason}; {reason}, but {cannot}: paired "
+                          "t-test, robust at small n (Colas et al. 2019)")
         return Choice("wilcoxon", True, f"{plan.reason}; {reason}: Wilcoxon signed-rank test")
+    cannot = unreachable(spec("mann-whitney"), na, nb, False, level)
     if is_constant(plan.a) and is_constant(plan.b):
-        return Choice(
-            "mann-whitney", False, f"{plan.reason}; both have zero spread: Mann-Whitney U test"
-        )
+        return Choice("mann-whitney", False,
+                      f"{plan.reason}; both have zero spread: Mann-Whitney U test", cannot)
     if parametric:
         return Choice("welch", False, f"{plan.reason}; {reason}: Welch's t-test")
+    if cannot is not None:
+        return Choice("welch", False, f"{plan.reason}; {reason}, but {cannot}: Welch's t-test, "
+                      "robust at small n (Colas et al. 2019)")
     return Choice("mann-whitney", False, f"{plan.reason}; {reason}: Mann-Whitney U test")
 
 
-_NAMED_WHY = {
-    "paired-t": "paired t-test (requested)",
-    "welch": "Welch's t-test (requested)",
-    "student-t": "Student's t-test, pooled variance (requested)",
-    "wilcoxon": "Wilcoxon signed-rank test (requested)",
-    "mann-whitney": "Mann-Whitney U test (requested)",
-    "permutation": "permutation test of the mean difference (requested)",
-    "bootstrap": "BCa bootstrap of the mean difference (requested)",
-    "aso": (
-        "Almost Stochastic Order, Dror et al. 2019 (requested): a configuration is better when "
-        "epsilon_min < 0.5, at a confidence level Bonferroni-adjusted for the family"
-    ),
-    "bayes-signed-rank": (
-        "Bayesian signed-rank test, Benavoli et al. 2017 (requested): ROPE = min_effect, "
-        "decided when a posterior probability reaches 1 - alpha"
-    ),
-}
+def check_named(test: str, min_effect: float) -> None:
+    """Refuse option combinations a named test cannot honour (one ``InputError`` line).
 
-
-def choose_named(plan: PairPlan, test: str, a_name: str, b_name: str) -> Choice:
-    """The requested test on one pair; ``InputError`` when the data cannot support it."""
-    if test in PAIRED_ONLY:
-        if not plan.paired:
-            raise InputError(
-                f"test {test!r} needs runs paired by a seed key, but {a_name} vs {b_name} is "
-                f"{plan.reason}; use --test auto, welch or mann-whitney, or pass --seed-key"
-            )
-        return Choice(test, True, f"{plan.reason}; {_NAMED_WHY[test]}")
-    if test in UNPAIRED_ONLY:
-        note = "; runs treated as independent" if plan.paired else ""
-        return Choice(test, False, f"{_NAMED_WHY[test]}{note}")
-    return Choice(test, plan.paired, f"{plan.reason}; {_NAMED_WHY[test]}")
-
-
-@dataclass
-class PairOutcome:
-    """What one test on one pair produced (before correction)."""
-
-    test: str
-    paired: bool
-    statistic: float | None
-    df: float | None
-    p_value: float | None
-    ci: tuple[float, float] | None  # of the mean difference
-    ci_method: str
-    method: str
-    extra: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    # ASO and the Bayesian test decide by their own rule instead of a p-value
-    own_significance: bool | None = None
-
-
-def _finite(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _ci(res: Any) -> tuple[float, float] | None:
-    ci = getattr(res, "ci", None)
-    if ci is None:
-        return None
-    return (float(ci.low), float(ci.high))
-
-
-def _mean_diff_ci(a: np.ndarray, b: np.ndarray, paired: bool, level: float) -> tuple[
-    tuple[float, float] | None, str
-]:
-    """t-interval of the mean difference (used when the chosen test estimates something else)."""
-    from shared.stats import paired_t, welch_t
-
-    try:
-        res = paired_t(a, b, level) if paired else welch_t(a, b, level)
-    except InputError:
-        return None, ""
-    ci = _ci(res)
-    if ci is None or not all(math.isfinite(v) for v in ci):
-        return ci, "t (undefined)"
-    return ci, "paired t" if paired else "Welch t"
-
-
-def run_pair_test(
-    plan: PairPlan,
-    choice: Choice,
-    *,
-    goal: str,
-    level: float,
-    alpha: float,
-    seed: int,
-    min_effect: float,
-    num_comparisons: int,
-    diff_ci: tuple[tuple[float, float], str] | None = None,
-) -> PairOutcome:
-    """Run ``choice.test`` on the planned samples (``diff = a - b``).
-
-    ``diff_ci``: the t-interval of the mean difference and its label when already computed in
-    bulk (large families); otherwise it is computed here when the test does not give one.
+    Example:
+        >>> check_named("bayes-signed-rank", 0.0)
+        Traceback (most recent call last):
+        ...
+        shared.errors.InputError: test 'bayes-signed-rank' decides with a region of practical equivalence: give min_effect > 0 (the ROPE half-width, metric units)
     """
-    from shared import stats as st
+    if test == "auto":
+        return
+    s = spec(test)
+    if s.decides_by == "posterior" and min_effect <= 0:
+        raise InputError(
+            f"test {test!r} decides with a region of practical equivalence: give "
+            "min_effect > 0 (the ROPE half-width, metric units)"
+        )
+    if not s.margin and min_effect > 0:
+        raise InputError(
+            f"test {test!r} ({s.label}) has no interval in metric units to judge "
+            f"min_effect={min_effect:g} against; use min_effect=0 or another test"
+        )
 
-    a, b = plan.a, plan.b
 
-    def _mean_ci(paired: bool) -> tuple[tuple[float, float] | None, str]:
-        if diff_ci is not None:
-            return diff_ci
-        return _mean_diff_ci(a, b, paired, level)
+def choose_named(plan: PairPlan, test: str, a_name: str, b_name: str,
+                 level: float = 0.05) -> Choice:
+    """The requested test on one pair; ``InputError`` when the data cannot support it.
 
-    t = choice.test
-    if t in ("paired-t", "welch", "student-t"):
-        fn = {"paired-t": st.paired_t, "welch": st.welch_t, "student-t": st.student_t}[t]
-        res = fn(a, b, level)
-        p = _finite(res.pvalue)
-        ci = _ci(res)
-        ci_method = "paired t" if t == "paired-t" else ("Welch t" if t == "welch" else "Student t")
-        warnings = list(res.warnings)
-        return PairOutcome(t, choice.paired, _finite(res.statistic), _finite(res.df), p, ci,
-                           ci_method, res.method, dict(res.extra), warnings)
-    if t in ("wilcoxon", "mann-whitney"):
-        res = st.wilcoxon(a, b, level) if t == "wilcoxon" else st.mann_whitney(a, b, level)
-        ci, ci_method = _mean_ci(choice.paired)
-        extra = dict(res.extra)
-        extra["hodges_lehmann"] = _finite(res.estimate)
-        extra["hodges_lehmann_ci"] = list(_ci(res)) if res.ci is not None else None
-        return PairOutcome(t, choice.paired, _finite(res.statistic), _finite(res.df),
-                           _finite(res.pvalue), ci, ci_method, res.method, extra,
-                           list(res.warnings))
-    if t == "permutation":
-        res = st.permutation_test(a, b, paired=choice.paired, n_resamples=10000, seed=seed)
-        ci = _ci(res)
-        ci_method = res.method if ci is not None else ""
-        if ci is None:
-            ci, ci_method = _mean_ci(choice.paired)
-        return PairOutcome(t, choice.paired, _finite(res.statistic), _finite(res.df),
-                           _finite(res.pvalue), ci, ci_method, res.method, dict(res.extra),
-                           list(res.warnings))
-    if t == "bootstrap":
-        res = st.bootstrap_diff(a, b, paired=choice.paired, n_resamples=10000, level=level,
-                                seed=seed)
-        return PairOutcome(t, choice.paired, _finite(res.statistic), _finite(res.df),
-                           _finite(res.pvalue), _ci(res), "BCa bootstrap", res.method,
-                           dict(res.extra), list(res.warnings))
-    if t == "aso":
-        # ASO asks "is A better (higher) than B"; for a metric to minimise both are negated.
-        sign = 1.0 if goal == "maximize" else -1.0
-        res = st.aso(sign * a, sign * b, alpha=alpha, seed=seed,
-                     num_comparisons=max(1, num_comparisons))
-        ci, ci_method = _mean_ci(choice.paired)
-        extra = dict(res.extra)
-        eps = _finite(extra.get("epsilon_min"))
-        eps_rev = _finite(extra.get("epsilon_min_reverse"))
-        extra["a_better"] = bool(extra.get("a_better"))
-        extra["b_better"] = bool(extra.get("b_better"))
-        sig = bool(extra["a_better"] or extra["b_better"])
-        return PairOutcome(t, False, eps if eps is not None else eps_rev, None, None, ci,
-                           ci_method, res.method, extra, list(res.warnings), sig)
-    if t == "bayes-signed-rank":
-        sign = 1.0 if goal == "maximize" else -1.0
-        res = st.bayes_signed_rank(sign * a, sign * b, rope=float(min_effect), seed=seed)
-        ci, ci_method = _mean_ci(True)
-        extra = {
-            "p_a_better": float(res.p_left),
-            "p_rope": float(res.p_rope),
-            "p_b_better": float(res.p_right),
-            "rope": float(min_effect),
-        }
-        # Benavoli et al. (2017): decide when a posterior probability exceeds 1 - alpha.
-        sig = max(res.p_left, res.p_right) >= 1.0 - alpha
-        return PairOutcome(t, True, None, None, None, ci, ci_method,
-                           "posterior (Monte Carlo)", extra,
-                           list(getattr(res, "warnings", ()) or ()), sig)
-    raise InputError(f"test {t!r} cannot be run on a single pair")
+    Below the n from which its decisions are calibrated (``TestSpec.min_n``) the test still
+    runs (its statistics are reported) but refuses to decide: ``Choice.refused`` and
+    ``Choice.reach`` say why and what n it needs. A test that cannot reach ``level`` at this
+    n runs, and ``Choice.reach`` says it cannot decide.
+    """
+    s = spec(test)
+    if s.paired_only and not plan.paired:
+        raise InputError(
+            f"test {test!r} needs runs paired by a seed key, but {a_name} vs {b_name} is "
+            f"{plan.reason}; use test='auto', 'welch' or 'mann-whitney', or give the seed key"
+        )
+    paired = plan.paired and not s.unpaired_only
+    n = min(plan.a.size, plan.b.size)
+    reach = unreachable(s, plan.a.size, plan.b.size, paired, level)
+    refused = n < s.min_n
+    if refused:
+        reach = (f"the {s.label} refuses to decide with {n} runs per configuration: "
+                 f"{s.refusal}; it needs at least {s.min_n}")
+    if s.unpaired_only:
+        note = "; runs treated as independent" if plan.paired else ""
+        return Choice(test, False, f"{s.why}{note}", reach, refused)
+    return Choice(test, paired, f"{plan.reason}; {s.why}", reach, refused)

@@ -99,12 +99,19 @@ def test_non_normal_differences_use_exact_wilcoxon():
     assert pair.p_value == pytest.approx(ref.pvalue, rel=1e-10)
     assert pair.statistic == pytest.approx(ref.statistic)
     assert "not normal" in pair.why and "exact" in pair.why
-    # the CI reported is the t-interval of the mean difference (ci_method says so)
+    # the estimate and CI are the rank test's: the Hodges-Lehmann shift (median of the Walsh
+    # averages) and its distribution-free interval; the mean's t-interval is kept beside
+    iu = np.triu_indices(d.size)
+    walsh = np.sort((d[iu[0]] + d[iu[1]]) / 2)
+    assert pair.estimate == "hodges_lehmann_shift"
+    assert pair.diff == pytest.approx(np.median(walsh), abs=1e-12)
+    # exact CI: the Walsh averages at ranks q and m+1-q, q from the signed-rank null (n=10:
+    # P(T <= 8) = 0.0244, the largest lower tail not above 0.025 -> q = 9), as R's wilcox.test
+    assert pair.ci == pytest.approx((walsh[8], walsh[walsh.size - 9]), abs=1e-12)
     ci = stats.ttest_rel(comp.config(pair.a).values, comp.config(pair.b).values)
     ci = ci.confidence_interval(0.95)
-    assert pair.ci == pytest.approx((ci.low, ci.high), rel=1e-10)
-    assert pair.ci_method == "paired t"
-    assert pair.extra["hodges_lehmann"] is not None
+    assert pair.mean_ci == pytest.approx((ci.low, ci.high), rel=1e-10)
+    assert pair.ci_method.startswith("Hodges-Lehmann")
 
 
 def test_unpaired_welch_and_mann_whitney_against_scipy():

@@ -63,7 +63,21 @@ def test_bootstrap_bca_ci_close_to_scipy():
     assert p.ci[0] == pytest.approx(ref.confidence_interval.low, abs=0.1 * width)
     assert p.ci[1] == pytest.approx(ref.confidence_interval.high, abs=0.1 * width)
     assert p.ci_method == "BCa bootstrap"
-    assert 0.0 < p.p_value < 0.05
+    # 7 runs: its p-values are not calibrated there, so it reports its interval, no p-value
+    # and no verdict, and says which n it needs
+    assert p.p_value is None and not p.significant and comp.decision.winner is None
+    assert "refuses to decide with 7 runs" in p.reach and "at least 30" in p.reach
+
+
+def test_bootstrap_decides_from_its_calibrated_n():
+    rng = np.random.default_rng(11)
+    a = rng.normal(0.70, 0.02, 32)
+    b = a + rng.normal(0.015, 0.01, 32)
+    comp = compare_runs(make_runs({"a": a, "b": b}, param="cfg"), metric="acc",
+                        test="bootstrap", seed=1)
+    (p,) = comp.pairs
+    assert p.reach is None and 0.0 < p.p_value < 0.05 and p.significant
+    assert comp.decision.winner == "cfg=b" and p.diff == pytest.approx(np.mean(a - b))
 
 
 def test_friedman_nemenyi_matches_scikit_posthocs():
@@ -94,10 +108,28 @@ def test_friedman_holm_against_a_baseline_is_demsar_z_with_holm():
     assert [p.p_adjusted for p in comp.pairs] == pytest.approx(list(holm), rel=1e-10)
 
 
-def test_friedman_holm_without_baseline_uses_the_best_ranked():
+def test_friedman_holm_without_baseline_tests_every_pair():
+    # no control picked from the same data (that would test a hypothesis chosen after
+    # looking): every pair, z-tests on mean ranks, Holm over the three
     comp = compare_runs(_runs3(), metric="acc", test="friedman-holm")
-    assert all(p.b == "cfg=b" for p in comp.pairs)
-    assert any("best-ranked one, cfg=b" in w for w in comp.warnings)
+    m = np.column_stack([A, B, C])
+    n, k = m.shape
+    ranks = stats.rankdata(-m, axis=1).mean(axis=0)
+    idx = {"cfg=a": 0, "cfg=b": 1, "cfg=c": 2}
+    assert {(p.a, p.b) for p in comp.pairs} == {("cfg=a", "cfg=b"), ("cfg=a", "cfg=c"),
+                                                  ("cfg=b", "cfg=c")}
+    z = [(ranks[idx[p.a]] - ranks[idx[p.b]]) / math.sqrt(k * (k + 1) / (6 * n))
+         for p in comp.pairs]
+    raw = 2 * stats.norm.sf(np.abs(z))
+    assert [p.p_value for p in comp.pairs] == pytest.approx(list(raw), rel=1e-10)
+    assert [p.p_adjusted for p in comp.pairs] == pytest.approx(
+        list(multipletests(raw, method="holm")[1]), rel=1e-10)
+    # the estimate is the test's own: the mean-rank difference (positive = a ranks ahead)
+    for p in comp.pairs:
+        assert p.estimate == "mean_rank_difference"
+        assert p.diff == pytest.approx(ranks[idx[p.b]] - ranks[idx[p.a]])
+        assert p.ci is None and p.mean_diff == pytest.approx(np.mean(m[:, idx[p.a]]
+                                                                     - m[:, idx[p.b]]))
 
 
 def test_aso_matches_deepsig_and_respects_the_goal():
@@ -108,10 +140,23 @@ def test_aso_matches_deepsig_and_respects_the_goal():
     ref = deepsig_aso(A, B, confidence_level=0.95, seed=4, show_progress=False)
     assert p.test == "aso" and p.p_value is None
     assert p.extra["epsilon_min"] == pytest.approx(ref, abs=1e-9)
-    assert p.extra["b_better"] and p.significant
-    assert comp.decision.winner == "cfg=b"
+    # 7 runs: below the n where ASO's false-winner rate is kept; statistics only
+    assert not p.significant and "refuses to decide with 7 runs" in p.reach
+    assert comp.decision.winner is None
+    # 12 runs each, B clearly ahead: decided with the 0.2 threshold, in words of dominance
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(0.80, 0.01, 12), rng.normal(0.83, 0.01, 12)
+    comp = compare_runs(make_runs({"a": a, "b": b}, param="cfg", seed_key=None),
+                        metric="acc", test="aso", seed=4)
+    (p,) = comp.pairs
+    ref = deepsig_aso(a, b, confidence_level=0.95, seed=4, show_progress=False)
+    assert p.extra["epsilon_min"] == pytest.approx(ref, abs=1e-9)
+    assert p.extra["epsilon_min_reverse"] < 0.2 and p.extra["b_better"] and p.significant and comp.decision.winner == "cfg=b"
+    assert "almost stochastically dominant" in comp.decision.rationale
+    assert p.estimate == "cliffs_delta" and p.diff < 0
     # minimising the same numbers: A is the better one
-    low = compare_runs(_runs2(), metric="acc", test="aso", seed=4, goal="minimize")
+    low = compare_runs(make_runs({"a": a, "b": b}, param="cfg", seed_key=None),
+                       metric="acc", test="aso", seed=4, goal="minimize")
     assert low.pairs[0].extra["a_better"] and low.decision.winner == "cfg=a"
 
 
@@ -125,7 +170,28 @@ def test_bayes_signed_rank_matches_baycomp_and_uses_min_effect_as_rope():
     assert p.extra["rope"] == 0.005
     assert (p.extra["p_a_better"], p.extra["p_rope"], p.extra["p_b_better"]) == pytest.approx(
         ref, abs=1e-9)
-    assert p.significant == (max(ref[0], ref[2]) >= 0.95)
+    # 7 seeds: its posterior is overconfident there; probabilities only, no verdict
+    assert not p.significant and "refuses to decide with 7 runs" in p.reach
+    # 24 seeds: decided when a posterior probability reaches 1 - alpha/2
+    rng = np.random.default_rng(9)
+    a = rng.normal(0.8, 0.02, 24)
+    b = a + rng.normal(0.02, 0.01, 24)
+    comp = compare_runs(make_runs({"a": a, "b": b}, param="cfg"), metric="acc",
+                        test="bayes-signed-rank", min_effect=0.005, seed=2)
+    (p,) = comp.pairs
+    ref = SignedRankTest.probs(a, b, rope=0.005, nsamples=50000, random_state=2)
+    assert p.extra["p_b_better"] == pytest.approx(ref[2], abs=1e-9)
+    assert p.significant == (max(ref[0], ref[2]) >= 0.975) and p.significant
+    assert comp.decision.winner == "cfg=b" and "P(cfg=b better)" in comp.decision.rationale
+
+
+def test_bayes_without_rope_and_rank_family_with_min_effect_refuse():
+    from shared.errors import InputError
+
+    with pytest.raises(InputError, match="region of practical equivalence"):
+        compare_runs(_runs2(), metric="acc", test="bayes-signed-rank")
+    with pytest.raises(InputError, match="no interval in metric units"):
+        compare_runs(_runs3(), metric="acc", test="friedman-nemenyi", min_effect=0.01)
 
 
 def test_three_unpaired_configs_welch_anova_matches_pingouin():
@@ -203,8 +269,12 @@ def test_many_configs_batch_path_matches_scipy_and_hedges_g():
         assert p.effect_size == pytest.approx(hedges_g(a, b, paired=True).value, rel=1e-9)
         assert p.effect_ci is None  # no noncentral-t CI for 120 pairs
         ci = stats.ttest_rel(a, b).confidence_interval(0.95)
-        assert p.ci == pytest.approx((ci.low, ci.high), rel=1e-9)
-        assert p.ci_method == "paired t"
+        assert p.mean_ci == pytest.approx((ci.low, ci.high), rel=1e-9)
+        # the pair's estimate is the rank test's own: the Hodges-Lehmann shift
+        d = np.asarray(a) - np.asarray(b)
+        iu = np.triu_indices(d.size)
+        assert p.diff == pytest.approx(np.median((d[iu[0]] + d[iu[1]]) / 2), abs=1e-12)
+        assert p.ci_method.startswith("Hodges-Lehmann")
 
 
 def test_friedman_tests_say_when_the_correction_option_does_not_apply():

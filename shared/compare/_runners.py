@@ -1,0 +1,248 @@
+"""Running one registered test on one pair: a ``PairOutcome`` whose direction, estimate and CI
+all come from that test.
+
+One runner per test (``RUNNERS``, keyed like ``_registry.REGISTRY``). Each returns the test's
+own estimate and CI (the mean difference and its t / BCa / permutation CI for the mean tests,
+the Hodges-Lehmann shift and its distribution-free CI for the rank tests, Cliff's delta for
+ASO, the Walsh-average shift with the posterior for the Bayesian test) and the direction that
+test found (``a_higher``). The mean difference and its t-interval are kept beside, as
+description only: a report may show them, never decide with them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from shared.compare._pairing import PairPlan
+from shared.errors import InputError
+
+__all__ = ["ASO_THRESHOLD", "PairOutcome", "RunContext", "RUNNERS", "mean_diff_ci"]
+
+#: ASO's epsilon_min threshold (Ulmer et al. 2022, deep-significance's recommendation).
+ASO_THRESHOLD = 0.2
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a runner needs besides the data."""
+
+    goal: str
+    level: float
+    alpha: float
+    seed: Any
+    min_effect: float
+    num_comparisons: int
+    # the t-interval of the mean difference when already computed in bulk (large families)
+    mean_ci: tuple[tuple[float, float] | None, str] | None = None
+
+
+@dataclass
+class PairOutcome:
+    """What one test on one pair produced (before correction).
+
+    ``estimate``/``ci`` are the test's own (see ``_registry.TestSpec.estimate``);
+    ``a_higher`` is the direction the test found (a's metric higher than b's), ``None`` when
+    it found none. ``decided`` is set by tests that decide by their own rule (ASO, Bayes).
+    """
+
+    test: str
+    paired: bool
+    statistic: float | None
+    df: float | None
+    p_value: float | None
+    estimate: float
+    ci: tuple[float, float] | None
+    ci_method: str
+    method: str
+    a_higher: bool | None
+    mean_diff: float
+    mean_ci: tuple[float, float] | None
+    mean_ci_method: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    decided: bool | None = None
+
+
+def _finite(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _ci(res: Any) -> tuple[float, float] | None:
+    ci = getattr(res, "ci", None)
+    if ci is None or not (math.isfinite(ci.low) and math.isfinite(ci.high)):
+        return None
+    return (float(ci.low), float(ci.high))
+
+
+def _direction(x: float | None) -> bool | None:
+    if x is None or not math.isfinite(x) or x == 0:
+        return None
+    return x > 0
+
+
+def mean_diff_ci(a: np.ndarray, b: np.ndarray, paired: bool, level: float) -> tuple[
+    tuple[float, float] | None, str
+]:
+    """t-interval of the mean difference (descriptive beside tests that estimate another thing).
+
+    Example:
+        >>> mean_diff_ci(np.array([1.0, 2, 3]), np.array([0.0, 1, 2.5]), True, 0.95)[1]
+        'paired t'
+    """
+    from shared.stats import paired_t, welch_t
+
+    try:
+        res = paired_t(a, b, level) if paired else welch_t(a, b, level)
+    except InputError:
+        return None, ""
+    return _ci(res), "paired t" if paired else "Welch t"
+
+
+def _mean(plan: PairPlan, paired: bool, ctx: RunContext) -> tuple[
+    float, tuple[float, float] | None, str
+]:
+    diff = float(np.mean(plan.a) - np.mean(plan.b))
+    if ctx.mean_ci is not None:
+        return diff, ctx.mean_ci[0], ctx.mean_ci[1]
+    ci, how = mean_diff_ci(plan.a, plan.b, paired, ctx.level)
+    return diff, ci, how
+
+
+def _t_test(test: str) -> Callable[[PairPlan, bool, RunContext], PairOutcome]:
+    def run(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+        from shared import stats as st
+
+        fn = {"paired-t": st.paired_t, "welch": st.welch_t, "student-t": st.student_t}[test]
+        res = fn(plan.a, plan.b, ctx.level)
+        how = {"paired-t": "paired t", "welch": "Welch t", "student-t": "Student t"}[test]
+        diff = float(np.mean(plan.a) - np.mean(plan.b))
+        p = _finite(res.pvalue)
+        ci = _ci(res) if p is not None else None  # an undefined test has no interval
+        return PairOutcome(test, paired, _finite(res.statistic), _finite(res.df), p, diff, ci,
+                           how if ci else "", res.method, _direction(diff), diff, ci,
+                           how if ci else "", dict(res.extra), list(res.warnings))
+    return run
+
+
+def _rank_test(test: str) -> Callable[[PairPlan, bool, RunContext], PairOutcome]:
+    def run(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+        from shared import stats as st
+
+        res = (st.wilcoxon(plan.a, plan.b, ctx.level) if test == "wilcoxon"
+               else st.mann_whitney(plan.a, plan.b, ctx.level))
+        extra = dict(res.extra)
+        hl = float(res.estimate)
+        # direction of the rank statistic itself: W+ vs W-, or U vs its null mean (the sign of
+        # Cliff's delta); the Hodges-Lehmann shift agrees with it except in rare ties at 0
+        if test == "wilcoxon":
+            dev = float(extra.get("w_plus", 0.0)) - float(extra.get("w_minus", 0.0))
+        else:
+            dev = float(extra.get("prob_superiority", 0.5)) - 0.5
+        mdiff, mci, mhow = _mean(plan, paired, ctx)
+        achieved = extra.get("ci_level_achieved")
+        how = "Hodges-Lehmann (distribution-free)"
+        if achieved is not None and achieved < ctx.level - 1e-9:
+            how += f", {achieved:.1%} coverage"
+        p = _finite(res.pvalue)
+        return PairOutcome(test, paired, _finite(res.statistic), _finite(res.df), p, hl,
+                           _ci(res) if p is not None else None, how if p is not None else "",
+                           res.method, _direction(dev), mdiff, mci, mhow, extra,
+                           list(res.warnings))
+    return run
+
+
+def _permutation(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+    from shared import stats as st
+
+    res = st.permutation_test(plan.a, plan.b, paired=paired, n_resamples=10000, seed=ctx.seed)
+    mdiff, mci, mhow = _mean(plan, paired, ctx)
+    ci = _ci(res)
+    ci_how = res.method if ci is not None else mhow
+    if ci is None:
+        # the permutation test has no interval of its own: the t-interval of the same
+        # estimate (the mean difference), labelled as such
+        ci = mci
+    return PairOutcome("permutation", paired, _finite(res.statistic), _finite(res.df),
+                       _finite(res.pvalue), mdiff, ci, ci_how, res.method, _direction(mdiff),
+                       mdiff, mci, mhow, dict(res.extra), list(res.warnings))
+
+
+def _bootstrap(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+    from shared import stats as st
+
+    res = st.bootstrap_diff(plan.a, plan.b, paired=paired, n_resamples=10000, level=ctx.level,
+                            seed=ctx.seed)
+    mdiff, mci, mhow = _mean(plan, paired, ctx)
+    return PairOutcome("bootstrap", paired, _finite(res.statistic), _finite(res.df),
+                       _finite(res.pvalue), mdiff, _ci(res), "BCa bootstrap", res.method,
+                       _direction(mdiff), mdiff, mci, mhow, dict(res.extra),
+                       list(res.warnings))
+
+
+def _aso(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+    from shared import stats as st
+
+    # ASO asks "is A better (higher) than B"; for a metric to minimise both are negated.
+    sign = 1.0 if ctx.goal == "maximize" else -1.0
+    res = st.aso(sign * plan.a, sign * plan.b, alpha=ctx.alpha, seed=ctx.seed,
+                 num_comparisons=max(1, ctx.num_comparisons), threshold=ASO_THRESHOLD)
+    extra = dict(res.extra)
+    a_better, b_better = bool(extra.get("a_better")), bool(extra.get("b_better"))
+    extra.update(a_better=a_better, b_better=b_better, threshold=ASO_THRESHOLD)
+    cd = st.cliffs_delta(plan.a, plan.b, level=ctx.level)
+    a_higher = None
+    if a_better != b_better:
+        a_higher = a_better == (ctx.goal == "maximize")
+    eps = _finite(extra.get("epsilon_min"))
+    eps_rev = _finite(extra.get("epsilon_min_reverse"))
+    stat = eps_rev if b_better and not a_better else eps
+    mdiff, mci, mhow = _mean(plan, False, ctx)
+    return PairOutcome("aso", False, stat, None, None, float(cd.value), _ci(cd),
+                       "Cliff's delta (Feng & Cliff)", res.method, a_higher, mdiff, mci, mhow,
+                       extra, list(res.warnings) + list(cd.warnings),
+                       decided=a_higher is not None)
+
+
+def _bayes(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+    from shared import stats as st
+
+    sign = 1.0 if ctx.goal == "maximize" else -1.0
+    res = st.bayes_signed_rank(sign * plan.a, sign * plan.b, rope=float(ctx.min_effect),
+                               seed=ctx.seed)
+    # Benavoli et al. decide at P >= 0.95 for one side, which is a two-sided 10% rule; each
+    # direction gets alpha/2 (Bonferroni over the family), measured in the calibration
+    threshold = 1.0 - ctx.alpha / (2.0 * max(1, ctx.num_comparisons))
+    p_a, p_b = float(res.p_left), float(res.p_right)
+    a_higher = None
+    if max(p_a, p_b) >= threshold:
+        a_higher = (p_a > p_b) == (ctx.goal == "maximize")
+    d = plan.a - plan.b
+    iu = np.triu_indices(d.size)
+    hl = float(np.median((d[iu[0]] + d[iu[1]]) / 2.0))
+    mdiff, mci, mhow = _mean(plan, True, ctx)
+    extra = {"p_a_better": p_a, "p_rope": float(res.p_rope), "p_b_better": p_b,
+             "rope": float(ctx.min_effect), "threshold": threshold}
+    return PairOutcome("bayes-signed-rank", True, None, None, None, hl, None, "",
+                       "posterior (Monte Carlo)", a_higher, mdiff, mci, mhow, extra,
+                       list(getattr(res, "warnings", ()) or ()), decided=a_higher is not None)
+
+
+RUNNERS: dict[str, Callable[[PairPlan, bool, RunContext], PairOutcome]] = {
+    "paired-t": _t_test("paired-t"),
+    "welch": _t_test("welch"),
+    "student-t": _t_test("student-t"),
+    "wilcoxon": _rank_test("wilcoxon"),
+    "mann-whitney": _rank_test("mann-whitney"),
+    "permutation": _permutation,
+    "bootstrap": _bootstrap,
+    "aso": _aso,
+    "bayes-signed-rank": _bayes,
+}

@@ -1,0 +1,199 @@
+"""Seeds needed: how many seeds per configuration the test actually run would need.
+
+By the test's registry record (``TestSpec.power``):
+
+* ``t``: the noncentral-t power of the paired or two-sample t-test (``shared.stats``), at
+  least the test's calibrated ``min_n`` (the bootstrap).
+* ``rank``: the t-test's n divided by the asymptotic relative efficiency of the rank test
+  under normal data (3/pi, Lehmann 1975), and never fewer than the exact minimum n at which
+  the exact test can reach the level at all (2/2^n for the signed-rank test).
+* ``permutation``: the t-test's n (same statistic) and its exact minimum n.
+* ``friedman``: the normal approximation of the mean-rank z-test (Demsar 2006): the number
+  of blocks at which the observed mean-rank difference reaches 80% power at the test's
+  critical value (Nemenyi's studentized range or Holm's first step).
+* ``simulation`` (ASO, Bayesian signed-rank): normal data with the observed standardised
+  effect, 200 data sets per n, bisected on n; bounded in time (``None`` past the bound).
+
+The effect sized for is the observed standardised effect, or ``min_effect`` when the
+observed effect is smaller (more seeds would only show a difference too small to matter).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from shared.compare._registry import TestSpec, min_n_reaching
+from shared.compare._wording import fmt_num
+
+__all__ = ["POWER", "SeedsNeeded", "seeds_needed_for"]
+
+POWER = 0.8
+_SIM_REPS = 200
+_SIM_BUDGET_S = 3.0
+_SIM_MAX_N = 400
+
+
+class SeedsNeeded(tuple):
+    """``(n or None, target sentence, how sentence)``."""
+
+    __slots__ = ()
+
+    def __new__(cls, n: int | None, target: str, how: str) -> SeedsNeeded:
+        return super().__new__(cls, (n, target, how))
+
+    @property
+    def n(self) -> int | None:
+        return self[0]
+
+    @property
+    def target(self) -> str:
+        return self[1]
+
+    @property
+    def how(self) -> str:
+        return self[2]
+
+
+def _t_n(d: float, level: float, paired: bool) -> int | None:
+    from shared.stats import seeds_needed
+
+    try:
+        return seeds_needed(abs(d), alpha=level, power=POWER, paired=paired)
+    except (ValueError, ArithmeticError):
+        return None
+
+
+def _friedman_n(pair: Any, s: TestSpec, level: float, alpha: float, k: int) -> int | None:
+    from scipy import special
+    from scipy.stats import studentized_range
+
+    delta = abs(pair.diff) if math.isfinite(pair.diff) else 0.0
+    if delta == 0 or k < 2:
+        return None
+    if s.name == "friedman-nemenyi":
+        crit = float(studentized_range.ppf(1.0 - alpha, k, np.inf)) / math.sqrt(2.0)
+    else:
+        crit = float(special.ndtri(1.0 - level / 2.0))
+    z_pow = float(special.ndtri(POWER))
+    return int(math.ceil((crit + z_pow) ** 2 * k * (k + 1) / (6.0 * delta**2)))
+
+
+def _decider(s: TestSpec, level: float, rope: float) -> Callable[[np.ndarray, np.ndarray, int],
+                                                                bool]:
+    from shared import stats as st
+
+    if s.decides_by == "posterior":
+        def bayes(a: np.ndarray, b: np.ndarray, seed: int) -> bool:
+            r = st.bayes_signed_rank(a, b, rope=rope, seed=seed, n_samples=2000)
+            return max(r.p_left, r.p_right) >= 1.0 - level / 2.0
+        return bayes
+
+    def aso(a: np.ndarray, b: np.ndarray, seed: int) -> bool:
+        from shared.compare._runners import ASO_THRESHOLD
+
+        r = st.aso(a, b, alpha=level, seed=seed, n_bootstrap=100, threshold=ASO_THRESHOLD)
+        return bool(r.extra.get("a_better") or r.extra.get("b_better"))
+    return aso
+
+
+@functools.lru_cache(maxsize=256)
+def _simulated_n(s: TestSpec, d: float, level: float, rope_sd: float, start: int) -> int | None:
+    """Smallest n whose simulated power reaches POWER (normal data, effect d), or None.
+
+    Cached: the same question (test, effect to 3 digits, level) gets the same answer
+    without simulating again.
+    """
+    rng = np.random.default_rng(20261201)
+    decide = _decider(s, level, rope_sd)
+    t0 = time.monotonic()
+
+    def power_at(n: int) -> float | None:
+        hits = 0
+        for r in range(_SIM_REPS):
+            if time.monotonic() - t0 > _SIM_BUDGET_S:
+                return None
+            a = rng.normal(d, 1.0, n)
+            b = rng.normal(0.0, 1.0, n)
+            hits += decide(a, b, r)
+        return hits / _SIM_REPS
+
+    lo, hi = max(2, start - 1), max(3, start)
+    while True:
+        pw = power_at(hi)
+        if pw is None:
+            return None
+        if pw >= POWER:
+            break
+        if hi >= _SIM_MAX_N:
+            return None
+        lo, hi = hi, min(2 * hi, _SIM_MAX_N)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        pw = power_at(mid)
+        if pw is None:
+            return None
+        if pw >= POWER:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def seeds_needed_for(
+    pair: Any, s: TestSpec, *, level: float, alpha: float, min_effect: float, k: int
+) -> SeedsNeeded:
+    """Seeds per configuration for ``pair``'s test to detect the effect that matters.
+
+    Args:
+        pair: the ``PairResult`` whose contest is undecided.
+        s: its test's registry record.
+        level: the per-pair level the correction applies at its first step (alpha / m).
+        alpha: the family's alpha (Nemenyi's critical value is family-wise already).
+        min_effect: the smallest difference that matters (metric units).
+        k: configurations in the family (for the rank-based family tests).
+    """
+    if s.power == "friedman":
+        n = _friedman_n(pair, s, level, alpha, k)
+        how = ("normal approximation of the mean-rank z-test at the observed mean-rank "
+               "difference (Demsar 2006)")
+        return SeedsNeeded(n, "the observed mean-rank difference", how)
+    d = pair.std_effect
+    md = pair.mean_diff if pair.mean_diff is not None else pair.diff
+    if d is None or not math.isfinite(d) or d == 0 or not math.isfinite(md) or md == 0:
+        return SeedsNeeded(None, "", "")
+    target = "the observed difference"
+    if abs(md) < min_effect:
+        d = d * (min_effect / abs(md))
+        target = f"a difference of min_effect={fmt_num(min_effect)}"
+    paired = bool(pair.paired)
+    kind = "paired" if paired else "two-sample"
+    floor = max(s.min_n, min_n_reaching(s, level, paired)) if s.min_p or s.min_n > 2 else 2
+    if s.power == "simulation":
+        rope_sd = 0.0
+        d3 = float(f"{abs(d):.3g}")
+        n = _simulated_n(s, d3, level, rope_sd, max(floor, pair.n_a or 2))
+        how = (f"simulated power of the {s.label} ({_SIM_REPS} normal data sets per n)"
+               if n is not None else f"simulated power of the {s.label}: beyond "
+               f"{_SIM_MAX_N} seeds or the time budget")
+        return SeedsNeeded(n if n is None else max(n, floor), target, how)
+    n_t = _t_n(d, level, paired)
+    if n_t is None:
+        return SeedsNeeded(None, target, "")
+    if s.power == "rank":
+        n = max(int(math.ceil(n_t * math.pi / 3.0)), floor)
+        how = (f"{kind} t-test power divided by the {s.label}'s efficiency 3/pi, and at least "
+               f"the {floor} seeds at which it can reach {fmt_num(level, 3)}")
+    elif s.power == "permutation":
+        n = max(n_t, floor)
+        how = f"{kind} t-test power (same statistic), at least its exact minimum n ({floor})"
+    else:
+        n = max(n_t, floor)
+        how = f"power of the {kind} t-test" + (f", at least its calibrated {floor}"
+                                                 if floor > 2 else "")
+    return SeedsNeeded(n, target, how)
