@@ -335,9 +335,9 @@ def _start_server(tmp_path: Path, store: str) -> tuple[subprocess.Popen, str]:
 
 @pytest.mark.timeout(180)
 def test_tracking_server_going_away_mid_study(store: str, tmp_path: Path, monkeypatch) -> None:
-    # MLflow's own HTTP retries (documented settings) kept short so the test stays fast.
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "3")
+    # MLflow's default HTTP settings: the callback bounds its own requests whatever they are.
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_TIMEOUT", raising=False)
     proc, url = _start_server(tmp_path, store)
     try:
         cb = MLflowCallback(tracking_uri=url, retries=1, retry_wait=0.05)
