@@ -36,7 +36,7 @@ from mlflow_compare_plugin._optuna_parent import (
     shared_study_run_id,
     visible_active_run_id,
 )
-from shared.objectives import metric_names_for
+from shared.objectives import check_metric_name, metric_names_for
 from shared.retry import LoggingGuard
 
 if TYPE_CHECKING:
@@ -126,12 +126,8 @@ class MLflowCallback(ChildRuns):
         request_timeout: float = 10.0,
         request_retries: int = 1,
     ) -> None:
-        if not isinstance(metric_name, Sequence):
-            raise TypeError(
-                f"Expected metric_name to be string or sequence of strings, got {type(metric_name)}."
-            )
         self._tracking_uri = tracking_uri
-        self._metric_name = metric_name
+        self._metric_name = check_metric_name(metric_name)
         self._create_experiment = create_experiment
         self._mlflow_kwargs = dict(mlflow_kwargs or {})
         self._tag_study_user_attrs = tag_study_user_attrs

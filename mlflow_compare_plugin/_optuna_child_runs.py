@@ -1,20 +1,21 @@
 """Runs beside a trial's run: what ``SeedEvaluator`` (``shared.seed_trials``) asks the callback.
 
 A mixin of :class:`~mlflow_compare_plugin.optuna.MLflowCallback`, in a module of its own so the
-callback's module stays one question (logging trials) and a reasonable size. These are public
-methods of the callback: ``shared.seed_trials.SeedTrials`` calls them by name (duck typing)
-and never touches the callback's internals.
+callback's module stays one question (logging trials). ``child_run_value`` and ``metric_name``
+come from ``shared.seed_trials.ChildRunHost``; here are only MLflow's calls: a child run of the
+trial's run, active for MLflow's fluent API while the seed runs, ended FINISHED, KILLED (pruned)
+or FAILED. ``SeedTrials`` calls the public methods by name and never the callback's internals.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mlflow_compare_plugin._optuna_parent import STUDY_TAG, shared_study_run_id
-from shared.seed_trials import ChildRunValue
+from shared.seed_trials import ChildRunEnd, ChildRunHost
 
 if TYPE_CHECKING:
     import optuna
@@ -22,104 +23,71 @@ if TYPE_CHECKING:
 __all__ = ["ChildRuns"]
 
 
-class ChildRuns:
-    """Child runs of a trial's run, and records on the study's run (mixed into the callback)."""
+class ChildRuns(ChildRunHost):
+    """Child runs of a trial's run, and records on the study's run (mixed into the callback).
+
+    ``child_run_value(..., tags=None)``: ``tags`` are extra tags of the child run.
+    """
 
     # Provided by MLflowCallback.
-    _metric_name: str | Sequence[str]
-    _guard: Any
+    _mlflow_kwargs: dict[str, Any]
     _lock: Any
     _trial_runs: set[str]
-    _mlflow_kwargs: dict[str, Any]
     _get_client: Callable[[], Any]
     _experiment_id: Callable[[Any], str]
     _parent_run_id: Callable[[Any, str], str]
 
-    @property
-    def metric_name(self) -> str | Sequence[str]:
-        """The objective's metric name, or one name per objective (as given)."""
-        return self._metric_name
-
-    def child_run_value(
-        self,
-        trial: optuna.Trial,
-        compute: Callable[[], float],
-        *,
-        name: str,
-        metric: str,
-        params: Callable[[], Mapping[str, Any]],
-        tags: Mapping[str, str] | None = None,
-    ) -> ChildRunValue:
-        """Run ``compute()`` in a child run of the trial's run; log its value as ``metric``.
-
-        The child run is the active run of MLflow's fluent API while ``compute`` runs (a
-        ``mlflow.log_metric`` there lands in it) and ends FINISHED, KILLED (pruned) or FAILED.
-        If the tracker is unreachable, ``compute`` still runs and ``run_id`` is None. Call it
-        inside ``track_in_mlflow`` so the trial has its run.
-
-        Args:
-            trial: the running trial.
-            compute: what to run; returns the value.
-            name: the child run's name.
-            metric: the value's metric name.
-            params: called once ``compute`` returned (it may suggest them): the run's params
-                (values as strings).
-            tags: extra tags of the run.
-        """
-        from mlflow.entities import Metric, Param
+    def _open_child_run(
+        self, trial: optuna.Trial, name: str, tags: Mapping[str, str] | None = None
+    ) -> Any:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
 
-        from mlflow_compare_plugin._optuna_callback import (
-            RUN_ATTRIBUTE_KEY,
-            TRIAL_NUMBER_TAG,
-            _pop_fluent,
-            _push_fluent,
-        )
+        from mlflow_compare_plugin._optuna_callback import RUN_ATTRIBUTE_KEY, TRIAL_NUMBER_TAG
 
-        client = self._get_client()
         record = trial.storage.get_trial_system_attrs(trial._trial_id).get(RUN_ATTRIBUTE_KEY)
         parent = record.get("run_id") if isinstance(record, dict) else None
-        label = f"trial {trial.number} run {name}"
-
-        def create() -> Any:
-            run_tags = {
-                MLFLOW_RUN_NAME: name,
-                STUDY_TAG: trial.study.study_name,
-                TRIAL_NUMBER_TAG: str(trial.number),
-                **(tags or {}),
-            }
-            if parent:
-                run_tags[MLFLOW_PARENT_RUN_ID] = parent
-            return client.create_run(self._experiment_id(trial.study), tags=run_tags)
-
-        run = self._guard.call(label, create)
-        if run is None:  # tracker down: the study goes on without this run
-            return ChildRunValue(float(compute()), None)
-        run_id = run.info.run_id
+        run_tags = {
+            MLFLOW_RUN_NAME: name,
+            STUDY_TAG: trial.study.study_name,
+            TRIAL_NUMBER_TAG: str(trial.number),
+            **(tags or {}),
+        }
+        if parent:
+            run_tags[MLFLOW_PARENT_RUN_ID] = parent
+        run = self._get_client().create_run(self._experiment_id(trial.study), tags=run_tags)
         with self._lock:
             # Our run on this thread's stack must not look like a parent to other threads.
-            self._trial_runs.add(run_id)
-        pushed = _push_fluent(run)
-        status = "FAILED"
-        try:
-            value = float(compute())
+            self._trial_runs.add(run.info.run_id)
+        return run
+
+    def _enter_child_run(self, run: Any) -> Any:
+        from mlflow_compare_plugin._optuna_callback import _push_fluent
+
+        return _push_fluent(run)
+
+    def _exit_child_run(self, token: Any) -> None:
+        from mlflow_compare_plugin._optuna_callback import _pop_fluent
+
+        _pop_fluent(token)
+
+    def _end_child_run(self, run: Any, label: str, end: ChildRunEnd) -> None:
+        from mlflow.entities import Metric, Param
+
+        client = self._get_client()
+        run_id = run.info.run_id
+        if end.error is None and end.value is not None:
+            logged = [Param(str(k), str(v)) for k, v in end.params().items()]
+            metric = Metric(end.metric, end.value, int(time.time() * 1000), 0)
+            self._guard.call(
+                label, lambda: client.log_batch(run_id, metrics=[metric], params=logged)
+            )
             status = "FINISHED"
-        except BaseException as error:
-            status = "KILLED" if type(error).__name__ == "TrialPruned" else "FAILED"
-            raise
-        finally:
-            _pop_fluent(pushed)
-            if status == "FINISHED":
-                logged = [Param(str(k), str(v)) for k, v in params().items()]
-                now = int(time.time() * 1000)
-                self._guard.call(
-                    label,
-                    lambda: client.log_batch(
-                        run_id, metrics=[Metric(metric, value, now, 0)], params=logged
-                    ),
-                )
-            self._guard.call(label, lambda: client.set_terminated(run_id, status))
-        return ChildRunValue(value, run_id)
+        else:
+            status = "KILLED" if type(end.error).__name__ == "TrialPruned" else "FAILED"
+        self._guard.call(label, lambda: client.set_terminated(run_id, status))
+
+    def _child_run_where(self, run: Any) -> tuple[str, str | None]:
+        return run.info.run_id, None
 
     def record_on_study_run(
         self,

@@ -64,24 +64,15 @@ class SeedEvaluator(SeedTrials):
     def _child_options(self, seed: int) -> dict[str, Any]:
         return {"tags": {SEED_TAG: str(seed)}}
 
-    def compare(
-        self,
-        study: optuna.Study,
-        *,
-        top: int = 2,
-        alpha: float = 0.05,
-        min_effect: float = 0.0,
-        report: bool = True,
-    ) -> Comparison:
-        """Compare the ``top`` trials (by mean over seeds) seed by seed and record the answer.
+    def compare(self, study: optuna.Study, *, report: bool = True, **options: Any) -> Comparison:
+        """Compare the top trials (by mean over seeds) seed by seed and record the answer.
 
         Args:
             study: the finished study.
-            top: how many of the best trials to compare (2: best vs runner-up).
-            alpha: significance level.
-            min_effect: the smallest difference that matters.
             report: log the report (HTML, Markdown, JSON, CSV, plots) and decision tags on the
                 study's parent run.
+            options: ``top`` (how many of the best trials; 2: best vs runner-up), ``alpha``,
+                ``min_effect``, as :meth:`~shared.seed_trials.SeedTrials.compare_top`.
 
         Returns:
             The ``shared.Comparison`` (configurations are named ``trial=N``).
@@ -89,7 +80,7 @@ class SeedEvaluator(SeedTrials):
         Raises:
             shared.errors.InputError: fewer than two complete trials with seed values.
         """
-        answer = self.compare_top(study, top=top, alpha=alpha, min_effect=min_effect)
+        answer = self.compare_top(study, **options)
         if report:
             self._record(study, answer)
         return answer.comparison

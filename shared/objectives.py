@@ -8,7 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["metric_names_for"]
+__all__ = ["check_metric_name", "metric_names_for"]
+
+
+def check_metric_name(metric_name: object) -> str | Sequence[str]:
+    """``metric_name`` if it is a name or a sequence of names; the callbacks' TypeError otherwise.
+
+    Same message as optuna-integration's callbacks.
+
+    Example:
+        >>> check_metric_name("acc")
+        'acc'
+    """
+    if not isinstance(metric_name, Sequence):
+        raise TypeError(
+            f"Expected metric_name to be string or sequence of strings, got {type(metric_name)}."
+        )
+    return metric_name
 
 
 def metric_names_for(metric_name: str | Sequence[str], n_values: int) -> list[str]:

@@ -17,7 +17,8 @@ go through the callback given, which must offer:
   ``params()`` (called after ``compute``), end the run with the right status, and still
   compute when the tracker is down.
 
-An adapter subclasses :class:`SeedTrials`, names its tracker and its seed runs, wraps the
+Both callbacks get these from :class:`ChildRunHost` (the order of the steps, the fallback when
+the tracker is down) and write only its tracker calls. An adapter subclasses :class:`SeedTrials`, names its tracker and its seed runs, wraps the
 objective in its callback's decorator (:meth:`SeedTrials._track`) and records the answer of
 :meth:`SeedTrials.compare_top` where its tracker keeps such things.
 """
@@ -28,7 +29,7 @@ import functools
 import math
 import statistics
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -38,12 +39,36 @@ from shared.model import Run
 if TYPE_CHECKING:
     from shared.compare import Comparison
 
-__all__ = ["SEED_VALUES_ATTR", "ChildRunValue", "SeedComparison", "SeedTrials", "top_trials"]
+__all__ = [
+    "SEED_VALUES_ATTR",
+    "ChildRunEnd",
+    "ChildRunHost",
+    "ChildRunValue",
+    "SeedComparison",
+    "SeedTrials",
+    "top_trials",
+]
 
 #: trial user attr: ``{seed: value}`` (seeds as strings, JSON keys).
 SEED_VALUES_ATTR = "tracker_compare.seed_values"
 #: tag of a seed's ``shared.Run``: the Optuna trial id it belongs to.
 TRIAL_ID_TAG = "optuna.trial_id"
+
+
+class ChildRunEnd(NamedTuple):
+    """How a run beside a trial's run ended: what ``_end_child_run`` records.
+
+    Args:
+        metric: the value's metric name.
+        value: what ``compute()`` returned (None when it raised).
+        params: gives the run's params (called only on success).
+        error: what ``compute()`` raised, else None.
+    """
+
+    metric: str
+    value: float | None
+    params: Callable[[], Mapping[str, Any]]
+    error: BaseException | None = None
 
 
 class ChildRunValue(NamedTuple):
@@ -59,6 +84,80 @@ class ChildRunValue(NamedTuple):
     value: float
     run_id: str | None
     experiment: str | None = None
+
+
+class ChildRunHost:
+    """The tracker-neutral half of a callback's runs beside a trial's run (a mixin).
+
+    :meth:`child_run_value` opens a run, makes it the tracker's current run while ``compute``
+    runs, ends it with the value or the error, and still computes when the tracker is down.
+    The callback provides ``_metric_name``, ``_guard`` (a :class:`shared.retry.LoggingGuard`)
+    and five tracker calls: ``_open_child_run(trial, name, **options) -> run``,
+    ``_enter_child_run(run) -> token``, ``_exit_child_run(token)``,
+    ``_end_child_run(run, label, end)`` (``end``: a :class:`ChildRunEnd`; it guards its own
+    tracker calls) and
+    ``_child_run_where(run) -> (run_id, experiment or None)``.
+    """
+
+    _metric_name: str | Sequence[str]
+    _guard: Any
+
+    @property
+    def metric_name(self) -> str | Sequence[str]:
+        """The objective's metric name, or one name per objective (as given)."""
+        return self._metric_name
+
+    def child_run_value(
+        self,
+        trial: Any,
+        compute: Callable[[], float],
+        *,
+        name: str,
+        metric: str,
+        params: Callable[[], Mapping[str, Any]],
+        **options: Any,
+    ) -> ChildRunValue:
+        """Run ``compute()`` in a run of its own beside the trial's run; log its value.
+
+        Args:
+            trial: the running Optuna trial.
+            compute: what to run; returns the value.
+            name: the run's name.
+            metric: the value's metric name.
+            params: called once ``compute`` returned (it may suggest them): the run's params.
+            options: the tracker's own (the callback's ``_open_child_run`` says which).
+        """
+        label = f"trial {trial.number} run {name}"
+        run = self._guard.call(label, lambda: self._open_child_run(trial, name, **options))
+        if run is None:  # tracker down: the study goes on without this run
+            return ChildRunValue(float(compute()), None)
+        token = self._enter_child_run(run)
+        try:
+            value = float(compute())
+        except BaseException as error:
+            self._exit_child_run(token)
+            self._end_child_run(run, label, ChildRunEnd(metric, None, params, error))
+            raise
+        self._exit_child_run(token)
+        self._end_child_run(run, label, ChildRunEnd(metric, value, params))
+        run_id, experiment = self._child_run_where(run)
+        return ChildRunValue(value, run_id, experiment)
+
+    # -- the tracker's calls (see the class docstring) ----------------------------------------
+    def _open_child_run(self, trial: Any, name: str, **options: Any) -> Any:
+        raise NotImplementedError
+
+    def _enter_child_run(self, run: Any) -> Any:
+        raise NotImplementedError
+
+    def _exit_child_run(self, token: Any) -> None:
+        raise NotImplementedError
+
+    def _end_child_run(self, run: Any, label: str, end: ChildRunEnd) -> None:
+        raise NotImplementedError
+
+    def _child_run_where(self, run: Any) -> tuple[str, str | None]:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shared.objectives import metric_names_for
+from shared.objectives import check_metric_name, metric_names_for
 from shared.retry import LoggingGuard
 from wandb_compare_ext import _optuna_routing
 from wandb_compare_ext._optuna_child_runs import ChildRuns
@@ -94,11 +94,7 @@ class WeightsAndBiasesCallback(ChildRuns):
         retry_wait: float = 0.5,
         retry_cooldown: float = 30.0,
     ) -> None:
-        if not isinstance(metric_name, Sequence):
-            raise TypeError(
-                f"Expected metric_name to be string or sequence of strings, got {type(metric_name)}."
-            )
-        self._metric_name = metric_name
+        self._metric_name = check_metric_name(metric_name)
         self._wandb_kwargs = dict(wandb_kwargs or {})
         self._as_multirun = as_multirun
         self._log_intermediate_values = log_intermediate_values

@@ -73,13 +73,11 @@ class SeedEvaluator(SeedTrials):
         self,
         study: optuna.Study,
         *,
-        top: int = 2,
-        alpha: float = 0.05,
-        min_effect: float = 0.0,
         project: str | None = None,
         spec_path: str | os.PathLike[str] | None = None,
+        **options: Any,
     ) -> Comparison:
-        """Compare the ``top`` trials (by mean over seeds) seed by seed and record the answer.
+        """Compare the top trials (by mean over seeds) seed by seed and record the answer.
 
         The decision goes into the study's user attrs (``tracker_compare.seeds_decision``) and,
         when ``spec_path`` is given, a W&B Report spec is written there (and kept in
@@ -87,11 +85,10 @@ class SeedEvaluator(SeedTrials):
 
         Args:
             study: the finished study.
-            top: how many of the best trials to compare (2: best vs runner-up).
-            alpha: significance level.
-            min_effect: the smallest difference that matters.
             project: ``ENTITY/PROJECT`` of the report (default: the seed runs' project).
             spec_path: where to write the report spec (JSON).
+            options: ``top`` (how many of the best trials; 2: best vs runner-up), ``alpha``,
+                ``min_effect``, as :meth:`~shared.seed_trials.SeedTrials.compare_top`.
 
         Raises:
             shared.errors.InputError: fewer than two complete trials with seed values, or a
@@ -99,9 +96,7 @@ class SeedEvaluator(SeedTrials):
         """
         # The report's run set selects the seed runs of this project.
         target = project or self._experiment or ""
-        answer = self.compare_top(
-            study, top=top, alpha=alpha, min_effect=min_effect, experiment=target
-        )
+        answer = self.compare_top(study, experiment=target, **options)
         decision = answer.comparison.decision.to_dict()
         decision.update(best_trial=answer.trials[0].number, runner_up_trial=answer.trials[1].number)
         study.set_user_attr(DECISION_ATTR, decision)
