@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from shared.compare._cd import cd_bars
 from shared.compare._comparison import Comparison
 from shared.compare._decision import decide
 from shared.compare._family import plan_family
@@ -143,6 +144,10 @@ def compare_runs(
         pairs = rank_pairs(names, family, opts, baseline_name, warnings)
     else:
         pairs = pairwise_tests(samples, names, family, opts, warnings)
+
+    if critical is not None:
+        critical = cd_bars(critical, pairs, names, correction)
+        warnings.extend(f"critical-difference diagram: {n}" for n in critical["disagreements"])
 
     # 7. summaries, the decision (with power when there is no winner), then the extras
     configs = summarise_configs(cfg, runs, boot, x_axis=x_axis, cost_metric=cost_metric,

@@ -239,10 +239,11 @@ def _decide_mcb(mcb: Mapping[str, Any], configs: Sequence[ConfigSummary],
     k = len(configs)
     if best is not None:
         r = next(r for r in rows if r["name"] == best)
-        why = (f"{best} is the best of {k} configurations: its distance from the best of the "
-               f"others is {fmt_num(r['distance'])} (simultaneous 95% MCB interval "
-               f"[{fmt_num(r['ci'][0])}, {fmt_num(r['ci'][1])}] above "
-               f"{fmt_num(min_effect)}; {mcb['method']})")
+        why = (f"{best} is the best of {k} configurations: it is ahead of the best of the "
+               f"others by {fmt_num(r['distance'])}, at least {fmt_num(r['margin_low'])} "
+               f"with simultaneous {100 * (1 - alpha):.0f}% confidence"
+               + (f" (more than min_effect={fmt_num(min_effect)})" if min_effect > 0 else "")
+               + f"; {mcb['method']}")
         return Decision(best, why, None, best_set=(best,), tests=("mcb",))
     out = len(rows) - len(bset)
     shown = ", ".join(bset[:5]) + (f" and {len(bset) - 5} more" if len(bset) > 5 else "")

@@ -8,7 +8,9 @@ Hsu's constrained MCB construction::
     upper_i = max(0, min_j (m_i - m_j + c_ij * se_ij))
 
 i is in the **possibly-best set** when ``upper_i > 0`` (no other configuration is
-significantly better), and it is **the best** when ``lower_i > 0`` (it beats every other).
+significantly better), and it is **the best** when ``min_j (m_i - m_j - c_ij * se_ij) > 0``
+(it beats every other by more than the simultaneous margin; its constrained interval then
+starts at 0).
 ``se_ij`` is the standard error of the pair's mean difference: of the paired differences when
 every configuration has the same seeds (the seed-to-seed noise cancels), Welch's otherwise;
 ``c_ij`` is the one-sided Student-t quantile at ``alpha / (k - 1)`` with the pair's (Welch)
@@ -117,7 +119,10 @@ def mcb(
     top2 = np.sort(g)[-2:]
     distance = g - np.where(g >= top2[1], top2[0], top2[1])
     in_set = upper > 0
-    best_idx = [i for i in range(k) if lower[i] > 0 and lo_all[i].min() >= min_effect]
+    # Hsu's selection: i is the best when even its smallest lower bound against another is
+    # above 0 (the constrained interval then starts at 0); with min_effect, above it
+    raw_lower = lo_all.min(axis=1)
+    best_idx = [i for i in range(k) if raw_lower[i] > max(0.0, min_effect)]
     order = sorted(range(k), key=lambda i: -g[i])
     rows = [
         {
@@ -126,6 +131,7 @@ def mcb(
             "ci": [float(lower[i]), float(upper[i])],
             "in_best_set": bool(in_set[i]),
             "n": int(samples[i].values.size),
+            "margin_low": float(raw_lower[i]),
         }
         for i in order
     ]

@@ -165,15 +165,22 @@ def seeds_needed_for(
         return SeedsNeeded(n, "the observed mean-rank difference", how)
     d = pair.std_effect
     md = pair.mean_diff if pair.mean_diff is not None else pair.diff
-    if d is None or not math.isfinite(d) or d == 0 or not math.isfinite(md) or md == 0:
+    paired = bool(pair.paired)
+    kind = "paired" if paired else "two-sample"
+    floor = max(s.min_n, min_n_reaching(s, level, paired)) if s.min_p or s.min_n > 2 else 2
+    if md is None or not math.isfinite(md) or md == 0:
+        return SeedsNeeded(None, "", "")
+    if (d is None or not math.isfinite(d)) and floor > 2 and abs(md) >= min_effect:
+        # no spread (every seed shows the same difference): only the test's own floor binds
+        return SeedsNeeded(floor, "a difference every seed agrees on",
+                           f"the smallest n at which the {s.label} can reach "
+                           f"{fmt_num(level, 3)}")
+    if d is None or not math.isfinite(d) or d == 0:
         return SeedsNeeded(None, "", "")
     target = "the observed difference"
     if abs(md) < min_effect:
         d = d * (min_effect / abs(md))
         target = f"a difference of min_effect={fmt_num(min_effect)}"
-    paired = bool(pair.paired)
-    kind = "paired" if paired else "two-sample"
-    floor = max(s.min_n, min_n_reaching(s, level, paired)) if s.min_p or s.min_n > 2 else 2
     if s.power == "simulation":
         rope_sd = 0.0
         d3 = float(f"{abs(d):.3g}")

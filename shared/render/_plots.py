@@ -244,7 +244,17 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
     lo = min(1.0, math.floor(ranks[0]))
     hi = max(float(k), math.ceil(ranks[-1]))
     half = (k + 1) // 2
-    cliques = cd_cliques(ranks, cd) if math.isfinite(cd) else []
+    bars = cdd.get("bars")
+    source = cdd.get("source")
+    if isinstance(bars, list):
+        # the bars the comparison computed from the tests it reports (shared.compare._cd):
+        # the picture never disagrees with the table
+        pos = {n: i for i, n in enumerate(names)}
+        cliques = sorted((min(pos[b[0]], pos[b[1]]), max(pos[b[0]], pos[b[1]]))
+                         for b in bars if len(b) == 2 and b[0] in pos and b[1] in pos)
+    else:
+        cliques = cd_cliques(ranks, cd) if math.isfinite(cd) else []
+    nemenyi = not isinstance(bars, list) or str(source or "").startswith("Nemenyi")
     step = 0.35
     with _style():
         fig = _figure(
@@ -260,7 +270,7 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
             if labelled:
                 ax.text(t, 0.14, str(t), ha="center", va="bottom", fontsize=9)
         top = 0.55
-        if math.isfinite(cd):
+        if math.isfinite(cd) and nemenyi:
             ax.plot([lo, lo + cd], [top, top], color="black", lw=1.5)
             for x in (lo, lo + cd):
                 ax.plot([x, x], [top - 0.05, top + 0.05], color="black", lw=1.5)
@@ -294,7 +304,8 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
         ax.text(
             (lo + hi) / 2,
             top + 0.8,
-            f"Critical difference diagram{a_txt}: bars join configurations not significantly different",
+            f"Critical difference diagram{a_txt}: bars join configurations not separated by "
+            + (str(source) if source else "Nemenyi's critical difference"),
             ha="center",
             va="bottom",
             fontsize=10,

@@ -1,0 +1,80 @@
+"""The critical-difference picture, drawn from the tests the report prints.
+
+A CD diagram (Demsar 2006) puts configurations on their Friedman mean ranks and joins with a
+bar those that are "not significantly different". Which test says so matters: Nemenyi's
+critical difference on ranks can join two configurations that the pairwise tests of the same
+report call different (or separate ones they do not), and a picture must never disagree with
+the table beside it. So:
+
+* when every pair was tested (the pairwise family), the bars join maximal runs of
+  configurations, in mean-rank order, among which **no reported pair is significant**;
+* otherwise (a baseline family, MCB, one configuration of one run...), the bars are
+  Nemenyi's, the diagram says so, and every pair where Nemenyi and the reported tests
+  disagree is named in ``disagreements``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["cd_bars"]
+
+
+def _runs(order: Sequence[str], together: Any) -> list[list[str]]:
+    """Maximal runs [i..j] of ``order`` whose members are pairwise ``together``."""
+    out: list[list[str]] = []
+    last_j = -1
+    for i in range(len(order)):
+        j = i
+        while j + 1 < len(order) and all(together(order[m], order[j + 1])
+                                         for m in range(i, j + 1)):
+            j += 1
+        if j > i and j > last_j:
+            out.append([order[i], order[j]])
+            last_j = j
+    return out
+
+
+def cd_bars(cd: Mapping[str, Any], pairs: Sequence[Any], names: Sequence[str],
+            correction: str) -> dict[str, Any]:
+    """``cd`` with ``bars`` ([first, last] names in rank order), ``source`` and
+    ``disagreements`` added.
+
+    Example:
+        >>> from types import SimpleNamespace as P
+        >>> cd = {"cd": 3.0, "mean_ranks": {"A": 1.0, "B": 2.0, "C": 3.0}}
+        >>> ps = [P(a="A", b="B", test="paired-t", significant=True),
+        ...       P(a="A", b="C", test="paired-t", significant=True),
+        ...       P(a="B", b="C", test="paired-t", significant=False)]
+        >>> r = cd_bars(cd, ps, ["A", "B", "C"], "holm")
+        >>> r["bars"], r["disagreements"]
+        ([['B', 'C']], [])
+    """
+    ranks = cd["mean_ranks"]
+    order = sorted(ranks, key=lambda n: ranks[n])
+    tested = {frozenset((p.a, p.b)): bool(p.significant) for p in pairs
+              if p.test not in ("none", "mcb")}
+    k = len(names)
+    out = dict(cd)
+    if len(tested) == k * (k - 1) // 2 and k >= 2:
+        tests = sorted({p.test for p in pairs if p.test not in ("none", "mcb")})
+        out["bars"] = _runs(order, lambda x, y: not tested[frozenset((x, y))])
+        out["source"] = f"the pairwise tests reported ({', '.join(tests)}, {correction})"
+        out["disagreements"] = []
+        return out
+    crit = float(cd["cd"])
+    out["bars"] = _runs(order, lambda x, y: abs(ranks[x] - ranks[y]) <= crit)
+    out["source"] = "Nemenyi's critical difference on mean ranks"
+    notes = []
+    for key, sig in tested.items():
+        x, y = sorted(key)
+        joined = abs(ranks[x] - ranks[y]) <= crit
+        if sig and joined:
+            notes.append(f"{x} and {y} are joined by a Nemenyi bar but the reported test "
+                         "separates them")
+        elif not sig and not joined:
+            notes.append(f"{x} and {y} are separated by Nemenyi but the reported test does "
+                         "not separate them")
+    out["disagreements"] = notes
+    return out
