@@ -1,9 +1,11 @@
 """W&B Reports for a comparison, built with wandb-workspaces (``wandb_workspaces.reports.v2``).
 
-The report holds: the title, the decision, the statistics table (a markdown block), and panel
-grids over a run set filtered to exactly the compared runs and grouped by the params that
-define a configuration: line plots with the mean and a standard-error band on the chosen
-x-axis, a parallel-coordinates plot, a parameter-importance plot and a run comparer.
+The report holds what report.html holds: the decision, the statistics (a markdown block: the
+configurations with their 95% CIs, the pairs with the test used and why it was chosen, costs,
+importance, warnings), the learning curves with the CI band the tests use, the per-run
+distribution and the critical-difference diagram (the same PNGs, embedded as data URIs, so
+the spec needs no upload); then live panels over a run set filtered to exactly the compared
+runs and grouped by the params that define a configuration. No block is empty.
 
 * :func:`build_report` gives the ``wandb_workspaces`` ``Report`` object;
 * :func:`report_spec` gives its JSON view spec with no server (what ``Report.save`` sends,
@@ -19,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Sequence
@@ -65,10 +68,52 @@ def _config_keys(data: dict[str, Any]) -> list[str]:
     return [k for k in keys if k != seed_key]
 
 
-def _markdown_table(comparison: Any) -> str:
+def _statistics_markdown(data: dict[str, Any]) -> str:
+    """The statistics part of the markdown report: configurations, omnibus, pairs, why each
+    test, costs, importance, warnings (the title and decision are blocks of their own)."""
     from shared.render import render
 
-    return render(comparison, "markdown")
+    text = render(data, "markdown")
+    cut = text.find("\n## Configurations\n")
+    text = text[cut + 1 :] if cut >= 0 else text
+    return text.rsplit("\n<sub>", 1)[0].strip() + "\n"
+
+
+def _image(png: bytes, caption: str) -> Any:
+    """A W&B Report image block holding ``png`` itself (a data URI): no upload, no server."""
+    import wandb_workspaces.reports.v2 as wr
+
+    return wr.Image(url="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                    caption=caption)  # fmt: skip
+
+
+# Captions of the report's figures: the same figures, saying the same, as report.html.
+_FIGURES = (
+    ("curves.png", "Learning curves: mean across runs and the 95% t-interval band the tests use "
+     "(x: a run stopped early)."),
+    ("distribution.png", "Per-run values of the reduced metric: points, quartile box, mean "
+     "(diamond)."),
+    ("cd_diagram.png", "Critical-difference diagram (Demsar 2006): mean ranks; bars join "
+     "configurations that are not significantly different."),
+)  # fmt: skip
+
+
+def _decision_blocks(data: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The headline and the decision's paragraphs (none empty)."""
+    import wandb_workspaces.reports.v2 as wr
+
+    from shared.render._data import build_rows
+
+    rows = build_rows(data)
+    headline = f"Winner: {rows.winner}" if rows.winner else "No reliable difference"
+    texts = [headline, rows.rationale]
+    if rows.seeds_needed is not None:
+        texts.append(f"Seeds needed per configuration to detect this effect: {rows.seeds_needed}")
+    if rows.cost:
+        texts.append(f"Cost: {rows.cost}")
+    if rows.cheaper:
+        texts.append(f"Cheaper alternative, {rows.cheaper_words}: {rows.cheaper}")
+    return headline, [wr.H2(text="Decision"), *(wr.P(text=t) for t in texts if t.strip())]
 
 
 def build_report(
@@ -79,6 +124,15 @@ def build_report(
     title: str | None = None,
 ) -> Any:
     """The W&B Report for ``comparison``, over the compared online runs.
+
+    The same content as report.html: the decision, the statistics (configurations with their
+    95% CIs, the pairs with the test used and why, costs, importance, warnings), the learning
+    curves with the CI band the tests use, the per-run distribution and the
+    critical-difference diagram (the report's own PNGs, embedded), then live W&B panels over
+    a run set of exactly the compared runs grouped by configuration: the metric's history
+    (mean per configuration with every run drawn, not a stderr band), the per-configuration
+    values, parallel coordinates, parameter importance and a run comparer. A block with nothing
+    to show is left out.
 
     Args:
         comparison: a ``shared.Comparison`` (or its ``to_dict()``).
@@ -94,12 +148,11 @@ def build_report(
     """
     import wandb_workspaces.reports.v2 as wr
 
+    from shared.render._plots import make_plots
+
     entity, project_name = _split(project)
     data = _comparison_dict(comparison)
     metric = (data.get("metric") or {}).get("name") or "metric"
-    decision = data.get("decision") or {}
-    winner = decision.get("winner")
-    rationale = str(decision.get("rationale") or "")
     x_axis = x_axis_key(str(data.get("x_axis") or _curve_axis(data) or "step"))
     config_keys = _config_keys(data)
     compared = set(data.get("run_keys") or [])
@@ -118,58 +171,63 @@ def build_report(
     filters = "ID in [" + ", ".join(repr(i) for i in ids) + "]" if ids else ""
     groupby = [f"config.{key}" for key in config_keys]
 
-    def runset(name: str) -> Any:
-        return wr.Runset(
+    def grid(name: str, panels: list[Any]) -> Any:
+        runset = wr.Runset(
             entity=entity, project=project_name, name=name, filters=filters, groupby=groupby
         )
+        return wr.PanelGrid(runsets=[runset], panels=panels)
 
-    headline = f"Winner: {winner}" if winner else "No reliable difference"
-    blocks: list[Any] = [
-        wr.H2(text="Decision"),
-        wr.P(text=headline),
-        wr.P(text=rationale),
-        wr.H2(text="Statistics"),
-        wr.MarkdownBlock(text=_markdown_table(comparison)),
-        wr.H2(text="Learning curves"),
-        wr.PanelGrid(
-            runsets=[runset("Compared runs")],
-            panels=[
-                wr.LinePlot(
-                    title=f"{logged} (mean ± stderr per configuration)",
-                    x=x_axis,
-                    y=[logged],
-                    groupby_aggfunc="mean",
-                    groupby_rangefunc="stderr",
-                    layout=wr.Layout(x=0, y=0, w=24, h=9),
-                ),
-            ],
+    headline, blocks = _decision_blocks(data)
+    blocks += [wr.H2(text="Statistics"), wr.MarkdownBlock(text=_statistics_markdown(data))]
+    images = make_plots(data)
+    figures = [_image(images[name], caption) for name, caption in _FIGURES if name in images]
+    if figures:
+        blocks += [wr.H2(text="Figures"), *figures]
+    live = [
+        wr.LinePlot(
+            title=f"{logged}: mean per configuration, every run drawn",
+            x=x_axis,
+            y=[logged],
+            groupby_aggfunc="mean",
+            groupby_rangefunc="samples",
+            layout=wr.Layout(x=0, y=0, w=12, h=9),
         ),
-        wr.H2(text="Configurations"),
-        wr.PanelGrid(
-            runsets=[runset("Compared runs")],
-            panels=[
-                wr.ParallelCoordinatesPlot(
-                    columns=[
-                        wr.ParallelCoordinatesPlotColumn(metric=wr.Config(key))
-                        for key in config_keys
-                    ]
-                    + [wr.ParallelCoordinatesPlotColumn(metric=wr.SummaryMetric(logged))],
-                    layout=wr.Layout(x=0, y=0, w=12, h=8),
-                ),
-                wr.ParameterImportancePlot(
-                    with_respect_to=logged, layout=wr.Layout(x=12, y=0, w=12, h=8)
-                ),
-                wr.RunComparer(diff_only="split", layout=wr.Layout(x=0, y=8, w=24, h=10)),
-            ],
+        wr.BarPlot(
+            title=f"{logged} (summary): mean per configuration, min-max",
+            metrics=[wr.SummaryMetric(logged)],
+            groupby_aggfunc="mean",
+            groupby_rangefunc="minmax",
+            layout=wr.Layout(x=12, y=0, w=12, h=9),
         ),
+        wr.ParameterImportancePlot(with_respect_to=logged, layout=wr.Layout(x=12, y=9, w=12, h=8)),
+        wr.RunComparer(diff_only="split", layout=wr.Layout(x=0, y=17, w=24, h=10)),
     ]
+    if config_keys:  # parallel coordinates need at least one param axis besides the metric
+        live.insert(
+            2,
+            wr.ParallelCoordinatesPlot(
+                columns=[
+                    wr.ParallelCoordinatesPlotColumn(metric=wr.Config(key)) for key in config_keys
+                ]
+                + [wr.ParallelCoordinatesPlotColumn(metric=wr.SummaryMetric(logged))],
+                layout=wr.Layout(x=0, y=9, w=12, h=8),
+            ),
+        )
+    if ids:  # live panels only over runs W&B has
+        blocks += [wr.H2(text="Live panels (the compared runs, grouped by configuration)"),
+                   grid("Compared runs", live)]  # fmt: skip
+    rationale = _text_of(data)
     return wr.Report(
         entity=entity,
         project=project_name,
         title=(title or f"tracker-compare: {metric}")[:128],
-        description=(headline + ". " + rationale)[:1000],
+        description=(headline + (". " + rationale if rationale else ""))[:1000],
         blocks=blocks,
     )
+
+
+def _text_of(data: dict[str, Any]) -> str:
+    return str((data.get("decision") or {}).get("rationale") or "")
 
 
 def _curve_axis(data: dict[str, Any]) -> str | None:

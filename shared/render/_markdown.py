@@ -64,6 +64,9 @@ def render_markdown(d: Mapping[str, Any]) -> str:
         out += _table(
             r.pair_header, r.pair_rows, [False, False, True, True, True, True, True, False]
         )
+        if r.why:
+            out += ["", "### Why these tests", ""]
+            out += [f"- **{e(what)}**: {e(text)}" for what, text in r.why]
     if r.cost_rows:
         out += ["", "## Costs", ""]
         out += _table(r.cost_header, r.cost_rows, [False, False, True, True])
