@@ -32,7 +32,9 @@ def _log(uri: str, experiment: str, lr: float, acc: float, loss: float, seeds=ra
 
     client = MlflowClient(uri)
     found = client.get_experiment_by_name(experiment)
-    exp = found.experiment_id if found else client.create_experiment(experiment)
+    # Artifacts (the logged report) beside the store, not in ./mlruns of the working directory.
+    artifacts = (Path(uri.removeprefix("sqlite:///")).parent / "artifacts").as_uri()
+    exp = found.experiment_id if found else client.create_experiment(experiment, artifacts)
     ids = []
     for seed in seeds:
         rng = np.random.default_rng([seed, int(lr * 1e4)])
