@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -106,9 +107,11 @@ class WeightsAndBiasesCallback(ChildRuns):
         # Per thread: the run of the trial (or seed) running there. The routed wandb.log reads
         # the same object, so callback.run and wandb.log always agree.
         self._local = _optuna_routing.THREAD
-        # (id(storage), trial id) -> the decorator's run; trials already logged and finished.
+        # (id(storage), trial id) -> the decorator's run (the entry keeps the storage alive, so
+        # the id is not reused meanwhile); per storage, the trial ids already logged. Weak keys:
+        # a new in-memory study numbers its trials from 0 again, possibly at a reused id().
         self._trial_runs: dict[tuple[int, int], _Pending] = {}
-        self._done: set[tuple[int, int]] = set()
+        self._done: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
         self._study_run: Any = None
         self._next_step = 0
         if not self._as_multirun:
@@ -151,7 +154,7 @@ class WeightsAndBiasesCallback(ChildRuns):
             # Bad names are the user's to fix: raise as the deprecated callback does, after
             # ending the run the decorator opened (it must not stay open).
             if self._as_multirun:
-                mine, pending = self._claim((id(study._storage), trial._trial_id))
+                mine, pending = self._claim(study._storage, trial._trial_id)
                 if mine and pending is not None:
                     self._guard.call(
                         f"trial {trial.number}", lambda: pending.run.finish(exit_code=1)
@@ -188,7 +191,6 @@ class WeightsAndBiasesCallback(ChildRuns):
                 if not self._as_multirun:
                     return func(trial)
                 self._close_told_trials()
-                key = (id(trial.storage), trial._trial_id)
                 run = self._guard.call(
                     f"trial {trial.number}", lambda: self._trial_run(trial.study, trial)
                 )
@@ -196,7 +198,7 @@ class WeightsAndBiasesCallback(ChildRuns):
                 if run is not None:
                     pending = _Pending(run, trial.study)
                     with self._lock:
-                        self._trial_runs[key] = pending
+                        self._trial_runs[(id(trial.storage), trial._trial_id)] = pending
                 here = run if run is not None else _Discard()
                 outer = _optuna_routing.enter(here, lendable=run is not None)
                 try:
@@ -205,7 +207,7 @@ class WeightsAndBiasesCallback(ChildRuns):
                     _optuna_routing.exit_(here, outer)
                     if pending is not None:
                         # Optuna re-raises without calling callbacks: end the run here.
-                        self._finish_raised(trial, key, error)
+                        self._finish_raised(trial, error)
                     raise
                 _optuna_routing.exit_(here, outer)
                 if pending is not None:
@@ -218,13 +220,14 @@ class WeightsAndBiasesCallback(ChildRuns):
 
     # ------------------------------------------------------------------ internals
 
-    def _claim(self, key: tuple[int, int]) -> tuple[bool, _Pending | None]:
+    def _claim(self, storage: Any, trial_id: int) -> tuple[bool, _Pending | None]:
         """Whether this caller logs the trial (first come), and the decorator's run if any."""
         with self._lock:
-            if key in self._done:
+            done = self._done.setdefault(storage, set())
+            if trial_id in done:
                 return False, None
-            self._done.add(key)
-            return True, self._trial_runs.pop(key, None)
+            done.add(trial_id)
+            return True, self._trial_runs.pop((id(storage), trial_id), None)
 
     def _log_trial_run(
         self,
@@ -235,7 +238,7 @@ class WeightsAndBiasesCallback(ChildRuns):
         attributes: dict[str, Any],
         state: str | None = None,
     ) -> None:
-        mine, pending = self._claim((id(study._storage), trial._trial_id))
+        mine, pending = self._claim(study._storage, trial._trial_id)
         if not mine:
             return  # the decorator or another thread logged it already
         label = f"trial {trial.number}"
@@ -248,9 +251,7 @@ class WeightsAndBiasesCallback(ChildRuns):
                 lambda: self._log_multirun(run, study, trial, names, metrics, attributes, state),
             )
 
-    def _finish_raised(
-        self, trial: optuna.trial.Trial, key: tuple[int, int], error: BaseException
-    ) -> None:
+    def _finish_raised(self, trial: optuna.trial.Trial, error: BaseException) -> None:
         """Log and finish the run of a trial whose objective raised (FAIL, or PRUNED)."""
         import optuna
 
@@ -261,7 +262,7 @@ class WeightsAndBiasesCallback(ChildRuns):
             frozen = trial.storage.get_trial(trial._trial_id)  # params and reports so far
         except Exception as storage_error:  # the storage, not W&B: still end the run
             self._guard.give_up(f"trial {trial.number}", storage_error)
-            mine, pending = self._claim(key)
+            mine, pending = self._claim(trial.storage, trial._trial_id)
             if mine and pending is not None:
                 self._guard.call(f"trial {trial.number}", lambda: pending.run.finish(exit_code=1))
             return

@@ -55,9 +55,7 @@ def _trial_runs(runs: list[OfflineRun]) -> list[OfflineRun]:
 
 def _assert_rows_in_own_runs(runs: list[OfflineRun], study: optuna.Study) -> None:
     trial_runs = _trial_runs(runs)
-    assert sorted(r.summary["trial_number"] for r in trial_runs) == [
-        t.number for t in study.trials
-    ]
+    assert sorted(r.summary["trial_number"] for r in trial_runs) == [t.number for t in study.trials]
     for run in trial_runs:
         number = run.summary["trial_number"]
         assert run.exit_code is not None  # finished, not left open
@@ -156,9 +154,7 @@ def test_a_trial_that_raises_leaves_no_run_open(wandb_dir: Path, n_jobs: int) ->
     _assert_rows_in_own_runs(runs, study)  # every trial optimize started has its closed run
     (failed,) = [r for r in _trial_runs(runs) if r.summary["trial_number"] == 3]
     assert failed.exit_code == 1 and failed.summary["state"] == "FAIL"
-    assert [(r["optuna_step"], r["value"]) for r in failed.rows if "optuna_step" in r] == [
-        (0, 0.5)
-    ]
+    assert [(r["optuna_step"], r["value"]) for r in failed.rows if "optuna_step" in r] == [(0, 0.5)]
     assert all(r.exit_code == 0 for r in _trial_runs(runs) if r is not failed)
     (mine,) = [r for r in runs if r.project == "mine"]
     assert mine.rows == [] and mine.exit_code == 0
@@ -199,3 +195,16 @@ def test_a_thread_the_objective_starts_fails_at_once(wandb_dir: Path) -> None:
     _assert_rows_in_own_runs(runs, study)
     (mine,) = [r for r in runs if r.project == "mine"]
     assert mine.rows == []  # the ambiguous rows were refused, not filed in the user's run
+
+
+@pytest.mark.timeout(300)
+def test_one_callback_two_studies(wandb_dir: Path) -> None:
+    # Trial ids start at 0 in every in-memory study: a trial is known by its storage too.
+    cb = WeightsAndBiasesCallback(wandb_kwargs={"project": "trials"}, as_multirun=True)
+    objective = _decorated(cb)
+    studies = [optuna.create_study(study_name=f"s{i}") for i in range(2)]
+    for study in studies:
+        study.optimize(objective, n_trials=2, callbacks=[cb])
+    runs = read_runs(wandb_dir)
+    for study in studies:
+        _assert_rows_in_own_runs([r for r in runs if r.group == study.study_name], study)
