@@ -101,7 +101,9 @@ def test_report_of_a_real_comparison(tmp_path, comparison4, comparison2):
     ("test", "shown"), [("aso", "aso (eps_min="), ("bayes-signed-rank", ", P(rope)=")]
 )
 def test_tests_without_p_values_show_their_own_numbers(test, shown):
-    comp = compare_runs(_runs([(0.001, 8), (0.01, 8)]), metric="acc", test=test)
+    # the Bayesian signed-rank test decides with a region of practical equivalence: give one
+    rope = 0.01 if test == "bayes-signed-rank" else 0.0
+    comp = compare_runs(_runs([(0.001, 8), (0.01, 8)]), metric="acc", test=test, min_effect=rope)
     d = comp.to_dict()
     assert d["pairs"][0]["p_value"] is None
     row = next(ln for ln in render(comp, "table").splitlines() if ln.startswith("lr=0.001 vs"))
