@@ -25,6 +25,7 @@ from shared.cli import (
     histories_needed,
     metric_names_needed,
     run_comparison,
+    timeout_option,
 )
 from shared.errors import InputError
 
@@ -110,13 +111,7 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
     show_default=True,
     help="Retries (with backoff) per request to a failing tracking server.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(1, 600),
-    default=30,
-    show_default=True,
-    help="Seconds per request to a tracking server ($MLFLOW_HTTP_REQUEST_TIMEOUT wins).",
-)
+@timeout_option("Seconds per request to a tracking server ($MLFLOW_HTTP_REQUEST_TIMEOUT wins).")
 @handle_errors
 def compare(
     tracking_uri: str | None,

@@ -19,20 +19,11 @@ from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `s
 
 import functools
 import json
-import os
 from typing import Any
 
 import click
 
-from shared.cli import (
-    check_comparison_options,
-    check_output,
-    comparison_options,
-    handle_errors,
-    histories_needed,
-    metric_names_needed,
-    run_comparison,
-)
+from shared import cli as shared_cli
 from shared.errors import InputError
 from wandb_compare_ext.sweep import sweep_command
 
@@ -120,20 +111,14 @@ def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
     metavar="URL",
     help="W&B server. Default: $WANDB_BASE_URL or api.wandb.ai. The key is $WANDB_API_KEY.",
 )
-@click.option(
-    "--timeout",
-    type=click.IntRange(1, 600),
-    default=30,
-    show_default=True,
-    help="Seconds per W&B API request.",
-)
+@shared_cli.timeout_option("Seconds per W&B API request.")
 @click.option(
     "--allow-damaged",
     is_flag=True,
     default=False,
     help="Use the records before the damage in truncated or corrupted .wandb files.",
 )
-@comparison_options
+@shared_cli.comparison_options
 @click.option(
     "--report",
     "make_report",
@@ -149,7 +134,7 @@ def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
     default=None,
     metavar="ENTITY/PROJECT",
     help="ENTITY/PROJECT the report and its run set belong to. Default: the first --project "
-    "(offline only: the runs' own entity/project; $WANDB_ENTITY when they name no entity).",
+    "(offline only: offline/<the runs' project>).",
 )
 @click.option(
     "--report-spec",
@@ -164,7 +149,7 @@ def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
     default=False,
     help="Record the decision on the compared online runs (notes and a tag).",
 )
-@handle_errors
+@shared_cli.handle_errors
 def compare(
     projects: tuple[str, ...],
     offline_dirs: tuple[str, ...],
@@ -174,7 +159,7 @@ def compare(
     run_group: str | None,
     sweep_id: str | None,
     base_url: str | None,
-    timeout: int,
+    timeout: float,
     allow_damaged: bool,
     make_report: bool,
     publish_flag: bool,
@@ -189,9 +174,9 @@ def compare(
     configurations, paired by seed, with the right statistical test. Exit codes: 0 done,
     1 --fail-if-worse gate failed, 2 bad input, 3 W&B unreachable or key rejected.
     """
-    check_comparison_options(options)
+    shared_cli.check_comparison_options(options)
     if report_spec:
-        check_output(report_spec, option="--report-spec")
+        shared_cli.check_output(report_spec, option="--report-spec")
     online = bool(projects or run_paths)
     if not online and not offline_dirs:
         raise InputError("give --project ENTITY/PROJECT, --run-path or --offline-dir PATH")
@@ -207,8 +192,8 @@ def compare(
         from wandb_compare_ext._online import WandbSource, fetch_runs
 
         source = WandbSource(base_url=base_url, timeout=timeout)
-        needs = histories_needed(**options) or make_report or bool(report_spec)
-        keys = metric_names_needed(**options) if needs else []
+        needs = shared_cli.histories_needed(**options) or make_report or bool(report_spec)
+        keys = shared_cli.metric_names_needed(**options) if needs else []
         runs.extend(
             fetch_runs(
                 source,
@@ -239,7 +224,7 @@ def compare(
             draft=not publish_flag,
             write_notes=write_notes,
         )
-    run_comparison(runs, options, publish=publish)
+    shared_cli.run_comparison(runs, options, publish=publish)
 
 
 def _read_offline(
@@ -273,19 +258,10 @@ def _report_target(
     target = report_project or (projects[0] if projects else None)
     if target is None and run_paths:
         target = "/".join(run_paths[0].split("/")[:2])
-    if target is None:  # offline only: the runs' own entity/project (or just the project)
-        target = runs[0].experiment or ""
-    target = target.strip("/")
-    if "/" not in target:
-        # A real entity or none: a made-up one would send the report where nobody looks.
-        entity = source.api.default_entity if source else os.environ.get("WANDB_ENTITY")
-        if not entity or not target:
-            raise InputError(
-                "the offline runs name no W&B entity"
-                + ("" if target else " or project")
-                + ": give --report-project ENTITY/PROJECT (or set WANDB_ENTITY)"
-            )
-        target = f"{entity}/{target}"
+    if target is None:  # offline only: the runs' project, under a placeholder entity
+        target = f"offline/{runs[0].experiment or 'offline'}"
+    if "/" not in target.strip("/"):
+        target = f"{source.api.default_entity if source else 'offline'}/{target}"
     return target
 
 

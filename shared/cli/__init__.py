@@ -25,7 +25,7 @@ from shared.cli._emit import check_output, emit, is_regular_target, write_output
 from shared.cli._errors import handle_errors, is_connection_problem, one_line, server_refused
 from shared.cli._logging import quiet_trackers
 from shared.cli._metric import parse_metric_spec
-from shared.cli._options import COMPARISON_OPTION_NAMES, comparison_options
+from shared.cli._options import COMPARISON_OPTION_NAMES, comparison_options, timeout_option
 from shared.cli._progress import progress
 from shared.cli._run import check_comparison_options, run_comparison
 from shared.cli._signals import Terminated, ignoring_signals
@@ -53,5 +53,6 @@ __all__ = [
     "require_baseline",
     "run_comparison",
     "server_refused",
+    "timeout_option",
     "write_output",
 ]

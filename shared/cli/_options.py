@@ -10,7 +10,7 @@ import click
 
 from shared.cli._emit import FORMATS
 
-__all__ = ["comparison_options", "COMPARISON_OPTION_NAMES", "REDUCE_CHOICES"]
+__all__ = ["comparison_options", "COMPARISON_OPTION_NAMES", "REDUCE_CHOICES", "timeout_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -198,3 +198,17 @@ def comparison_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def timeout_option(help: str) -> Callable[[F], F]:  # noqa: A002 - click's own keyword
+    """``--timeout SECONDS`` (1-600, default 30) for a command that talks to a tracker.
+
+    Example:
+        >>> @click.command()
+        ... @timeout_option("Seconds per request.")
+        ... def command(timeout):
+        ...     pass
+    """
+    return click.option(
+        "--timeout", type=click.FloatRange(1, 600), default=30, show_default=True, help=help
+    )
