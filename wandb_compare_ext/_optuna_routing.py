@@ -24,8 +24,9 @@ What this module does, for the duration of decorated trials only:
 * the other globals are single objects that cannot route. While one trial runs alone in the main
   thread (``n_jobs=1``) they are lent to it the way ``wandb.init`` does it (``wandb.run``,
   ``wandb.config``, ``wandb.summary`` are the trial's run); while trials run in worker threads
-  (``n_jobs > 1``) they name no run (W&B's own ``unset_globals``): ``wandb.run`` is ``None`` and
-  ``wandb.config[...]`` raises, rather than writing into a user's run;
+  (``n_jobs > 1``) they name no run (W&B's own ``unset_globals``): ``wandb.run`` is ``None``, and
+  ``wandb.config`` / ``wandb.summary`` raise a one-line ``wandb.Error`` naming
+  ``callback.run.config`` / ``callback.run.summary``, rather than writing into a user's run;
 * when the last trial ends, the globals found before (a user's run, or none) are put back,
   unless something else made a run global meanwhile. A user's run is never finished here.
 
@@ -74,6 +75,33 @@ class _Router:
         raise wandb.Error(_SUPPORTED)
 
 
+class _NoRun:
+    """Stands in for ``wandb.config`` / ``wandb.summary`` while trials run in worker threads:
+    every use fails at once, naming the supported form."""
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_name", name)
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        import wandb
+
+        name = object.__getattribute__(self, "_name")
+        raise wandb.Error(
+            f"wandb.{name} names no run while track_in_wandb trials run in worker threads "
+            f"(n_jobs > 1); use callback.run.{name}"
+        )
+
+    __getitem__ = __setitem__ = __delitem__ = _fail
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        return self._fail()
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self._fail()
+
+
 _ROUTER = _Router()
 _lock = threading.Lock()
 #: active: decorated trials running; saved: wandb.run found when the first started; fallback:
@@ -87,6 +115,15 @@ def _global_functions() -> tuple[Any, Any]:
     from wandb.sdk.lib import module
 
     return getattr(wandb_init, "_set_global_run", None), module.unset_globals
+
+
+def _hide(unset_globals: Any) -> None:
+    """No run answers to W&B's globals; ``config`` and ``summary`` say what to use instead."""
+    import wandb
+
+    unset_globals()
+    wandb.config = _NoRun("config")
+    wandb.summary = _NoRun("summary")
 
 
 def router_installed() -> bool:
@@ -123,9 +160,9 @@ def enter(run: Any, *, lendable: bool) -> Any:
         if alone and lendable and set_global is not None:
             set_global(run)
             _state["lent"] = run
-        elif wandb.run is not None:
+        elif not isinstance(wandb.config, _NoRun):
             # Trials overlap (or this one cannot be lent): no run may answer to wandb.run.
-            unset_globals()
+            _hide(unset_globals)
             _state["lent"] = None
         wandb.log = _ROUTER
     return outer
@@ -144,6 +181,8 @@ def exit_(run: Any, outer: Any) -> None:
             if wandb.run is run:
                 unset_globals()
         if _state["active"] > 0:
+            if wandb.run is None and not isinstance(wandb.config, _NoRun):
+                _hide(unset_globals)
             wandb.log = _ROUTER
             return
         saved = _state["saved"]

@@ -208,3 +208,39 @@ def test_one_callback_two_studies(wandb_dir: Path) -> None:
     runs = read_runs(wandb_dir)
     for study in studies:
         _assert_rows_in_own_runs([r for r in runs if r.group == study.study_name], study)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_wandb_config_and_summary_in_the_objective(wandb_dir: Path, n_jobs: int) -> None:
+    user = wandb.init(project="mine")
+    cb = WeightsAndBiasesCallback(wandb_kwargs={"project": "trials"}, as_multirun=True)
+    errors: list[str] = []
+
+    @cb.track_in_wandb()
+    def objective(trial: optuna.Trial) -> float:
+        try:
+            wandb.summary["best_epoch"] = trial.number  # works where wandb.run is the trial's
+        except wandb.Error as error:
+            errors.append(str(error))
+        cb.run.summary["via_callback_run"] = trial.number  # the form that always works
+        return trial.suggest_float("x", 0, 1)
+
+    study = optuna.create_study()
+    study.optimize(objective, n_trials=4, n_jobs=n_jobs, callbacks=[cb])
+    wandb.summary["mine"] = 1  # the user's run answers to wandb.summary again
+    user.finish()
+
+    runs = read_runs(wandb_dir)
+    trial_runs = _trial_runs(runs)
+    assert len(trial_runs) == 4
+    for run in trial_runs:
+        assert run.summary["via_callback_run"] == run.summary["trial_number"]
+    (mine,) = [r for r in runs if r.project == "mine"]
+    assert mine.summary.get("mine") == 1 and "best_epoch" not in mine.summary
+    if n_jobs == 1:  # lent: wandb.summary is the trial run's
+        assert errors == []
+        assert all(r.summary["best_epoch"] == r.summary["trial_number"] for r in trial_runs)
+    else:  # worker threads: fails at once, one line naming the supported form
+        assert len(errors) == 4
+        assert all("\n" not in e and "callback.run.summary" in e for e in errors)
