@@ -269,11 +269,16 @@ def load_offline_runs(
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    from shared._progress import progress_bar
+
     runs: list[Run] = []
     warnings: list[str] = []
     seen: set[Path] = set()
-    for base in paths:
-        for file in find_offline_logs(base):
+    files = [file for base in paths for file in find_offline_logs(base)]
+    # a bar on a terminal only: reading thousands of runs takes a while
+    with progress_bar("reading offline runs", len(files), unit="runs") as bar:
+        for file in files:
+            bar.update(1)
             real = file.resolve()
             if real in seen:
                 continue

@@ -368,6 +368,8 @@ def fetch_runs(
         combined = {"$and": [combined, {"group": group}]} if combined else {"group": group}
     if sweep:
         combined = {"$and": [combined, {"sweep": sweep}]} if combined else {"sweep": sweep}
+    from shared._progress import progress_bar
+
     runs: list[Run] = []
     seen: set[str] = set()
     try:
@@ -383,11 +385,14 @@ def fetch_runs(
                 per_page=100,
                 lazy=False,
             )
-            for api_run in found:
-                run = run_from_api(api_run, history_keys, api=api)
-                if run.key not in seen:
-                    seen.add(run.key)
-                    runs.append(run)
+            # counts up (asking for the total costs a query of its own); on a terminal only
+            with progress_bar(f"fetching {entity}/{project}", None, unit="runs") as bar:
+                for api_run in found:
+                    run = run_from_api(api_run, history_keys, api=api)
+                    bar.update(1)
+                    if run.key not in seen:
+                        seen.add(run.key)
+                        runs.append(run)
         for path in run_paths:
             parts = [p for p in path.strip().split("/") if p]
             if len(parts) != 3:
