@@ -10,6 +10,9 @@ spreadsheet or ``pandas.read_csv`` gets everything at once (filter on ``kind``).
 * ``ci_low``, ``ci_high``: the 95% CI of the mean (config) or of the difference (pair);
 * ``test``, ``paired``, ``diff`` (mean(a) - mean(b)), ``effect_name``, ``effect``, ``p``,
   ``p_adj``, ``significant``, ``why``: the pair's test;
+* with multiple comparisons with the best (``mcb`` in the comparison), on config rows:
+  ``mcb_distance`` (from the best of the others, <= 0 is worse), ``mcb_ci_low``,
+  ``mcb_ci_high`` (its simultaneous interval) and ``in_best_set`` (could still be the best);
 * ``params.<name>``: the configuration's defining params (union over configurations);
 * ``runs``: the configuration's run ids joined by ``;``.
 
@@ -31,6 +34,7 @@ __all__ = ["render_csv"]
 
 _STATS = ("n", "mean", "std", "median", "ci_low", "ci_high", "stopped_early")
 _PAIR = ("test", "paired", "diff", "effect_name", "effect", "p", "p_adj", "significant", "why")
+_MCB = ("mcb_distance", "mcb_ci_low", "mcb_ci_high", "in_best_set")
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -72,7 +76,10 @@ def render_csv(d: Mapping[str, Any]) -> str:
     for c in configs:
         for k in c.get("params") or {}:
             param_keys.setdefault(str(k), None)
-    columns = ["kind", "config", "a", "b", *_STATS, *_PAIR]
+    mcb = d.get("mcb") if isinstance(d.get("mcb"), Mapping) else None
+    mcb_rows = {str(r.get("name")): r for r in (mcb or {}).get("rows") or []
+                if isinstance(r, Mapping)}  # fmt: skip
+    columns = ["kind", "config", "a", "b", *_STATS, *_PAIR, *(_MCB if mcb else ())]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([*columns, *(f"params.{k}" for k in param_keys), "runs"])
@@ -89,6 +96,11 @@ def render_csv(d: Mapping[str, Any]) -> str:
             "ci_high": hi,
             "stopped_early": c.get("stopped_early"),
         }
+        row_mcb = mcb_rows.get(str(c.get("name")))
+        if row_mcb is not None:
+            m_lo, m_hi = _bounds(row_mcb.get("ci"))
+            cells.update(mcb_distance=row_mcb.get("distance"), mcb_ci_low=m_lo, mcb_ci_high=m_hi,
+                         in_best_set=bool(row_mcb.get("in_best_set")))  # fmt: skip
         params = {str(k): v for k, v in (c.get("params") or {}).items()}
         row = [cells.get(col) for col in columns]
         row += [params.get(k) for k in param_keys]
