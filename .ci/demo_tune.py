@@ -30,6 +30,13 @@ def run_optuna(out: Path) -> None:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     uri = f"sqlite:///{(out / 'mlflow.db').resolve()}"
+    from mlflow import MlflowClient
+
+    client = MlflowClient(uri)
+    if client.get_experiment_by_name("digits-optuna") is None:
+        # Artifacts (the seed comparison's report) go beside the store, not into ./mlruns.
+        client.create_experiment("digits-optuna",
+                                 artifact_location=(out / "mlflow-artifacts" / "optuna").resolve().as_uri())
     callback = MLflowCallback(tracking_uri=uri, metric_name="val_acc",
                               mlflow_kwargs={"nested": True}, create_experiment=True)
     seeds = SeedEvaluator(callback, seeds=3)
