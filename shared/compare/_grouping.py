@@ -145,6 +145,11 @@ def _matches(spec: Mapping[str, str], name: str) -> bool:
 
 def _freeze(value: Any) -> Any:
     """A hashable stand-in for a param value (lists and dicts from W&B configs)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the common case, called for every run and key: no checks needed
+    if kind is float:
+        return ("__nan__",) if value != value else value
     if isinstance(value, Mapping):
         return ("__dict__", tuple(sorted((str(k), _freeze(v)) for k, v in value.items())))
     if isinstance(value, (list, tuple)):
