@@ -88,12 +88,14 @@ def _run_ids(data: Mapping[str, Any]) -> list[str]:
 def decision_tags(comparison: Any) -> dict[str, str]:
     """The tags that record the decision in words on the comparison run.
 
-    ``compare.winner`` (config name, or ``none``), ``compare.rationale``, ``compare.test``
-    (the tests used), ``compare.run_ids`` (comma-separated; clipped for huge comparisons:
-    comparison.json has them all), ``compare.configs``, ``compare.baseline`` (when one was
-    given) and ``mlflow.note.content`` (the run description) = rationale. The question (metric,
-    goal, alpha, ...) is logged as params and the numbers as metrics (``_record``); no tag
-    holds an absent value as the text "None".
+    ``compare.winner`` (config name, or ``none``), ``compare.test`` (the tests used),
+    ``compare.run_ids`` (comma-separated; clipped for huge comparisons: comparison.json has
+    them all), ``compare.configs``, ``compare.baseline`` (when one was given) and
+    ``mlflow.note.content``, the run's description: the rationale, shown in full on the run
+    page (as a tag, a paragraph squeezed MLflow's tag chip until not even its key could be
+    read; comparison.json has it verbatim). The question (metric, goal, alpha, ...) is logged
+    as params and the numbers as metrics (``_record``); no tag holds an absent value as the
+    text "None".
 
     Example:
         >>> # decision_tags(comparison)["compare.winner"] -> "lr=0.001"
@@ -108,7 +110,6 @@ def decision_tags(comparison: Any) -> dict[str, str]:
     rationale = str(decision.get("rationale") or "")
     tags = {
         "compare.winner": str(decision.get("winner") or "none"),
-        "compare.rationale": _clip(rationale),
         "compare.test": _clip(_tests_used(data), 1000),
         "compare.run_ids": ids,
         "compare.configs": _clip(" | ".join(str(c.get("name")) for c in data.get("configs", []))),
