@@ -32,6 +32,9 @@ What this module does, for the duration of decorated trials only:
 
 Limits: a run made global by ``wandb.init()`` while trials run takes ``wandb.log`` until the
 next trial starts; ``wandb.run.log`` with ``n_jobs > 1`` fails (``wandb.run`` is ``None``).
+Lending uses the functions ``wandb.init`` and ``Run.finish`` use (``wandb_init._set_global_run``,
+``module.unset_globals``, private to W&B): should a W&B release drop the first, nothing is lent
+and ``n_jobs=1`` behaves as ``n_jobs > 1`` (``wandb.log`` still routed).
 """
 
 from __future__ import annotations
