@@ -33,8 +33,7 @@ What this module does, for the duration of decorated trials only:
 Limits: a run made global by ``wandb.init()`` while trials run takes ``wandb.log`` until the
 next trial starts; ``wandb.run.log`` with ``n_jobs > 1`` fails (``wandb.run`` is ``None``).
 Lending uses the functions ``wandb.init`` and ``Run.finish`` use (``wandb_init._set_global_run``,
-``module.unset_globals``, private to W&B): should a W&B release drop the first, nothing is lent
-and ``n_jobs=1`` behaves as ``n_jobs > 1`` (``wandb.log`` still routed).
+``module.unset_globals``, private to W&B; without the first, ``module.set_global``).
 """
 
 from __future__ import annotations
@@ -117,7 +116,13 @@ def _global_functions() -> tuple[Any, Any]:
     from wandb.sdk import wandb_init
     from wandb.sdk.lib import module
 
-    return getattr(wandb_init, "_set_global_run", None), module.unset_globals
+    set_global = getattr(wandb_init, "_set_global_run", None)
+    if set_global is None:
+        # The lower-level setter wandb_init's uses, with the globals users touch most.
+        def set_global(run: Any) -> None:
+            module.set_global(run=run, config=run.config, log=run.log, summary=run.summary)
+
+    return set_global, module.unset_globals
 
 
 def _hide(unset_globals: Any) -> None:
@@ -160,7 +165,7 @@ def enter(run: Any, *, lendable: bool) -> Any:
             _state["fallback"] = wandb.log if wandb.log is not _ROUTER else None
         _state["active"] += 1
         alone = _state["active"] == 1 and threading.current_thread() is threading.main_thread()
-        if alone and lendable and set_global is not None:
+        if alone and lendable:
             set_global(run)
             _state["lent"] = run
         elif not isinstance(wandb.config, _NoRun):
@@ -191,7 +196,7 @@ def exit_(run: Any, outer: Any) -> None:
         saved = _state["saved"]
         _state["saved"] = _state["fallback"] = None
         if wandb.run is None:
-            if saved is not None and not getattr(saved, "_is_finished", False) and set_global:
+            if saved is not None and not getattr(saved, "_is_finished", False):
                 set_global(saved)  # the user's run answers to wandb.* again
             else:
                 unset_globals()
