@@ -9,6 +9,7 @@ lost, and ``backfill`` logs every trial the outage skipped once the server is ba
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 import warnings
@@ -94,6 +95,9 @@ def test_server_stopped_mid_study_costs_seconds_and_loses_nothing(
         finally:
             stack.close()
     ended = time.monotonic()
+    # Bounded per request, not by changing the user's process-wide settings.
+    assert "MLFLOW_HTTP_REQUEST_MAX_RETRIES" not in os.environ
+    assert "MLFLOW_HTTP_REQUEST_TIMEOUT" not in os.environ
 
     assert stopped_at, "the server was never stopped"
     # From the stop (its own shutdown wait included) to the study's end: seconds, not minutes
