@@ -33,6 +33,9 @@ __all__ = [
 
 _MAX_PARAM = 6000  # MLflow's limit for a param value
 _MAX_NAME = 100  # characters of a configuration name kept in a metric key (MLflow allows 250)
+# Pairs logged as metrics at most (6 metrics each): 400 configurations compared all-pairs would
+# be ~80,000 pairs, half a million metrics; comparison.json has every pair.
+MAX_PAIRS = 500
 # Characters MLflow accepts in a metric key on every platform (no colon: Windows refuses it),
 # ASCII only; "/" is ours, to group a configuration's or pair's metrics in MLflow's charts.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\- ]+")
@@ -186,7 +189,9 @@ def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
     tested pair ``<a> vs <b>/diff``, ``/diff_ci_low``, ``/diff_ci_high``, ``/p``, ``/p_adj``,
     ``/effect``; and ``n_runs``, ``n_configs``, ``winner_found`` (1 or 0) and
     ``seeds_needed`` when the decision has it. Names are made valid metric keys (``lr=0.01``
-    becomes ``lr_0.01``); a value that is missing or not finite is left out.
+    becomes ``lr_0.01``); a value that is missing or not finite is left out. With more than
+    ``MAX_PAIRS`` pairs only the ``MAX_PAIRS`` with the smallest adjusted p are logged, and
+    ``pairs_not_logged`` says how many were left out (comparison.json has them all).
 
     Example:
         >>> m = answer_metrics({"configs": [{"name": "lr=0.1", "mean": 0.8, "ci": [0.7, 0.9],
@@ -205,12 +210,24 @@ def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
         out[f"{key}/ci_low"] = ci[0]
         out[f"{key}/ci_high"] = ci[1]
         out[f"{key}/n"] = c.get("n")
+    pairs = [p for p in data.get("pairs") or [] if isinstance(p, Mapping)]
+    left_out = max(0, len(pairs) - MAX_PAIRS)
+    if left_out:
+        rank = {id(p): i for i, p in enumerate(pairs)}
+        kept = sorted(
+            pairs,
+            key=lambda p: (
+                _finite(p.get("p_adjusted")) is None,
+                _finite(p.get("p_adjusted")) or 0.0,
+            ),
+        )[:MAX_PAIRS]
+        pairs = sorted(kept, key=lambda p: rank[id(p)])  # in the comparison's order
     pair_names = [
         f"{keys.get(str(p.get('a')), _segment(p.get('a')))} vs "
         f"{keys.get(str(p.get('b')), _segment(p.get('b')))}"
-        for p in data.get("pairs") or []
+        for p in pairs
     ]
-    for p, key in zip(data.get("pairs") or [], _unique(pair_names), strict=True):
+    for p, key in zip(pairs, _unique(pair_names), strict=True):
         ci = list(p.get("ci") or [None, None]) + [None, None]
         out[f"{key}/diff"] = p.get("diff")
         out[f"{key}/diff_ci_low"] = ci[0]
@@ -223,5 +240,7 @@ def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
     out["n_configs"] = len(configs)
     out["winner_found"] = 1 if decision.get("winner") else 0
     out["seeds_needed"] = decision.get("seeds_needed")
+    if left_out:
+        out["pairs_not_logged"] = left_out
     finite = {k: _finite(v) for k, v in out.items()}
     return {k: v for k, v in finite.items() if v is not None}

@@ -191,3 +191,32 @@ def test_tag_winner_replaces_the_winners_of_the_same_question(tmp_path: Path) ->
     assert json.loads(none.stdout)["decision"]["winner"] is None
     assert _winner_tags(uri, better + close) == [{} for _ in better + close]
     assert all(t["compare.winner"] == "true" for t in _winner_tags(uri, slow))
+
+
+def test_answer_metrics_keys_are_valid_distinct_and_bounded() -> None:
+    """Names MLflow refuses become valid keys; names that collide after that stay apart; a
+    huge all-pairs family logs the MAX_PAIRS smallest adjusted p and counts the rest."""
+    from mlflow.utils.validation import _validate_metric_name
+
+    from mlflow_compare_plugin._record import MAX_PAIRS, answer_metrics
+
+    names = ["a=b", "a_b", "../x", "lr=1e-3, opt=<adam>", "ünïcode/slash", "." * 5, "x" * 400]
+    names += [f"c{i}" for i in range(40)]
+    configs = [{"name": n, "mean": float(i), "std": 1.0, "ci": [i - 1.0, i + 1.0], "n": 5,
+                "runs": [f"r{i}"]} for i, n in enumerate(names)]  # fmt: skip
+    pairs = [
+        {"a": a, "b": b, "diff": 1.0, "ci": [0.5, 1.5], "p_value": 0.01,
+         "p_adjusted": (i + 1) / 10_000, "effect_size": 2.0}
+        for i, (a, b) in enumerate((a, b) for j, a in enumerate(names) for b in names[j + 1 :])
+    ]  # fmt: skip
+    assert len(pairs) > MAX_PAIRS
+    metrics = answer_metrics({"configs": configs, "pairs": pairs, "decision": {}})
+    for key in metrics:
+        _validate_metric_name(key)
+        assert len(key) <= 250 and key.isascii()
+    means = [k for k in metrics if k.endswith("/mean")]
+    assert len(means) == len(names)  # every configuration has its own key
+    assert sorted(metrics[k] for k in means) == [float(i) for i in range(len(names))]
+    logged = [k for k in metrics if k.endswith("/p_adj")]
+    assert len(logged) == MAX_PAIRS and metrics["pairs_not_logged"] == len(pairs) - MAX_PAIRS
+    assert sorted(metrics[k] for k in logged) == [(i + 1) / 10_000 for i in range(MAX_PAIRS)]
