@@ -32,6 +32,14 @@ __all__ = [
 SCHEMA_PREFIX = "tracker-compare/comparison/"
 
 
+
+#: How a pair's estimate is labelled when it is not the mean difference (schema v2).
+_ESTIMATE_PREFIX = {
+    "hodges_lehmann_shift": "HL ",
+    "cliffs_delta": "Cliff's d ",
+    "mean_rank_difference": "rank ",
+}
+
 def as_dict(obj: Any) -> dict[str, Any]:
     """The comparison dict from a ``Comparison``, a mapping, or a path to a saved comparison.json.
 
@@ -309,6 +317,8 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
         # The difference at the precision of its interval (half-width, 3 significant digits).
         ci = _ci_bounds(p.get("ci"))
         diff, lo, hi = fmt_spread((p.get("diff"), *(ci or (None, None))), _half_width(ci))
+        # v2: the estimate is the deciding test's own; say which when it is not the mean
+        diff = _ESTIMATE_PREFIX.get(str(p.get("estimate") or ""), "") + diff
         pair_rows.append(
             (
                 f"{_text(p.get('a'))} vs {_text(p.get('b'))}",
@@ -326,7 +336,8 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
     if isinstance(om, Mapping) and om and om.get("why"):
         why.append((f"omnibus ({_text(om.get('test'))})", _text(om.get("why"))))
     why += [
-        (f"{_text(p.get('a'))} vs {_text(p.get('b'))}", _text(p.get("why")))
+        (f"{_text(p.get('a'))} vs {_text(p.get('b'))}",
+         _text(p.get("why")) + (f"; {_text(p.get('reach'))}" if p.get("reach") else ""))
         for p in d.get("pairs") or []
         if isinstance(p, Mapping) and p.get("why")
     ]
@@ -362,7 +373,7 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
         subtitle=", ".join(b for b in bits if b),
         config_header=("config", "n", "mean ± std", "95% CI", "median"),
         config_rows=tuple(config_rows),
-        pair_header=("a vs b", "test", "diff", "CI", "effect", "p", "p_adj", "significant"),
+        pair_header=("a vs b", "test", "estimate", "CI", "effect", "p", "p_adj", "significant"),
         pair_rows=tuple(pair_rows),
         omnibus=omnibus,
         winner=None if winner is None else _text(winner),

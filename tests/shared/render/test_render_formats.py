@@ -53,7 +53,7 @@ def test_table_shows_configs_pairs_decision_warnings(which, request):
         assert row.rstrip().endswith(_at(c["median"], c["std"]))
         assert re.search(rf"\s{c['n']}\s", row)
     pair_header = next(ln for ln in lines if ln.startswith("a vs b"))
-    for col in ("test", "diff", "CI", "effect", "p", "p_adj", "significant"):
+    for col in ("test", "estimate", "CI", "effect", "p", "p_adj", "significant"):
         assert col in pair_header.split()
     for p in d["pairs"]:
         row = next(ln for ln in lines if ln.startswith(f"{p['a']} vs {p['b']} "))
