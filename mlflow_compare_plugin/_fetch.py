@@ -493,7 +493,14 @@ def _fetch_runs(
     if not (experiment_ids or experiment_names or run_ids):
         raise InputError("give --experiment-name, --experiment-id or --run-ids")
     ids = source.experiment_ids(experiment_ids, experiment_names)
-    if ids:
+    if ids and not filter_string and not run_ids and source.kind == "sql":
+        # whole experiments from a SQL store: set-based queries, not an ORM object per row
+        from mlflow_compare_plugin._fetch_sql_runs import search_runs_sql
+
+        with tracker_errors("cannot read runs"):
+            runs = search_runs_sql(source.store, ids)
+        raw = None
+    elif ids:
         # the total is unknown until the last page: the count moves page by page
         with progress_bar("fetching runs", None, unit="runs", show=show_progress) as bar:
             raw = source.search(ids, filter_string, on_page=bar.update)
@@ -510,7 +517,9 @@ def _fetch_runs(
         raw = source.get_runs(run_ids)
         if filter_string:
             raise InputError("--filter needs --experiment-name or --experiment-id")
-    runs = [to_run(r) for r in raw if r.data.tags.get(COMPARISON_TAG) != "true"]
+    if raw is not None:
+        runs = [to_run(r) for r in raw]
+    runs = [r for r in runs if r.tags.get(COMPARISON_TAG) != "true"]
     if not runs:
         where = f" matching filter {filter_string!r}" if filter_string else ""
         raise InputError(f"no runs{where} in experiments {', '.join(ids) or '-'}")

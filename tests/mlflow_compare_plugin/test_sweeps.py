@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from click.testing import CliRunner
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
 
+from mlflow_compare_plugin._fetch import MlflowSource, to_run
+from mlflow_compare_plugin._fetch_sql_runs import search_runs_sql
 from mlflow_compare_plugin.cli import compare
 
 pytestmark = pytest.mark.timeout(300)
@@ -71,7 +74,8 @@ def studies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         run = client.create_run(experiment, run_name=f"adhoc-{seed}")
         client.log_batch(
             run.info.run_id,
-            metrics=[Metric("acc", _acc(0.01, seed, 0.001), 0, 0)],
+            # a NaN latest value, for the set-based run reader to keep as MLflow does
+            metrics=[Metric("acc", _acc(0.01, seed, 0.001), 0, 0), Metric("aux", math.nan, 0, 0)],
             params=[Param("lr", "0.01"), Param("seed", str(seed))],
         )
         client.set_terminated(run.info.run_id)
@@ -168,3 +172,20 @@ def test_400_configurations_fit_a_screen_and_find_the_best_set(big_store: tuple[
     top3 = invoke(*common, "--top", "3")
     assert "top 3 of 400 configurations" in top3.stdout
     assert len(top3.stdout.splitlines()) < len(lines)
+
+
+def _comparable(run: Any) -> tuple:
+    metrics = {k: ("nan" if math.isnan(v) else v) for k, v in run.metrics.items()}
+    return (run.id, run.name, run.experiment, run.status, run.start_time, run.end_time,
+            run.params, run.tags, metrics, run.source)  # fmt: skip
+
+
+@pytest.mark.parametrize("store", ["studies", "big_store"])
+def test_set_based_run_reader_equals_search_runs(store: str, request: Any) -> None:
+    found = request.getfixturevalue(store)
+    uri, experiment = (found["uri"], found["experiment"]) if store == "studies" else found
+    source = MlflowSource(uri)
+    expected = [_comparable(to_run(r)) for r in source.search([experiment])]
+    got = [_comparable(r) for r in search_runs_sql(source.store, [experiment])]
+    assert got == expected  # same runs, same order, same typed params, tags, metrics, source
+    assert any(m.get("aux") == "nan" for *_, m, _src in got) == (store == "studies")
