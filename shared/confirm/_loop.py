@@ -1,0 +1,234 @@
+"""The confirm worker: claim a task, train or look, until the confirm is decided.
+
+Every worker (one process, or many on many machines sharing a storage) runs :func:`run_confirm`.
+The first one creates the study, the tracker's parent and the first round; the others join.
+An item trains one (configuration, seed) in a tracker run of its own; a look compares every
+finished item at its spent alpha (``_plan``) and either records the decision (once: a look is
+a task only one worker holds) or enqueues the next round for the configurations in the race.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from shared.confirm._plan import Plan
+from shared.confirm._queue import Task, WorkQueue
+from shared.confirm._result import STOP_REASONS, ConfirmFailed, ConfirmResult
+from shared.confirm._rule import look_outcome
+from shared.errors import InputError
+from shared.model import Run
+
+__all__ = ["ConfirmTracker", "compare_items", "run_confirm"]
+
+
+class ConfirmTracker(Protocol):
+    """The tracker calls a confirm needs (each adapter writes these and nothing else)."""
+
+    name: str
+
+    def open_parent(self, study: str, plan: Plan) -> str:
+        """Create the parent run (MLflow) or name the group (W&B); return its id."""
+
+    def start_item(self, parent: str, config: str, params: Mapping[str, Any], seed: int,
+                   attempt: int) -> Any:
+        """Start the item's run (params incl. seed); the handle has ``run_id``."""
+
+    def call(self, handle: Any, train: Callable[[], Any]) -> Any:
+        """Call ``train()`` with the item's run as the tracker's active run."""
+
+    def logged(self, handle: Any, metric: str) -> float | None:
+        """The metric as train logged it to the run itself (None: never logged)."""
+
+    def end_item(self, handle: Any, metrics: Mapping[str, float] | None,
+                 error: str | None) -> None:
+        """Log ``metrics`` and end the run (FAILED with ``error``)."""
+
+    def abandon(self, run_ids: tuple[str, ...]) -> None:
+        """Hide the runs of attempts that never completed (killed, or lost a race)."""
+
+    def publish(self, parent: str, comparison: Any, result: ConfirmResult) -> None:
+        """Record the decision on the parent / group (called once per confirm)."""
+
+    def fail_parent(self, parent: str, message: str) -> None:
+        """Mark the parent failed (a task failed every attempt): no decision is recorded."""
+
+
+def _as_metrics(out: Any, where: str) -> dict[str, float]:
+    """What train returned, as ``{metric: float}`` (a float is the compared metric's value)."""
+    if out is None:
+        return {}
+    if isinstance(out, Mapping):
+        metrics = {}
+        for key, value in out.items():
+            try:
+                metrics[str(key)] = float(value)
+            except (TypeError, ValueError):
+                continue  # a non-numeric extra (a path, a label) is not a metric
+        return metrics
+    try:
+        return {"": float(out)}
+    except (TypeError, ValueError):
+        raise InputError(f"train returned {type(out).__name__} for {where}: return a float, "
+                         "a dict of metrics, or log the metric to the run") from None
+
+
+def _value(metrics: dict[str, float], metric: str) -> float | None:
+    from shared.normalise import canonical_metric_name
+
+    if "" in metrics:
+        return metrics.pop("") if math.isfinite(metrics[""]) else None
+    want = canonical_metric_name(metric)
+    for key, value in metrics.items():
+        if key == metric or canonical_metric_name(key) == want:
+            return value if math.isfinite(value) else None
+    return None
+
+
+def compare_items(queue: WorkQueue, plan: Plan, alpha: float, tracker: str) -> tuple[
+        Any, dict[str, str], dict[str, int]]:
+    """The comparison of every finished item at ``alpha``, the name map, the seeds per config."""
+    from shared.compare import compare_runs
+
+    runs, seeds_used = [], dict.fromkeys(plan.configs, 0)
+    for task, trial in sorted(queue.completed(), key=lambda x: (x[0].config, x[0].seed)):
+        params = plan.configs[task.config]
+        run_id = trial.user_attrs.get("confirm.run_id") or f"{task.config}:{task.seed}"
+        metrics = {plan.metric: float(trial.values[0])}
+        runs.append(Run(tracker, run_id, name=f"{task.config} seed={task.seed}",
+                        params={**params, "config": task.config, "seed": task.seed},
+                        metrics=metrics, status="FINISHED"))
+        seeds_used[task.config] += 1
+    comparison = compare_runs(runs, metric=plan.metric, goal=plan.goal, seed_key="seed",
+                              group_by=["config"], alpha=alpha, min_effect=plan.min_effect)
+    by_run = {r.id: r.params["config"] for r in runs}
+    names = {c.name: by_run[c.run_ids[0]] for c in comparison.configs}
+    return comparison, names, seeds_used
+
+
+class _Worker:
+    def __init__(self, plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
+                 queue: WorkQueue) -> None:
+        self.plan, self.train, self.tracker, self.queue = plan, train, tracker, queue
+        self.parent: str = ""
+
+    def item(self, task: Task) -> None:
+        config, seed = task.config or "", int(task.seed or 0)
+        where = f"configuration {config!r} seed {seed}"
+        params = self.plan.configs[config]
+        if task.previous_runs:
+            self.tracker.abandon(task.previous_runs)
+        handle = self.tracker.start_item(self.parent, config, params, seed, task.attempt)
+        self.queue.set_task_attr(task, "run_id", handle.run_id)
+        try:
+            out = self.tracker.call(handle, lambda: self.train(**params, seed=seed))
+            metrics = _as_metrics(out, where)
+        except Exception as error:  # noqa: BLE001 (train's own errors: retried, then reported)
+            text = "".join(traceback.format_exception_only(type(error), error)).strip()
+            self.tracker.end_item(handle, None, text)
+            message = self.queue.fail(task, text, handle.run_id)
+            if message:
+                self._stop(message)
+            return
+        value = _value(metrics, self.plan.metric)
+        if value is None:
+            value = self.tracker.logged(handle, self.plan.metric)
+        if value is None or not math.isfinite(value):
+            text = (f"train never returned or logged metric {self.plan.metric!r} for {where} "
+                    f"(returned: {sorted(metrics) or 'nothing'})")
+            self.tracker.end_item(handle, metrics, text)
+            self.queue.fail(task, text, handle.run_id)
+            self.queue.set_attr("dead", {"message": text, "previous_runs": []})
+            self._stop(text)
+        metrics[self.plan.metric] = float(value)
+        self.tracker.end_item(handle, metrics, None)
+        if not self.queue.complete(task, float(value)):
+            self.tracker.abandon((handle.run_id,))  # a retry owns the item now
+
+    def _stop(self, message: str) -> None:
+        self.tracker.fail_parent(self.parent, message)
+        raise ConfirmFailed(message)
+
+    def look(self, task: Task) -> None:
+        k, looks = task.round, self.plan.looks
+        comparison, names, seeds_used = compare_items(self.queue, self.plan,
+                                                      self.plan.look_alpha(k), self.tracker.name)
+        history = list(self.queue.attr("looks") or [])[:k]
+        race = [c for c, n in seeds_used.items() if n >= looks[k]]
+        outcome = look_outcome(comparison, names, race, last=k == len(looks) - 1,
+                               min_effect=self.plan.min_effect)
+        history.append({"look": k + 1, "seeds": looks[k], "alpha": self.plan.look_alpha(k),
+                        "race": race, "best_set": list(outcome.best_set),
+                        "winner": outcome.winner})
+        self.queue.set_attr("looks", history)
+        if outcome.stop is None:
+            added = {c: list(range(looks[k], looks[k + 1])) for c in outcome.race}
+            self.queue.enqueue_round(k + 1, added)
+        else:
+            result = self._result(comparison, names, seeds_used, outcome.stop, history)
+            self.tracker.publish(self.parent, comparison, result)
+            self.queue.set_attr("result", {"stop": outcome.stop, "look": k})
+        self.queue.complete(task, 0.0)
+
+    def _result(self, comparison: Any, names: dict[str, str], seeds_used: dict[str, int],
+                stop: str, history: list[Any]) -> ConfirmResult:
+        decision = comparison.decision
+        winner = names.get(decision.winner) if decision.winner else None
+        best = tuple(names[n] for n in (decision.best_set or ()) if n in names)
+        return ConfirmResult(comparison=comparison, seeds_used=seeds_used,
+                             stopped_because=STOP_REASONS[stop], winner=winner, best_set=best,
+                             parent=self.parent, looks=tuple(history),
+                             study=self.queue.study_name, storage=self.queue.url,
+                             config_names=names)
+
+    def finished(self, stored: Mapping[str, Any]) -> ConfirmResult:
+        """The result recorded by the worker that decided (the comparison is recomputed from
+        the same items at the same alpha: the same numbers)."""
+        comparison, names, seeds_used = compare_items(
+            self.queue, self.plan, self.plan.look_alpha(int(stored["look"])), self.tracker.name)
+        history = list(self.queue.attr("looks") or [])
+        return self._result(comparison, names, seeds_used, str(stored["stop"]), history)
+
+
+def run_confirm(plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
+                queue: WorkQueue, *, max_tasks: int | None = None) -> ConfirmResult | None:
+    """Work on the confirm ``plan`` until it is decided; return its result.
+
+    Args:
+        plan: the confirm (two workers with equal plans share one confirm).
+        train: ``train(**params, seed=seed)``.
+        tracker: the adapter's tracker calls.
+        queue: the work items (in memory, or an Optuna RDB storage shared by many workers).
+        max_tasks: stop after this many tasks (None: until decided); returns None then.
+
+    Raises:
+        ConfirmFailed: a (configuration, seed) failed every attempt, or never gave the metric.
+    """
+    worker = _Worker(plan, train, tracker, queue)
+    if queue.open(plan.to_dict()):
+        worker.parent = tracker.open_parent(queue.study_name, plan)
+        queue.set_attr("parent", worker.parent)
+        queue.enqueue_round(0, {c: list(range(plan.looks[0])) for c in plan.configs})
+        queue.set_attr("ready", True)
+    else:
+        queue.wait_ready()
+        worker.parent = queue.attr("parent")
+    done = 0
+    while True:
+        stored = queue.attr("result")
+        if stored is not None:
+            return worker.finished(stored)
+        dead = queue.attr("dead")
+        if dead is not None:
+            worker._stop(dead["message"])
+        if max_tasks is not None and done >= max_tasks:
+            return None
+        task = queue.claim()
+        if task is None:
+            queue.idle()
+            continue
+        with queue.heartbeat(task):
+            worker.item(task) if task.kind == "item" else worker.look(task)
+        done += 1

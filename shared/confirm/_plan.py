@@ -1,0 +1,180 @@
+"""The confirm plan: which configurations, how many seeds at each look, the alpha of each look.
+
+The stopping rule is a group-sequential design with alpha spending (Lan & DeMets 1983):
+looks are planned in advance at ``n_k = seeds, seeds + step, ..., max_seeds`` seeds per
+configuration still in the race, and look ``k`` may declare a winner only at the alpha it is
+given, ``alpha_k = A(t_k) - A(t_{k-1})`` with ``t_k = n_k / max_seeds`` (the information
+fraction) and the spending function ``A(t) = alpha * t**rho`` (Kim & DeMets 1987's power
+family; ``rho = 1`` spends like Pocock's boundary, ``rho = 3`` like O'Brien-Fleming's).
+
+Why this keeps the false-winner rate at ``alpha`` although the data are looked at several
+times: every look runs a comparison that is calibrated at its own ``alpha_k`` on the seeds run
+so far, and under no difference a configuration leaves the race only when that comparison
+finds a difference (itself a false claim), so up to the first false claim every look is a
+fixed-n comparison. The probability of any false claim is then at most the sum of the looks'
+alphas (Bonferroni's inequality over looks; no assumption on how the looks are correlated),
+``sum alpha_k = A(t_K) <= alpha``. It is conservative (exact spending boundaries would use the
+looks' correlation, Jennison & Turnbull 2000, ch. 7), but it holds for every test the
+comparison may choose (rank tests, MCB), which exact boundaries would not. Stopping because
+equivalence is shown or the budget is spent never adds a winner, so it costs no alpha.
+
+An anytime-valid e-value test (Ramdas et al. 2023, "Game-theoretic statistics and safe
+anytime-valid inference") was the alternative: it allows looking after every seed, but at the
+2-20 seeds of a seed study its power is far below a t-test's (the price of validity at every
+n), and it would replace the registry's tests instead of reusing them.
+
+``rho`` and ``step`` were chosen with ``benchmarks/confirm_calibration.py`` (false-winner rate
+under no difference within alpha + 2 SE; mean seeds against a fixed-n design of the same power).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.errors import InputError
+
+__all__ = ["DEFAULT_RHO", "Plan", "spent"]
+
+#: exponent of the spending function ``alpha * t**rho`` (see the module docstring).
+DEFAULT_RHO = 1.0
+
+
+def spent(alpha: float, t: float, rho: float = DEFAULT_RHO) -> float:
+    """Alpha spent up to information fraction ``t`` (``0 <= t <= 1``).
+
+    Example:
+        >>> round(spent(0.05, 0.5, rho=3.0), 6)
+        0.00625
+    """
+    t = min(max(t, 0.0), 1.0)
+    return alpha * t**rho
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything that defines one confirm: two workers with the same plan join one confirm.
+
+    Args:
+        configs: ``{name: params}`` in the order given (params without ``name`` or ``seed``).
+        metric, goal: what is compared and which way is better.
+        seeds: seeds per configuration at the first look.
+        max_seeds: seeds per configuration at most.
+        step: seeds added per round to the configurations still in the race.
+        adaptive: False runs ``seeds`` per configuration and compares once at ``alpha``.
+        min_effect: the smallest difference that counts (and the equivalence margin).
+        alpha: the false-winner rate over all looks together.
+        rho: exponent of the spending function.
+        max_attempts: how often one (configuration, seed) may be tried before confirm stops.
+    """
+
+    configs: Mapping[str, Mapping[str, Any]]
+    metric: str
+    goal: str = "maximize"
+    seeds: int = 3
+    max_seeds: int = 20
+    step: int = 2
+    adaptive: bool = True
+    min_effect: float = 0.0
+    alpha: float = 0.05
+    rho: float = DEFAULT_RHO
+    max_attempts: int = 3
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.configs) < 2:
+            raise InputError(f"confirm needs at least 2 configurations, got {len(self.configs)}")
+        if self.goal not in ("maximize", "minimize"):
+            raise InputError(f"goal must be 'maximize' or 'minimize', got {self.goal!r}")
+        if self.seeds < 2:
+            raise InputError(f"seeds must be at least 2 (a test needs a spread), got {self.seeds}")
+        if self.max_seeds < self.seeds:
+            raise InputError(f"max_seeds ({self.max_seeds}) is below seeds ({self.seeds})")
+        if self.step < 1:
+            raise InputError(f"step must be at least 1, got {self.step}")
+        if not 0 < self.alpha < 1:
+            raise InputError(f"alpha must be between 0 and 1, got {self.alpha}")
+        if self.min_effect < 0:
+            raise InputError(f"min_effect must be >= 0, got {self.min_effect}")
+        if self.max_attempts < 1:
+            raise InputError(f"max_attempts must be at least 1, got {self.max_attempts}")
+
+    @property
+    def looks(self) -> tuple[int, ...]:
+        """Seeds per configuration in the race at each planned look.
+
+        Example:
+            >>> Plan({"a": {}, "b": {}}, "acc", seeds=3, max_seeds=8, step=2).looks
+            (3, 5, 7, 8)
+        """
+        if not self.adaptive:
+            return (self.seeds,)
+        ns = list(range(self.seeds, self.max_seeds, self.step)) + [self.max_seeds]
+        return tuple(dict.fromkeys(ns))
+
+    def look_alpha(self, k: int) -> float:
+        """The alpha look ``k`` may spend (all of ``alpha`` for a fixed design).
+
+        Example:
+            >>> p = Plan({"a": {}, "b": {}}, "acc", seeds=5, max_seeds=10, step=5, rho=1.0)
+            >>> [round(p.look_alpha(k), 4) for k in range(2)]
+            [0.025, 0.025]
+        """
+        looks = self.looks
+        if len(looks) == 1:
+            return self.alpha
+        t = [n / looks[-1] for n in looks]
+        prev = spent(self.alpha, t[k - 1], self.rho) if k > 0 else 0.0
+        return spent(self.alpha, t[k], self.rho) - prev
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "configs": {k: dict(v) for k, v in self.configs.items()},
+            "metric": self.metric,
+            "goal": self.goal,
+            "seeds": self.seeds,
+            "max_seeds": self.max_seeds,
+            "step": self.step,
+            "adaptive": self.adaptive,
+            "min_effect": self.min_effect,
+            "alpha": self.alpha,
+            "rho": self.rho,
+            "max_attempts": self.max_attempts,
+            "extra": dict(self.extra),
+        }
+
+    def key(self) -> str:
+        """A short stable id of the plan: the default study (and parent run) name."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return "confirm-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def config_names(configs: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``{name: params}``: the ``name`` key when given, else the params that vary, in order.
+
+    Example:
+        >>> config_names([{"lr": 0.1, "h": 8}, {"lr": 0.01, "h": 8}])
+        {'lr=0.1': {'lr': 0.1, 'h': 8}, 'lr=0.01': {'lr': 0.01, 'h': 8}}
+    """
+    params = []
+    for i, config in enumerate(configs):
+        if not isinstance(config, Mapping):
+            raise InputError(f"configuration {i + 1} is not a mapping of params: {config!r}")
+        if "seed" in config:
+            raise InputError(f"configuration {i + 1} sets 'seed': confirm chooses the seeds")
+        params.append({str(k): v for k, v in config.items() if k != "name"})
+    keys = list(dict.fromkeys(k for p in params for k in p))
+    varying = [k for k in keys if len({json.dumps(p.get(k), default=str) for p in params}) > 1]
+    out: dict[str, dict[str, Any]] = {}
+    for i, (config, p) in enumerate(zip(configs, params, strict=True)):
+        name = config.get("name")
+        if name is None:
+            name = ", ".join(f"{k}={p.get(k)}" for k in varying) or f"config-{i + 1}"
+        name = str(name)
+        if name in out:
+            raise InputError(f"two configurations are both named {name!r}")
+        out[name] = p
+    return out
