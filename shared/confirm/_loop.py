@@ -102,10 +102,21 @@ def compare_items(queue: WorkQueue, plan: Plan, alpha: float, tracker: str) -> t
                         metrics=metrics, status="FINISHED"))
         seeds_used[task.config] += 1
     comparison = compare_runs(runs, metric=plan.metric, goal=plan.goal, seed_key="seed",
-                              group_by=["config"], alpha=alpha, min_effect=plan.min_effect)
+                              group_by=_group_by(plan), alpha=alpha, min_effect=plan.min_effect)
     by_run = {r.id: r.params["config"] for r in runs}
     names = {c.name: by_run[c.run_ids[0]] for c in comparison.configs}
     return comparison, names, seeds_used
+
+
+def _group_by(plan: Plan) -> list[str]:
+    """Group by the params that vary when they name the configurations (the report then says
+    ``lr=0.01``); by the confirm's own names when those were given or params repeat."""
+    keys = list(dict.fromkeys(k for p in plan.configs.values() for k in p))
+    varying = [k for k in keys
+               if len({repr(p.get(k)) for p in plan.configs.values()}) > 1]
+    auto = all(name == ", ".join(f"{k}={p.get(k)}" for k in varying)
+               for name, p in plan.configs.items())
+    return varying if varying and auto else ["config"]
 
 
 class _Worker:

@@ -1,0 +1,120 @@
+"""``confirm``: configurations x seeds into MLflow, seeds added only where the answer is open.
+
+Example:
+    >>> from mlflow_compare_plugin import confirm
+    >>> def train(lr, hidden, seed):  # doctest: +SKIP
+    ...     return fit(lr, hidden, seed)["val_accuracy"]
+    >>> result = confirm([{"lr": 1e-3, "hidden": 32}, {"lr": 1e-2, "hidden": 32}], train,
+    ...                  metric="val_accuracy", tracking_uri="sqlite:///mlflow.db",
+    ...                  experiment_name="confirm")  # doctest: +SKIP
+    >>> result.winner, result.seeds_used, result.stopped_because  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `shared` is shadowed)
+
+# isort: split
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from shared.confirm import ConfirmResult, Plan, WorkQueue, load_configs, run_confirm
+from shared.errors import InputError
+
+__all__ = ["ConfirmResult", "confirm"]
+
+
+def confirm(
+    configs: Sequence[Mapping[str, Any]] | str | os.PathLike[str],
+    train: Callable[..., Any],
+    *,
+    metric: str,
+    goal: str | None = None,
+    seeds: int = 3,
+    max_seeds: int = 20,
+    adaptive: bool = True,
+    min_effect: float = 0.0,
+    alpha: float = 0.05,
+    storage: str | None = None,
+    tracking_uri: str | None = None,
+    experiment_name: str = "confirm",
+    name: str | None = None,
+    step: int = 2,
+    max_attempts: int = 3,
+    max_tasks: int | None = None,
+) -> ConfirmResult | None:
+    """Train every configuration over seeds, logged to MLflow, until the decision is reached.
+
+    Runs ``seeds`` seeds per configuration, then adds ``step`` seeds per round only to the
+    configurations that could still be the best, until one wins, the contenders are shown
+    equivalent within ``min_effect``, or ``max_seeds`` is spent. Each look spends part of
+    ``alpha`` (``shared.confirm._plan``), so the false-winner rate over all looks stays at
+    ``alpha``. With ``storage`` (an Optuna RDB URL) any number of workers, on any machines,
+    share the work: run the same call on each.
+
+    Args:
+        configs: a list of dicts of params (a ``name`` key optional) or a YAML/JSON file.
+        train: ``train(**params, seed=seed)`` returns the metric, a dict of metrics, or logs
+            them to the active MLflow run itself.
+        metric: the compared metric (``val_loss:min`` style suffixes are accepted).
+        goal: ``"maximize"`` or ``"minimize"`` (default: from the suffix, else maximize).
+        seeds, max_seeds, adaptive, min_effect, alpha: the design (see above; ``adaptive``
+            False runs exactly ``seeds`` seeds and compares once).
+        storage: Optuna RDB URL for the work items (None: this process only, in memory).
+        tracking_uri, experiment_name: where the runs go (default $MLFLOW_TRACKING_URI).
+        name: the confirm's name (study and parent run); default derived from the plan, so
+            running the same call again resumes (or returns) the same confirm.
+        step: seeds added per round; max_attempts: tries per (configuration, seed).
+        max_tasks: stop this worker after that many tasks (returns None unless decided).
+
+    Returns:
+        The ``ConfirmResult`` (``winner``, ``seeds_used``, ``stopped_because``, ``parent``:
+        the parent run id, ``comparison``).
+
+    Raises:
+        InputError: bad configurations or options; ``ConfirmFailed`` (an ``InputError``)
+            when a (configuration, seed) fails every attempt or never gives the metric.
+        TrackerUnreachable: the storage cannot be reached.
+    """
+    import mlflow
+    import optuna
+    from mlflow import MlflowClient
+
+    from mlflow_compare_plugin._confirm_tracker import MlflowConfirmTracker
+
+    metric, goal = split_metric(metric, goal)
+    plan = Plan(load_configs(configs), metric, goal=goal, seeds=seeds, max_seeds=max_seeds,
+                step=step, adaptive=adaptive, min_effect=min_effect, alpha=alpha,
+                max_attempts=max_attempts)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    queue = WorkQueue(storage, optuna, name or plan.key(), max_attempts=max_attempts)
+    uri = tracking_uri or mlflow.get_tracking_uri()
+    client = MlflowClient(uri)
+    experiment = client.get_experiment_by_name(experiment_name)
+    if experiment is not None:
+        experiment_id = experiment.experiment_id
+    else:
+        try:
+            experiment_id = client.create_experiment(experiment_name)
+        except mlflow.exceptions.MlflowException:  # another worker created it meanwhile
+            experiment_id = client.get_experiment_by_name(experiment_name).experiment_id
+    tracker = MlflowConfirmTracker(client, experiment_id, uri)
+    return run_confirm(plan, train, tracker, queue, max_tasks=max_tasks)
+
+
+def split_metric(metric: str, goal: str | None) -> tuple[str, str]:
+    """``"val_loss:min"`` -> ``("val_loss", "minimize")``; an explicit goal wins.
+
+    Example:
+        >>> split_metric("val_loss:min", None), split_metric("acc", None)
+        (('val_loss', 'minimize'), ('acc', 'maximize'))
+    """
+    name, sep, suffix = metric.rpartition(":")
+    if sep and suffix in ("min", "max", "minimize", "maximize"):
+        metric = name
+        goal = goal or ("minimize" if suffix.startswith("min") else "maximize")
+    if not metric:
+        raise InputError("metric must name a metric")
+    return metric, goal or "maximize"

@@ -1,0 +1,142 @@
+"""confirm's W&B calls: every run in one group, the decision in notes and a Report spec.
+
+Each (configuration, seed) is a W&B run (offline or online) in the group named after the
+confirm, ``job_type="confirm"``, with the configuration's params and its seed as config; train
+runs with it as W&B's current run, so ``wandb.log`` inside train lands there. The decision is
+one more run of the group (``job_type="confirm-decision"``) whose notes hold the summary and
+rationale and whose summary holds the result; the report (report.html/md, comparison.json,
+confirm.json) and the W&B Report spec (``report-spec.json``) are written to
+``<dir>/confirm/<group>/``. Runs of attempts that never completed are deleted (offline: their
+run folder; online: through the API).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from shared import Run
+from shared.normalise import canonical_metric_name
+
+__all__ = ["WandbConfirmTracker"]
+
+
+class _Handle:
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        self.run_id = run.id
+
+
+class WandbConfirmTracker:
+    """The ``ConfirmTracker`` of W&B (``shared.confirm``)."""
+
+    name = "wandb"
+
+    def __init__(self, project: str, *, entity: str | None, mode: str, directory: str) -> None:
+        self.project = project
+        self.entity = entity
+        self.mode = mode
+        self.dir = Path(directory)
+        self.group = ""
+
+    def _init(self, **kwargs: Any) -> Any:
+        import wandb
+
+        return wandb.init(project=self.project, entity=self.entity, mode=self.mode,
+                          dir=str(self.dir), group=self.group,
+                          settings=wandb.Settings(silent=True, console="off"), **kwargs)
+
+    def open_parent(self, study: str, plan: Any) -> str:
+        self.group = study
+        return study
+
+    def start_item(self, parent: str, config: str, params: Mapping[str, Any], seed: int,
+                   attempt: int) -> _Handle:
+        self.group = parent
+        run = self._init(job_type="confirm", name=f"{config} seed={seed}",
+                         config={**params, "seed": seed},
+                         tags=["confirm"], notes=f"confirm {parent}: {config}, seed {seed}, "
+                                                 f"attempt {attempt}")
+        return _Handle(run)
+
+    def call(self, handle: _Handle, train: Callable[[], Any]) -> Any:
+        return train()  # wandb.init made it the current run: wandb.log goes there
+
+    def logged(self, handle: _Handle, metric: str) -> float | None:
+        want = canonical_metric_name(metric)
+        for key, value in dict(handle.run.summary).items():
+            if key == metric or canonical_metric_name(key) == want:
+                with contextlib.suppress(TypeError, ValueError):
+                    return float(value)
+        return None
+
+    def end_item(self, handle: _Handle, metrics: Mapping[str, float] | None,
+                 error: str | None) -> None:
+        if metrics:
+            handle.run.summary.update(dict(metrics))
+        if error:
+            handle.run.summary["confirm.error"] = error[:2000]
+        handle.run.finish(exit_code=1 if error else 0)
+
+    def abandon(self, run_ids: tuple[str, ...]) -> None:
+        for run_id in run_ids:
+            for folder in self.dir.glob(f"wandb/*-run-*-{run_id}"):
+                shutil.rmtree(folder, ignore_errors=True)
+            if self.mode == "online":
+                with contextlib.suppress(Exception):  # already gone
+                    import wandb
+
+                    entity = self.entity or wandb.Api().default_entity
+                    wandb.Api().run(f"{entity}/{self.project}/{run_id}").delete()
+
+    def _report_project(self) -> str | None:
+        entity = self.entity or os.environ.get("WANDB_ENTITY")
+        if entity is None and self.mode == "online":
+            with contextlib.suppress(Exception):
+                import wandb
+
+                entity = wandb.Api().default_entity
+        return f"{entity}/{self.project}" if entity else None
+
+    def publish(self, parent: str, comparison: Any, result: Any) -> None:
+        from shared.render import write_report
+
+        self.group = parent
+        folder = self.dir / "confirm" / parent
+        write_report(comparison, folder)
+        (folder / "confirm.json").write_text(json.dumps(result.to_dict(), indent=2, default=str))
+        target = self._report_project()
+        spec = "no W&B entity known: give entity= (or set WANDB_ENTITY) for a Report spec"
+        if target is not None:
+            from wandb_compare_ext._report import build_report, write_report_spec
+
+            runs = [Run("wandb", rid, experiment=None, metrics={})
+                    for c in comparison.configs for rid in c.run_ids]
+            report = build_report(comparison, runs, project=target,
+                                  title=f"confirm {parent}: {comparison.metric}")
+            spec = str(write_report_spec(report, folder / "report-spec.json"))
+        run = self._init(job_type="confirm-decision", name=f"{parent} decision",
+                         notes=result.summary(), tags=["confirm", "decision"],
+                         config={"confirm": {k: v for k, v in result.to_dict().items()
+                                             if k in ("study", "storage")}})
+        run.summary.update({
+            "confirm.stopped_because": result.stopped_because,
+            "confirm.winner": result.winner or "none",
+            "confirm.best_set": list(result.best_set),
+            "confirm.seeds_used": dict(result.seeds_used),
+            "confirm.report": str(folder),
+            "confirm.report_spec": spec,
+        })
+        run.finish()
+
+    def fail_parent(self, parent: str, message: str) -> None:
+        self.group = parent
+        with contextlib.suppress(Exception):  # the tracker may be the thing that failed
+            folder = self.dir / "confirm" / parent
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "FAILED").write_text(message + "\n")
