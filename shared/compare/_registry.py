@@ -146,7 +146,7 @@ REGISTRY: dict[str, TestSpec] = {
                  why="z-test on Friedman mean ranks, Holm step-down (Demsar 2006)"),
         TestSpec("aso", "Almost Stochastic Order", "unpaired", family=False,
                  estimate="cliffs_delta", decides_by="stochastic order",
-                 effect="cliffs_delta", power="simulation", min_p=None, min_n=10,
+                 effect="cliffs_delta", power="rank", min_p=None, min_n=10,
                  refusal=("with so few runs epsilon_min falls under the 0.2 threshold by "
                           "chance too often (benchmarks/calibration.py)"),
                  margin=False,
@@ -156,7 +156,7 @@ REGISTRY: dict[str, TestSpec] = {
                       "family")),
         TestSpec("bayes-signed-rank", "Bayesian signed-rank test", "paired", family=False,
                  estimate="hodges_lehmann_shift", decides_by="posterior",
-                 effect="hedges_g", power="simulation", min_p=None, min_n=20,
+                 effect="hedges_g", power="rank", min_p=None, min_n=20,
                  refusal=("its posterior is overconfident with fewer seeds: it declares "
                           "false winners above alpha (benchmarks/calibration.py)"),
                  margin=True,

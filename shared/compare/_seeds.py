@@ -11,8 +11,14 @@ By the test's registry record (``TestSpec.power``):
 * ``friedman``: the normal approximation of the mean-rank z-test (Demsar 2006): the number
   of blocks at which the observed mean-rank difference reaches 80% power at the test's
   critical value (Nemenyi's studentized range or Holm's first step).
-* ``simulation`` (ASO, Bayesian signed-rank): normal data with the observed standardised
-  effect, 200 data sets per n, bisected on n; bounded in time (``None`` past the bound).
+* ``simulation``: normal data with the observed standardised effect, 200 data sets per n,
+  bisected on n; bounded in time (``None`` past the bound). No registered test uses it by
+  default: ASO and the Bayesian signed-rank test are rank procedures whose decisions converge
+  to those of the Mann-Whitney and Wilcoxon tests (the Bayesian test's posterior is the
+  Dirichlet-process posterior of the signed-rank statistic, Benavoli et al. 2017), so they use
+  the ``rank`` formula with their calibrated ``min_n`` as the floor; a simulation per decision
+  cost seconds (measured: 3-4 s per comparison), for a figure within the simulation's own
+  Monte Carlo error of the formula's.
 
 The effect sized for is the observed standardised effect, or ``min_effect`` when the
 observed effect is smaller (more seeds would only show a difference too small to matter).

@@ -12,6 +12,7 @@ same seed, including its grid of quantiles and its random stream, but vectorised
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -40,6 +41,25 @@ def _sample(x: Any, name: str) -> np.ndarray:
 def _quantile_index(n: int, p: np.ndarray) -> np.ndarray:
     """Index into the sorted sample of the empirical quantile F^-1(p) (deepsig's convention)."""
     return np.clip(np.ceil(n * p).astype(np.int64) - 1, 0, n - 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _uniforms(seed: int, n_bootstrap: int, na: int, nb: int) -> tuple[np.ndarray, np.ndarray]:
+    """deepsig's bootstrap draws: iteration i reseeds the legacy generator with seed + i + 1.
+
+    Reseeding 1,000 generators costs most of an ASO call; the draws depend only on
+    (seed, n_bootstrap, na, nb), so a family of pairs (or repeated calls with the default
+    seed) reuses them. Read-only arrays: a caller cannot change the cached draws.
+    """
+    ua = np.empty((n_bootstrap, na))
+    ub = np.empty((n_bootstrap, nb))
+    for i in range(n_bootstrap):
+        rs = np.random.RandomState(seed + i + 1)
+        ua[i] = rs.uniform(0, 1, na)
+        ub[i] = rs.uniform(0, 1, nb)
+    ua.flags.writeable = False
+    ub.flags.writeable = False
+    return ua, ub
 
 
 def _violation_ratios(qa: np.ndarray, qb: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
@@ -121,12 +141,7 @@ def aso(
 
     # Bootstrap exactly as deepsig: iteration i reseeds the legacy generator with seed + i and
     # draws uniforms for A then B, mapped through the empirical quantile functions.
-    ua = np.empty((n_bootstrap, na))
-    ub = np.empty((n_bootstrap, nb))
-    for i in range(n_bootstrap):
-        rs = np.random.RandomState(seed + i + 1)
-        ua[i] = rs.uniform(0, 1, na)
-        ub[i] = rs.uniform(0, 1, nb)
+    ua, ub = _uniforms(seed, int(n_bootstrap), na, nb)
     boot_a = np.sort(sa[_quantile_index(na, ua)], axis=1)
     boot_b = np.sort(sb[_quantile_index(nb, ub)], axis=1)
     samples, boot_zero = _violation_ratios(boot_a[:, ia], boot_b[:, ib], dt)

@@ -65,13 +65,15 @@ def _ncp_interval(t: float, df: float, level: float) -> tuple[float, float]:
     Raises:
         ArithmeticError: scipy's noncentral t cannot be evaluated this far out (huge t).
     """
-    from scipy import optimize, stats
+    from scipy import optimize, special
 
     alpha = 1.0 - level
 
     def solve(target: float) -> float:
         def f(ncp: float) -> float:
-            value = float(stats.nct.cdf(t, df, ncp)) - target
+            # the ufunc itself (what stats.nct.cdf calls), without the distribution
+            # machinery's argument checks: ~20x faster per call, same numbers
+            value = float(special.nctdtr(df, ncp, t)) - target
             if math.isnan(value):
                 raise ArithmeticError("noncentral t CDF is NaN")
             return value

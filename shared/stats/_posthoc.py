@@ -5,6 +5,7 @@ Both work on mean ranks within blocks, so they share Friedman's assumptions and 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -121,15 +122,21 @@ def critical_difference(k: int, n: int, alpha: float = 0.05) -> float:
         >>> round(critical_difference(4, 14, 0.05), 2)
         1.25
     """
-    from scipy.stats import studentized_range
-
     if int(k) != k or k < 2:
         raise InputError(f"the critical difference needs k >= 2 configurations, got {k}")
     if int(n) != n or n < 1:
         raise InputError(f"the critical difference needs N >= 1 blocks, got {n}")
     a = check_alpha(alpha)
-    q = float(studentized_range.ppf(1.0 - a, k, np.inf)) / math.sqrt(2.0)
+    q = _q_alpha(int(k), a) / math.sqrt(2.0)
     return q * math.sqrt(k * (k + 1.0) / (6.0 * n))
+
+
+@functools.lru_cache(maxsize=128)
+def _q_alpha(k: int, alpha: float) -> float:
+    """Upper-alpha studentized range quantile, infinite df (a slow numerical inversion)."""
+    from scipy.stats import studentized_range
+
+    return float(studentized_range.ppf(1.0 - alpha, k, np.inf))
 
 
 def _rank_warnings(m: np.ndarray) -> list[str]:
