@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-MODULES = ["mlflow_compare_plugin._fetch", "mlflow_compare_plugin._record"]
+MODULES = ["mlflow_compare_plugin._fetch", "mlflow_compare_plugin._record", "mlflow_compare_plugin.cli"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -8,6 +8,12 @@ import pytest
 MODULES = [
     "shared",
     "shared._frame",
+    "shared._progress",
+    "shared.compare._grouping",
+    "shared.compare._provenance",
+    "shared.compare._samples",
+    "shared.compare._sweep",
+    "shared.render._ranking",
     "shared.model._history",
     "shared.model._run",
     "shared.normalise._curves",

@@ -14,6 +14,7 @@ MODULES = [
     "wandb_compare_ext._report",
     "wandb_compare_ext._offline",
     "wandb_compare_ext._log_format",
+    "wandb_compare_ext._provenance",
 ]
 
 
