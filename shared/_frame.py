@@ -31,7 +31,8 @@ def runs_to_frame(runs: Sequence[Run]) -> pd.DataFrame:
 
     Columns: ``run_id``, ``experiment_id``, ``status``, ``start_time``, ``end_time`` (UTC
     timestamps), ``tracker``, ``run_key``, ``run_name``, then ``metrics.*``, ``params.*`` and
-    ``tags.*`` (sorted). Params keep their types; a run without a column gets NaN/None.
+    ``tags.*`` and ``source.*`` (where the run came from, see ``Run.source``), sorted. Params
+    keep their types; a run without a column gets NaN/None.
 
     Example:
         >>> from shared.model import Run
@@ -56,12 +57,15 @@ def runs_to_frame(runs: Sequence[Run]) -> pd.DataFrame:
         row.update({f"metrics.{k}": v for k, v in run.metrics.items()})
         row.update({f"params.{k}": v for k, v in run.params.items()})
         row.update({f"tags.{k}": v for k, v in run.tags.items()})
+        row.update({f"source.{k}": v for k, v in run.source.items()})
         rows.append(row)
     fixed = ["run_id", "experiment_id", "status", "start_time", "end_time", "tracker", "run_key",
              "run_name"]
     frame = pd.DataFrame(rows, columns=None if rows else fixed)
     rest = sorted(c for c in frame.columns if c not in fixed)
-    ordered = fixed + [c for p in ("metrics.", "params.", "tags.") for c in rest if c.startswith(p)]
+    ordered = fixed + [
+        c for p in ("metrics.", "params.", "tags.", "source.") for c in rest if c.startswith(p)
+    ]
     return frame.reindex(columns=ordered)
 
 
@@ -122,7 +126,7 @@ def runs_from_frame(frame: pd.DataFrame, *, tracker: str | None = None) -> list[
         if run_id in seen:
             raise InputError(f"run {run_id!r} appears twice in the DataFrame")
         seen.add(run_id)
-        params, metrics, tags = {}, {}, {}
+        params, metrics, tags, source = {}, {}, {}, {}
         for col, value in row.items():
             col = str(col)
             if _is_missing(value):
@@ -136,6 +140,8 @@ def runs_from_frame(frame: pd.DataFrame, *, tracker: str | None = None) -> list[
                     raise InputError(f"metric {col!r} of run {run_id!r} is not a number: {value!r}") from None
             elif col.startswith("tags."):
                 tags[col[5:]] = str(value)
+            elif col.startswith("source."):
+                source[col[7:]] = str(value)
         name = row.get("run_name")
         if _is_missing(name):
             name = tags.get("mlflow.runName")
@@ -154,6 +160,9 @@ def runs_from_frame(frame: pd.DataFrame, *, tracker: str | None = None) -> list[
                 params=params,
                 tags=tags,
                 metrics=metrics,
+                # an MLflow frame names the parent run in a tag (search_runs' convention)
+                source=source or ({"parent_run": tags["mlflow.parentRunId"]}
+                                  if tags.get("mlflow.parentRunId") else {}),
             )
         )
     return runs

@@ -124,3 +124,19 @@ def test_progress_bars_stay_out_of_pipes() -> None:
                             cwd=ROOT, env={"PATH": "/usr/bin", "PYTHONPATH": str(ROOT),
                                            "TRACKER_COMPARE_PROGRESS": "1"})  # fmt: skip
     assert forced.stdout.strip() == "shown" and "x: " in forced.stderr and "/1000" in forced.stderr
+
+
+def test_frames_carry_provenance_both_ways() -> None:
+    import pandas as pd
+
+    from shared import runs_from_frame, runs_to_frame
+
+    runs = [Run("wandb", f"r{i}", params={"lr": 0.1, "seed": i}, metrics={"acc": 0.5 + i},
+                source={"sweep": "s1", "group": "g"} if i else {}) for i in range(3)]  # fmt: skip
+    back = runs_from_frame(runs_to_frame(runs))
+    assert [r.source for r in back] == [r.source for r in runs]
+    # an MLflow search_runs frame names the parent run in a tag
+    frame = pd.DataFrame({"run_id": ["a", "b"], "params.seed": ["0", "1"],
+                          "metrics.acc": [0.1, 0.2],
+                          "tags.mlflow.parentRunId": ["p1", None]})  # fmt: skip
+    assert [r.source for r in runs_from_frame(frame)] == [{"parent_run": "p1"}, {}]
