@@ -1,0 +1,174 @@
+"""Calibration of every decision the comparison can make: false-winner rate and power.
+
+For every test ``compare_runs`` accepts (and ``auto``, whose normality pre-test and choice are
+measured as one procedure), at n in {3, 5, 10, 20} seeds per configuration, with 2 and 4
+configurations (and 8 for ``auto``, where MCB decides), on three distributions:
+
+* ``normal``: seed effect N(0, 1) shared by every configuration plus run noise N(0, 1);
+* ``lognormal``: the same seed effect plus lognormal(0, 1) run noise (skewed);
+* ``outlier``: normal, with one run of the whole comparison moved by +10 sd.
+
+Under **no difference** every configuration has the same distribution; a *false winner* is
+any ``decision.winner``. Under the **stated effect** one configuration is shifted up by 1 sd
+of the run noise; *power* is the rate at which exactly that configuration is named winner.
+Rates carry their Monte Carlo standard error sqrt(p(1-p)/reps). A test that refuses at an n
+(``PairResult.reach`` "refuses to decide") is reported as refusing there. ``bayes-signed-rank``
+runs with min_effect = 0.1 (its ROPE; it refuses to decide without one).
+
+The check: wherever a test decides, its false-winner rate must be <= alpha + 2 SE.
+
+Usage::
+
+    python benchmarks/calibration.py              # the README table
+    python benchmarks/calibration.py --reps 60    # quicker, noisier
+    python benchmarks/calibration.py --markdown benchmarks/calibration.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from shared.compare import TESTS, compare_runs  # noqa: E402
+from shared.model import Run  # noqa: E402
+
+ALPHA = 0.05
+NS = (3, 5, 10, 20)
+DISTS = ("normal", "lognormal", "outlier")
+#: resampling tests are 10-100x slower per comparison: fewer data sets (larger SE, shown)
+SLOW = {"aso": 0.25, "bootstrap": 0.5, "bayes-signed-rank": 0.5, "permutation": 0.5}
+
+
+@dataclass(frozen=True)
+class Cell:
+    test: str
+    k: int
+    n: int
+    dist: str
+    effect: float
+    reps: int
+
+
+def _data(rng: np.random.Generator, k: int, n: int, dist: str, effect: float) -> np.ndarray:
+    seed_effect = rng.normal(0.0, 1.0, (n, 1))
+    if dist == "lognormal":
+        noise = rng.lognormal(0.0, 1.0, (n, k))
+        noise = noise / math.sqrt((math.e - 1) * math.e)  # sd 1, like the others
+    else:
+        noise = rng.normal(0.0, 1.0, (n, k))
+    m = seed_effect + noise
+    if dist == "outlier":
+        m[rng.integers(n), rng.integers(k)] += 10.0
+    m[:, 0] += effect  # configuration 0 is the better one when there is an effect
+    return m
+
+
+def _runs(m: np.ndarray) -> list[Run]:
+    n, k = m.shape
+    return [Run("sim", f"c{j}-s{i}", params={"cfg": j, "seed": i}, metrics={"y": float(m[i, j])})
+            for j in range(k) for i in range(n)]
+
+
+def run_cell(cell: Cell) -> dict[str, object]:
+    # a stable seed per cell (str hash() is salted per process): the same data sets every run
+    rng = np.random.default_rng(zlib.crc32(repr((cell.test, cell.k, cell.n, cell.dist,
+                                                 cell.effect)).encode()))
+    wins = refused = 0
+    me = 0.1 if cell.test == "bayes-signed-rank" else 0.0
+    t0 = time.perf_counter()
+    for _ in range(cell.reps):
+        m = _data(rng, cell.k, cell.n, cell.dist, cell.effect)
+        # seed 0, the default: what users get (the data vary, the resampling stream is theirs)
+        comp = compare_runs(_runs(m), metric="y", test=cell.test, min_effect=me)
+        if any(p.reach and "refuses to decide" in p.reach for p in comp.pairs):
+            refused += 1
+            continue
+        w = comp.decision.winner
+        if cell.effect == 0:
+            wins += w is not None
+        else:
+            wins += w == "cfg=0"
+    decided = cell.reps - refused
+    rate = wins / decided if decided else math.nan
+    se = math.sqrt(rate * (1 - rate) / decided) if decided else math.nan
+    return {"cell": cell, "rate": rate, "se": se, "refused": refused / cell.reps,
+            "seconds": time.perf_counter() - t0}
+
+
+def cells(reps: int, tests: list[str]) -> list[Cell]:
+    out = []
+    for test in tests:
+        ks = (2, 4, 8) if test == "auto" else (2, 4)
+        for k in ks:
+            for n in NS:
+                for dist in DISTS:
+                    for effect in (0.0, 1.0):
+                        # power needs less precision than the false-winner rate it is read
+                        # beside: a third of the data sets
+                        r = reps * SLOW.get(test, 1.0) * (0.5 if k == 8 else 1.0)
+                        r = max(30, int(r if effect == 0 else r / 3))
+                        out.append(Cell(test, k, n, dist, effect, r))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=150,
+                    help="data sets per no-difference cell of a fast test (power: a third)")
+    ap.add_argument("--tests", default="all", help="comma-separated tests (default all)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--markdown", help="also write the table to this file")
+    args = ap.parse_args(argv)
+    tests = list(TESTS) if args.tests == "all" else args.tests.split(",")
+    todo = cells(args.reps, tests)
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(args.workers) as ex:
+        results = list(ex.map(run_cell, todo, chunksize=1))
+    by = {(r["cell"].test, r["cell"].k, r["cell"].n, r["cell"].dist, r["cell"].effect): r
+          for r in results}
+    lines = [
+        f"False-winner rate under no difference (alpha = {ALPHA}) / power at +1 sd, "
+        "with Monte Carlo SE; 'refuses' = the test declines to decide at that n.",
+        "",
+        "| test | k | dist | " + " | ".join(f"n={n}" for n in NS) + " |",
+        "|---|---|---|" + "---|" * len(NS),
+    ]
+    bad = []
+    for test in tests:
+        for k in ((2, 4, 8) if test == "auto" else (2, 4)):
+            for dist in DISTS:
+                row = []
+                for n in NS:
+                    null, pw = by[(test, k, n, dist, 0.0)], by[(test, k, n, dist, 1.0)]
+                    if null["refused"] > 0.5:
+                        row.append("refuses")
+                        continue
+                    ok = null["rate"] <= ALPHA + 2 * null["se"] + 1e-12
+                    if not ok:
+                        bad.append(f"{test} k={k} n={n} {dist}: {null['rate']:.3f}")
+                    row.append(f"{null['rate']:.3f}±{null['se']:.3f}{'' if ok else ' !'} / "
+                               f"{pw['rate']:.2f}")
+                lines.append(f"| {test} | {k} | {dist} | " + " | ".join(row) + " |")
+    lines += ["", f"cells: {len(results)}, wall time {time.perf_counter() - t0:.0f} s; "
+              + ("every deciding cell within alpha + 2 SE" if not bad
+                 else f"{len(bad)} cells above alpha + 2 SE: " + "; ".join(bad))]
+    text = "\n".join(lines)
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    return 0 if not bad else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
