@@ -44,6 +44,8 @@ def confirm(
     step: int = 2,
     max_attempts: int = 3,
     max_tasks: int | None = None,
+    heartbeat_interval: int = 2,
+    grace_period: int = 8,
 ) -> ConfirmResult | None:
     """Train every configuration over seeds, logged to MLflow, until the decision is reached.
 
@@ -68,6 +70,8 @@ def confirm(
             running the same call again resumes (or returns) the same confirm.
         step: seeds added per round; max_attempts: tries per (configuration, seed).
         max_tasks: stop this worker after that many tasks (returns None unless decided).
+        heartbeat_interval, grace_period: seconds between a worker's heartbeats, and without
+            one before its task is retried elsewhere (RDB storages only).
 
     Returns:
         The ``ConfirmResult`` (``winner``, ``seeds_used``, ``stopped_because``, ``parent``:
@@ -89,7 +93,8 @@ def confirm(
                 step=step, adaptive=adaptive, min_effect=min_effect, alpha=alpha,
                 max_attempts=max_attempts)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    queue = WorkQueue(storage, optuna, name or plan.key(), max_attempts=max_attempts)
+    queue = WorkQueue(storage, optuna, name or plan.key(), max_attempts=max_attempts,
+                      heartbeat=heartbeat_interval, grace=grace_period)
     uri = tracking_uri or mlflow.get_tracking_uri()
     client = MlflowClient(uri)
     experiment = client.get_experiment_by_name(experiment_name)

@@ -42,6 +42,10 @@ def confirm(
     step: int = 2,
     max_attempts: int = 3,
     max_tasks: int | None = None,
+    heartbeat_interval: int = 2,
+    grace_period: int = 8,
+    program: bool = False,
+    on_tracker: Callable[[Any], None] | None = None,
 ) -> ConfirmResult | None:
     """Train every configuration over seeds as W&B runs of one group, until decided.
 
@@ -49,7 +53,9 @@ def confirm(
     ``mlflow_compare_plugin.confirm``; the W&B ones: ``project``, ``entity``, ``mode``
     (``"offline"``/``"online"``, default $WANDB_MODE or online) and ``dir`` (where W&B writes,
     and where the report and the Report spec go: ``<dir>/confirm/<group>/``). ``parent`` in
-    the result is the group's name.
+    the result is the group's name. ``program`` (used by ``wandb-compare confirm
+    --program``): ``train`` starts a program whose own ``wandb.init()`` makes the item's run;
+    ``on_tracker`` receives the tracker (for the program's environment).
     """
     import optuna
 
@@ -63,9 +69,13 @@ def confirm(
                 step=step, adaptive=adaptive, min_effect=min_effect, alpha=alpha,
                 max_attempts=max_attempts)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    queue = WorkQueue(storage, optuna, name or plan.key(), max_attempts=max_attempts)
+    queue = WorkQueue(storage, optuna, name or plan.key(), max_attempts=max_attempts,
+                      heartbeat=heartbeat_interval, grace=grace_period)
     directory = str(dir or os.environ.get("WANDB_DIR") or os.getcwd())
-    tracker = WandbConfirmTracker(project, entity=entity, mode=mode, directory=directory)
+    tracker = WandbConfirmTracker(project, entity=entity, mode=mode, directory=directory,
+                                  program=program)
+    if on_tracker is not None:
+        on_tracker(tracker)
     return run_confirm(plan, train, tracker, queue, max_tasks=max_tasks)
 
 

@@ -27,9 +27,9 @@ __all__ = ["WandbConfirmTracker"]
 
 
 class _Handle:
-    def __init__(self, run: Any) -> None:
-        self.run = run
-        self.run_id = run.id
+    def __init__(self, run: Any, run_id: str | None = None) -> None:
+        self.run = run  # None when a program owns the run
+        self.run_id = run_id or run.id
 
 
 class WandbConfirmTracker:
@@ -37,8 +37,11 @@ class WandbConfirmTracker:
 
     name = "wandb"
 
-    def __init__(self, project: str, *, entity: str | None, mode: str, directory: str) -> None:
+    def __init__(self, project: str, *, entity: str | None, mode: str, directory: str,
+                 program: bool = False) -> None:
         self.project = project
+        self.program = program  # a program's own wandb.init() makes the item's run
+        self.current: _Handle | None = None
         self.entity = entity
         self.mode = mode
         self.dir = Path(directory)
@@ -58,6 +61,12 @@ class WandbConfirmTracker:
     def start_item(self, parent: str, config: str, params: Mapping[str, Any], seed: int,
                    attempt: int) -> _Handle:
         self.group = parent
+        if self.program:
+            import wandb
+
+            self.current = _Handle(None, wandb.util.generate_id())
+            self.current.name = f"{config} seed={seed}"  # type: ignore[attr-defined]
+            return self.current
         run = self._init(job_type="confirm", name=f"{config} seed={seed}",
                          config={**params, "seed": seed},
                          tags=["confirm"], notes=f"confirm {parent}: {config}, seed {seed}, "
@@ -67,7 +76,25 @@ class WandbConfirmTracker:
     def call(self, handle: _Handle, train: Callable[[], Any]) -> Any:
         return train()  # wandb.init made it the current run: wandb.log goes there
 
+    def program_env(self) -> dict[str, str]:
+        """Inside an item: the program's ``wandb.init()`` makes the item's run in the group."""
+        handle = self.current
+        assert handle is not None
+        env = {"WANDB_RUN_ID": handle.run_id, "WANDB_RUN_GROUP": self.group,
+               "WANDB_PROJECT": self.project, "WANDB_DIR": str(self.dir),
+               "WANDB_MODE": self.mode, "WANDB_JOB_TYPE": "confirm",
+               "WANDB_NAME": getattr(handle, "name", handle.run_id)}
+        if self.entity:
+            env["WANDB_ENTITY"] = self.entity
+        return env
+
     def logged(self, handle: _Handle, metric: str) -> float | None:
+        if handle.run is None:  # a program's run: read W&B's log of it, as the sweep runner
+            from wandb_compare_ext.sweep._wandb_log import find_log, read_log
+
+            value, reports = read_log(find_log(handle.run_id, [str(self.dir)]), metric,
+                                      finished=True)
+            return value if value is not None else (reports[-1] if reports else None)
         want = canonical_metric_name(metric)
         for key, value in dict(handle.run.summary).items():
             if key == metric or canonical_metric_name(key) == want:
@@ -77,6 +104,8 @@ class WandbConfirmTracker:
 
     def end_item(self, handle: _Handle, metrics: Mapping[str, float] | None,
                  error: str | None) -> None:
+        if handle.run is None:
+            return  # the program ended its own run; the item's trial holds the error
         if metrics:
             handle.run.summary.update(dict(metrics))
         if error:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from shared.confirm._plan import Plan
+from shared.confirm._program import check_signature
 from shared.confirm._queue import Task, WorkQueue
 from shared.confirm._result import STOP_REASONS, ConfirmFailed, ConfirmResult
 from shared.confirm._rule import look_outcome
@@ -217,6 +218,7 @@ def run_confirm(plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
     Raises:
         ConfirmFailed: a (configuration, seed) failed every attempt, or never gave the metric.
     """
+    check_signature(train, plan.configs)
     worker = _Worker(plan, train, tracker, queue)
     if queue.open(plan.to_dict()):
         worker.parent = tracker.open_parent(queue.study_name, plan)

@@ -6,13 +6,13 @@ WAITING -> RUNNING transition (``storage.set_trial_state_values`` returns False 
 other claimant; on PostgreSQL it locks the row), records heartbeats while it works and
 finishes it COMPLETE or FAIL. A worker killed mid-task stops beating: any other worker's
 ``optuna.storages.fail_stale_trials`` fails the trial once (the storage lets exactly one
-process make that transition) and the storage's ``failed_trial_callback`` enqueues the retry,
+process make that transition) and the storage's ``heartbeat_stale_trial_callback`` enqueues the retry,
 which carries the killed attempt's tracker run id so it can be marked as abandoned.
 
 The core never imports Optuna: the adapter passes the ``optuna`` module in, and only its
 documented storage API is used (``create_new_study``, ``create_new_trial``,
 ``get_all_trials``, ``set_trial_state_values``, ``set_trial_user_attr``, ``record_heartbeat``,
-``set_study_user_attr``, ``fail_stale_trials``).
+``set_study_user_attr``, ``get_heartbeat_interval``, ``fail_stale_trials``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,15 +109,23 @@ class WorkQueue:
             self.storage = optuna.storages.InMemoryStorage()
         else:
             try:
-                self.storage = optuna.storages.RDBStorage(
-                    url, heartbeat_interval=heartbeat, grace_period=grace,
-                    failed_trial_callback=self._retry_stale)
+                with self._quiet():
+                    self.storage = optuna.storages.RDBStorage(
+                        url, heartbeat_interval=heartbeat, grace_period=grace,
+                        heartbeat_stale_trial_callback=self._retry_stale)
             except Exception as error:  # noqa: BLE001 (SQLAlchemy's errors: see _storage_error)
                 raise _storage_error(url, error) from None
         # In memory there is one worker: no heartbeats (only RDB storages have them).
-        self._beats = url is not None and self.storage.is_heartbeat_enabled()
+        self._beats = url is not None and bool(self.storage.get_heartbeat_interval())
         self._study: Any = None
         self.study_id: int | None = None
+
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Heartbeats are 'experimental' in Optuna since 2.9: one warning per call is noise."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", self._optuna.exceptions.ExperimentalWarning)
+            yield
 
     # -- the study ---------------------------------------------------------------------------
     def open(self, plan: dict[str, Any]) -> bool:
@@ -210,7 +219,8 @@ class WorkQueue:
     def idle(self) -> None:
         """Nothing to claim: fail the tasks of dead workers (their retries get enqueued)."""
         if self._beats:
-            self._optuna.storages.fail_stale_trials(self._study)
+            with self._quiet():
+                self._optuna.storages.fail_stale_trials(self._study)
         time.sleep(POLL_SECONDS)
 
     def _beat(self, trial_id: int) -> None:
@@ -262,7 +272,7 @@ class WorkQueue:
         return self._retry(task, error, run_id)
 
     def _retry_stale(self, study: Any, frozen: Any) -> None:
-        """The storage's ``failed_trial_callback``: called once per trial of a dead worker."""
+        """The storage's ``heartbeat_stale_trial_callback``: once per trial of a dead worker."""
         if PREFIX + "kind" not in frozen.user_attrs:
             return
         task = _task(frozen)

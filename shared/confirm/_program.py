@@ -1,0 +1,87 @@
+"""Training as a program (``--program "python train.py"``), and checks on a train function.
+
+A program gets each param as ``--key=value`` and the seed as ``--seed=N`` and reports the
+metric to the tracker run it is given in its environment (MLflow: ``MLFLOW_RUN_ID``, so its
+``mlflow.start_run()`` continues the item's run; W&B: ``WANDB_RUN_ID`` and friends, and the
+metric is read from W&B's log of the run, as the local sweep runner reads a program's).
+A program that exits non-zero fails its item (retried up to ``max_attempts``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import shlex
+import subprocess
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from shared.errors import InputError
+
+__all__ = ["check_signature", "program_args", "program_train"]
+
+
+def program_args(params: Mapping[str, Any], seed: int) -> list[str]:
+    """``--key=value`` per param (lists and dicts as JSON), then ``--seed=N``.
+
+    Example:
+        >>> program_args({"lr": 0.01, "layers": [64, 64]}, 3)
+        ['--lr=0.01', '--layers=[64, 64]', '--seed=3']
+    """
+    def text(value: Any) -> str:
+        return json.dumps(value) if isinstance(value, (list, dict, bool)) or value is None else str(value)
+
+    return [f"--{k}={text(v)}" for k, v in params.items()] + [f"--seed={seed}"]
+
+
+def program_train(program: str, env_for: Callable[[], Mapping[str, str]]) -> Callable[..., None]:
+    """A train function that runs ``program`` once per (configuration, seed).
+
+    Args:
+        program: the command (``"python train.py"``), split like a shell would.
+        env_for: called inside the item's tracker run: the environment variables that point
+            the program at that run.
+    """
+    command = shlex.split(program)
+    if not command:
+        raise InputError("--program is empty")
+
+    def train(**kwargs: Any) -> None:
+        import os
+
+        seed = kwargs.pop("seed")
+        argv = command + program_args(kwargs, seed)
+        env = {**os.environ, **env_for()}
+        try:
+            proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        except OSError as error:
+            raise InputError(f"cannot start {command[0]!r}: {error.strerror}") from None
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
+            raise RuntimeError(f"{shlex.join(argv)} exited with code {proc.returncode}: "
+                               f"{tail[0][:500]}")
+        return None
+
+    return train
+
+
+def check_signature(train: Callable[..., Any], configs: Mapping[str, Mapping[str, Any]]) -> None:
+    """Refuse, before anything runs, a configuration key ``train`` does not accept (or no
+    ``seed`` argument): one line naming the key and the configuration."""
+    try:
+        signature = inspect.signature(train)
+    except (TypeError, ValueError):  # a builtin or C callable: nothing to check
+        return
+    params = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    accepted = {p.name for p in params
+                if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+    name = getattr(train, "__name__", "train")
+    if "seed" not in accepted:
+        raise InputError(f"{name}() takes no 'seed' argument: confirm calls {name}(**params, seed=N)")
+    for config, values in configs.items():
+        unknown = sorted(set(values) - accepted)
+        if unknown:
+            raise InputError(f"configuration {config!r} has key {unknown[0]!r} that {name}() "
+                             f"does not accept (it takes: {', '.join(sorted(accepted))})")

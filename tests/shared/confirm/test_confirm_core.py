@@ -1,0 +1,191 @@
+"""The confirm core with no tracker: the plan's alpha spending, the stopping rule, retries,
+bad input, resuming from a sqlite storage. Training functions are simulated here (the real
+scikit-learn job runs through the adapters' tests)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import optuna
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from shared.confirm import ConfirmFailed, Plan, WorkQueue, run_confirm
+from shared.errors import InputError, TrackerUnreachable
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+class Recorder:
+    """The tracker calls, recorded (what the adapters would send to MLflow or W&B)."""
+
+    name = "sim"
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, int, int]] = []
+        self.ended: list[tuple[str, str | None]] = []
+        self.abandoned: list[str] = []
+        self.published = 0
+        self.failed: list[str] = []
+
+    def open_parent(self, study: str, plan: Any) -> str:
+        return "parent-1"
+
+    def start_item(self, parent: str, config: str, params: Any, seed: int, attempt: int) -> Any:
+        self.started.append((config, seed, attempt))
+
+        class Handle:
+            run_id = f"{config}/{seed}/{attempt}"
+
+        return Handle()
+
+    def call(self, handle: Any, train: Any) -> Any:
+        return train()
+
+    def logged(self, handle: Any, metric: str) -> None:
+        return None
+
+    def end_item(self, handle: Any, metrics: Any, error: Any) -> None:
+        self.ended.append((handle.run_id, error))
+
+    def abandon(self, run_ids: Any) -> None:
+        self.abandoned.extend(run_ids)
+
+    def publish(self, parent: str, comparison: Any, result: Any) -> None:
+        self.published += 1
+
+    def fail_parent(self, parent: str, message: str) -> None:
+        self.failed.append(message)
+
+
+def simulated(effect: float, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    shared_noise, own = rng.normal(0, 1, 64), rng.normal(0, 1, (4, 64))
+
+    def train(c: int, seed: int) -> float:
+        return (effect if c == 0 else 0.0) + shared_noise[seed] + own[c, seed]
+
+    return train
+
+
+def _run(plan: Plan, train: Any, url: str | None = None, **kw: Any) -> tuple[Any, Recorder]:
+    tracker = Recorder()
+    return run_confirm(plan, train, tracker, WorkQueue(url, optuna, plan.key(), **kw)), tracker
+
+
+@settings(max_examples=60, deadline=None)
+@given(seeds=st.integers(2, 10), extra=st.integers(0, 30), step=st.integers(1, 5),
+       rho=st.floats(0.5, 4), alpha=st.floats(0.001, 0.2))
+def test_the_looks_never_spend_more_than_alpha(seeds, extra, step, rho, alpha):
+    plan = Plan({"a": {}, "b": {}}, "m", seeds=seeds, max_seeds=seeds + extra, step=step,
+                rho=rho, alpha=alpha)
+    spent = [plan.look_alpha(k) for k in range(len(plan.looks))]
+    assert all(a > 0 for a in spent)
+    assert math.isclose(sum(spent), alpha, rel_tol=1e-9)  # all of it, by the last look
+    assert plan.looks[-1] == seeds + extra and list(plan.looks) == sorted(set(plan.looks))
+
+
+def test_clearly_better_is_decided_early_with_fewer_seeds_than_a_fixed_design():
+    effect = 3.0  # 2.1 SDs of the paired difference (sqrt(2))
+    result, tracker = _run(Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=3, max_seeds=20),
+                           simulated(effect))
+    assert result.stopped_because == "decided" and result.winner == "a"
+    used = max(result.seeds_used.values())
+    # the fixed-n paired t-test reaching 99% power at this effect (what a user needs to be
+    # as sure of finding it) needs more seeds than confirm used
+    d = effect / math.sqrt(2)
+    fixed = next(n for n in range(2, 100)
+                 if stats.nct.sf(stats.t.ppf(0.975, n - 1), n - 1, d * math.sqrt(n)) >= 0.99)
+    assert used < fixed and used < 20
+    assert tracker.published == 1 and len(tracker.started) == result.total_seeds
+
+
+def test_equal_configurations_end_equivalent_or_at_the_budget_without_a_winner():
+    rng = np.random.default_rng(4)
+    noise = rng.normal(0, 0.01, (3, 64))
+
+    def train(c: int, seed: int) -> float:
+        return 0.9 + noise[c, seed]
+
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}, "d": {"c": 2}}, "acc", seeds=3, max_seeds=12,
+                min_effect=0.05)
+    result, _ = _run(plan, train)
+    assert result.winner is None
+    assert result.stopped_because == "equivalent within min_effect"
+    assert max(result.seeds_used.values()) < 12
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=3, max_seeds=7)
+    result, _ = _run(plan, train)
+    assert result.winner is None and result.stopped_because == "budget spent"
+    assert result.seeds_used == {"a": 7, "b": 7} and [lk["seeds"] for lk in result.looks] == [3, 5, 7]
+
+
+def test_worse_configurations_leave_the_race():
+    train = simulated(0.0)
+
+    def four(c: int, seed: int) -> float:
+        return train(min(c, 1), seed) - (30.0 if c >= 2 else 0.0)
+
+    plan = Plan({f"c{i}": {"c": i} for i in range(4)}, "acc", seeds=3, max_seeds=7)
+    result, _ = _run(plan, four)
+    assert result.seeds_used == {"c0": 7, "c1": 7, "c2": 3, "c3": 3}
+    assert set(result.best_set) == {"c0", "c1"}
+
+
+def test_a_failing_train_is_retried_then_stops_naming_config_and_seed(tmp_path):
+    calls: list[tuple[int, int]] = []
+
+    def train(c: int, seed: int) -> float:
+        calls.append((c, seed))
+        if c == 1 and seed == 2:
+            raise RuntimeError("CUDA out of memory")
+        return float(seed)
+
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", max_attempts=2)
+    with pytest.raises(ConfirmFailed, match=r"'b' seed 2 failed 2 times.*CUDA out of memory"):
+        _run(plan, train, f"sqlite:///{tmp_path}/q.db", max_attempts=2)
+    assert calls.count((1, 2)) == 2
+    study = optuna.load_study(study_name=plan.key(), storage=f"sqlite:///{tmp_path}/q.db")
+    failed = [t for t in study.trials if t.state == optuna.trial.TrialState.FAIL]
+    assert [t.user_attrs["confirm.attempt"] for t in failed] == [1, 2]
+    assert "result" not in str(study.user_attrs)  # no decision recorded
+
+
+def test_a_metric_train_never_returns_stops_at_once():
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "val_acc")
+    with pytest.raises(ConfirmFailed, match=r"never returned or logged metric 'val_acc'.*loss"):
+        _run(plan, lambda c, seed: {"loss": 0.3})
+
+
+def test_an_unknown_configuration_key_is_refused_before_anything_runs():
+    tracker = Recorder()
+    plan = Plan({"a": {"c": 0, "dropout": 0.1}, "b": {"c": 1}}, "acc")
+    with pytest.raises(InputError, match="'a' has key 'dropout'"):
+        run_confirm(plan, lambda c, seed: 1.0, tracker, WorkQueue(None, optuna, plan.key()))
+    assert tracker.started == []
+
+
+def test_an_unreachable_storage_is_reported_as_such():
+    with pytest.raises(TrackerUnreachable, match="cannot be reached"):
+        WorkQueue("postgresql+psycopg2://nobody@127.0.0.1:9/none", optuna, "x")
+
+
+def test_resumes_after_every_worker_stopped(tmp_path):
+    url = f"sqlite:///{tmp_path}/q.db"
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=3, max_seeds=5)
+    train = simulated(0.0)
+    first = Recorder()
+    assert run_confirm(plan, train, first, WorkQueue(url, optuna, plan.key()), max_tasks=4) is None
+    second = Recorder()
+    result = run_confirm(plan, train, second, WorkQueue(url, optuna, plan.key()))
+    started = first.started + second.started
+    assert len(started) == len(set(started)) == result.total_seeds  # nothing ran twice
+    assert len(first.started) == 4 and first.published + second.published == 1
+    # a third worker arriving after the end gets the recorded result, running nothing
+    third = Recorder()
+    again = run_confirm(plan, train, third, WorkQueue(url, optuna, plan.key()))
+    assert third.started == [] and third.published == 0
+    assert again.to_dict() == {**result.to_dict()}
