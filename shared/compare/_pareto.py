@@ -128,7 +128,11 @@ def _decided(pair: PairResult) -> bool:
 
     The same rule as ``shared.compare._decision.decide`` uses for "tested".
     """
-    return pair.p_value is not None or pair.test in ("aso", "bayes-signed-rank")
+    from shared.compare._registry import REGISTRY
+
+    s = REGISTRY.get(pair.test)
+    return pair.p_value is not None or (s is not None and not s.has_p_value
+                                        and pair.reach is None)
 
 
 def _advantage(

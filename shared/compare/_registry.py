@@ -71,6 +71,8 @@ class TestSpec:
         margin: can judge ``min_effect`` (it has a CI in metric units, or a ROPE).
         why: the sentence used when the test was asked for by name.
         parametric: a t-test (its family's omnibus test is an ANOVA, not a rank test).
+        critical: the critical value of a family test on mean ranks: "normal" (z, Holm) or
+            "studentized-range" (Nemenyi).
     """
 
     name: str
@@ -87,6 +89,7 @@ class TestSpec:
     margin: bool
     why: str
     parametric: bool = False
+    critical: str = "normal"
 
     @property
     def paired_only(self) -> bool:
@@ -138,7 +141,7 @@ REGISTRY: dict[str, TestSpec] = {
                  effect="hedges_g", power="friedman", min_p=None, min_n=2, refusal="",
                  margin=False,
                  why=("Nemenyi test on Friedman mean ranks (Demsar 2006); its p-values are "
-                      "family-wise by construction")),
+                      "family-wise by construction"), critical="studentized-range"),
         TestSpec("friedman-holm", "z-test on Friedman mean ranks with Holm", "paired",
                  family=True, estimate="mean_rank_difference", decides_by="p-value",
                  effect="hedges_g", power="friedman", min_p=None, min_n=2, refusal="",

@@ -82,7 +82,7 @@ def _friedman_n(pair: Any, s: TestSpec, level: float, alpha: float, k: int) -> i
     delta = abs(pair.diff) if math.isfinite(pair.diff) else 0.0
     if delta == 0 or k < 2:
         return None
-    if s.name == "friedman-nemenyi":
+    if s.critical == "studentized-range":
         crit = float(studentized_range.ppf(1.0 - alpha, k, np.inf)) / math.sqrt(2.0)
     else:
         crit = float(special.ndtri(1.0 - level / 2.0))

@@ -65,7 +65,7 @@ def estimate_label(estimate: str) -> str:
 
 def _verdict_part(p: Any) -> str:
     extra = p.extra or {}
-    if p.test == "aso" or "epsilon_min" in extra:
+    if "epsilon_min" in extra:
         eps = fmt_num(p.statistic, 3)
         thr = fmt_num(extra.get("threshold"), 2)
         if p.significant and p.better:
