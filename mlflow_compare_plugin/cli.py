@@ -252,5 +252,13 @@ def _publish(
 
 
 def main(argv: list[str] | None = None, prog_name: str = "mlflow-compare") -> None:
-    """Console-script entry point (``mlflow-compare``)."""
-    compare.main(args=argv, prog_name=prog_name)
+    """Console-script entry point (``mlflow-compare``; ``mlflow-compare confirm ...``)."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["confirm"]:
+        from mlflow_compare_plugin._confirm_cli import confirm_command
+
+        confirm_command.main(args=args[1:], prog_name=f"{prog_name} confirm")
+        return
+    compare.main(args=args, prog_name=prog_name)

@@ -25,6 +25,7 @@ import click
 
 from shared import cli as shared_cli
 from shared.errors import InputError
+from wandb_compare_ext._confirm_cli import confirm_command
 from wandb_compare_ext.sweep import sweep_command
 
 __all__ = ["cli", "compare", "main"]
@@ -318,6 +319,10 @@ cli.add_command(compare)
 # The sweep package needs nothing beyond this one at import time (optuna and pyyaml load
 # when a sweep runs), so a failure to import it is a bug to see, not to hide.
 cli.add_command(sweep_command, name="sweep")
+
+
+# confirm's command module loads only click and the light core (Optuna loads when it runs).
+cli.add_command(confirm_command, name="confirm")
 
 
 def main(argv: list[str] | None = None, prog_name: str = "wandb-compare") -> None:
