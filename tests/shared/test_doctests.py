@@ -13,6 +13,7 @@ MODULES = [
     "shared.compare._provenance",
     "shared.compare._samples",
     "shared.compare._sweep",
+    "shared.render._data",
     "shared.render._ranking",
     "shared.model._history",
     "shared.model._run",
