@@ -7,6 +7,14 @@ from typing import Any
 
 from shared.render._data import build_rows
 from shared.render._escape import md_text
+from shared.render._ranking import (
+    PAIR_ROWS,
+    WARNING_ROWS,
+    is_large,
+    ranking,
+    shown_pairs,
+    single_runs,
+)
 
 __all__ = ["render_markdown", "md_escape"]
 
@@ -31,16 +39,28 @@ def _table(
     return lines
 
 
-def render_markdown(d: Mapping[str, Any]) -> str:
+def render_markdown(d: Mapping[str, Any], top: int | None = None) -> str:
     """The comparison as GitHub-flavoured markdown (headings, GFM tables, lists).
 
     Args:
         d: the comparison dict (``Comparison.to_dict()``).
+        top: when given (``--top``), more configurations than this give the screen-sized
+            layout of the terminal table (summary, the ``top`` best, what was left out); without
+            it (report.md) every configuration and pair is listed.
 
     Example:
         >>> Path("report.md").write_text(render_markdown(comparison_dict))  # doctest: +SKIP
     """
-    r = build_rows(d)
+    large = top is not None and is_large(d, top)
+    if large:
+        rank = ranking(d, top)
+        keep = set(rank.shown)
+        pairs, pairs_hidden = ([], 0) if single_runs(d) else shown_pairs(d, rank.shown, PAIR_ROWS)
+        # build_rows on the shown part only (as the terminal table does)
+        r = build_rows({**d, "pairs": pairs, "omnibus": None,
+                        "configs": [c for c in d.get("configs") or [] if c.get("name") in keep]})
+    else:
+        r = build_rows(d)
     e = md_escape
     out = [f"# {e(r.title)}", "", e(r.subtitle), "", "## Decision", ""]
     if r.winner:
@@ -55,8 +75,22 @@ def render_markdown(d: Mapping[str, Any]) -> str:
         out += ["", f"Cost: {e(r.cost)}"]
     if r.cheaper:
         out += ["", f"Cheaper alternative, {r.cheaper_words}: {e(r.cheaper)}"]
-    out += ["", "## Configurations", ""]
-    out += _table(r.config_header, r.config_rows, [False, True, True, True, True])
+    if large:
+        out += ["", "## Summary", ""] + [f"- {e(line)}" for line in rank.summary]
+        out += ["", f"## {e(rank.title)}", ""]
+        out += _table([md_escape(h) for h in rank.header], rank.rows, list(rank.right))
+        if rank.left_out:
+            out += ["", e(rank.left_out)]
+        if rank.effects_rows:
+            out += ["", "## Param effects", "", e(rank.effects_title or ""), ""]
+            out += _table(rank.effects_header, rank.effects_rows, [False, True, True, True, False])
+        if rank.confirm:
+            # list items, not a code fence: a param value could close a fence
+            out += ["", "## Confirm with seeds", "", e(rank.confirm[0]), ""]
+            out += [f"- {e(line.strip())}" for line in rank.confirm[1:]]
+    else:
+        out += ["", "## Configurations", ""]
+        out += _table(r.config_header, r.config_rows, [False, True, True, True, True])
     if r.omnibus:
         out += ["", f"Omnibus test: {e(r.omnibus)}"]
     if r.pair_rows:
@@ -67,6 +101,8 @@ def render_markdown(d: Mapping[str, Any]) -> str:
         if r.why:
             out += ["", "### Why these tests", ""]
             out += [f"- **{e(what)}**: {e(text)}" for what, text in r.why]
+    if large and pairs_hidden:
+        out += ["", f"{pairs_hidden:,} pairwise tests not shown (--format json or csv has every one)"]
     if r.cost_rows:
         out += ["", "## Costs", ""]
         out += _table(r.cost_header, r.cost_rows, [False, False, True, True])
@@ -77,6 +113,9 @@ def render_markdown(d: Mapping[str, Any]) -> str:
         out += _table(r.importance_header, r.importance_rows, [False, True, True, True, False])
     if r.warnings:
         out += ["", "## Warnings", ""]
-        out += [f"- {e(w)}" for w in r.warnings]
+        shown_w = r.warnings[:WARNING_ROWS] if large else r.warnings
+        out += [f"- {e(w)}" for w in shown_w]
+        if len(shown_w) < len(r.warnings):
+            out.append(f"- ... and {len(r.warnings) - len(shown_w)} more (--format json)")
     out += ["", f"<sub>{e(r.schema)}</sub>"]
     return "\n".join(out) + "\n"

@@ -316,6 +316,8 @@ def shown_pairs(
 
 #: Pair rows printed in the large layout (among the shown configurations).
 PAIR_ROWS = 15
+#: Warnings printed in the large layout (JSON keeps all of them).
+WARNING_ROWS = 12
 
 
 def ranking_lines(d: Mapping[str, Any], top: int, safe: Any) -> tuple[list[str], list[str]]:

@@ -23,7 +23,8 @@ def render(comparison: Any, fmt: str = "table", *, top: int | None = None) -> st
             column) or "html" (a
             self-contained page with the plots embedded).
         top: with more configurations than this, "table" shows a summary, the ``top`` best
-            and what was left out (default 10); JSON and CSV always keep everything.
+            and what was left out (default 10); "markdown" too when ``top`` is given (else it
+            lists everything, as report.md does); JSON and CSV always keep everything.
 
     Raises:
         InputError: unknown format, or input that is not a comparison.
@@ -42,7 +43,7 @@ def render(comparison: Any, fmt: str = "table", *, top: int | None = None) -> st
     if fmt == "markdown":
         from shared.render._markdown import render_markdown
 
-        return render_markdown(d)
+        return render_markdown(d, top)
     if fmt == "json":
         from shared.render._json import render_json
 

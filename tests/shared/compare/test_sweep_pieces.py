@@ -140,3 +140,13 @@ def test_frames_carry_provenance_both_ways() -> None:
                           "metrics.acc": [0.1, 0.2],
                           "tags.mlflow.parentRunId": ["p1", None]})  # fmt: skip
     assert [r.source for r in runs_from_frame(frame)] == [{"parent_run": "p1"}, {}]
+
+
+def test_markdown_is_screen_sized_with_top_and_complete_without() -> None:
+    comparison = compare_runs(_runs(40, 5, gap=0.05), metric="acc", test="paired-t")
+    short = render(comparison, "markdown", top=5)
+    assert "## top 5 of 40 configurations, best first" in short
+    assert "35 more configuration" in short and short.count("\n| ") < 30
+    full = render(comparison, "markdown")  # report.md: every configuration and pair
+    assert "## Configurations" in full and full.count("c=39") >= 1
+    assert len(full.splitlines()) > 3 * len(short.splitlines())
