@@ -27,11 +27,13 @@ import pytest
 
 MLFLOW_BIN = str(Path(sys.executable).parent / "mlflow")
 WIDTHS = (1000, 1400, 1920)
+# Long, realistic values: configuration names like "lr=0.01, optimizer=sgd_nesterov_momentum".
+OPTIMIZER = {0.1: "adamw_torch_fused", 0.01: "sgd_nesterov_momentum", 0.001: "adafactor"}
 
 # Runs inside the report's iframe: each table's column content widths (first row: every cell
 # of a column has its width), the width of 8 digits in the table's font, and how many lines
 # the tallest pair-name cell takes.
-_MEASURE = """
+_MEASURE = r"""
 const first = document.querySelector("#pairs tbody td");
 if (document.readyState !== "complete" || !first) return null;
 const probe = document.createElement("span");
@@ -50,7 +52,22 @@ for (const t of document.querySelectorAll("table")) {
 const lineHeight = parseFloat(getComputedStyle(first).lineHeight);
 const nameLines = Array.from(document.querySelectorAll("#pairs tbody tr")).map(
   (r) => Math.round(r.cells[0].getBoundingClientRect().height / lineHeight));
-return {eight, tables, nameLines, width: window.innerWidth,
+// Each name cell against the longest word it holds: a word is broken only when it is longer
+// than the column may grow (32 characters).
+probe.textContent = "0";
+document.body.appendChild(probe);
+const ch = probe.getBoundingClientRect().width;
+const words = [];
+for (const cell of document.querySelectorAll("#configs td.name, #pairs td.name")) {
+  let longest = 0;
+  for (const word of cell.innerText.split(/\s+/)) {
+    probe.textContent = word;
+    longest = Math.max(longest, probe.getBoundingClientRect().width);
+  }
+  words.push([cell.innerText, content(cell), Math.min(longest, 32 * ch)]);
+}
+probe.remove();
+return {eight, tables, nameLines, words, width: window.innerWidth,
         scrollWidth: document.documentElement.scrollWidth,
         text: document.body.innerText.slice(0, 20000)};
 """
@@ -71,7 +88,7 @@ def _log_runs(url: str) -> str:
                 run.info.run_id,
                 metrics=[Metric("acc", float(v), 1_700_000_000_000 + i, i) for i, v in enumerate(curve)],
                 params=[Param("lr", str(lr)), Param("seed", str(seed)),
-                        Param("optimizer", "adamw_torch_fused")],
+                        Param("optimizer", OPTIMIZER[lr])],
             )  # fmt: skip
             client.set_terminated(run.info.run_id)
     return exp
@@ -128,8 +145,10 @@ def test_report_reads_well_in_mlflow_artifact_pane(mlflow_server, chromium, tmp_
                             f"{width} px: column {header!r} of table {table!r} is "
                             f"{content:.0f} px wide, less than 8 characters ({eight:.0f} px)"
                         )
-                # "lr=0.001 vs lr=0.01" wraps at its spaces: at most 3 lines, never a letter each.
-                assert found["nameLines"] and max(found["nameLines"]) <= 3, (width, found)
+                # Names wrap at their spaces: never a letter a line, no word cut in two.
+                assert found["nameLines"] and max(found["nameLines"]) <= 5, (width, found)
+                for text, content, longest in found["words"]:
+                    assert content >= longest - 1, (width, text, content, longest)
                 assert "Why these tests" in found["text"]
                 # The page itself never scrolls sideways: a wide table scrolls in its own box.
                 # (At 1000 px MLflow 3.17 gives its viewer a 400 px minimum and clips what its
