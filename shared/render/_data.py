@@ -335,12 +335,16 @@ def build_rows(d: Mapping[str, Any]) -> Rows:
     om = d.get("omnibus")
     if isinstance(om, Mapping) and om and om.get("why"):
         why.append((f"omnibus ({_text(om.get('test'))})", _text(om.get("why"))))
-    why += [
+    pair_why = [
         (f"{_text(p.get('a'))} vs {_text(p.get('b'))}",
          _text(p.get("why")) + (f"; {_text(p.get('reach'))}" if p.get("reach") else ""))
         for p in d.get("pairs") or []
         if isinstance(p, Mapping) and p.get("why")
     ]
+    if len(pair_why) >= 8 and len({w for _, w in pair_why}) == 1:
+        # one reason for a large family (MCB, a named test): say it once, not once a line
+        pair_why = [(f"all {len(pair_why)} pairs", pair_why[0][1])]
+    why += pair_why
     omnibus = None
     if isinstance(om, Mapping) and om:
         p = fmt_p(om.get("p_value"))
