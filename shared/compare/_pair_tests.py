@@ -139,8 +139,13 @@ def _run_tests(
             kinds = {c.paired for c in choices if c is not None}
             if len(kinds) == 1:
                 bulk = bulk_t(samples, index_pairs, plans, kinds.pop())
+    from shared._progress import progress
+
     out: dict[int, Tested] = {}
-    for n in testable:
+    # a family tested pair by pair can take minutes (rank tests on 4,950 pairs): show it
+    todo = testable if batch is not None else progress(testable, label="testing pairs",
+                                                       unit="pairs")
+    for n in todo:
         if batch is not None:
             out[n] = batch[n]
             continue
