@@ -10,11 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests._confirm_train import train  # noqa: E402
+from _confirm_train import train  # beside this script (its folder is on sys.path)
 
 
 def main() -> int:

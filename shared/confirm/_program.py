@@ -57,9 +57,9 @@ def program_train(program: str, env_for: Callable[[], Mapping[str, str]]) -> Cal
         except OSError as error:
             raise InputError(f"cannot start {command[0]!r}: {error.strerror}") from None
         if proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
-            raise RuntimeError(f"{shlex.join(argv)} exited with code {proc.returncode}: "
-                               f"{tail[0][:500]}")
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+            said = f": {tail[0][:500]}" if tail else " (it printed nothing)"
+            raise RuntimeError(f"{shlex.join(argv)} exited with code {proc.returncode}{said}")
         return None
 
     return train
