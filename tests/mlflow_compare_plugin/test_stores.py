@@ -193,16 +193,17 @@ def test_read_only_store_with_log_report_is_one_line_unless_verbose(tmp_path: Pa
     read_only = f"sqlite:///file:{db}?mode=ro&uri=true"
     args = ["--tracking-uri", read_only, "--experiment-name", "small", "-m", "acc",
             "--seed-key", "seed", "--log-report"]  # fmt: skip
+    # cwd: MLflow derives a local artifact folder ("file:...") from this URI; keep it in tmp
     quiet = subprocess.run(
         [sys.executable, "-m", "mlflow_compare_plugin", *args],
-        env=_env(), capture_output=True, text=True, timeout=240,
+        env=_env(), capture_output=True, text=True, timeout=240, cwd=tmp_path,
     )  # fmt: skip
     assert quiet.returncode == 2, quiet.stderr
     lines = _lines(quiet.stderr)
     assert len(lines) == 1 and "readonly database" in lines[0], quiet.stderr
     loud = subprocess.run(
         [sys.executable, "-m", "mlflow_compare_plugin", *args, "-v"],
-        env=_env(), capture_output=True, text=True, timeout=240,
+        env=_env(), capture_output=True, text=True, timeout=240, cwd=tmp_path,
     )  # fmt: skip
     assert loud.returncode == 2
     assert "ERROR mlflow" in loud.stderr and len(_lines(loud.stderr)) > 10
