@@ -62,9 +62,9 @@ class WandbConfirmTracker:
                    attempt: int) -> _Handle:
         self.group = parent
         if self.program:
-            import wandb
+            from wandb_compare_ext.sweep._study import new_run_id
 
-            self.current = _Handle(None, wandb.util.generate_id())
+            self.current = _Handle(None, new_run_id())  # the program's run, made by its init
             self.current.name = f"{config} seed={seed}"  # type: ignore[attr-defined]
             return self.current
         run = self._init(job_type="confirm", name=f"{config} seed={seed}",
@@ -111,6 +111,7 @@ class WandbConfirmTracker:
         if error:
             handle.run.summary["confirm.error"] = error[:2000]
         handle.run.finish(exit_code=1 if error else 0)
+        self._wait_written(handle.run_id)
 
     def abandon(self, run_ids: tuple[str, ...]) -> None:
         for run_id in run_ids:
@@ -162,6 +163,34 @@ class WandbConfirmTracker:
             "confirm.report_spec": spec,
         })
         run.finish()
+        self._wait_written(run.id)
+
+    def _wait_written(self, run_id: str, timeout: float = 15.0) -> None:
+        """Offline, W&B's service may still be writing the run's log when ``finish()`` returns:
+        wait (bounded) until it holds the run and exit records, so a reader right after
+        confirm (``wandb-compare --offline-dir``, a sync) sees every run whole."""
+        if self.mode != "offline":
+            return
+        import time
+
+        from wandb.proto import wandb_internal_pb2 as pb
+
+        from wandb_compare_ext._log_format import read_wandb_log
+        from wandb_compare_ext.sweep._wandb_log import find_log
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            path = find_log(run_id, [str(self.dir)])
+            if path is not None:
+                kinds = set()
+                with contextlib.suppress(Exception):  # a half-written block: read again
+                    for payload in read_wandb_log(path).other:
+                        record = pb.Record()
+                        record.ParseFromString(payload)
+                        kinds.add(record.WhichOneof("record_type"))
+                if {"run", "exit"} <= kinds:
+                    return
+            time.sleep(0.05)
 
     def fail_parent(self, parent: str, message: str) -> None:
         self.group = parent

@@ -1,0 +1,79 @@
+"""``wandb_compare_ext.confirm`` and ``wandb-compare confirm`` with the real W&B SDK offline and
+a real scikit-learn training job (``tests/_confirm_train.py``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _study import offline_env
+
+from wandb_compare_ext import confirm
+from wandb_compare_ext.offline import load_offline_runs
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from _confirm_train import train  # noqa: E402
+
+
+@pytest.fixture
+def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = offline_env(tmp_path)
+    for key, value in env.items():
+        if key.startswith("WANDB_"):
+            monkeypatch.setenv(key, value)
+    return env
+
+
+def test_sklearn_training_offline_one_group_decision_in_notes_and_report_spec(
+        tmp_path: Path, offline: dict[str, str]) -> None:
+    import wandb
+
+    def logs_to_wandb(C: float, seed: int) -> None:  # noqa: N803
+        wandb.log({"val/accuracy": train(C, seed)["val_accuracy"]})
+
+    configs = [{"name": "underfit", "C": 1e-4}, {"name": "good", "C": 0.5}]
+    result = confirm(configs, logs_to_wandb, metric="val/accuracy", seeds=3, max_seeds=10,
+                     project="digits", entity="team", mode="offline", dir=tmp_path)
+    assert result.winner == "good" and result.stopped_because == "decided"
+    assert result.seeds_used == {"underfit": 3, "good": 3}
+    runs = load_offline_runs(tmp_path / "wandb").runs
+    assert {r.tags["wandb.group"] for r in runs} == {result.parent}
+    items = [r for r in runs if r.tags["wandb.job_type"] == "confirm"]
+    assert sorted((r.name, r.params["seed"])
+                  for r in items) == sorted((f"{c} seed={s}", s) for c in ("underfit", "good")
+                                            for s in range(3))
+    assert all(0 < r.metrics["val/accuracy"] <= 1 for r in items)
+    decision = [r for r in runs if r.tags["wandb.job_type"] == "confirm-decision"]
+    assert len(decision) == 1
+    assert decision[0].tags["wandb.notes"].startswith("Stopped after 1 look(s): decided")
+    folder = tmp_path / "confirm" / result.parent
+    spec = json.loads((folder / "report-spec.json").read_text())
+    assert "team" in json.dumps(spec) and "digits" in json.dumps(spec)
+    assert json.loads((folder / "confirm.json").read_text())["winner"] == "good"
+    assert (folder / "report.html").exists()
+
+
+def test_cli_with_a_program_offline(tmp_path: Path, offline: dict[str, str]) -> None:
+    (tmp_path / "configs.yaml").write_text("- {C: 0.0001}\n- {C: 0.5}\n")
+    program = f"{sys.executable} {ROOT / 'tests' / '_confirm_program.py'}"
+    out = subprocess.run(
+        [sys.executable, "-m", "wandb_compare_ext", "confirm", "configs.yaml", "--program",
+         program, "-m", "val/accuracy", "--project", "digits", "--mode", "offline", "--dir",
+         str(tmp_path), "--format", "json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, **offline, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout)
+    assert result["winner"] == "C=0.5" and result["seeds_used"] == {"C=0.0001": 3, "C=0.5": 3}
+    runs = load_offline_runs(tmp_path / "wandb").runs
+    items = [r for r in runs if r.tags.get("wandb.job_type") == "confirm"]
+    assert len(items) == 6 and {r.tags["wandb.group"] for r in items} == {result["parent"]}
+    # no entity for an offline run without an account: no Report spec, and the decision says so
+    decision = [r for r in runs if r.tags.get("wandb.job_type") == "confirm-decision"]
+    assert len(decision) == 1 and "give entity=" in decision[0].metrics.get(
+        "confirm.report_spec", "give entity=")
