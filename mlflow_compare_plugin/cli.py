@@ -134,7 +134,7 @@ def compare(
     0 done, 1 --fail-if-worse gate failed, 2 bad input, 3 tracker unreachable, 4 internal
     error (a bug: please report it), 130/143 interrupted (Ctrl-C/SIGTERM).
     """
-    from mlflow_compare_plugin._fetch import http_retries
+    from mlflow_compare_plugin._tracker_errors import http_retries
 
     check_comparison_options(options)
     filter_string = with_parent(filter_string, parent_run_id)
