@@ -16,6 +16,12 @@ mismatched multi-objective names) and keeps what the deprecated one loses:
 * ``track_in_mlflow`` holds no lock around the objective, so ``n_jobs > 1`` runs in parallel;
 * a trial's run is found again (trial system attr checked against the trial id, then a tag
   lookup) instead of being created twice.
+
+Why this module is over 500 lines: it is one class whose methods share one piece of state
+(the trial -> run bookkeeping under per-study locks); the parent-run protocol
+(``_optuna_parent``), the bounded client (``_optuna_client``) and the seed runs
+(``_optuna_child_runs``) are already their own modules, and splitting the rest would spread
+that locking across files.
 """
 
 from __future__ import annotations
