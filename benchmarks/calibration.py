@@ -46,7 +46,7 @@ ALPHA = 0.05
 NS = (3, 5, 10, 20)
 DISTS = ("normal", "lognormal", "outlier")
 #: resampling tests are 10-100x slower per comparison: fewer data sets (larger SE, shown)
-SLOW = {"aso": 0.25, "bootstrap": 0.5, "bayes-signed-rank": 0.5, "permutation": 0.5}
+SLOW = {"aso": 0.2, "bootstrap": 0.5, "bayes-signed-rank": 0.25, "permutation": 0.5}
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def cells(reps: int, tests: list[str]) -> list[Cell]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=150,
+    ap.add_argument("--reps", type=int, default=100,
                     help="data sets per no-difference cell of a fast test (power: a third)")
     ap.add_argument("--tests", default="all", help="comma-separated tests (default all)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
