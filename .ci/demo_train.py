@@ -1,9 +1,11 @@
 """The demo's training job: a real model, several configurations x seeds, logged for real.
 
 Trains scikit-learn's MLPClassifier on the handwritten digits data set that ships inside
-scikit-learn (no download), epoch by epoch, for three configurations x five seeds. Every run is
-logged to a local sqlite MLflow store through the real MLflow client and, with --wandb, to W&B in
-offline mode through the real wandb SDK (no server, no account).
+scikit-learn (no download), epoch by epoch, for three configurations over seeds with
+``mlflow_compare_plugin.confirm``: 3 seeds each, then 2 more at a time only for the
+configurations that could still be the best, until decided (at most 7). Every run is a child
+of one confirm run in a local sqlite MLflow store (real MLflow client) and, with --wandb, also
+a W&B run in offline mode (real wandb SDK, no server, no account).
 
 Run: python .ci/demo_train.py --out demo-out [--wandb]
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,6 @@ CONFIGS = [
     {"lr": 0.001, "hidden": 128},
     {"lr": 0.01, "hidden": 128},
 ]
-SEEDS = [0, 1, 2, 3, 4]
 EPOCHS = 15
 EXPERIMENT = "digits-mlp"
 
@@ -63,22 +63,12 @@ def train(config: dict, seed: int):
         }
 
 
-def log_mlflow(tracking_uri: str, artifacts: Path, config: dict, seed: int, history: list) -> None:
-    from mlflow import MlflowClient
-    from mlflow.entities import Metric, Param
+def log_mlflow(history: list) -> None:
+    """The epochs into the run confirm made active (a child of the confirm run)."""
+    import mlflow
 
-    client = MlflowClient(tracking_uri)
-    exp = client.get_experiment_by_name(EXPERIMENT)
-    # Artifacts (the comparison report) go beside the store, not into ./mlruns of the cwd.
-    exp_id = exp.experiment_id if exp else client.create_experiment(
-        EXPERIMENT, artifact_location=artifacts.resolve().as_uri())
-    name = f"lr={config['lr']}-h={config['hidden']}-seed={seed}"
-    run = client.create_run(exp_id, run_name=name)
-    now = int(time.time() * 1000)
-    metrics = [Metric(k, v, now + epoch, epoch) for epoch, m in history for k, v in m.items()]
-    params = [Param(k, str(v)) for k, v in {**config, "seed": seed}.items()]
-    client.log_batch(run.info.run_id, metrics=metrics, params=params)
-    client.set_terminated(run.info.run_id)
+    for epoch, m in history:
+        mlflow.log_metrics(m, step=epoch)
 
 
 def log_wandb(wandb_dir: Path, config: dict, seed: int, history: list) -> None:
@@ -94,6 +84,10 @@ def log_wandb(wandb_dir: Path, config: dict, seed: int, history: list) -> None:
 
 
 def main() -> None:
+    from mlflow import MlflowClient
+
+    from mlflow_compare_plugin import confirm
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo-out"))
     parser.add_argument("--wandb", action="store_true", help="also log to W&B offline")
@@ -101,14 +95,24 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     tracking_uri = f"sqlite:///{(args.out / 'mlflow.db').resolve()}"
     os.environ.setdefault("WANDB_SILENT", "true")
-    for config in CONFIGS:
-        for seed in SEEDS:
-            history = list(train(config, seed))
-            log_mlflow(tracking_uri, args.out / "mlflow-artifacts", config, seed, history)
-            if args.wandb:
-                log_wandb(args.out, config, seed, history)
-            print(f"trained {config} seed={seed}: val_acc={history[-1][1]['val_acc']:.4f}")
-    print(f"MLflow store: {tracking_uri} (experiment {EXPERIMENT!r})")
+    client = MlflowClient(tracking_uri)
+    if client.get_experiment_by_name(EXPERIMENT) is None:
+        # Artifacts (the reports) go beside the store, not into ./mlruns of the cwd.
+        client.create_experiment(EXPERIMENT,
+                                 artifact_location=(args.out / "mlflow-artifacts").resolve().as_uri())
+
+    def train_and_log(lr: float, hidden: int, seed: int) -> None:
+        config = {"lr": lr, "hidden": hidden}
+        history = list(train(config, seed))
+        log_mlflow(history)  # confirm reads val_acc from the run
+        if args.wandb:
+            log_wandb(args.out, config, seed, history)
+        print(f"trained {config} seed={seed}: val_acc={history[-1][1]['val_acc']:.4f}")
+
+    result = confirm(CONFIGS, train_and_log, metric="val_acc", seeds=3, max_seeds=7,
+                     tracking_uri=tracking_uri, experiment_name=EXPERIMENT)
+    print(result.summary())
+    print(f"MLflow store: {tracking_uri} (experiment {EXPERIMENT!r}, confirm run {result.parent})")
     if args.wandb:
         print(f"W&B offline runs: {args.out / 'wandb'}")
 

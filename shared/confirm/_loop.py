@@ -57,7 +57,7 @@ class ConfirmTracker(Protocol):
         """Mark the parent failed (a task failed every attempt): no decision is recorded."""
 
 
-def _as_metrics(out: Any, where: str) -> dict[str, float]:
+def _as_metrics(out: Any, where: str, metric: str) -> dict[str, float]:
     """What train returned, as ``{metric: float}`` (a float is the compared metric's value)."""
     if out is None:
         return {}
@@ -70,7 +70,7 @@ def _as_metrics(out: Any, where: str) -> dict[str, float]:
                 continue  # a non-numeric extra (a path, a label) is not a metric
         return metrics
     try:
-        return {"": float(out)}
+        return {metric: float(out)}
     except (TypeError, ValueError):
         raise InputError(f"train returned {type(out).__name__} for {where}: return a float, "
                          "a dict of metrics, or log the metric to the run") from None
@@ -79,8 +79,6 @@ def _as_metrics(out: Any, where: str) -> dict[str, float]:
 def _value(metrics: dict[str, float], metric: str) -> float | None:
     from shared.normalise import canonical_metric_name
 
-    if "" in metrics:
-        return metrics.pop("") if math.isfinite(metrics[""]) else None
     want = canonical_metric_name(metric)
     for key, value in metrics.items():
         if key == metric or canonical_metric_name(key) == want:
@@ -136,7 +134,7 @@ class _Worker:
         self.queue.set_task_attr(task, "run_id", handle.run_id)
         try:
             out = self.tracker.call(handle, lambda: self.train(**params, seed=seed))
-            metrics = _as_metrics(out, where)
+            metrics = _as_metrics(out, where, self.plan.metric)
         except Exception as error:  # noqa: BLE001 (train's own errors: retried, then reported)
             text = "".join(traceback.format_exception_only(type(error), error)).strip()
             self.tracker.end_item(handle, None, text)
@@ -144,8 +142,8 @@ class _Worker:
             if message:
                 self._stop(message)
             return
-        value = _value(metrics, self.plan.metric)
-        if value is None:
+        value = _value(metrics, self.plan.metric)  # returned: end_item records it
+        if value is None:  # logged by train itself: in the run already, history as logged
             value = self.tracker.logged(handle, self.plan.metric)
         if value is None or not math.isfinite(value):
             text = (f"train never returned or logged metric {self.plan.metric!r} for {where} "
@@ -154,7 +152,6 @@ class _Worker:
             self.queue.fail(task, text, handle.run_id)
             self.queue.set_attr("dead", {"message": text, "previous_runs": []})
             self._stop(text)
-        metrics[self.plan.metric] = float(value)
         self.tracker.end_item(handle, metrics, None)
         if not self.queue.complete(task, float(value)):
             self.tracker.abandon((handle.run_id,))  # a retry owns the item now
