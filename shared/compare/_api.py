@@ -46,6 +46,7 @@ from shared.compare._registry import REGISTRY
 from shared.compare._samples import configurations
 from shared.compare._selection import check_named
 from shared.compare._summaries import bootstrap_cis, summarise_configs
+from shared.compare._sweep import param_effects
 from shared.model import Run
 
 if TYPE_CHECKING:
@@ -159,6 +160,11 @@ def compare_runs(
         decision, pareto = cost_front(configs, pairs, decision, cost_metric, goal=goal,
                                       min_effect=opts.min_effect, warnings=warnings)
     importance = config_importance(cfg.groups, cfg.reduction.values, cfg.grouping.group_by)
+    effects = None
+    if configs and all(c.n < 2 for c in configs):
+        # one run per configuration (a search over a continuous param): no seed-level test,
+        # but each numeric param's rank trend with the metric is supported by the data
+        effects = tuple(param_effects([c.to_dict() for c in configs], goal))
 
     return Comparison(
         metric=metric,
@@ -181,6 +187,7 @@ def compare_runs(
         param_importance=importance,
         pareto=pareto,
         mcb=best,
+        param_effects=effects,
     )
 
 

@@ -306,6 +306,7 @@ class Comparison:
     param_importance: tuple[Mapping[str, Any], ...] | None = None
     pareto: Mapping[str, Any] | None = None
     mcb: Mapping[str, Any] | None = None
+    param_effects: tuple[Mapping[str, Any], ...] | None = None
 
     @property
     def run_keys(self) -> list[str]:
@@ -391,5 +392,7 @@ class Comparison:
             else [jsonable(dict(p)) for p in self.param_importance],
             "pareto": None if self.pareto is None else jsonable(dict(self.pareto)),
             "mcb": None if self.mcb is None else jsonable(dict(self.mcb)),
+            "param_effects": None if self.param_effects is None
+            else [jsonable(dict(e)) for e in self.param_effects],
             "runs": len(self.run_keys),
         }

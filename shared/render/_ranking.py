@@ -232,7 +232,8 @@ def ranking(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> Ranking:
         effects = []
         from shared.compare._sweep import param_effects
 
-        for e in param_effects(_configs(d), goal):
+        stored = d.get("param_effects")  # v2 comparisons carry them; older dicts recompute
+        for e in (stored if isinstance(stored, list) else param_effects(_configs(d), goal)):
             better = e["better_when"]
             effects.append((
                 e["param"], fmt_num(e["rho"], 3), fmt_ci(e["ci"], 3), str(e["n"]),
