@@ -147,17 +147,3 @@ def test_cli_errors(tmp_path: Path, args: list[str], code: int, message: str) ->
     assert message in out.stderr and "Traceback" not in out.stderr
     errors = [line for line in out.stderr.splitlines() if not line.startswith("20")]  # MLflow's log
     assert len(errors) == 1 and errors[0].startswith("error: ")
-
-
-def test_cli_unknown_key_from_sweep(tmp_path: Path) -> None:
-    # a sweep (the local runner's Optuna study) over a param the function does not take
-    storage = f"sqlite:///{tmp_path}/sweep.db"
-    sweep = optuna.create_study(study_name="sweep-1", storage=storage, direction="maximize")
-    sweep.optimize(lambda t: t.suggest_float("C", 0.01, 1) - t.suggest_int("layers", 1, 3),
-                   n_trials=4)
-    out = _cli("--from-sweep", "sweep-1", "--study-storage", storage, "--function",
-               "_confirm_train:train", "-m", "val_accuracy",
-               "--tracking-uri", f"sqlite:///{tmp_path}/m.db", cwd=tmp_path)
-    assert out.returncode == 2, out.stderr
-    assert "has key 'layers' that train() does not accept" in out.stderr
-    assert not (tmp_path / "m.db").exists() or not _runs(f"sqlite:///{tmp_path}/m.db", "confirm")

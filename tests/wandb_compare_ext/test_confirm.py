@@ -77,3 +77,37 @@ def test_cli_with_a_program_offline(tmp_path: Path, offline: dict[str, str]) -> 
     decision = [r for r in runs if r.tags.get("wandb.job_type") == "confirm-decision"]
     assert len(decision) == 1 and "give entity=" in decision[0].metrics.get(
         "confirm.report_spec", "give entity=")
+
+
+def _sweep_train(sweep) -> None:
+    """A sweep trial: one seed of the digits job (the sweep's noisy single-seed estimate)."""
+    c = sweep.config
+    sweep.log({"val/accuracy": train(c["C"], 0)["val_accuracy"] - 0.001 * c.get("layers", 0)})
+
+
+@pytest.mark.parametrize("with_layers", [False, True])
+def test_cli_from_a_local_sweep(tmp_path: Path, offline: dict[str, str], with_layers: bool) -> None:
+    from wandb_compare_ext.sweep import run_sweep
+
+    parameters = {"C": {"values": [1e-4, 0.05, 0.5]}}
+    if with_layers:  # a key the confirm's function does not take
+        parameters["layers"] = {"values": [1, 2]}
+    config = {"method": "grid", "metric": {"name": "val/accuracy", "goal": "maximize"},
+              "parameters": parameters}
+    storage = f"sqlite:///{tmp_path}/sweep.db"
+    run_sweep(config, _sweep_train, storage=storage, study_name="digits-sweep")
+    out = subprocess.run(
+        [sys.executable, "-m", "wandb_compare_ext", "confirm", "--from-sweep", "digits-sweep",
+         "--study-storage", storage, "--top", "2", "--function", "_confirm_train:train",
+         "-m", "val_accuracy", "--project", "digits", "--mode", "offline", "--dir",
+         str(tmp_path / "confirm"), "--format", "json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, **offline, "PYTHONPATH": f"{ROOT}:{ROOT / 'tests'}"})
+    if with_layers:
+        assert out.returncode == 2, out.stderr[-2000:]
+        assert "has key 'layers' that train() does not accept" in out.stderr
+        assert not (tmp_path / "confirm" / "wandb").exists()  # nothing ran
+        return
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout)
+    assert set(result["seeds_used"]) == {"C=0.05", "C=0.5"}  # the sweep's top 2
