@@ -86,13 +86,17 @@ def _value(metrics: dict[str, float], metric: str) -> float | None:
     return None
 
 
-def compare_items(queue: WorkQueue, plan: Plan, alpha: float, tracker: str) -> tuple[
+def compare_items(queue: WorkQueue, plan: Plan, look: int, tracker: str) -> tuple[
         Any, dict[str, str], dict[str, int]]:
-    """The comparison of every finished item at ``alpha``, the name map, the seeds per config."""
+    """The comparison at ``look``: the items of rounds up to it (a look retried after later
+    items finished still sees only its own planned seeds), at that look's alpha; the name
+    map and the seeds per configuration."""
     from shared.compare import compare_runs
 
+    alpha = plan.look_alpha(look)
     runs, seeds_used = [], dict.fromkeys(plan.configs, 0)
-    for task, trial in sorted(queue.completed(), key=lambda x: (x[0].config, x[0].seed)):
+    items = [(t, trial) for t, trial in queue.completed() if t.round <= look]
+    for task, trial in sorted(items, key=lambda x: (x[0].config, x[0].seed)):
         params = plan.configs[task.config]
         run_id = trial.user_attrs.get("confirm.run_id") or f"{task.config}:{task.seed}"
         metrics = {plan.metric: float(trial.values[0])}
@@ -162,8 +166,11 @@ class _Worker:
 
     def look(self, task: Task) -> None:
         k, looks = task.round, self.plan.looks
-        comparison, names, seeds_used = compare_items(self.queue, self.plan,
-                                                      self.plan.look_alpha(k), self.tracker.name)
+        if self.queue.attr("result") is not None:  # recorded by an attempt that then died
+            self.queue.complete(task, 0.0)
+            return
+        comparison, names, seeds_used = compare_items(self.queue, self.plan, k,
+                                                      self.tracker.name)
         history = list(self.queue.attr("looks") or [])[:k]
         race = [c for c, n in seeds_used.items() if n >= looks[k]]
         outcome = look_outcome(comparison, names, race, last=k == len(looks) - 1,
@@ -195,8 +202,8 @@ class _Worker:
     def finished(self, stored: Mapping[str, Any]) -> ConfirmResult:
         """The result recorded by the worker that decided (the comparison is recomputed from
         the same items at the same alpha: the same numbers)."""
-        comparison, names, seeds_used = compare_items(
-            self.queue, self.plan, self.plan.look_alpha(int(stored["look"])), self.tracker.name)
+        comparison, names, seeds_used = compare_items(self.queue, self.plan, int(stored["look"]),
+                                                      self.tracker.name)
         history = list(self.queue.attr("looks") or [])
         return self._result(comparison, names, seeds_used, str(stored["stop"]), history)
 

@@ -200,13 +200,17 @@ class WorkQueue:
         """Claim a task another worker does not hold: items first, a look when its round is done."""
         trials = self._trials()
         done = {_task(t).key for t in trials if t.state == self._state.COMPLETE}
-        pending_rounds = [_task(t).round for t in trials
-                          if t.state != self._state.COMPLETE and _task(t).kind == "item"
-                          and _task(t).key not in done]
+        pending = [_task(t) for t in trials
+                   if t.state != self._state.COMPLETE and _task(t).key not in done]
+        pending_rounds = [t.round for t in pending if t.kind == "item"]
+        # looks in order: a retried look k runs before look k + 1 (which its first attempt
+        # may have enqueued before it died)
+        pending_looks = [t.round for t in pending if t.kind == "look"]
         waiting = sorted((_task(t) for t in trials if t.state == self._state.WAITING),
                          key=lambda x: (x.kind != "item", x.round, x.trial_id))
         for task in waiting:
-            if task.kind == "look" and any(r <= task.round for r in pending_rounds):
+            if task.kind == "look" and (any(r <= task.round for r in pending_rounds)
+                                        or any(r < task.round for r in pending_looks)):
                 continue
             if task.key in done:  # a duplicate enqueue: never run twice to completion
                 self.storage.set_trial_state_values(task.trial_id, self._state.FAIL)
