@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from shared.compare._jsonable import finite_or_none as _finite
 
 __all__ = [
     "question",
@@ -158,14 +159,6 @@ def metric_key(*parts: Any) -> str:
     return "/".join(_segment(p) for p in parts)
 
 
-def _finite(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _unique(names: Sequence[str]) -> list[str]:

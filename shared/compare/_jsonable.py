@@ -10,13 +10,13 @@ __all__ = ["jsonable", "finite_or_none"]
 
 
 def finite_or_none(x: Any) -> float | None:
-    """``float(x)`` when it is a finite number, else ``None``.
+    """``float(x)`` when it is a finite number, else ``None`` (a bool is not a number here).
 
     Example:
-        >>> finite_or_none(float("nan")) is None
-        True
+        >>> finite_or_none(float("nan")) is None, finite_or_none(True) is None
+        (True, True)
     """
-    if x is None:
+    if x is None or isinstance(x, bool):
         return None
     try:
         f = float(x)

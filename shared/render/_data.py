@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shared.compare._jsonable import finite_or_none as _as_float
 from shared.errors import InputError
 
 __all__ = [
@@ -79,14 +80,6 @@ def as_dict(obj: Any) -> dict[str, Any]:
     return dict(obj)
 
 
-def _as_float(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def fmt_num(x: Any, digits: int = 4) -> str:

@@ -21,11 +21,11 @@ Everything here reads the comparison dict leniently (a saved comparison.json fro
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.compare._jsonable import finite_or_none as _float
 from shared.render._data import fmt_ci, fmt_int, fmt_num
 
 __all__ = ["DEFAULT_TOP", "Ranking", "is_large", "ranking", "shown_pairs"]
@@ -38,14 +38,6 @@ CONFIRM_TOP = 3
 CONFIRM_SEEDS = 5
 
 
-def _float(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _configs(d: Mapping[str, Any]) -> list[Mapping[str, Any]]:
