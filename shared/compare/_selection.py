@@ -149,6 +149,13 @@ def unreachable(s: TestSpec, na: int, nb: int, paired: bool, level: float) -> st
             f"{p_min:.3g}; needs n >= {min_n_reaching(s, level, paired)})")
 
 
+def _also(rank: TestSpec, cannot: str | None) -> str:
+    """What else was possible when the t-test is chosen on normal-looking data."""
+    if cannot is None:
+        return f" (the {rank.label} was possible too; the t-test has more power on normal data)"
+    return f" ({cannot})"
+
+
 def _exact_note(s: TestSpec, n: int) -> str:
     return " (exact)" if n <= EXACT_MAX_N else ""
 
@@ -201,7 +208,7 @@ def choose_auto(plan: PairPlan, level: float = 0.05) -> Choice:
         return Choice(
             "paired-t", True,
             f"{plan.reason}; differences look normal (Shapiro-Wilk p={_fmt_p(p or 1.0)}): "
-            "paired t-test",
+            "paired t-test" + _also(rank, cannot),
         )
     rank = spec("mann-whitney")
     cannot = unreachable(rank, a.size, b.size, False, level)
@@ -235,7 +242,7 @@ def choose_auto(plan: PairPlan, level: float = 0.05) -> Choice:
     return Choice(
         "welch", False,
         f"{plan.reason}; values look normal (Shapiro-Wilk p={shown}): Welch's t-test "
-        "(does not assume equal variances)",
+        "(does not assume equal variances)" + _also(rank, cannot),
     )
 
 
