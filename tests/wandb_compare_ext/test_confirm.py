@@ -66,17 +66,19 @@ def test_cli_with_a_program_offline(tmp_path: Path, offline: dict[str, str]) -> 
          program, "-m", "val/accuracy", "--project", "digits", "--mode", "offline", "--dir",
          str(tmp_path), "--format", "json"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
-        env={**os.environ, **offline, "PYTHONPATH": str(ROOT)})
+        env={**{k: v for k, v in os.environ.items() if k != "WANDB_ENTITY"}, **offline,
+             "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout)
     assert result["winner"] == "C=0.5" and result["seeds_used"] == {"C=0.0001": 3, "C=0.5": 3}
     runs = load_offline_runs(tmp_path / "wandb").runs
     items = [r for r in runs if r.tags.get("wandb.job_type") == "confirm"]
     assert len(items) == 6 and {r.tags["wandb.group"] for r in items} == {result["parent"]}
-    # no entity for an offline run without an account: no Report spec, and the decision says so
+    # no entity for an offline run without an account: the report, but no Report spec
     decision = [r for r in runs if r.tags.get("wandb.job_type") == "confirm-decision"]
-    assert len(decision) == 1 and "give entity=" in decision[0].metrics.get(
-        "confirm.report_spec", "give entity=")
+    assert len(decision) == 1 and decision[0].tags["wandb.group"] == result["parent"]
+    folder = tmp_path / "confirm" / result["parent"]
+    assert (folder / "report.html").exists() and not (folder / "report-spec.json").exists()
 
 
 def _sweep_train(sweep) -> None:
