@@ -172,10 +172,10 @@ def test_bayes_signed_rank_matches_baycomp_and_uses_min_effect_as_rope():
         ref, abs=1e-9)
     # 7 seeds: its posterior is overconfident there; probabilities only, no verdict
     assert not p.significant and "refuses to decide with 7 runs" in p.reach
-    # 24 seeds: decided when a posterior probability reaches 1 - alpha/2
+    # 32 seeds: decided when a posterior probability reaches 1 - alpha/2
     rng = np.random.default_rng(9)
-    a = rng.normal(0.8, 0.02, 24)
-    b = a + rng.normal(0.02, 0.01, 24)
+    a = rng.normal(0.8, 0.02, 32)
+    b = a + rng.normal(0.02, 0.01, 32)
     comp = compare_runs(make_runs({"a": a, "b": b}, param="cfg"), metric="acc",
                         test="bayes-signed-rank", min_effect=0.005, seed=2)
     (p,) = comp.pairs

@@ -41,7 +41,7 @@ CELLS = [
     ("friedman-nemenyi", 4, 10, "normal", 200),
     ("friedman-holm", 4, 10, "lognormal", 200),
     ("aso", 2, 10, "normal", 150),
-    ("bayes-signed-rank", 2, 20, "normal", 120),
+    ("bayes-signed-rank", 2, 30, "lognormal", 150),
 ]
 
 
@@ -56,7 +56,7 @@ def test_false_winner_rate_at_most_alpha(test, k, n, dist, reps):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("test", "n"), [("bootstrap", 10), ("aso", 5), ("bayes-signed-rank", 10)])
+@pytest.mark.parametrize(("test", "n"), [("bootstrap", 10), ("aso", 5), ("bayes-signed-rank", 20)])
 def test_uncalibrated_n_refuses(test, n):
     out = calibration.run_cell(calibration.Cell(test, 2, n, "normal", 0.0, 5))
     assert out["refused"] == 1.0
