@@ -109,7 +109,7 @@ def main() -> None:
             log_wandb(args.out, config, seed, history)
         print(f"trained {config} seed={seed}: val_acc={history[-1][1]['val_acc']:.4f}")
 
-    result = confirm(CONFIGS, train_and_log, metric="val_acc", seeds=3, max_seeds=7,
+    result = confirm(CONFIGS, train_and_log, metric="val_acc", seeds=3, max_seeds=7, step=2,
                      tracking_uri=tracking_uri, experiment_name=EXPERIMENT)
     print(result.summary())
     print(f"MLflow store: {tracking_uri} (experiment {EXPERIMENT!r}, confirm run {result.parent})")

@@ -41,7 +41,7 @@ def confirm(
     tracking_uri: str | None = None,
     experiment_name: str = "confirm",
     name: str | None = None,
-    step: int = 2,
+    step: int = 4,
     max_attempts: int = 3,
     max_tasks: int | None = None,
     heartbeat_interval: int = 2,

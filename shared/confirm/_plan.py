@@ -23,8 +23,11 @@ anytime-valid inference") was the alternative: it allows looking after every see
 2-20 seeds of a seed study its power is far below a t-test's (the price of validity at every
 n), and it would replace the registry's tests instead of reusing them.
 
-``rho`` and ``step`` were chosen with ``benchmarks/confirm_calibration.py`` (false-winner rate
-under no difference within alpha + 2 SE; mean seeds against a fixed-n design of the same power).
+``rho = 1.5`` and ``step = 4`` were chosen with ``benchmarks/confirm_calibration.py`` (false-winner
+rate under no difference within alpha + 2 SE; mean seeds against a fixed-n design of the same
+power): more looks or a flatter spending (``rho = 1``, ``step = 2``) stop a clearly better
+configuration a little sooner (39% fewer seeds than the fixed design instead of 35%) but dilute
+alpha over so many looks that a moderate effect needs more seeds than the fixed design.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from shared.errors import InputError
 __all__ = ["DEFAULT_RHO", "Plan", "spent"]
 
 #: exponent of the spending function ``alpha * t**rho`` (see the module docstring).
-DEFAULT_RHO = 1.0
+DEFAULT_RHO = 1.5
 
 
 def spent(alpha: float, t: float, rho: float = DEFAULT_RHO) -> float:
@@ -76,7 +79,7 @@ class Plan:
     goal: str = "maximize"
     seeds: int = 3
     max_seeds: int = 20
-    step: int = 2
+    step: int = 4
     adaptive: bool = True
     min_effect: float = 0.0
     alpha: float = 0.05

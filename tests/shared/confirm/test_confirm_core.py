@@ -90,18 +90,20 @@ def test_the_looks_never_spend_more_than_alpha(seeds, extra, step, rho, alpha):
 
 
 def test_clearly_better_is_decided_early_with_fewer_seeds_than_a_fixed_design():
-    effect = 3.0  # 2.1 SDs of the paired difference (sqrt(2))
-    result, tracker = _run(Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=3, max_seeds=20),
-                           simulated(effect))
-    assert result.stopped_because == "decided" and result.winner == "a"
-    used = max(result.seeds_used.values())
-    # the fixed-n paired t-test reaching 99% power at this effect (what a user needs to be
-    # as sure of finding it) needs more seeds than confirm used
-    d = effect / math.sqrt(2)
+    d = 1.5  # the effect in SDs of the paired difference (own noise sqrt(2))
+    used = []
+    for rep in range(10):
+        result, tracker = _run(Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=3,
+                                    max_seeds=20, extra={"rep": rep}),
+                               simulated(d * math.sqrt(2), seed=rep))
+        assert result.stopped_because == "decided" and result.winner == "a"
+        assert tracker.published == 1 and len(tracker.started) == result.total_seeds
+        used.append(max(result.seeds_used.values()))
+    # confirm found the better one every time; a fixed-n paired t-test that finds it that
+    # reliably (99.9% power) needs more seeds than confirm used on average
     fixed = next(n for n in range(2, 100)
-                 if stats.nct.sf(stats.t.ppf(0.975, n - 1), n - 1, d * math.sqrt(n)) >= 0.99)
-    assert used < fixed and used < 20
-    assert tracker.published == 1 and len(tracker.started) == result.total_seeds
+                 if stats.nct.sf(stats.t.ppf(0.975, n - 1), n - 1, d * math.sqrt(n)) >= 0.999)
+    assert max(used) < 20 and np.mean(used) < 0.8 * fixed, (used, fixed)
 
 
 def test_equal_configurations_end_equivalent_or_at_the_budget_without_a_winner():
@@ -117,7 +119,7 @@ def test_equal_configurations_end_equivalent_or_at_the_budget_without_a_winner()
     assert result.winner is None
     assert result.stopped_because == "equivalent within min_effect"
     assert max(result.seeds_used.values()) < 12
-    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=3, max_seeds=7)
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=3, max_seeds=7, step=2)
     result, _ = _run(plan, train)
     assert result.winner is None and result.stopped_because == "budget spent"
     assert result.seeds_used == {"a": 7, "b": 7} and [lk["seeds"] for lk in result.looks] == [3, 5, 7]
