@@ -72,7 +72,18 @@ def cd_bars(cd: Mapping[str, Any], pairs: Sequence[Any], names: Sequence[str],
         tests = sorted({p.test for p in pairs if p.test not in ("none", "mcb")})
         out["bars"] = _runs(order, lambda x, y: not tested[frozenset((x, y))])
         out["source"] = f"the pairwise tests reported ({', '.join(tests)}, {correction})"
-        out["disagreements"] = []
+        # a bar joins a run of neighbours in rank order: a pair the tests do not separate
+        # whose run would include a pair they do separate gets no bar; say so
+        pos = {n: i for i, n in enumerate(order)}
+        covered = {frozenset((order[m], order[q])) for first, last in out["bars"]
+                   for m in range(pos[first], pos[last] + 1)
+                   for q in range(pos[first], pos[last] + 1) if m != q}
+        out["disagreements"] = [
+            f"{x} and {y} are not separated by the tests, but no bar can join them without "
+            "joining a pair the tests separate"
+            for key, sig in tested.items() if not sig and key not in covered
+            for x, y in [sorted(key, key=pos.get)]
+        ]
         return out
     crit = float(cd["cd"])
     out["bars"] = _runs(order, lambda x, y: abs(ranks[x] - ranks[y]) <= crit)

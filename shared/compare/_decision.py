@@ -43,6 +43,31 @@ def _by_mean(configs: Sequence[ConfigSummary], goal: str) -> list[ConfigSummary]
     return sorted(configs, key=lambda c: sign * c.mean if math.isfinite(c.mean) else math.inf)
 
 
+def _by_tests(configs: Sequence[ConfigSummary], pairs: Sequence[PairResult],
+              goal: str) -> tuple[list[ConfigSummary], str]:
+    """Configurations best first, by the tests' own estimates, and how that was judged.
+
+    When every pair's estimate is the mean difference, this is the order of the means. When
+    the tests estimate something else (a Hodges-Lehmann shift, a mean-rank difference), a
+    configuration's place is its pairwise record in the tests' directions (wins minus losses,
+    Copeland's rule), the mean breaking ties: the mean of a configuration with one far run
+    must not name "the best" that its tests put behind.
+    """
+    if all(p.estimate == "mean_difference" for p in pairs):
+        return _by_mean(configs, goal), "has the best mean"
+    score = {c.name: 0 for c in configs}
+    for p in pairs:
+        if not math.isfinite(p.diff) or p.diff == 0:
+            continue
+        better = p.a if (p.diff > 0) == (goal == "maximize") else p.b
+        worse = p.b if better == p.a else p.a
+        score[better] = score.get(better, 0) + 1
+        score[worse] = score.get(worse, 0) - 1
+    by_mean = {c.name: i for i, c in enumerate(_by_mean(configs, goal))}
+    order = sorted(configs, key=lambda c: (-score.get(c.name, 0), by_mean[c.name]))
+    return order, "is ahead by its tests' estimates"
+
+
 def _untested(configs: Sequence[ConfigSummary], pairs: Sequence[PairResult]) -> Decision:
     """No pair could be tested: name the cause once (100 single-run configs fit a screen)."""
     single = [c.name for c in configs if c.n < 2]
@@ -119,7 +144,7 @@ def _winner_baseline(fam: _Family, baseline: str, min_effect: float,
     vs_base = {(p.b if p.a == baseline else p.a): p for p in fam.of(baseline)}
     cands = [n for n, p in vs_base.items() if reliably_better(p, n, min_effect)]
     if cands:
-        order = [c.name for c in _by_mean(configs, goal) if c.name in cands]
+        order = [c.name for c in _by_tests(configs, fam.pairs, goal)[0] if c.name in cands]
         win = order[0]
         why = (f"{win} is reliably better than the baseline {baseline}"
                f"{_margin_note(min_effect)}: {describe_pair(vs_base[win])}")
@@ -135,8 +160,8 @@ def _winner_baseline(fam: _Family, baseline: str, min_effect: float,
 
 def _key_pair(fam: _Family, configs: Sequence[ConfigSummary], goal: str,
               baseline: str | None, min_effect: float) -> tuple[str, PairResult]:
-    """The best configuration by mean and its closest undecided contest."""
-    ranked = _by_mean(configs, goal)
+    """The best configuration (by the tests' estimates) and its closest undecided contest."""
+    ranked, _ = _by_tests(configs, fam.pairs, goal)
     top = ranked[0].name
     if baseline is not None and top == baseline:
         contest = fam.of(baseline)
@@ -167,7 +192,8 @@ def _no_winner_text(fam: _Family, top: str, key: PairResult, baseline: str | Non
                 f"closest: {describe_pair(key)}")
     if baseline is None and len(fam.names) > 2 and top in (key.a, key.b):
         rival = key.b if key.a == top else key.a
-        return (f"no reliable difference: {top} has the best mean but is not reliably better "
+        _, how = _by_tests([], fam.pairs, "maximize")
+        return (f"no reliable difference: {top} {how} but is not reliably better "
                 f"than {rival} ({describe_pair(key)})")
     return f"no reliable difference: {describe_pair(key)}"
 

@@ -32,7 +32,7 @@ __all__ = ["pairwise_tests"]
 #: Test-specific values of ``PairOutcome.extra`` that a ``PairResult`` reports.
 _REPORTED_EXTRA = (
     "epsilon_min", "epsilon_min_reverse", "a_better", "b_better", "threshold", "p_a_better",
-    "p_rope", "p_b_better", "rope", "prob_superiority", "ci_level_achieved",
+    "p_rope", "p_b_better", "rope", "prob_superiority", "ci_level_achieved", "robust_sd",
 )
 
 #: A tested pair: the test's outcome and the effect size reported with it.

@@ -147,6 +147,7 @@ def _rank_test(test: str) -> Callable[[PairPlan, bool, RunContext], PairOutcome]
         else:
             dev = float(extra.get("prob_superiority", 0.5)) - 0.5
         mdiff, mci, mhow = _mean(plan, paired, ctx)
+        extra["robust_sd"] = _robust_sd(plan, paired)
         achieved = extra.get("ci_level_achieved")
         how = "Hodges-Lehmann (distribution-free)"
         if achieved is not None and achieved < ctx.level - 1e-9:
@@ -157,6 +158,19 @@ def _rank_test(test: str) -> Callable[[PairPlan, bool, RunContext], PairOutcome]
                            res.method, _direction(dev), mdiff, mci, mhow, extra,
                            list(res.warnings))
     return run
+
+
+def _robust_sd(plan: PairPlan, paired: bool) -> float | None:
+    """A scale the rank tests' shift can be standardised by, untouched by a far run: the
+    normal-consistent MAD of the differences (paired) or of both samples around their
+    medians (unpaired). ``None`` when it is 0."""
+    if paired:
+        dev = plan.a - plan.b
+        dev = dev - np.median(dev)
+    else:
+        dev = np.concatenate([plan.a - np.median(plan.a), plan.b - np.median(plan.b)])
+    mad = 1.4826 * float(np.median(np.abs(dev)))
+    return mad if mad > 0 and math.isfinite(mad) else None
 
 
 def _permutation(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
