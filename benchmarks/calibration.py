@@ -16,6 +16,7 @@ Rates carry their Monte Carlo standard error sqrt(p(1-p)/reps). A test that refu
 runs with min_effect = 0.1 (its ROPE; it refuses to decide without one).
 
 The check: wherever a test decides, its false-winner rate must be <= alpha + 2 SE.
+Repeated looks (confirm's adaptive seeds) are measured in ``benchmarks/confirm_calibration.py``.
 
 Usage::
 
