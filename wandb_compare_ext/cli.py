@@ -19,6 +19,7 @@ from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `s
 
 import functools
 import json
+import os
 from typing import Any
 
 import click
@@ -135,7 +136,7 @@ def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
     default=None,
     metavar="ENTITY/PROJECT",
     help="ENTITY/PROJECT the report and its run set belong to. Default: the first --project "
-    "(offline only: offline/<the runs' project>).",
+    "(offline only: the runs' own entity/project; $WANDB_ENTITY when they name no entity).",
 )
 @click.option(
     "--report-spec",
@@ -173,7 +174,8 @@ def compare(
 
     Compares W&B runs (online --project, offline --offline-dir, or both) grouped into
     configurations, paired by seed, with the right statistical test. Exit codes: 0 done,
-    1 --fail-if-worse gate failed, 2 bad input, 3 W&B unreachable or key rejected.
+    1 --fail-if-worse gate failed, 2 bad input, 3 W&B unreachable or key rejected, 4 internal
+    error (a bug: please report it), 130/143 interrupted (Ctrl-C/SIGTERM).
     """
     shared_cli.check_comparison_options(options)
     if report_spec:
@@ -259,10 +261,19 @@ def _report_target(
     target = report_project or (projects[0] if projects else None)
     if target is None and run_paths:
         target = "/".join(run_paths[0].split("/")[:2])
-    if target is None:  # offline only: the runs' project, under a placeholder entity
-        target = f"offline/{runs[0].experiment or 'offline'}"
-    if "/" not in target.strip("/"):
-        target = f"{source.api.default_entity if source else 'offline'}/{target}"
+    if target is None:  # offline only: the runs' own entity/project (or just the project)
+        target = runs[0].experiment or ""
+    target = target.strip("/")
+    if "/" not in target:
+        # A real entity or none: a made-up one would send the report where nobody looks.
+        entity = source.api.default_entity if source else os.environ.get("WANDB_ENTITY")
+        if not entity or not target:
+            raise InputError(
+                "the offline runs name no W&B entity"
+                + ("" if target else " or project")
+                + ": give --report-project ENTITY/PROJECT (or set WANDB_ENTITY)"
+            )
+        target = f"{entity}/{target}"
     return target
 
 
