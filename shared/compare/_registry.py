@@ -73,6 +73,8 @@ class TestSpec:
         parametric: a t-test (its family's omnibus test is an ANOVA, not a rank test).
         critical: the critical value of a family test on mean ranks: "normal" (z, Holm) or
             "studentized-range" (Nemenyi).
+        needs_normal: decides only where the data pass Shapiro-Wilk (its p-values were
+            measured at 8-18% false winners on skewed or outlying data even at n = 30-100).
     """
 
     name: str
@@ -90,6 +92,7 @@ class TestSpec:
     why: str
     parametric: bool = False
     critical: str = "normal"
+    needs_normal: bool = False
 
     @property
     def paired_only(self) -> bool:
@@ -135,7 +138,8 @@ REGISTRY: dict[str, TestSpec] = {
                  refusal=("its p-values (a BCa interval inverted) declare false winners "
                           "above alpha below 30 runs per configuration (7-30% at n=3-20, "
                           "benchmarks/calibration.py)"),
-                 margin=True, why="BCa bootstrap of the mean difference (requested)"),
+                 margin=True, why="BCa bootstrap of the mean difference (requested)",
+                 needs_normal=True),
         TestSpec("friedman-nemenyi", "Nemenyi test on Friedman mean ranks", "paired",
                  family=True, estimate="mean_rank_difference", decides_by="p-value",
                  effect="hedges_g", power="friedman", min_p=None, min_n=2, refusal="",

@@ -352,6 +352,15 @@ def choose_named(plan: PairPlan, test: str, a_name: str, b_name: str,
     if refused:
         reach = (f"the {s.label} refuses to decide with {n} runs per configuration: "
                  f"{s.refusal}; it needs at least {s.min_n}")
+    elif s.needs_normal:
+        shapes = [plan.a - plan.b] if paired else [plan.a, plan.b]
+        bad = [p for p in (shapiro_p(x) for x in shapes) if p is not None and p < NORMALITY_ALPHA]
+        if bad:
+            refused = True
+            reach = (f"the {s.label} refuses to decide on these data: they are not normal "
+                     f"(Shapiro-Wilk p={_fmt_p(min(bad))}), where its p-values declare false "
+                     "winners at 8-18% even with 30-100 runs (benchmarks/calibration.py); "
+                     "use test='auto' or a rank test")
     if s.unpaired_only:
         note = "; runs treated as independent" if plan.paired else ""
         return Choice(test, False, f"{s.why}{note}", reach, refused)
