@@ -20,10 +20,10 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from shared.confirm import ConfirmResult, Plan, WorkQueue, load_configs, run_confirm
-from shared.errors import InputError
+from shared.confirm import ConfirmResult, run_confirm
+from shared.confirm._start import split_metric, start
 
-__all__ = ["ConfirmResult", "confirm"]
+__all__ = ["ConfirmResult", "confirm", "split_metric"]
 
 
 def confirm(
@@ -88,13 +88,10 @@ def confirm(
 
     from mlflow_compare_plugin._confirm_tracker import MlflowConfirmTracker
 
-    metric, goal = split_metric(metric, goal)
-    plan = Plan(load_configs(configs), metric, goal=goal, seeds=seeds, max_seeds=max_seeds,
-                step=step, adaptive=adaptive, min_effect=min_effect, alpha=alpha,
-                max_attempts=max_attempts)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    queue = WorkQueue(storage, optuna, name or plan.key(), max_attempts=max_attempts,
-                      heartbeat=heartbeat_interval, grace=grace_period)
+    plan, queue = start(configs, metric, goal, optuna=optuna, storage=storage, name=name,
+                        heartbeat=heartbeat_interval, grace=grace_period, seeds=seeds,
+                        max_seeds=max_seeds, step=step, adaptive=adaptive,
+                        min_effect=min_effect, alpha=alpha, max_attempts=max_attempts)
     uri = tracking_uri or mlflow.get_tracking_uri()
     client = MlflowClient(uri)
     experiment = client.get_experiment_by_name(experiment_name)
@@ -108,18 +105,3 @@ def confirm(
     tracker = MlflowConfirmTracker(client, experiment_id, uri)
     return run_confirm(plan, train, tracker, queue, max_tasks=max_tasks)
 
-
-def split_metric(metric: str, goal: str | None) -> tuple[str, str]:
-    """``"val_loss:min"`` -> ``("val_loss", "minimize")``; an explicit goal wins.
-
-    Example:
-        >>> split_metric("val_loss:min", None), split_metric("acc", None)
-        (('val_loss', 'minimize'), ('acc', 'maximize'))
-    """
-    name, sep, suffix = metric.rpartition(":")
-    if sep and suffix in ("min", "max", "minimize", "maximize"):
-        metric = name
-        goal = goal or ("minimize" if suffix.startswith("min") else "maximize")
-    if not metric:
-        raise InputError("metric must name a metric")
-    return metric, goal or "maximize"

@@ -16,7 +16,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from shared.confirm import ConfirmResult, Plan, WorkQueue, load_configs, run_confirm
+from shared.confirm import ConfirmResult, run_confirm
+from shared.confirm._start import start
 from shared.errors import InputError
 
 __all__ = ["ConfirmResult", "confirm"]
@@ -61,16 +62,13 @@ def confirm(
 
     from wandb_compare_ext._confirm_tracker import WandbConfirmTracker
 
-    metric, goal = _split_metric(metric, goal)
     mode = mode or os.environ.get("WANDB_MODE") or "online"
     if mode not in ("offline", "online"):
         raise InputError(f"mode must be 'offline' or 'online', got {mode!r}")
-    plan = Plan(load_configs(configs), metric, goal=goal, seeds=seeds, max_seeds=max_seeds,
-                step=step, adaptive=adaptive, min_effect=min_effect, alpha=alpha,
-                max_attempts=max_attempts)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    queue = WorkQueue(storage, optuna, name or plan.key(), max_attempts=max_attempts,
-                      heartbeat=heartbeat_interval, grace=grace_period)
+    plan, queue = start(configs, metric, goal, optuna=optuna, storage=storage, name=name,
+                        heartbeat=heartbeat_interval, grace=grace_period, seeds=seeds,
+                        max_seeds=max_seeds, step=step, adaptive=adaptive,
+                        min_effect=min_effect, alpha=alpha, max_attempts=max_attempts)
     directory = str(dir or os.environ.get("WANDB_DIR") or os.getcwd())
     tracker = WandbConfirmTracker(project, entity=entity, mode=mode, directory=directory,
                                   program=program)
@@ -78,12 +76,3 @@ def confirm(
         on_tracker(tracker)
     return run_confirm(plan, train, tracker, queue, max_tasks=max_tasks)
 
-
-def _split_metric(metric: str, goal: str | None) -> tuple[str, str]:
-    name, sep, suffix = metric.rpartition(":")
-    if sep and suffix in ("min", "max", "minimize", "maximize"):
-        metric = name
-        goal = goal or ("minimize" if suffix.startswith("min") else "maximize")
-    if not metric:
-        raise InputError("metric must name a metric")
-    return metric, goal or "maximize"

@@ -1,0 +1,52 @@
+"""What both adapters' ``confirm`` do before their tracker calls: the metric's goal suffix,
+the plan and the work queue (one place, so the two trackers cannot drift apart)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shared.confirm._configs import load_configs
+from shared.confirm._plan import Plan
+from shared.confirm._queue import WorkQueue
+from shared.errors import InputError
+
+__all__ = ["split_metric", "start"]
+
+
+def split_metric(metric: str, goal: str | None) -> tuple[str, str]:
+    """``"val_loss:min"`` -> ``("val_loss", "minimize")``; an explicit goal wins.
+
+    Example:
+        >>> split_metric("val_loss:min", None), split_metric("acc", None)
+        (('val_loss', 'minimize'), ('acc', 'maximize'))
+    """
+    name, sep, suffix = metric.rpartition(":")
+    if sep and suffix in ("min", "max", "minimize", "maximize"):
+        metric = name
+        goal = goal or ("minimize" if suffix.startswith("min") else "maximize")
+    if not metric:
+        raise InputError("metric must name a metric")
+    return metric, goal or "maximize"
+
+
+def start(
+    configs: Sequence[Mapping[str, Any]] | Any,
+    metric: str,
+    goal: str | None,
+    *,
+    optuna: Any,
+    storage: str | None,
+    name: str | None,
+    heartbeat: int,
+    grace: int,
+    **design: Any,
+) -> tuple[Plan, WorkQueue]:
+    """The plan (configurations, metric, goal, ``design``: seeds, max_seeds, step, adaptive,
+    min_effect, alpha, max_attempts) and its work queue on ``storage`` (Optuna passed in)."""
+    metric, goal = split_metric(metric, goal)
+    plan = Plan(load_configs(configs), metric, goal=goal, **design)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    queue = WorkQueue(storage, optuna, name or plan.key(), max_attempts=design["max_attempts"],
+                      heartbeat=heartbeat, grace=grace)
+    return plan, queue
