@@ -49,7 +49,9 @@ CELLS = [
 @pytest.mark.parametrize(("test", "k", "n", "dist", "reps"), CELLS)
 def test_false_winner_rate_at_most_alpha(test, k, n, dist, reps):
     out = calibration.run_cell(calibration.Cell(test, k, n, dist, 0.0, reps))
-    assert out["refused"] == 0, f"{test} refused at n={n}"
+    # the bootstrap declines on data Shapiro-Wilk calls not normal: ~5% of normal data sets
+    allowed = 0.12 if test == "bootstrap" else 0.0
+    assert out["refused"] <= allowed, f"{test} refused at n={n}: {out['refused']:.3f}"
     rate = out["rate"]
     se = math.sqrt(ALPHA * (1 - ALPHA) / reps)
     assert rate <= ALPHA + 3 * se, f"{test} k={k} n={n} {dist}: false-winner rate {rate:.3f}"
