@@ -9,13 +9,13 @@ tracker could not be reached.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
+from shared.cli._callable import load_callable
 from shared.errors import InputError
 
 __all__ = ["confirm_options", "emit_result", "resolve_inputs"]
@@ -68,20 +68,6 @@ def confirm_options(func: F) -> F:
     return func
 
 
-def _function(spec: str) -> Callable[..., Any]:
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise InputError(f"--function: expected module:callable, got {spec!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise InputError(f"--function: cannot import {module_name!r}: {exc}") from None
-    function = getattr(module, attr, None)
-    if not callable(function):
-        raise InputError(f"--function: {module_name!r} has no callable {attr!r}")
-    return function
-
-
 def resolve_inputs(options: dict[str, Any], optuna: Any,
                    program_env: Callable[[], dict[str, str]]) -> dict[str, Any]:
     """The configurations, the train function and the confirm's keyword arguments."""
@@ -106,7 +92,7 @@ def resolve_inputs(options: dict[str, Any], optuna: Any,
         if ":" in metric:
             goal = None  # the user's explicit :min/:max wins over the study's direction
     train = (program_train(options["program"], program_env) if options["program"]
-             else _function(options["function_spec"]))
+             else load_callable(options["function_spec"]))
     return {
         "configs": configs, "train": train, "metric": metric, "goal": goal,
         "seeds": options["seeds"], "max_seeds": options["max_seeds"], "step": options["step"],

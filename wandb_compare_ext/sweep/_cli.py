@@ -8,7 +8,6 @@ be honoured, 3 the storage could not be reached, 4 internal error.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from typing import Any
@@ -16,23 +15,10 @@ from typing import Any
 import click
 
 from shared.cli import handle_errors
-from shared.errors import EXIT_GATE_FAILED, InputError, TrackerCompareError
+from shared.cli._callable import load_callable
+from shared.errors import EXIT_GATE_FAILED, TrackerCompareError
 
 __all__ = ["sweep_command"]
-
-
-def _load_function(spec: str) -> Any:
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise InputError(f"--function: expected module:callable, got {spec!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise InputError(f"--function: cannot import {module_name!r}: {exc}") from None
-    function = getattr(module, attr, None)
-    if not callable(function):
-        raise InputError(f"--function: {module_name!r} has no callable {attr!r}")
-    return function
 
 
 def _fmt(value: Any) -> str:
@@ -110,7 +96,7 @@ def sweep_command(
     from wandb_compare_ext.sweep._runner import run_sweep
 
     cfg = load_sweep_config(config)
-    function = _load_function(function_spec) if function_spec else None
+    function = load_callable(function_spec) if function_spec else None
     result = run_sweep(
         cfg,
         function,
