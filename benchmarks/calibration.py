@@ -40,14 +40,13 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from shared.compare import TESTS, compare_runs  # noqa: E402
+from shared.compare import compare_runs  # noqa: E402
+from shared.compare._registry import REGISTRY, test_names  # noqa: E402
 from shared.model import Run  # noqa: E402
 
 ALPHA = 0.05
 NS = (3, 5, 10, 20)
 DISTS = ("normal", "lognormal", "outlier")
-#: resampling tests are 10-100x slower per comparison: fewer data sets (larger SE, shown)
-SLOW = {"aso": 0.2, "bootstrap": 0.5, "bayes-signed-rank": 0.25, "permutation": 0.5}
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def run_cell(cell: Cell) -> dict[str, object]:
     rng = np.random.default_rng(zlib.crc32(repr((cell.test, cell.k, cell.n, cell.dist,
                                                  cell.effect)).encode()))
     wins = refused = 0
-    me = 0.1 if cell.test == "bayes-signed-rank" else 0.0
+    me = REGISTRY[cell.test].bench_min_effect if cell.test in REGISTRY else 0.0
     t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(cell.reps):
         m = _data(rng, cell.k, cell.n, cell.dist, cell.effect)
@@ -109,8 +108,6 @@ def run_cell(cell: Cell) -> dict[str, object]:
 def sizes(test: str) -> tuple[int, ...]:
     """The n of the grid, plus the test's calibrated n when that is beyond the grid (so the
     table shows the bootstrap and the Bayesian test deciding somewhere)."""
-    from shared.compare._registry import REGISTRY
-
     floor = REGISTRY[test].min_n if test in REGISTRY else 2
     return NS + ((floor,) if floor > NS[-1] else ())
 
@@ -125,7 +122,10 @@ def cells(reps: int, tests: list[str]) -> list[Cell]:
                     for effect in (0.0, 1.0):
                         # power needs less precision than the false-winner rate it is read
                         # beside: a third of the data sets
-                        r = reps * SLOW.get(test, 1.0) * (0.5 if k == 8 else 1.0)
+                        # resampling tests are 10-100x slower per comparison: fewer data
+                        # sets (larger SE, shown); their records say how many
+                        share = REGISTRY[test].bench_share if test in REGISTRY else 1.0
+                        r = reps * share * (0.5 if k == 8 else 1.0)
                         r = max(30, int(r if effect == 0 else r / 3))
                         out.append(Cell(test, k, n, dist, effect, r))
     return out
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--markdown", help="also write the table to this file")
     args = ap.parse_args(argv)
-    tests = list(TESTS) if args.tests == "all" else args.tests.split(",")
+    tests = list(test_names()) if args.tests == "all" else args.tests.split(",")
     todo = cells(args.reps, tests)
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as ex:

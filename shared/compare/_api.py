@@ -12,8 +12,8 @@
    family's parametric choice; ``_selection`` chooses each pair's test.
 5. ``_omnibus``: with 3+ configurations, the omnibus test and the critical difference.
 6. ``_pair_tests``: a test per pair with a multiplicity correction (``_batch`` for large
-   t-test families), each run by its ``_runners`` entry (the ``_registry`` says what it
-   estimates and how it decides), effect sizes from ``_effects``; or ``_posthoc`` for the
+   t-test families), each run by the runner of its ``_registry`` record (which also says
+   what it estimates and how it decides), effect sizes from ``_effects``; or ``_posthoc`` for the
    rank-based family tests; or, for more than ``MCB_DEFAULT_ABOVE`` configurations under
    ``auto``, ``_mcb``: which configurations could still be the best.
 7. ``_decision``: the decision, with the seeds needed by the test actually run

@@ -15,6 +15,7 @@ from shared.compare._effects import EffectSize, g_name
 from shared.compare._jsonable import finite_or_none
 from shared.compare._options import LEVEL
 from shared.compare._pairing import PairPlan, Sample
+from shared.compare._registry import spec
 from shared.compare._runners import PairOutcome
 from shared.compare._selection import Choice
 
@@ -86,14 +87,14 @@ def batch_pairs(
 ) -> list[tuple[PairOutcome, EffectSize]] | None:
     """All-t-test families through ``pairwise_t``: outcomes plus bulk effect sizes.
 
-    Used only when every pair uses paired t on the same seeds, or every pair uses Welch.
-    Returns ``None`` when that is not the case.
+    Used only when every pair uses one test whose record says it runs in bulk
+    (``TestSpec.bulk_t``: paired t on the same seeds, or Welch). Returns ``None`` when that is
+    not the case.
     """
     tests = {c.test for c in choices}
-    if len(tests) != 1 or tests.pop() not in ("paired-t", "welch"):
+    if len(tests) != 1 or not spec(test := tests.pop()).bulk_t:
         return None
-    test = choices[0].test
-    paired = test == "paired-t"
+    paired = spec(test).paired_only
     bulk = bulk_t(samples, index_pairs, plans, paired)
     if bulk is None:
         return None

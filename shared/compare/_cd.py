@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from shared.compare._registry import REGISTRY
+
 __all__ = ["cd_bars"]
 
 
@@ -65,11 +67,11 @@ def cd_bars(cd: Mapping[str, Any], pairs: Sequence[Any], names: Sequence[str],
     ranks = cd["mean_ranks"]
     order = sorted(ranks, key=lambda n: ranks[n])
     tested = {frozenset((p.a, p.b)): bool(p.significant) for p in pairs
-              if p.test not in ("none", "mcb")}
+              if p.test in REGISTRY}
     k = len(names)
     out = dict(cd)
     if len(tested) == k * (k - 1) // 2 and k >= 2:
-        tests = sorted({p.test for p in pairs if p.test not in ("none", "mcb")})
+        tests = sorted({p.test for p in pairs if p.test in REGISTRY})
         out["bars"] = _runs(order, lambda x, y: not tested[frozenset((x, y))])
         out["source"] = f"the pairwise tests reported ({', '.join(tests)}, {correction})"
         # a bar joins a run of neighbours in rank order: a pair the tests do not separate

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.compare._comparison import ConfigSummary, Decision, Omnibus, PairResult
-from shared.compare._registry import REGISTRY
+from shared.compare._registry import MCB, REGISTRY, is_tested
 from shared.compare._seeds import POWER, SeedsNeeded, seeds_needed_for
 from shared.compare._verdict import better_name, reliably_better
 from shared.compare._wording import describe_pair, fmt_num
@@ -35,7 +35,7 @@ __all__ = ["reliably_better", "decide", "fmt_num", "describe_pair", "better_name
 
 
 def _tested(pairs: Sequence[PairResult]) -> list[PairResult]:
-    return [p for p in pairs if p.test in REGISTRY or p.test == "mcb"]
+    return [p for p in pairs if is_tested(p.test)]
 
 
 def _by_mean(configs: Sequence[ConfigSummary], goal: str) -> list[ConfigSummary]:
@@ -270,7 +270,7 @@ def _decide_mcb(mcb: Mapping[str, Any], configs: Sequence[ConfigSummary],
                f"with simultaneous {100 * (1 - alpha):.0f}% confidence"
                + (f" (more than min_effect={fmt_num(min_effect)})" if min_effect > 0 else "")
                + f"; {mcb['method']}")
-        return Decision(best, why, None, best_set=(best,), tests=("mcb",))
+        return Decision(best, why, None, best_set=(best,), tests=(MCB,))
     out = len(rows) - len(bset)
     shown = ", ".join(bset[:5]) + (f" and {len(bset) - 5} more" if len(bset) > 5 else "")
     why = (f"no single best: {len(bset)} of {k} configurations could still be the best at "
@@ -280,4 +280,4 @@ def _decide_mcb(mcb: Mapping[str, Any], configs: Sequence[ConfigSummary],
     if omnibus is not None and math.isfinite(omnibus.p_value):
         why += f"; {omnibus.test} omnibus p={fmt_num(omnibus.p_value, 3)}"
     why += f" ({mcb['method']})"
-    return Decision(None, why, None, best_set=bset, tests=("mcb",))
+    return Decision(None, why, None, best_set=bset, tests=(MCB,))

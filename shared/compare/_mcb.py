@@ -163,6 +163,7 @@ def mcb_pairs(result: dict[str, Any], samples: Sequence[Sample], goal: str) -> l
     """``PairResult`` rows of every configuration against the top one by mean, with MCB's
     simultaneous intervals (the table beside the possibly-best set tells the same story)."""
     from shared.compare._comparison import PairResult
+    from shared.compare._registry import MCB
     from shared.compare._verdict import better_name
 
     size = {s.name: int(s.values.size) for s in samples}
@@ -172,7 +173,7 @@ def mcb_pairs(result: dict[str, Any], samples: Sequence[Sample], goal: str) -> l
         diff = r["diff"]
         a_higher = None if diff == 0 or not math.isfinite(diff) else diff > 0
         out.append(PairResult(
-            a=r["a"], b=r["b"], test="mcb", paired=paired,
+            a=r["a"], b=r["b"], test=MCB, paired=paired,
             n=size[r["a"]] if paired else size[r["a"]] + size[r["b"]], diff=diff,
             ci=(r["ci"][0], r["ci"][1]), effect_size=None, effect_name=None, p_value=None,
             p_adjusted=None, significant=r["significant"],

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.compare._grouping import ConfigGroup, match_config, strip_prefix
-from shared.compare._selection import CORRECTIONS, TESTS
+from shared.compare._registry import test_names
+from shared.compare._selection import CORRECTIONS
 from shared.errors import InputError
 from shared.model import Run
 from shared.stats._validate import check_alpha
@@ -57,7 +58,7 @@ def check_options(
 
     Args:
         goal: "maximize" or "minimize".
-        test: "auto" or a name in ``TESTS``.
+        test: "auto" or a registered test (``_registry.test_names()``).
         correction: a name in ``CORRECTIONS``.
         alpha: a number in (0, 1).
         min_effect: a finite number >= 0.
@@ -72,8 +73,8 @@ def check_options(
     """
     if goal not in ("maximize", "minimize"):
         raise InputError(f"goal must be 'maximize' or 'minimize', got goal={goal!r}")
-    if test not in TESTS:
-        raise InputError(f"unknown test={test!r}; use one of {', '.join(TESTS)}")
+    if test not in test_names():
+        raise InputError(f"unknown test={test!r}; use one of {', '.join(test_names())}")
     if correction not in CORRECTIONS:
         raise InputError(
             f"unknown correction={correction!r}; use one of {', '.join(CORRECTIONS)}"

@@ -22,18 +22,12 @@ from shared.compare._jsonable import finite_or_none
 from shared.compare._notes import summarise_notes
 from shared.compare._options import BATCH_PAIRS, LEVEL, Options
 from shared.compare._pairing import PairPlan, Sample, plan_pair
-from shared.compare._registry import spec
-from shared.compare._runners import RUNNERS, PairOutcome, RunContext
+from shared.compare._registry import NO_TEST, spec
+from shared.compare._runners import PairOutcome, RunContext
 from shared.compare._selection import Choice, choose_auto, choose_family, choose_named
 from shared.compare._verdict import better_name
 
 __all__ = ["pairwise_tests"]
-
-#: Test-specific values of ``PairOutcome.extra`` that a ``PairResult`` reports.
-_REPORTED_EXTRA = (
-    "epsilon_min", "epsilon_min_reverse", "a_better", "b_better", "threshold", "p_a_better",
-    "p_rope", "p_b_better", "rope", "prob_superiority", "ci_level_achieved", "robust_sd",
-)
 
 #: A tested pair: the test's outcome and the effect size reported with it.
 Tested = tuple[PairOutcome, EffectSize]
@@ -160,9 +154,10 @@ def _run_tests(
             mean_ci = ((float(bulk["ci_low"][n]), float(bulk["ci_high"][n])),
                        "paired t" if ch.paired else "Welch t")
         ctx = RunContext(opts.goal, LEVEL, opts.alpha, opts.seed, opts.min_effect,
-                         m_family if opts.correction != "none" else 1, mean_ci)
-        oc = RUNNERS[ch.test](planned, ch.paired, ctx)
-        kind = spec(ch.test).effect
+                         m_family if opts.correction != "none" else 1, mean_ci, ch.test)
+        s = spec(ch.test)
+        oc = s.runner(planned, ch.paired, ctx)  # type: ignore[misc]  # pair tests have one
+        kind = s.effect
         if bulk is not None and kind == "hedges_g":
             g = finite_or_none(bulk["g"][n])
             out[n] = (oc, EffectSize(g, g_name(g, ch.paired), None, g, []))
@@ -217,7 +212,8 @@ def _pair_result(
         significant = p_adj_v is not None and p_adj_v <= opts.alpha
     else:
         significant = bool(oc.decided)
-    extra = {k: v for k, v in oc.extra.items() if k in _REPORTED_EXTRA}
+    reported = spec(oc.test).reported
+    extra = {k: v for k, v in oc.extra.items() if k in reported}
     extra["method"] = oc.method
     return PairResult(
         a=a_name, b=b_name, test=oc.test, paired=oc.paired,
@@ -238,7 +234,7 @@ def _untestable(a: str, b: str, plan: PairPlan, why: str) -> PairResult:
     """The result of a pair no test can be run on: means only, and why."""
     diff = float(np.mean(plan.a) - np.mean(plan.b)) if plan.a.size and plan.b.size else math.nan
     return PairResult(
-        a=a, b=b, test="none", paired=plan.paired,
+        a=a, b=b, test=NO_TEST, paired=plan.paired,
         n=int(plan.a.size if plan.paired else plan.a.size + plan.b.size),
         diff=diff, ci=None, mean_diff=diff, effect_size=None, effect_name=None, p_value=None, p_adjusted=None,
         significant=False, why=why, n_a=int(plan.a.size), n_b=int(plan.b.size),

@@ -1,13 +1,13 @@
 """Rank-based pairwise tests on complete blocks: Nemenyi, or Holm against a control.
 
-The pairwise stage for ``test="friedman-nemenyi"`` and ``test="friedman-holm"`` (Demsar 2006):
+The pairwise stage for the registered family tests (``TestSpec.family``: Nemenyi and Holm on
+Friedman mean ranks, Demsar 2006), each run by its record's ``family_runner``:
 configurations are ranked within each seed and pairs compared on mean ranks. Their p-values
 are family-wise by construction, so the usual correction is not applied on top.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,6 +16,7 @@ from shared.compare._comparison import PairResult
 from shared.compare._effects import effect_size
 from shared.compare._family import Family
 from shared.compare._options import BATCH_PAIRS, LEVEL, Options
+from shared.compare._registry import TestSpec, spec
 from shared.compare._verdict import better_name
 from shared.errors import InputError
 
@@ -47,45 +48,26 @@ def rank_pairs(
             "(at least 2 shared); use test='auto'"
         )
     warnings.extend(blocks[2])
+    s = spec(test)
     if opts.correction != "holm":
-        how = ("Nemenyi p-values are family-wise by construction"
-               if test == "friedman-nemenyi" else "friedman-holm always uses Holm")
-        warnings.append(f"correction {opts.correction!r} is not applied: {how}")
-    control = names.index(baseline) if (test == "friedman-holm" and baseline) else None
-    pairs = _posthoc_pairs(test, names, blocks[0], family.index_pairs, control, opts)
+        warnings.append(f"correction {opts.correction!r} is not applied: {s.correction_note}")
+    control = names.index(baseline) if baseline else None
+    pairs = _posthoc_pairs(s, names, blocks[0], family.index_pairs, control, opts)
     for p in pairs:
         warnings.extend(p.warnings)
     return pairs
 
 
-def _holm_all_pairs(matrix: np.ndarray, hib: bool) -> dict[tuple[int, int], tuple[float, float,
-                                                                                 float, float]]:
-    """Every pair: (z, p, Holm-adjusted p, rank_diff) of the mean-rank z-test (Demsar 2006)."""
-    from scipy import special
-
-    from shared import stats as st
-
-    n, k = matrix.shape
-    ranks = st.friedman(matrix, higher_is_better=hib).extra["mean_ranks"]
-    se = math.sqrt(k * (k + 1.0) / (6.0 * n))
-    keys = [(i, j) for i in range(k) for j in range(i + 1, k)]
-    rd = np.array([ranks[i] - ranks[j] for i, j in keys], dtype=float)
-    z = rd / se
-    p = np.minimum(1.0, 2.0 * special.ndtr(-np.abs(z)))
-    adj = st.adjust_pvalues(p, "holm")
-    return {key: (float(z[m]), float(p[m]), float(adj[m]), float(rd[m]))
-            for m, key in enumerate(keys)}
-
-
 def _posthoc_pairs(
-    test: str,
+    s: TestSpec,
     names: Sequence[str],
     matrix: np.ndarray,
     index_pairs: Sequence[tuple[int, int]],
     control: int | None,
     opts: Options,
 ) -> list[PairResult]:
-    """Pairs from Nemenyi or Holm (against a control or over all pairs), p-values family-wise.
+    """Pairs from the family test's runner (Nemenyi, or Holm against a control or over all
+    pairs), p-values family-wise.
 
     The estimate is the test's own: the mean-rank difference, signed so that positive means
     a's metric is higher (a ranks ahead when maximising); the mean difference and its paired
@@ -95,25 +77,8 @@ def _posthoc_pairs(
 
     goal, alpha = opts.goal, opts.alpha
     hib = goal == "maximize"
-    warn: tuple[str, ...] = ()
-    if test == "friedman-nemenyi":
-        ph = st.nemenyi(matrix, alpha, higher_is_better=hib)
-        lookup = {(q.i, q.j): (q.statistic, q.pvalue, q.p_adjusted, q.rank_diff)
-                  for q in ph.pairs}
-        warn = tuple(ph.warnings)
-        why = ("Nemenyi test on Friedman mean ranks (Demsar 2006); its p-values are family-wise "
-               "by construction, so no further correction is applied")
-    elif control is not None:
-        ph = st.holm_vs_control(matrix, control, alpha, higher_is_better=hib)
-        lookup = {(q.i, q.j): (q.statistic, q.pvalue, q.p_adjusted, q.rank_diff)
-                  for q in ph.pairs}
-        warn = tuple(ph.warnings)
-        why = (f"z-test on Friedman mean ranks against the baseline {names[control]}, Holm "
-               "step-down (Demsar 2006)")
-    else:
-        lookup = _holm_all_pairs(matrix, hib)
-        why = ("z-test on Friedman mean ranks for every pair, Holm step-down (Demsar 2006); "
-               "no baseline was given, so no control is picked from the data")
+    ranked = s.family_runner(matrix, control, alpha, hib, names)  # type: ignore[misc]
+    lookup, warn, why = ranked.pairs, ranked.warnings, ranked.why
     out = []
     for i, j in index_pairs:
         if (i, j) in lookup:
@@ -131,13 +96,13 @@ def _posthoc_pairs(
         eff = effect_size(a, b, True, "hedges_g", with_ci=len(index_pairs) <= BATCH_PAIRS)
         a_higher = None if est == 0 else est > 0
         out.append(PairResult(
-            a=names[i], b=names[j], test=test, paired=True, n=int(a.size), diff=float(est),
+            a=names[i], b=names[j], test=s.name, paired=True, n=int(a.size), diff=float(est),
             ci=None, effect_size=eff.value, effect_name=eff.name, p_value=float(p),
             p_adjusted=float(p_adj), significant=bool(p_adj <= alpha), why=why,
             n_a=int(a.size), n_b=int(b.size), statistic=float(stat), ci_method="",
             effect_ci=eff.ci, better=better_name(names[i], names[j], a_higher, goal),
             std_effect=eff.std, extra={"rank_diff": float(rank_diff)},
-            warnings=tuple(eff.warnings) + warn, estimate="mean_rank_difference",
+            warnings=tuple(eff.warnings) + warn, estimate=s.estimate,
             mean_diff=float(np.mean(a - b)), mean_ci=mci,
         ))
     return out

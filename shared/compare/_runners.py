@@ -1,7 +1,9 @@
 """Running one registered test on one pair: a ``PairOutcome`` whose direction, estimate and CI
 all come from that test.
 
-One runner per test (``RUNNERS``, keyed like ``_registry.REGISTRY``). Each returns the test's
+A runner is a function ``(plan, paired, ctx) -> PairOutcome``; each test's registry record
+(``_registry.TestSpec.runner``) holds its own, so nothing here knows test names (the name
+arrives in ``RunContext.test``). Each returns the test's
 own estimate and CI (the mean difference and its t / BCa / permutation CI for the mean tests,
 the Hodges-Lehmann shift and its distribution-free CI for the rank tests, Cliff's delta for
 ASO, the Walsh-average shift with the posterior for the Bayesian test) and the direction that
@@ -12,7 +14,7 @@ description only: a report may show them, never decide with them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,24 @@ import numpy as np
 from shared.compare._pairing import PairPlan
 from shared.errors import InputError
 
-__all__ = ["ASO_THRESHOLD", "PairOutcome", "RunContext", "RUNNERS", "mean_diff_ci"]
+__all__ = [
+    "ASO_THRESHOLD",
+    "PairOutcome",
+    "FamilyRunner",
+    "PairRunner",
+    "RankOutcome",
+    "RunContext",
+    "aso_runner",
+    "bayes_runner",
+    "bootstrap_runner",
+    "holm_rank_runner",
+    "mean_diff_ci",
+    "nemenyi_runner",
+    "permutation_runner",
+    "rank_runner",
+    "stats_runner",
+    "t_runner",
+]
 
 #: ASO's epsilon_min threshold (Ulmer et al. 2022, deep-significance's recommendation).
 ASO_THRESHOLD = 0.2
@@ -39,6 +58,8 @@ class RunContext:
     num_comparisons: int
     # the t-interval of the mean difference when already computed in bulk (large families)
     mean_ci: tuple[tuple[float, float] | None, str] | None = None
+    #: the registered name of the test being run (what its ``PairOutcome.test`` says)
+    test: str = ""
 
 
 @dataclass
@@ -66,6 +87,28 @@ class PairOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     decided: bool | None = None
+
+
+#: Runs one registered test on one pair (``_registry.TestSpec.runner``).
+PairRunner = Callable[[PairPlan, bool, RunContext], PairOutcome]
+
+
+@dataclass(frozen=True)
+class RankOutcome:
+    """What a rank-based family test found on complete blocks (before the pair results).
+
+    ``pairs`` maps (i, j) column indices to (statistic, p, family-wise adjusted p,
+    mean-rank difference i - j); ``why`` is the sentence each pair reports.
+    """
+
+    pairs: dict[tuple[int, int], tuple[float, float, float, float]]
+    warnings: tuple[str, ...]
+    why: str
+
+
+#: Runs a rank-based family test (``_registry.TestSpec.family_runner``):
+#: ``(seeds x configs matrix, control index or None, alpha, higher is better, names)``.
+FamilyRunner = Callable[[np.ndarray, "int | None", float, bool, Sequence[str]], RankOutcome]
 
 
 def _finite(x: Any) -> float | None:
@@ -116,36 +159,51 @@ def _mean(plan: PairPlan, paired: bool, ctx: RunContext) -> tuple[
     return diff, ci, how
 
 
-def _t_test(test: str) -> Callable[[PairPlan, bool, RunContext], PairOutcome]:
-    def run(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
-        from shared import stats as st
+def t_runner(fn: Callable[..., Any], how: str) -> PairRunner:
+    """The runner of a t-test ``fn(a, b, level)``; ``how`` names its interval ("Welch t").
 
-        fn = {"paired-t": st.paired_t, "welch": st.welch_t, "student-t": st.student_t}[test]
+    Example:
+        >>> from shared import stats as st
+        >>> from shared.compare._pairing import PairPlan
+        >>> plan = PairPlan(True, np.array([1.0, 2, 3, 5]), np.array([0.0, 1, 2.5, 3]), "")
+        >>> oc = t_runner(st.paired_t, "paired t")(plan, True, RunContext(
+        ...     "maximize", 0.95, 0.05, 0, 0.0, 1, test="paired-t"))
+        >>> oc.test, oc.estimate, oc.ci_method
+        ('paired-t', 1.125, 'paired t')
+    """
+    def run(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
         res = fn(plan.a, plan.b, ctx.level)
-        how = {"paired-t": "paired t", "welch": "Welch t", "student-t": "Student t"}[test]
         diff = float(np.mean(plan.a) - np.mean(plan.b))
         p = _finite(res.pvalue)
         ci = _ci(res) if p is not None else None  # an undefined test has no interval
-        return PairOutcome(test, paired, _finite(res.statistic), _finite(res.df), p, diff, ci,
-                           how if ci else "", res.method, _direction(diff), diff, ci,
+        return PairOutcome(ctx.test, paired, _finite(res.statistic), _finite(res.df), p, diff,
+                           ci, how if ci else "", res.method, _direction(diff), diff, ci,
                            how if ci else "", dict(res.extra), list(res.warnings))
     return run
 
 
-def _rank_test(test: str) -> Callable[[PairPlan, bool, RunContext], PairOutcome]:
-    def run(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
-        from shared import stats as st
+def _signed_rank_direction(extra: dict[str, Any]) -> float:
+    # W+ vs W-: the signed-rank statistic's own direction
+    return float(extra.get("w_plus", 0.0)) - float(extra.get("w_minus", 0.0))
 
-        res = (st.wilcoxon(plan.a, plan.b, ctx.level) if test == "wilcoxon"
-               else st.mann_whitney(plan.a, plan.b, ctx.level))
+
+def _rank_sum_direction(extra: dict[str, Any]) -> float:
+    # U vs its null mean: the sign of Cliff's delta
+    return float(extra.get("prob_superiority", 0.5)) - 0.5
+
+
+def rank_runner(fn: Callable[..., Any], paired_test: bool) -> PairRunner:
+    """The runner of a rank test ``fn(a, b, level)`` estimating the Hodges-Lehmann shift:
+    the signed-rank test (``paired_test``) or the rank-sum test."""
+    direction = _signed_rank_direction if paired_test else _rank_sum_direction
+
+    def run(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+        res = fn(plan.a, plan.b, ctx.level)
         extra = dict(res.extra)
         hl = float(res.estimate)
-        # direction of the rank statistic itself: W+ vs W-, or U vs its null mean (the sign of
-        # Cliff's delta); the Hodges-Lehmann shift agrees with it except in rare ties at 0
-        if test == "wilcoxon":
-            dev = float(extra.get("w_plus", 0.0)) - float(extra.get("w_minus", 0.0))
-        else:
-            dev = float(extra.get("prob_superiority", 0.5)) - 0.5
+        # direction of the rank statistic itself; the Hodges-Lehmann shift agrees with it
+        # except in rare ties at 0
+        dev = direction(extra)
         mdiff, mci, mhow = _mean(plan, paired, ctx)
         extra["robust_sd"] = _robust_sd(plan, paired)
         achieved = extra.get("ci_level_achieved")
@@ -153,9 +211,37 @@ def _rank_test(test: str) -> Callable[[PairPlan, bool, RunContext], PairOutcome]
         if achieved is not None and achieved < ctx.level - 1e-9:
             how += f", {achieved:.1%} coverage"
         p = _finite(res.pvalue)
-        return PairOutcome(test, paired, _finite(res.statistic), _finite(res.df), p, hl,
+        return PairOutcome(ctx.test, paired, _finite(res.statistic), _finite(res.df), p, hl,
                            _ci(res) if p is not None else None, how if p is not None else "",
                            res.method, _direction(dev), mdiff, mci, mhow, extra,
+                           list(res.warnings))
+    return run
+
+
+def stats_runner(fn: Callable[..., Any], how: str, *, paired_arg: bool = False) -> PairRunner:
+    """The runner of any test in ``shared.stats`` returning the common result shape whose
+    ``estimate`` (a - b) and ``confidence_interval()`` are the test's own: its direction is the
+    estimate's sign, ``how`` names its interval. ``fn(a, b, level)``, or
+    ``fn(a, b, level, paired=...)`` with ``paired_arg``. A new test needs no other runner.
+
+    Example:
+        >>> from shared import stats as st
+        >>> from shared.compare._pairing import PairPlan
+        >>> run = stats_runner(st.welch_t, "Welch t")
+        >>> plan = PairPlan(False, np.array([1.0, 2, 3, 5]), np.array([0.0, 1, 2.5, 3]), "")
+        >>> run(plan, False, RunContext("maximize", 0.95, 0.05, 0, 0.0, 1, test="x")).estimate
+        1.125
+    """
+    def run(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+        res = (fn(plan.a, plan.b, ctx.level, paired=paired) if paired_arg
+               else fn(plan.a, plan.b, ctx.level))
+        est = _finite(res.estimate)
+        p = _finite(res.pvalue)
+        ci = _ci(res) if p is not None else None
+        mdiff, mci, mhow = _mean(plan, paired, ctx)
+        return PairOutcome(ctx.test, paired, _finite(res.statistic), _finite(res.df), p,
+                           est if est is not None else math.nan, ci, how if ci else "",
+                           res.method, _direction(est), mdiff, mci, mhow, dict(res.extra),
                            list(res.warnings))
     return run
 
@@ -173,7 +259,7 @@ def _robust_sd(plan: PairPlan, paired: bool) -> float | None:
     return mad if mad > 0 and math.isfinite(mad) else None
 
 
-def _permutation(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+def permutation_runner(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
     from shared import stats as st
 
     res = st.permutation_test(plan.a, plan.b, paired=paired, n_resamples=10000, seed=ctx.seed)
@@ -184,24 +270,24 @@ def _permutation(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
         # the permutation test has no interval of its own: the t-interval of the same
         # estimate (the mean difference), labelled as such
         ci = mci
-    return PairOutcome("permutation", paired, _finite(res.statistic), _finite(res.df),
+    return PairOutcome(ctx.test, paired, _finite(res.statistic), _finite(res.df),
                        _finite(res.pvalue), mdiff, ci, ci_how, res.method, _direction(mdiff),
                        mdiff, mci, mhow, dict(res.extra), list(res.warnings))
 
 
-def _bootstrap(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+def bootstrap_runner(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
     from shared import stats as st
 
     res = st.bootstrap_diff(plan.a, plan.b, paired=paired, n_resamples=10000, level=ctx.level,
                             seed=ctx.seed)
     mdiff, mci, mhow = _mean(plan, paired, ctx)
-    return PairOutcome("bootstrap", paired, _finite(res.statistic), _finite(res.df),
+    return PairOutcome(ctx.test, paired, _finite(res.statistic), _finite(res.df),
                        _finite(res.pvalue), mdiff, _ci(res), "BCa bootstrap", res.method,
                        _direction(mdiff), mdiff, mci, mhow, dict(res.extra),
                        list(res.warnings))
 
 
-def _aso(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+def aso_runner(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
     from shared import stats as st
 
     # ASO asks "is A better (higher) than B"; for a metric to minimise both are negated.
@@ -219,13 +305,13 @@ def _aso(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
     eps_rev = _finite(extra.get("epsilon_min_reverse"))
     stat = eps_rev if b_better and not a_better else eps
     mdiff, mci, mhow = _mean(plan, False, ctx)
-    return PairOutcome("aso", False, stat, None, None, float(cd.value), _ci(cd),
+    return PairOutcome(ctx.test, False, stat, None, None, float(cd.value), _ci(cd),
                        "Cliff's delta (Feng & Cliff)", res.method, a_higher, mdiff, mci, mhow,
                        extra, list(res.warnings) + list(cd.warnings),
                        decided=a_higher is not None)
 
 
-def _bayes(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+def bayes_runner(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
     from shared import stats as st
 
     sign = 1.0 if ctx.goal == "maximize" else -1.0
@@ -244,19 +330,62 @@ def _bayes(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
     mdiff, mci, mhow = _mean(plan, True, ctx)
     extra = {"p_a_better": p_a, "p_rope": float(res.p_rope), "p_b_better": p_b,
              "rope": float(ctx.min_effect), "threshold": threshold}
-    return PairOutcome("bayes-signed-rank", True, None, None, None, hl, None, "",
+    return PairOutcome(ctx.test, True, None, None, None, hl, None, "",
                        "posterior (Monte Carlo)", a_higher, mdiff, mci, mhow, extra,
                        list(getattr(res, "warnings", ()) or ()), decided=a_higher is not None)
 
 
-RUNNERS: dict[str, Callable[[PairPlan, bool, RunContext], PairOutcome]] = {
-    "paired-t": _t_test("paired-t"),
-    "welch": _t_test("welch"),
-    "student-t": _t_test("student-t"),
-    "wilcoxon": _rank_test("wilcoxon"),
-    "mann-whitney": _rank_test("mann-whitney"),
-    "permutation": _permutation,
-    "bootstrap": _bootstrap,
-    "aso": _aso,
-    "bayes-signed-rank": _bayes,
-}
+
+
+def nemenyi_runner(matrix: np.ndarray, control: int | None, alpha: float, hib: bool,
+                   names: Sequence[str]) -> RankOutcome:
+    """Nemenyi's test on Friedman mean ranks, every pair (``control`` is not used)."""
+    from shared import stats as st
+
+    ph = st.nemenyi(matrix, alpha, higher_is_better=hib)
+    return RankOutcome(
+        {(q.i, q.j): (q.statistic, q.pvalue, q.p_adjusted, q.rank_diff) for q in ph.pairs},
+        tuple(ph.warnings),
+        "Nemenyi test on Friedman mean ranks (Demsar 2006); its p-values are family-wise by "
+        "construction, so no further correction is applied",
+    )
+
+
+def holm_rank_runner(matrix: np.ndarray, control: int | None, alpha: float, hib: bool,
+                     names: Sequence[str]) -> RankOutcome:
+    """z-tests on Friedman mean ranks with Holm: against ``control`` when one was given in
+    advance, else over every pair (Demsar 2006)."""
+    from shared import stats as st
+
+    if control is not None:
+        ph = st.holm_vs_control(matrix, control, alpha, higher_is_better=hib)
+        return RankOutcome(
+            {(q.i, q.j): (q.statistic, q.pvalue, q.p_adjusted, q.rank_diff) for q in ph.pairs},
+            tuple(ph.warnings),
+            f"z-test on Friedman mean ranks against the baseline {names[control]}, Holm "
+            "step-down (Demsar 2006)",
+        )
+    return RankOutcome(
+        _holm_all_pairs(matrix, hib), (),
+        "z-test on Friedman mean ranks for every pair, Holm step-down (Demsar 2006); no "
+        "baseline was given, so no control is picked from the data",
+    )
+
+
+def _holm_all_pairs(matrix: np.ndarray, hib: bool) -> dict[tuple[int, int], tuple[float, float,
+                                                                                 float, float]]:
+    """Every pair: (z, p, Holm-adjusted p, rank_diff) of the mean-rank z-test (Demsar 2006)."""
+    from scipy import special
+
+    from shared import stats as st
+
+    n, k = matrix.shape
+    ranks = st.friedman(matrix, higher_is_better=hib).extra["mean_ranks"]
+    se = math.sqrt(k * (k + 1.0) / (6.0 * n))
+    keys = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    rd = np.array([ranks[i] - ranks[j] for i, j in keys], dtype=float)
+    z = rd / se
+    p = np.minimum(1.0, 2.0 * special.ndtr(-np.abs(z)))
+    adj = st.adjust_pvalues(p, "holm")
+    return {key: (float(z[m]), float(p[m]), float(adj[m]), float(rd[m]))
+            for m, key in enumerate(keys)}

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from shared.compare._registry import REGISTRY
+
 __all__ = ["advantage_bound", "better_name", "reliably_better"]
 
 
@@ -54,7 +56,8 @@ def reliably_better(pair: Any, name: str, min_effect: float) -> bool:
         return False
     if min_effect <= 0:
         return True
-    if "rope" in (pair.extra or {}):
+    s = REGISTRY.get(pair.test)
+    if s is not None and s.judges_margin:
         return True  # the Bayesian test's ROPE is min_effect: it already judged the margin
     bound = advantage_bound(pair)
     return bound is not None and bound >= min_effect

@@ -2,7 +2,9 @@
 
 Every sentence that states a pair's result goes through :func:`describe_pair`, so the
 estimate, interval and verdict printed are always those of the test that decided the pair
-(``PairResult.estimate`` says which), never the mean difference beside a rank test.
+(``PairResult.estimate`` says which), never the mean difference beside a rank test. The words
+come from the test's record: its ``estimate_label``, and the verdict of its decision rule
+(``TestSpec.decides_by``; a new rule adds its wording to ``_RULE_WORDS``).
 """
 
 from __future__ import annotations
@@ -10,15 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["fmt_num", "signed", "fmt_ci", "estimate_label", "describe_pair", "fmt_p"]
+from shared.compare._registry import REGISTRY, estimate_label
 
-_ESTIMATE_LABEL = {
-    "mean_difference": "diff",
-    "hodges_lehmann_shift": "Hodges-Lehmann shift",
-    "cliffs_delta": "Cliff's delta",
-    "mean_rank_difference": "mean-rank difference",
-    "mcb_distance": "diff",
-}
+__all__ = ["fmt_num", "signed", "fmt_ci", "estimate_label", "describe_pair", "fmt_p"]
 
 
 def fmt_num(x: float | None, digits: int = 4) -> str:
@@ -58,24 +54,31 @@ def fmt_ci(ci: tuple[float, float] | None, how: str = "") -> str:
     return f" ({label} [{fmt_num(ci[0])}, {fmt_num(ci[1])}])"
 
 
-def estimate_label(estimate: str) -> str:
-    """The words for a pair's estimate kind (``"hodges_lehmann_shift"`` -> ...)."""
-    return _ESTIMATE_LABEL.get(estimate, estimate.replace("_", " "))
+def _stochastic_order_words(p: Any) -> str:
+    extra = p.extra or {}
+    eps = fmt_num(p.statistic, 3)
+    thr = fmt_num(extra.get("threshold"), 2)
+    if p.significant and p.better:
+        return (f"{p.better} is almost stochastically dominant (epsilon_min={eps} < {thr})")
+    return f"neither is almost stochastically dominant (epsilon_min={eps}, threshold {thr})"
+
+
+def _posterior_words(p: Any) -> str:
+    extra = p.extra or {}
+    return (f"P({p.a} better)={fmt_num(extra.get('p_a_better'), 3)}, "
+            f"P(equivalent within {fmt_num(extra.get('rope'))})="
+            f"{fmt_num(extra.get('p_rope'), 3)}, "
+            f"P({p.b} better)={fmt_num(extra.get('p_b_better'), 3)}")
+
+
+#: The verdict in words of a test deciding by its own rule (``TestSpec.decides_by``).
+_RULE_WORDS = {"stochastic order": _stochastic_order_words, "posterior": _posterior_words}
 
 
 def _verdict_part(p: Any) -> str:
-    extra = p.extra or {}
-    if "epsilon_min" in extra:
-        eps = fmt_num(p.statistic, 3)
-        thr = fmt_num(extra.get("threshold"), 2)
-        if p.significant and p.better:
-            return (f"{p.better} is almost stochastically dominant (epsilon_min={eps} < {thr})")
-        return f"neither is almost stochastically dominant (epsilon_min={eps}, threshold {thr})"
-    if "p_a_better" in extra:
-        return (f"P({p.a} better)={fmt_num(extra.get('p_a_better'), 3)}, "
-                f"P(equivalent within {fmt_num(extra.get('rope'))})="
-                f"{fmt_num(extra.get('p_rope'), 3)}, "
-                f"P({p.b} better)={fmt_num(extra.get('p_b_better'), 3)}")
+    s = REGISTRY.get(p.test)
+    if s is not None and s.decides_by in _RULE_WORDS:
+        return _RULE_WORDS[s.decides_by](p)
     if p.p_adjusted is not None:
         if p.p_value is not None and p.p_adjusted != p.p_value:
             return f"p_adj={fmt_p(p.p_adjusted)}"
