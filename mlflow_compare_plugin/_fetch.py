@@ -32,13 +32,18 @@ from shared import (
 )
 from shared._progress import progress_bar
 from shared.cli import is_connection_problem, one_line
+from shared.source import OWN_RUN_TAG, register_hints
 
 __all__ = ["MlflowSource", "fetch_runs", "http_retries", "without_parents", "COMPARISON_TAG"]
 
 #: Tag on the comparison runs ``--log-report`` creates; such runs are never compared.
-COMPARISON_TAG = "tracker_compare.comparison"
+COMPARISON_TAG = OWN_RUN_TAG
 #: MLflow's tag naming a nested run's parent; becomes ``Run.source["parent_run"]``.
 PARENT_TAG = "mlflow.parentRunId"
+#: The option of ``mlflow compare`` that keeps one parent run, for the core's warnings about
+#: mixed sources; registered here, where every MLflow fetch passes.
+OPTION_HINTS = {"parent_run": "--parent-run-id ID (MLflow)"}
+register_hints("mlflow", OPTION_HINTS)
 # 500 runs a page costs no more than one page of 10,000 on sqlite (measured: 1.0 vs 1.1 s for
 # 2,000 runs) and lets the progress count move.
 _SEARCH_PAGE_SQL = 500
@@ -343,6 +348,7 @@ def _fetch_runs(
     history_metrics: Sequence[str],
     show_progress: bool,
     timestamps: bool = True,
+    keep_own: bool = False,
 ) -> list[Run]:
     if not (experiment_ids or experiment_names or run_ids):
         raise InputError("give --experiment-name, --experiment-id or --run-ids")
@@ -373,7 +379,8 @@ def _fetch_runs(
             raise InputError("--filter needs --experiment-name or --experiment-id")
     if raw is not None:
         runs = [to_run(r) for r in raw]
-    runs = [r for r in runs if r.tags.get(COMPARISON_TAG) != "true"]
+    if not keep_own:
+        runs = [r for r in runs if r.tags.get(COMPARISON_TAG) != "true"]
     if not runs:
         where = f" matching filter {filter_string!r}" if filter_string else ""
         raise InputError(f"no runs{where} in experiments {', '.join(ids) or '-'}")
@@ -390,11 +397,8 @@ def _fetch_runs(
 
 
 def without_parents(runs: Sequence[Run], keep: Sequence[str] = ()) -> tuple[list[Run], str | None]:
-    """The runs without those that are the parent of another selected run, and a note.
-
-    A parent run (an Optuna study, a sweep driver) holds no replicate of its own: compared
-    beside its children it would be a configuration of its own with the params it lacks. Runs
-    named in ``keep`` (``--run-ids``) stay.
+    """The runs without those that are the parent of another selected run, and a note
+    (the core's ``shared.source.skip_parents``, kept under its old name).
 
     Example:
         >>> kids = [Run("mlflow", f"c{i}", source={"parent_run": "p"}) for i in range(2)]
@@ -402,13 +406,6 @@ def without_parents(runs: Sequence[Run], keep: Sequence[str] = ()) -> tuple[list
         >>> [r.id for r in runs], note
         (['c0', 'c1'], '1 parent run left out (its children are compared): p')
     """
-    parents = {r.source.get("parent_run") for r in runs} - {None} - set(keep)
-    dropped = [r for r in runs if r.id in parents]
-    if not dropped:
-        return list(runs), None
-    shown = ", ".join(r.label for r in dropped[:5]) + (" ..." if len(dropped) > 5 else "")
-    return (
-        [r for r in runs if r.id not in parents],
-        f"{len(dropped)} parent run{'s' if len(dropped) != 1 else ''} left out (its children "
-        f"are compared): {shown}",
-    )
+    from shared.source import skip_parents
+
+    return skip_parents(runs, keep)

@@ -181,23 +181,28 @@ def _run(
     retries: int,
     options: dict[str, Any],
 ) -> None:
-    from mlflow_compare_plugin._fetch import MlflowSource, fetch_runs, without_parents
+    from mlflow_compare_plugin._fetch import MlflowSource
+    from mlflow_compare_plugin._source import MlflowRuns
+    from shared.source import read_runs
 
     source = MlflowSource(tracking_uri, retries=retries)
     needs = histories_needed(log_report=log_report, **options)
     ids = source.experiment_ids(experiment_ids, experiment_names)
-    runs = fetch_runs(
-        source=source,
-        retries=retries,
-        experiment_ids=ids,
-        filter_string=filter_string,
-        run_ids=_split_ids(run_ids),
-        history_metrics=metric_names_needed(**options) if needs else (),
+    found = read_runs(
+        MlflowRuns(
+            store=source,
+            retries=retries,
+            experiment_ids=ids,
+            filter_string=filter_string,
+            run_ids=_split_ids(run_ids),
+        ),
+        metrics=metric_names_needed(**options) if needs else (),
         # Wall-clock times are read only when they are the x-axis.
         timestamps=options.get("x_axis") in ("seconds", "time"),
+        keep=_split_ids(run_ids),
     )
-    runs, note = without_parents(runs, keep=_split_ids(run_ids))
-    if note:
+    runs = found.runs
+    for note in found.notes:
         click.echo(f"warning: {note}", err=True)
     publish = None
     if log_report or tag_winner:

@@ -96,6 +96,29 @@ def _seconds(value: Any) -> float | None:
     return pd.Timestamp(value).timestamp()
 
 
+def _upcast_int_columns(frame: pd.DataFrame) -> set[str]:
+    """``params.*`` columns of whole numbers that pandas made float because a cell is missing
+    (``pd.read_csv`` reads seeds 0, 1, "" as 0.0, 1.0, NaN): their values are ints again.
+
+    Example:
+        >>> import pandas as pd
+        >>> sorted(_upcast_int_columns(pd.DataFrame({"params.seed": [3, None],
+        ...                                          "params.lr": [1.0, 2.0]})))
+        ['params.seed']
+    """
+    import numpy as np
+
+    out = set()
+    for col in frame.columns:
+        values = frame[col]
+        if not str(col).startswith("params.") or values.dtype.kind != "f":
+            continue
+        present = values.dropna().to_numpy()
+        if len(present) < len(values) and np.all(np.isfinite(present) & (present % 1 == 0)):
+            out.add(str(col))
+    return out
+
+
 def runs_from_frame(frame: pd.DataFrame, *, tracker: str | None = None) -> list[Run]:
     """Runs from a ``search_runs``-style DataFrame (from MLflow, or made by hand).
 
@@ -118,6 +141,7 @@ def runs_from_frame(frame: pd.DataFrame, *, tracker: str | None = None) -> list[
         )
     if tracker is None:
         tracker = "mlflow" if "artifact_uri" in columns else "frame"
+    upcast = _upcast_int_columns(frame)
     runs: list[Run] = []
     seen: set[str] = set()
     for index, row in zip(frame.index, frame.to_dict(orient="records"), strict=True):
@@ -132,7 +156,7 @@ def runs_from_frame(frame: pd.DataFrame, *, tracker: str | None = None) -> list[
             if _is_missing(value):
                 continue
             if col.startswith("params."):
-                params[col[7:]] = coerce_value(value)
+                params[col[7:]] = int(value) if col in upcast else coerce_value(value)
             elif col.startswith("metrics."):
                 try:
                     metrics[col[8:]] = float(value)

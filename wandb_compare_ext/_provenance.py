@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from shared.model import Run
+from shared.source import register_hints
 
-__all__ = ["keep_source", "source_from_tags"]
+__all__ = ["OPTION_HINTS", "keep_source", "source_from_tags"]
 
 #: ``Run.source`` key -> the ``wandb.*`` tag both W&B readers (API and offline) fill.
 _FROM_TAG = {"sweep": "wandb.sweep_id", "group": "wandb.group", "job_type": "wandb.job_type"}
+#: The options of ``wandb compare`` that keep one sweep, group or job type, for the core's
+#: warnings about mixed sources; registered here, where every W&B reader passes.
+OPTION_HINTS = {
+    "sweep": "--sweep ID (W&B)",
+    "group": "--group NAME (W&B)",
+    "job_type": "--filter (W&B: job_type)",
+}
+register_hints("wandb", OPTION_HINTS)
 
 
 def source_from_tags(tags: Mapping[str, str]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.model import SOURCE_KEYS, Run
+from shared.source import option_hint
 
 __all__ = [
     "MISSING",
@@ -35,12 +36,13 @@ TAG_PREFIX = "tags."
 #: Stand-in for "this run has no value for the key" (never equal to a real value).
 MISSING: Any = object()
 
-#: What each source key is called in a sentence, and the options that keep one source.
-_WORDS: Mapping[str, tuple[str, str, str]] = {
-    "sweep": ("sweeps", "no sweep", "--sweep ID (W&B)"),
-    "group": ("groups", "no group", "--group NAME (W&B)"),
-    "job_type": ("job types", "no job type", "--filter (W&B: job_type)"),
-    "parent_run": ("parent runs", "no parent run", "--parent-run-id ID (MLflow)"),
+#: What each source key is called in a sentence. The options that keep one source are the
+#: sources' own words (``shared.source.Source.option_hints``).
+_WORDS: Mapping[str, tuple[str, str]] = {
+    "sweep": ("sweeps", "no sweep"),
+    "group": ("groups", "no group"),
+    "job_type": ("job types", "no job type"),
+    "parent_run": ("parent runs", "no parent run"),
 }
 _SHOWN = 6
 
@@ -122,7 +124,8 @@ def mixed_source_warnings(
             # none for a split the configurations already make
             continue
         reported.append(labels)
-        plural, missing_word, option = _WORDS[key]
+        plural, missing_word = _WORDS[key]
+        option = option_hint(key, {r.tracker for r in runs}) or "a filter"
         out.append(
             f"the runs come from {len(counts)} {plural}: {_counts_text(counts, missing_word)}; "
             f"their runs are pooled into the same configurations. Keep one with {option}, or "

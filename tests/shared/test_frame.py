@@ -74,3 +74,16 @@ def test_non_numeric_metric_is_a_clear_error():
 
 def test_empty_run_list_gives_the_fixed_columns():
     assert list(runs_to_frame([]).columns)[:2] == ["run_id", "experiment_id"]
+
+
+def test_whole_number_params_made_float_by_a_missing_cell_are_ints_again(tmp_path):
+    # pd.read_csv turns a column of seeds with one empty cell into floats (3 -> 3.0)
+    import pandas as pd
+
+    (tmp_path / "runs.csv").write_text("run_id,params.seed,params.lr,metrics.acc\na,3,1.0,0.5\nb,,2.0,0.6\n")
+    frame = pd.read_csv(tmp_path / "runs.csv")
+    assert frame["params.seed"].dtype.kind == "f"
+    runs = runs_from_frame(frame)
+    assert runs[0].params == {"seed": 3, "lr": 1.0} and type(runs[0].params["seed"]) is int
+    assert type(runs[0].params["lr"]) is float  # a float column with no gap stays float
+    assert runs[1].params == {"lr": 2.0}
