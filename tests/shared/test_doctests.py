@@ -15,6 +15,7 @@ MODULES = [
     "shared.compare._sweep",
     "shared.render._data",
     "shared.render._ranking",
+    "shared.model._examples",
     "shared.model._history",
     "shared.model._run",
     "shared.normalise._curves",
