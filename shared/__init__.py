@@ -26,7 +26,7 @@ from shared.errors import (
     TrackerUnreachable,
     UnknownMetricError,
 )
-from shared.model import History, Run
+from shared.model import ExampleTable, History, Run
 from shared.normalise import (
     Curve,
     Reduction,
@@ -49,6 +49,7 @@ __all__ = [
     "AmbiguousMetricError",
     "Comparison",
     "Curve",
+    "ExampleTable",
     "GateFailed",
     "History",
     "InputError",

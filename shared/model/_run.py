@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.model._examples import ExampleTable
 from shared.model._history import History
 
 __all__ = ["SOURCE_KEYS", "Run"]
@@ -33,6 +35,9 @@ class Run:
         histories: per metric, every logged point.
         source: where the run came from, under the :data:`SOURCE_KEYS` (``{"sweep": "abc12"}``),
             filled by the fetchers; usable in ``group_by`` as ``source.sweep`` and so on.
+        examples: per-example tables (evaluation results) by name, each an
+            :class:`ExampleTable`; fetched only when a comparison over examples asks for one
+            (empty otherwise).
 
     Example:
         >>> r = Run(tracker="frame", id="r1", params={"lr": 0.1, "seed": 0}, metrics={"acc": 0.9})
@@ -52,6 +57,7 @@ class Run:
     metrics: dict[str, float] = field(default_factory=dict)
     histories: dict[str, History] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)
+    examples: Mapping[str, ExampleTable] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "shared",
+    "shared._example_frame",
     "shared._frame",
     "shared._progress",
     "shared.compare._grouping",
@@ -14,7 +15,10 @@ MODULES = [
     "shared.compare._samples",
     "shared.compare._sweep",
     "shared.render._data",
+    "shared.stats._clustered",
+    "shared.stats._examples",
     "shared.render._ranking",
+    "shared.model._examples",
     "shared.model._history",
     "shared.model._run",
     "shared.normalise._curves",
