@@ -204,6 +204,8 @@ def _run(
     runs = found.runs
     for note in found.notes:
         click.echo(f"warning: {note}", err=True)
+    if options.get("examples"):
+        runs = _read_examples(source, runs, options["examples"])
     publish = None
     if log_report or tag_winner:
         publish = functools.partial(
@@ -217,6 +219,15 @@ def _run(
             report_experiment=report_experiment,
         )
     run_comparison(runs, options, publish=publish)
+
+
+def _read_examples(source: Any, runs: list[Any], table: str) -> list[Any]:
+    """Each run's per-example table (``--examples``): that one artifact, all runs at once."""
+    from mlflow_compare_plugin._fetch_examples import fetch_example_tables
+    from shared._progress import progress_bar
+
+    with progress_bar("fetching tables", len(runs), unit="runs") as bar:
+        return fetch_example_tables(source, runs, table, on_progress=bar.update)
 
 
 def _publish(

@@ -36,6 +36,7 @@ from wandb_compare_ext._log_records import (
     timestamp_seconds,
 )
 from wandb_compare_ext._provenance import source_from_tags
+from wandb_compare_ext._tables import table_tags
 
 __all__ = [
     "OfflineLog",
@@ -160,6 +161,8 @@ def read_offline_run(path: str | Path, *, warnings: list[str] | None = None) -> 
             tags[name] = value
     for key, step_metric in _step_metrics(metric_defs, histories).items():
         tags[f"wandb.step_metric.{key}"] = step_metric
+    # Tables logged under a key: where their files are (read only when compared over examples).
+    tags.update(table_tags(summary))
 
     if exit_code is None:
         status = "RUNNING" if not log.damaged else "FAILED"

@@ -32,6 +32,7 @@ from shared.errors import InputError, TrackerCompareError, TrackerUnreachable
 from shared.model import History, Run
 from shared.normalise import canonical_metric_name, flatten_config
 from wandb_compare_ext._provenance import source_from_tags
+from wandb_compare_ext._tables import table_tags
 
 __all__ = ["WandbSource", "fetch_runs", "run_from_api", "step_metrics", "write_decision"]
 
@@ -309,6 +310,7 @@ def run_from_api(
     tags: dict[str, str] = {str(t): "true" for t in (api_run.tags or [])}
     for key, axis in axes.items():
         tags[f"wandb.step_metric.{key}"] = axis
+    tags.update(table_tags(dict(api_run.summary_metrics or {})))
     tags["wandb.source"] = "api"
     tags["wandb.path"] = f"{entity}/{project}/{api_run.id}"
     for name, value in (

@@ -211,6 +211,10 @@ def compare(
         )
     if not runs:
         raise InputError("no runs found (check --project, --filter and --offline-dir)")
+    if options.get("examples"):
+        from wandb_compare_ext._tables import fetch_example_tables
+
+        runs = fetch_example_tables(runs, options["examples"], source=source)
     if not x_axis_given:
         axis = _default_x_axis(runs, options["metric"])
         if axis:

@@ -29,18 +29,46 @@ def _metric_specs(metric: str | Iterable[str] | None) -> list[tuple[str, str]]:
 
 
 def histories_needed(
-    *, reduce: str = "last", fmt: str = "table", log_report: bool = False, **_: Any
+    *,
+    reduce: str = "last",
+    fmt: str = "table",
+    log_report: bool = False,
+    examples: str | None = None,
+    **_: Any,
 ) -> bool:
     """Whether the options need full metric histories, not just each run's last values.
 
     ``--reduce last`` with a text format needs only the last values; other reductions,
-    ``--format html`` and ``--log-report`` (learning-curve plots) need histories.
+    ``--format html`` and ``--log-report`` (learning-curve plots) need histories. A comparison
+    over examples (``--examples``) reads a table per run and no history: ``--metric`` names
+    a column of that table, not a logged metric.
 
     Example:
         >>> histories_needed(reduce="last"), histories_needed(reduce="auc")
         (False, True)
+        >>> histories_needed(fmt="html", examples="eval.json")
+        False
     """
+    if examples:
+        return False
     return reduce != "last" or fmt == "html" or bool(log_report)
+
+
+def check_example_options(
+    examples: str | None, example_key: str | None, cluster_key: str | None
+) -> None:
+    """``--example-key`` and ``--cluster-key`` belong to ``--examples`` (checked before fetching).
+
+    Example:
+        >>> check_example_options("eval.json", "id", None)
+    """
+    if examples is not None and not examples.strip():
+        raise InputError("--examples needs a table name (MLflow artifact path, W&B Table key)")
+    for option, value in (("--example-key", example_key), ("--cluster-key", cluster_key)):
+        if value is not None and not examples:
+            raise InputError(f"{option} needs --examples TABLE")
+        if value is not None and not value.strip():
+            raise InputError(f"{option} needs a column name")
 
 
 def metric_names_needed(
@@ -119,6 +147,9 @@ def compare_with_options(
     fail_if_worse: bool = False,
     seed: int = 0,
     all_pairs: bool = False,
+    examples: str | None = None,
+    example_key: str | None = None,
+    cluster_key: str | None = None,
     **_ignored: Any,
 ) -> Any:
     """Run ``shared.compare_runs`` with the options of :func:`comparison_options`.
@@ -133,6 +164,8 @@ def compare_with_options(
             :func:`check_gate` after emitting the output.
         all_pairs: test every pair even when many configurations would be compared with the
             best instead (``--all-pairs``).
+        examples, example_key, cluster_key: compare per-example scores of the table each run
+            carries in ``run.examples[examples]`` (``metric`` then names its score column).
         Other arguments: as ``shared.compare_runs``.
 
     Returns:
@@ -151,7 +184,17 @@ def compare_with_options(
     if not runs:
         raise InputError("no runs to compare")
     (name, goal), *_rest = _metric_specs(metric)
-    _check_present(runs, name)
+    check_example_options(examples, example_key, cluster_key)
+    extra: dict[str, Any] = {}
+    if examples:
+        from shared._example_checks import check_example_tables
+
+        check_example_tables(
+            runs, examples, score=name, example_key=example_key, cluster_key=cluster_key
+        )
+        extra = {"examples": examples, "example_key": example_key, "cluster_key": cluster_key}
+    else:
+        _check_present(runs, name)
     _check_named_metrics(runs, x_axis=x_axis, cost_metric=cost_metric)
     return compare_runs(
         list(runs),
@@ -171,6 +214,7 @@ def compare_with_options(
         seed=seed,
         # only when asked: the default family (comparisons with the best) needs no flag
         **({"all_pairs": True} if all_pairs else {}),
+        **extra,
     )
 
 

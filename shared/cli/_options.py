@@ -37,6 +37,9 @@ COMPARISON_OPTION_NAMES = (
     "top",
     "all_pairs",
     "verbose",
+    "examples",
+    "example_key",
+    "cluster_key",
 )
 
 
@@ -55,7 +58,8 @@ def comparison_options(func: F) -> F:
     The callback receives ``metric`` (tuple of ``NAME[:min|:max]``), ``seed_key``, ``group_by``
     (tuple), ``reduce``, ``x_axis``, ``budget``, ``test``, ``alpha``, ``correction``,
     ``min_effect``, ``baseline``, ``cost_metric``, ``fmt``, ``output``, ``fail_if_worse``,
-    ``verbose`` (read by :func:`shared.cli.handle_errors`); pass
+    ``verbose`` (read by :func:`shared.cli.handle_errors`), ``examples``, ``example_key`` and
+    ``cluster_key`` (a comparison over per-example scores); pass
     them on to :func:`shared.cli.compare_with_options` and :func:`shared.cli.emit`.
 
     Example:
@@ -186,6 +190,26 @@ def comparison_options(func: F) -> F:
             default=False,
             help="Test every pair even with many configurations (default above 6: "
             "comparisons with the best).",
+        ),
+        click.option(
+            "--examples",
+            default=None,
+            metavar="TABLE",
+            help="Compare per-example scores over examples and seeds: the table each run logged "
+            "(MLflow: the log_table artifact path, eval_results_table.json, or 'traces' for GenAI "
+            "assessments; W&B: the Table's key). --metric then names the score column.",
+        ),
+        click.option(
+            "--example-key",
+            default=None,
+            metavar="COLUMN",
+            help="With --examples: the column identifying an example (pairs examples across runs).",
+        ),
+        click.option(
+            "--cluster-key",
+            default=None,
+            metavar="COLUMN",
+            help="With --examples: the column grouping correlated examples (a passage, a topic).",
         ),
         click.option(
             "--verbose",

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shared.cli._compare import (
+    check_example_options,
     check_gate,
     compare_secondary,
     compare_with_options,
@@ -33,7 +34,8 @@ __all__ = ["check_comparison_options", "run_comparison"]
 def check_comparison_options(options: Mapping[str, Any]) -> None:
     """The checks of :func:`comparison_options` that need no runs: before fetching anything.
 
-    The output target must be writable, and ``--fail-if-worse`` needs ``--baseline``.
+    The output target must be writable, ``--fail-if-worse`` needs ``--baseline``, and
+    ``--example-key``/``--cluster-key`` need ``--examples``.
 
     Raises:
         InputError: one line naming the option.
@@ -43,6 +45,9 @@ def check_comparison_options(options: Mapping[str, Any]) -> None:
     """
     check_output(options.get("output"))
     require_baseline(options.get("fail_if_worse", False), options.get("baseline"))
+    check_example_options(
+        options.get("examples"), options.get("example_key"), options.get("cluster_key")
+    )
 
 
 def run_comparison(

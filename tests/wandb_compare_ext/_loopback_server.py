@@ -12,7 +12,10 @@ parquet files with HTTP range reads, as W&B's storage does:
   ``SampledHistoryPage`` / ``RunSampledHistory``;
 * ``UpsertBucket`` (notes, tags, summary), ``ProjectInternalId``, ``upsertView`` (reports) and
   whatever report look-ups ``wandb_workspaces`` makes;
-* ``GET``/``HEAD`` of ``/files/<entity>/<project>/<run>/history.parquet`` with ``Range``.
+* ``GET``/``HEAD`` of ``/files/<entity>/<project>/<run>/history.parquet`` with ``Range``;
+* ``RunFiles`` (``run.files()``, ``run.file(name)``) over the files the client uploaded
+  (``wandb sync`` uploads a logged Table's ``media/table/*.table.json``), and ``GET`` of
+  ``/files/<entity>/<project>/<run>/<name>`` for ``File.download()``.
 
 Every request is recorded in ``server.requests`` so tests can assert what the client asked.
 Failure modes for the error tests: ``reject_key`` (401, as W&B answers a bad key) and
@@ -413,8 +416,61 @@ class LoopbackWandbServer:
             out = json.dumps({"errors": [{"message": str(error)}], "data": None})
         self._send(handler, 200, out.encode())
 
+    def run_files(self, run: StoredRun) -> dict[str, bytes]:
+        """The files the client uploaded for ``run`` (``wandb sync``, a live run), by name."""
+        prefix = f"/upload/{run.entity}/{run.project}/{run.name}/"
+        with self._lock:
+            return {p[len(prefix) :]: b for p, b in self.uploads.items() if p.startswith(prefix)}
+
+    def _run_files(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """``RunFiles`` (``run.files()`` / ``run.file(name)``): the uploaded files, with URLs
+        this server serves (W&B answers with signed storage URLs)."""
+        import hashlib
+
+        run = self._run_or_error(variables, "name")
+        files = self.run_files(run)
+        names = variables.get("fileNames") or list(files)
+        edges = []
+        for i, name in enumerate(n for n in names if n in files):
+            url = f"{self.url}/files/{run.entity}/{run.project}/{run.name}/{name}"
+            data = files[name]
+            edges.append({
+                "node": {
+                    "id": base64.b64encode(f"File:{run.name}:{name}".encode()).decode(),
+                    "name": name,
+                    "url": url,
+                    "directUrl": url,
+                    "sizeBytes": len(data),
+                    "mimetype": "application/json" if name.endswith(".json") else None,
+                    "updatedAt": run.created_at,
+                    "md5": base64.b64encode(hashlib.md5(data).digest()).decode(),
+                },
+                "cursor": str(i + 1),
+            })  # fmt: skip
+        return {
+            "project": {
+                "internalId": "UHJvamVjdDox",
+                "run": {
+                    "fileCount": len(files),
+                    "files": {
+                        "edges": edges,
+                        "pageInfo": {"endCursor": str(len(edges)), "hasNextPage": False},
+                    },
+                },
+            }
+        }
+
     def _serve_file(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parts = handler.path.split("?")[0].split("/")
+        if len(parts) > 5 and parts[5] != "history.parquet":
+            # /files/<entity>/<project>/<run>/<name...>: a file the client uploaded
+            run = self.find_run(parts[2], parts[3], parts[4])
+            data = self.run_files(run).get("/".join(parts[5:])) if run else None
+            if data is None:
+                self._send(handler, 404, b"")
+            else:
+                self._send(handler, 200, data, "application/octet-stream", head=method == "HEAD")
+            return
         # /files/<entity>/<project>/<run>/history.parquet
         if len(parts) != 6 or parts[5] != "history.parquet":
             self._send(handler, 404, b"")
@@ -528,6 +584,8 @@ class LoopbackWandbServer:
                     rows = [rows[i] for i in picks]
                 out.append(rows[:n])
             return {"project": {"run": {"sampledHistory": out}}}
+        if op == "RunFiles":
+            return self._run_files(variables)
         if op == "GetProjects":
             return self._projects_query(variables)
         if op == "CreateProject":
