@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from shared.errors import InputError
+from shared.normalise._goal import GOALS, guess_goal
 
 __all__ = ["parse_metric_spec", "guess_goal"]
 
-_GOALS = {"min": "minimize", "max": "maximize", "minimize": "minimize", "maximize": "maximize"}
-# Names where smaller is better. Guessing wrong would crown the worst configuration, so the
-# guess only applies when the user did not say ``:min``/``:max`` and the output says which goal
-# was used.
-_LOWER_IS_BETTER = re.compile(
-    r"(loss|error|(^|[^a-z])err([^a-z]|$)|mse|mae|perplexity|latency|regret)",
-    re.IGNORECASE,
-)
-
-
-def guess_goal(name: str) -> str:
-    """``"minimize"`` for names like ``val_loss``, ``error_rate``, ``latency``; else ``"maximize"``.
-
-    Example:
-        >>> guess_goal("val/loss"), guess_goal("accuracy")
-        ('minimize', 'maximize')
-    """
-    return "minimize" if _LOWER_IS_BETTER.search(name) else "maximize"
+# one rule for the goal everywhere (compare, confirm, the Python API): see shared.normalise._goal
+_GOALS = GOALS
 
 
 def _looks_like_a_goal(suffix: str) -> bool:

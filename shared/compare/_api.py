@@ -48,6 +48,7 @@ from shared.compare._selection import check_named
 from shared.compare._summaries import bootstrap_cis, summarise_configs
 from shared.compare._sweep import param_effects
 from shared.model import Run
+from shared.normalise._goal import resolve_goal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,7 +60,7 @@ def compare_runs(
     runs: Sequence[Run],
     *,
     metric: str,
-    goal: str = "maximize",
+    goal: str | None = None,
     seed_key: str | None = None,
     group_by: str | Sequence[str] | None = None,
     reduce: str = "last",
@@ -79,7 +80,10 @@ def compare_runs(
     Args:
         runs: the runs (any tracker; ``shared.Run``).
         metric: the metric to compare (any spelling: ``val/loss`` finds ``val_loss``).
-        goal: "maximize" or "minimize" (what "better" means).
+        goal: "maximize" or "minimize" (what "better" means); default: a ``:min``/``:max``
+            suffix of ``metric``, else from its name (``val_loss`` minimize, ``acc`` maximize),
+            the rule of every entry point (``shared.normalise.resolve_goal``). An explicit goal
+            that contradicts the name (``val_acc`` minimized) is kept, with a warning.
         seed_key: the replicate param (seed, fold, dataset); by default detected among
             ``seed``, ``random_seed``, ``random_state``, ``rng_seed``; none -> unpaired.
         group_by: params defining a configuration; default every param that varies except the
@@ -114,10 +118,11 @@ def compare_runs(
         ('wilcoxon', 0.125, None)
     """
     # 1. options and runs: a bad option fails before any data is touched
+    metric, goal, conflict = resolve_goal(metric, goal)
     opts = check_options(goal, test, correction, alpha, min_effect, seed)
     check_named(test, opts.min_effect)
     runs, metric, group_by = check_runs(runs, metric, group_by)
-    warnings: list[str] = []
+    warnings: list[str] = [conflict] if conflict else []
     runs = usable_runs(runs, warnings)
 
     # 2. one number per run, grouped into configurations: one sample each
@@ -203,7 +208,7 @@ def compare_frame(
     frame: pd.DataFrame,
     *,
     metric: str,
-    goal: str = "maximize",
+    goal: str | None = None,
     seed_key: str | None = None,
     group_by: str | Sequence[str] | None = None,
     reduce: str = "last",

@@ -33,7 +33,8 @@ def confirm_options(func: F) -> F:
         click.option("--function", "function_spec", default=None, metavar="MODULE:CALLABLE",
                      help="Train with this Python function: f(**params, seed=N)."),
         click.option("-m", "--metric", required=True, metavar="NAME[:min|max]",
-                     help="The compared metric (default goal: max; the study's with --from-*)."),
+                     help="The compared metric (default goal: from its name as in `compare`, "
+                          "val_loss min, val_acc max; the study's with --from-*)."),
         click.option("--from-study", default=None, metavar="STUDY",
                      help="Confirm the top --top configurations of this finished Optuna study."),
         click.option("--from-sweep", default=None, metavar="SWEEP",
@@ -91,6 +92,11 @@ def resolve_inputs(options: dict[str, Any], optuna: Any,
                                     options["top"], what=what)
         if ":" in metric:
             goal = None  # the user's explicit :min/:max wins over the study's direction
+    from shared.normalise._goal import resolve_goal
+
+    conflict = resolve_goal(metric, goal)[2]
+    if conflict:  # said before the training starts, not after an hour of it
+        click.echo(f"warning: {conflict}", err=True)
     train = (program_train(options["program"], program_env) if options["program"]
              else load_callable(options["function_spec"]))
     return {

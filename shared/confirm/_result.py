@@ -61,6 +61,7 @@ class ConfirmResult:
         """One paragraph: why it stopped, the seeds used, the decision's rationale."""
         used = ", ".join(f"{k}: {v}" for k, v in self.seeds_used.items())
         head = (f"Stopped after {len(self.looks)} look(s): {self.stopped_because}. "
+                f"Metric: {self.comparison.metric} ({self.comparison.goal}). "
                 f"Seeds per configuration: {used} ({self.total_seeds} runs).")
         if self.winner:
             head += f" Winner: {self.winner}."

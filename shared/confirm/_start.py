@@ -10,24 +10,25 @@ from shared.confirm._configs import load_configs
 from shared.confirm._plan import Plan
 from shared.confirm._queue import WorkQueue
 from shared.errors import InputError
+from shared.normalise._goal import resolve_goal
 
 __all__ = ["split_metric", "start"]
 
 
 def split_metric(metric: str, goal: str | None) -> tuple[str, str]:
-    """``"val_loss:min"`` -> ``("val_loss", "minimize")``; an explicit goal wins.
+    """``"val_loss:min"`` -> ``("val_loss", "minimize")``; an explicit goal wins, else the
+    suffix, else the name (the rule ``mlflow compare`` uses: ``shared.normalise.resolve_goal``).
 
     Example:
         >>> split_metric("val_loss:min", None), split_metric("acc", None)
         (('val_loss', 'minimize'), ('acc', 'maximize'))
+        >>> split_metric("val_loss", None)
+        ('val_loss', 'minimize')
     """
-    name, sep, suffix = metric.rpartition(":")
-    if sep and suffix in ("min", "max", "minimize", "maximize"):
-        metric = name
-        goal = goal or ("minimize" if suffix.startswith("min") else "maximize")
-    if not metric:
+    if not metric.strip() or metric.strip().startswith(":"):
         raise InputError("metric must name a metric")
-    return metric, goal or "maximize"
+    name, goal, _conflict = resolve_goal(metric, goal)
+    return name, goal
 
 
 def start(
