@@ -157,7 +157,7 @@ def test_fewer_than_two_configurations():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"goal": "max"}, "goal must be"),
+        ({"goal": "upward"}, "goal must be"),
         ({"test": "t-test"}, "unknown test='t-test'"),
         ({"correction": "sidak"}, "unknown correction"),
         ({"alpha": 1.5}, "alpha must be in"),
