@@ -53,3 +53,33 @@ def browser(chromium: ModuleType) -> Iterator[object]:
             yield driver
         finally:
             driver.close()
+
+
+@pytest.fixture(autouse=True)
+def _comparisons_read_back() -> Iterator[None]:
+    """Every ``Comparison`` a test builds in this process reads back from its JSON exactly:
+    ``Comparison.from_dict(c.to_dict()).to_dict() == c.to_dict()`` (checked after the test).
+
+    Only our own class is wrapped, and only once a test module has imported it (the suite's
+    start-up and isolation tests see nothing).
+    """
+    module = sys.modules.get("shared.compare._comparison")
+    if module is None:
+        yield
+        return
+    cls = module.Comparison
+    built: list[object] = []
+    original = cls.__init__
+
+    def record(self: object, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        built.append(self)
+
+    cls.__init__ = record
+    try:
+        yield
+    finally:
+        cls.__init__ = original
+    for c in built:
+        d = c.to_dict()  # type: ignore[attr-defined]
+        assert cls.from_dict(d).to_dict() == d, "a comparison does not read back from its JSON"

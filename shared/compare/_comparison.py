@@ -12,12 +12,14 @@ for the rest); the mean difference and its t-interval moved to ``mean_diff``/``m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared.compare._grouping import match_config
 from shared.compare._jsonable import finite_or_none, jsonable
+from shared.compare._registry import REGISTRY, REPORTED
 from shared.errors import InputError
 
 __all__ = [
@@ -37,6 +39,28 @@ def _pair_list(ci: tuple[float, float] | None) -> list[float | None] | None:
     if ci is None:
         return None
     return [finite_or_none(ci[0]), finite_or_none(ci[1])]
+
+
+# reading the JSON back (``from_dict``): ``null`` numbers are NaN again, lists tuples again
+def _num(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _opt(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+def _nums(xs: Sequence[Any]) -> tuple[float, ...]:
+    return tuple(_num(x) for x in xs)
+
+
+def _pair(ci: Sequence[Any] | None) -> tuple[float, float] | None:
+    return None if ci is None else (_num(ci[0]), _num(ci[1]))
+
+
+def _others(d: Mapping[str, Any], known: Sequence[str]) -> dict[str, Any]:
+    """Members a newer writer added (kept, so reading and writing back changes nothing)."""
+    return {k: v for k, v in d.items() if k not in known}
 
 
 @dataclass(frozen=True)
@@ -67,6 +91,12 @@ class CurveBand:
             "hi": jsonable(list(self.hi)),
             "n": [int(v) for v in self.n],
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CurveBand:
+        """The band from its JSON (:meth:`to_dict`)."""
+        return cls(str(d["x_axis"]), _nums(d["grid"]), _nums(d["mean"]), _nums(d["lo"]),
+                   _nums(d["hi"]), tuple(int(v) for v in d["n"]))
 
 
 @dataclass(frozen=True)
@@ -115,6 +145,20 @@ class ConfigSummary:
             "costs": None if self.costs is None else jsonable(dict(self.costs)),
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ConfigSummary:
+        """The summary from its JSON (:meth:`to_dict`)."""
+        return cls(
+            name=str(d["name"]), params=dict(d["params"]), run_ids=tuple(d["runs"]),
+            run_keys=tuple(d["run_keys"]), run_names=tuple(d["run_names"]),
+            values=_nums(d["values"]),
+            seeds=None if d["seeds"] is None else tuple(d["seeds"]), n=int(d["n"]),
+            mean=_num(d["mean"]), std=_num(d["std"]), median=_num(d["median"]),
+            ci=_pair(d["ci"]), ci_bootstrap=_pair(d["ci_bootstrap"]),
+            curve=None if d["curve"] is None else CurveBand.from_dict(d["curve"]),
+            stopped_early=int(d["stopped_early"]), costs=d["costs"],
+        )
+
 
 @dataclass(frozen=True)
 class Omnibus:
@@ -143,6 +187,17 @@ class Omnibus:
             d.setdefault(k, jsonable(v))
         return d
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Omnibus:
+        """The omnibus result from its JSON (:meth:`to_dict`)."""
+        return cls(test=str(d["test"]), statistic=_num(d["statistic"]),
+                   p_value=_num(d["p_value"]), df=d["df"], method=str(d["method"]),
+                   why=str(d["why"]), significant=bool(d["significant"]),
+                   extra=_others(d, _OMNIBUS_KEYS))
+
+
+_OMNIBUS_KEYS = ("test", "statistic", "p_value", "df", "method", "significant", "why")
+
 
 @dataclass(frozen=True)
 class PairResult:
@@ -164,6 +219,19 @@ class PairResult:
         better: the better configuration by the goal, in the direction the test found.
         why: why this test was chosen, in words.
         reach: ``None``, or why this test cannot reach the corrected alpha at this n.
+        method: how the test computed its p-value or verdict (``None`` for the family and
+            MCB pairs, which have none of their own).
+        prob_superiority, ci_level_achieved, robust_sd: the rank tests' P(a > b) (rank-sum),
+            the coverage their exact interval reached, and the robust scale of their shift.
+        epsilon_min, epsilon_min_reverse, threshold, a_better, b_better: ASO's violation
+            levels both ways, its threshold and which side is almost stochastically dominant.
+        p_a_better, p_rope, p_b_better, rope, threshold: the Bayesian test's posterior
+            probabilities, its ROPE (min_effect) and its decision threshold.
+        rank_diff: the Friedman tests' mean-rank difference (rank 1 = best).
+        extra: JSON members this version does not know (from a newer writer), kept as read.
+
+    Which of the test-specific numbers a pair carries is its test's
+    ``TestSpec.reported`` (in that order in the JSON); the others are ``None``.
     """
 
     a: str
@@ -193,6 +261,39 @@ class PairResult:
     mean_diff: float | None = None
     mean_ci: tuple[float, float] | None = None
     reach: str | None = None
+    method: str | None = None
+    prob_superiority: float | None = None
+    ci_level_achieved: float | None = None
+    robust_sd: float | None = None
+    epsilon_min: float | None = None
+    epsilon_min_reverse: float | None = None
+    threshold: float | None = None
+    a_better: bool | None = None
+    b_better: bool | None = None
+    p_a_better: float | None = None
+    p_rope: float | None = None
+    p_b_better: float | None = None
+    rope: float | None = None
+    rank_diff: float | None = None
+
+    def __post_init__(self) -> None:
+        # a test-specific number passed in ``extra`` (as before they were typed) lands on its
+        # attribute; ``extra`` keeps only what this version does not know
+        moved = {k: v for k, v in self.extra.items() if k in _TYPED_EXTRA}
+        if moved:
+            for k, v in moved.items():
+                if getattr(self, k) is None:
+                    object.__setattr__(self, k, v)
+            object.__setattr__(self, "extra",
+                               {k: v for k, v in self.extra.items() if k not in moved})
+
+    def reported(self) -> tuple[str, ...]:
+        """The test-specific numbers this pair carries, in JSON order: its test's
+        ``TestSpec.reported`` (a test unknown here: the ones that are set)."""
+        s = REGISTRY.get(self.test)
+        if s is not None:
+            return s.reported
+        return tuple(k for k in REPORTED if getattr(self, k) is not None)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -222,9 +323,40 @@ class PairResult:
             "mean_ci": _pair_list(self.mean_ci),
             "reach": self.reach,
         }
+        for k in self.reported():
+            d[k] = jsonable(getattr(self, k))
+        if self.method is not None:
+            d["method"] = self.method
         for k, v in self.extra.items():
             d.setdefault(k, jsonable(v))
         return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PairResult:
+        """The pair from its JSON (:meth:`to_dict`)."""
+        typed = {k: d[k] for k in _TYPED_EXTRA if k in d}
+        return cls(
+            a=str(d["a"]), b=str(d["b"]), test=str(d["test"]), paired=bool(d["paired"]),
+            n=int(d["n"]), diff=_num(d["diff"]), ci=_pair(d["ci"]),
+            effect_size=_opt(d["effect_size"]), effect_name=d["effect_name"],
+            p_value=_opt(d["p_value"]), p_adjusted=_opt(d["p_adjusted"]),
+            significant=bool(d["significant"]), why=str(d["why"]), n_a=int(d["n_a"]),
+            n_b=int(d["n_b"]), statistic=_opt(d["statistic"]), df=_opt(d["df"]),
+            ci_method=str(d["ci_method"]), effect_ci=_pair(d["effect_ci"]),
+            better=d["better"], warnings=tuple(d["warnings"]), estimate=str(d["estimate"]),
+            mean_diff=_opt(d["mean_diff"]), mean_ci=_pair(d["mean_ci"]), reach=d["reach"],
+            extra=_others(d, _PAIR_KEYS), **typed,
+        )
+
+
+#: The test-specific numbers a pair may carry (``TestSpec.reported``) and its ``method``.
+_TYPED_EXTRA = (*REPORTED, "method")
+_PAIR_KEYS = (
+    "a", "b", "test", "paired", "n", "diff", "ci", "effect_size", "effect_name", "p_value",
+    "p_adjusted", "significant", "why", "n_a", "n_b", "statistic", "df", "ci_method",
+    "effect_ci", "better", "warnings", "estimate", "mean_diff", "mean_ci", "reach",
+    *_TYPED_EXTRA,
+)
 
 
 @dataclass(frozen=True)
@@ -268,6 +400,17 @@ class Decision:
             "seeds_needed_how": self.seeds_needed_how,
             "tests": list(self.tests),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Decision:
+        """The decision from its JSON (:meth:`to_dict`)."""
+        return cls(
+            winner=d["winner"], rationale=str(d["rationale"]),
+            seeds_needed=None if d["seeds_needed"] is None else int(d["seeds_needed"]),
+            cheaper_alternative=d["cheaper_alternative"], cost=d["cost"],
+            best_set=None if d["best_set"] is None else tuple(d["best_set"]),
+            seeds_needed_how=str(d["seeds_needed_how"]), tests=tuple(d["tests"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -396,3 +539,45 @@ class Comparison:
             else [jsonable(dict(e)) for e in self.param_effects],
             "runs": len(self.run_keys),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Comparison:
+        """The comparison a ``comparison.json`` (:meth:`to_dict`, schema ``SCHEMA``) holds.
+
+        Reading and writing back changes nothing:
+        ``Comparison.from_dict(c.to_dict()).to_dict() == c.to_dict()``.
+
+        Raises:
+            InputError: not a comparison of this schema version.
+
+        Example:
+            >>> from shared.model import Run
+            >>> from shared.compare import compare_runs
+            >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+            ...             metrics={"acc": 0.7 + (0.1 if lr == 0.01 else 0.0) + 0.01 * s})
+            ...         for lr in (0.1, 0.01) for s in range(6)]
+            >>> d = compare_runs(runs, metric="acc").to_dict()
+            >>> c = Comparison.from_dict(d)
+            >>> c.decision.winner, c.pairs[0].ci_level_achieved, c.to_dict() == d
+            ('lr=0.01', 0.96875, True)
+        """
+        if not isinstance(d, Mapping) or d.get("schema") != SCHEMA:
+            got = d.get("schema") if isinstance(d, Mapping) else type(d).__name__
+            raise InputError(f"not a {SCHEMA} comparison (schema: {got!r})")
+        metric = d["metric"]
+        return cls(
+            metric=str(metric["name"]), goal=str(metric["goal"]), reduce=str(metric["reduce"]),
+            seed_key=d["seed_key"],
+            configs=tuple(ConfigSummary.from_dict(c) for c in d["configs"]),
+            omnibus=None if d["omnibus"] is None else Omnibus.from_dict(d["omnibus"]),
+            pairs=tuple(PairResult.from_dict(p) for p in d["pairs"]),
+            decision=Decision.from_dict(d["decision"]), warnings=tuple(d["warnings"]),
+            alpha=float(d["alpha"]), correction=str(d["correction"]),
+            test_requested=str(d["test_requested"]), min_effect=float(d["min_effect"]),
+            baseline=d["baseline"], x_axis=str(d["x_axis"]), budget=_opt(d["budget"]),
+            critical_difference=d["critical_difference"],
+            param_importance=None if d["param_importance"] is None
+            else tuple(d["param_importance"]),
+            pareto=d["pareto"], mcb=d["mcb"],
+            param_effects=None if d["param_effects"] is None else tuple(d["param_effects"]),
+        )

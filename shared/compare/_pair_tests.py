@@ -212,9 +212,7 @@ def _pair_result(
         significant = p_adj_v is not None and p_adj_v <= opts.alpha
     else:
         significant = bool(oc.decided)
-    reported = spec(oc.test).reported
-    extra = {k: v for k, v in oc.extra.items() if k in reported}
-    extra["method"] = oc.method
+    reported = {k: oc.extra.get(k) for k in spec(oc.test).reported}
     return PairResult(
         a=a_name, b=b_name, test=oc.test, paired=oc.paired,
         n=int(n_a if oc.paired else n_a + n_b),
@@ -223,7 +221,7 @@ def _pair_result(
         why=ch.why, n_a=int(n_a), n_b=int(n_b),
         statistic=oc.statistic, df=oc.df, ci_method=oc.ci_method, effect_ci=eff.ci,
         better=better_name(a_name, b_name, oc.a_higher, opts.goal) if not ch.refused else None,
-        std_effect=eff.std, extra=extra,
+        std_effect=eff.std, method=oc.method, **reported,
         warnings=tuple(f"{a_name} vs {b_name}: {w}" for w in notes),
         estimate=spec(oc.test).estimate, mean_diff=oc.mean_diff, mean_ci=oc.mean_ci,
         reach=ch.reach,

@@ -101,7 +101,7 @@ def _posthoc_pairs(
             p_adjusted=float(p_adj), significant=bool(p_adj <= alpha), why=why,
             n_a=int(a.size), n_b=int(b.size), statistic=float(stat), ci_method="",
             effect_ci=eff.ci, better=better_name(names[i], names[j], a_higher, goal),
-            std_effect=eff.std, extra={"rank_diff": float(rank_diff)},
+            std_effect=eff.std, rank_diff=float(rank_diff),
             warnings=tuple(eff.warnings) + warn, estimate=s.estimate,
             mean_diff=float(np.mean(a - b)), mean_ci=mci,
         ))

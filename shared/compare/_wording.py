@@ -55,20 +55,17 @@ def fmt_ci(ci: tuple[float, float] | None, how: str = "") -> str:
 
 
 def _stochastic_order_words(p: Any) -> str:
-    extra = p.extra or {}
     eps = fmt_num(p.statistic, 3)
-    thr = fmt_num(extra.get("threshold"), 2)
+    thr = fmt_num(p.threshold, 2)
     if p.significant and p.better:
         return (f"{p.better} is almost stochastically dominant (epsilon_min={eps} < {thr})")
     return f"neither is almost stochastically dominant (epsilon_min={eps}, threshold {thr})"
 
 
 def _posterior_words(p: Any) -> str:
-    extra = p.extra or {}
-    return (f"P({p.a} better)={fmt_num(extra.get('p_a_better'), 3)}, "
-            f"P(equivalent within {fmt_num(extra.get('rope'))})="
-            f"{fmt_num(extra.get('p_rope'), 3)}, "
-            f"P({p.b} better)={fmt_num(extra.get('p_b_better'), 3)}")
+    return (f"P({p.a} better)={fmt_num(p.p_a_better, 3)}, "
+            f"P(equivalent within {fmt_num(p.rope)})={fmt_num(p.p_rope, 3)}, "
+            f"P({p.b} better)={fmt_num(p.p_b_better, 3)}")
 
 
 #: The verdict in words of a test deciding by its own rule (``TestSpec.decides_by``).

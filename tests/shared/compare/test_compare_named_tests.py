@@ -40,7 +40,7 @@ def test_permutation_exact_paired_matches_scipy():
                                  n_resamples=np.inf)
     assert p.test == "permutation" and p.paired
     assert p.p_value == pytest.approx(ref.pvalue, rel=1e-10)
-    assert "exact" in p.extra["method"]
+    assert "exact" in p.method
 
 
 def test_permutation_unpaired_matches_scipy():
@@ -139,7 +139,7 @@ def test_aso_matches_deepsig_and_respects_the_goal():
     (p,) = comp.pairs
     ref = deepsig_aso(A, B, confidence_level=0.95, seed=4, show_progress=False)
     assert p.test == "aso" and p.p_value is None
-    assert p.extra["epsilon_min"] == pytest.approx(ref, abs=1e-9)
+    assert p.epsilon_min == pytest.approx(ref, abs=1e-9)
     # 7 runs: below the n where ASO's false-winner rate is kept; statistics only
     assert not p.significant and "refuses to decide with 7 runs" in p.reach
     assert comp.decision.winner is None
@@ -150,14 +150,14 @@ def test_aso_matches_deepsig_and_respects_the_goal():
                         metric="acc", test="aso", seed=4)
     (p,) = comp.pairs
     ref = deepsig_aso(a, b, confidence_level=0.95, seed=4, show_progress=False)
-    assert p.extra["epsilon_min"] == pytest.approx(ref, abs=1e-9)
-    assert p.extra["epsilon_min_reverse"] < 0.2 and p.extra["b_better"] and p.significant and comp.decision.winner == "cfg=b"
+    assert p.epsilon_min == pytest.approx(ref, abs=1e-9)
+    assert p.epsilon_min_reverse < 0.2 and p.b_better and p.significant and comp.decision.winner == "cfg=b"
     assert "almost stochastically dominant" in comp.decision.rationale
     assert p.estimate == "cliffs_delta" and p.diff < 0
     # minimising the same numbers: A is the better one
     low = compare_runs(make_runs({"a": a, "b": b}, param="cfg", seed_key=None),
                        metric="acc", test="aso", seed=4, goal="minimize")
-    assert low.pairs[0].extra["a_better"] and low.decision.winner == "cfg=a"
+    assert low.pairs[0].a_better and low.decision.winner == "cfg=a"
 
 
 def test_bayes_signed_rank_matches_baycomp_and_uses_min_effect_as_rope():
@@ -167,8 +167,8 @@ def test_bayes_signed_rank_matches_baycomp_and_uses_min_effect_as_rope():
                         seed=2)
     (p,) = comp.pairs
     ref = SignedRankTest.probs(A, B, rope=0.005, nsamples=50000, random_state=2)
-    assert p.extra["rope"] == 0.005
-    assert (p.extra["p_a_better"], p.extra["p_rope"], p.extra["p_b_better"]) == pytest.approx(
+    assert p.rope == 0.005
+    assert (p.p_a_better, p.p_rope, p.p_b_better) == pytest.approx(
         ref, abs=1e-9)
     # 7 seeds: its posterior is overconfident there; probabilities only, no verdict
     assert not p.significant and "refuses to decide with 7 runs" in p.reach
@@ -180,7 +180,7 @@ def test_bayes_signed_rank_matches_baycomp_and_uses_min_effect_as_rope():
                         test="bayes-signed-rank", min_effect=0.005, seed=2)
     (p,) = comp.pairs
     ref = SignedRankTest.probs(a, b, rope=0.005, nsamples=50000, random_state=2)
-    assert p.extra["p_b_better"] == pytest.approx(ref[2], abs=1e-9)
+    assert p.p_b_better == pytest.approx(ref[2], abs=1e-9)
     assert p.significant == (max(ref[0], ref[2]) >= 0.975) and p.significant
     assert comp.decision.winner == "cfg=b" and "P(cfg=b better)" in comp.decision.rationale
 

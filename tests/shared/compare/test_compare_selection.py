@@ -110,5 +110,5 @@ def test_aso_family_size_follows_the_correction():
     vals = {i: rng.normal(i * 0.3, 1, 8) for i in range(3)}
     holm = compare_runs(make_runs(vals, param="c"), metric="acc", test="aso")
     none = compare_runs(make_runs(vals, param="c"), metric="acc", test="aso", correction="none")
-    assert holm.pairs[0].extra["epsilon_min"] >= none.pairs[0].extra["epsilon_min"]
+    assert holm.pairs[0].epsilon_min >= none.pairs[0].epsilon_min
     assert holm.pairs[0].p_value is None
