@@ -74,7 +74,9 @@ def check_example_options(
 def metric_names_needed(
     *, metric: str | Iterable[str], x_axis: str = "step", **_: Any
 ) -> list[str]:
-    """The metric names whose histories a fetcher should load (as the user spelled them).
+    """The metric names whose histories a fetcher should load, as the user spelled them: a
+    run may have logged ``val/loss`` for ``val_loss``. ``shared.source.read_runs`` resolves
+    each run's own spelling before asking a source for histories.
 
     Example:
         >>> metric_names_needed(metric=("val_loss:min",), x_axis="tokens")

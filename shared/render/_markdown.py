@@ -19,7 +19,7 @@ from shared.render._ranking import (
 __all__ = ["render_markdown", "md_escape"]
 
 def md_escape(text: str) -> str:
-    """``text`` safe inside a GFM table cell or paragraph: shown as typed, never a link, an
+    r"""``text`` safe inside a GFM table cell or paragraph: shown as typed, never a link, an
     image, raw HTML or a line break (see :func:`shared.render._escape.md_text`).
 
     Example:

@@ -118,3 +118,12 @@ def test_every_source_runs_the_conformance_suite():
         if defines and not (suite.is_file() and "globals().update(TESTS)" in suite.read_text()):
             missing.append(f"{name} ({', '.join(map(str, defines))})")
     assert missing == []
+
+
+def test_every_product_package_has_its_docstring_examples_collected():
+    """pytest walks ``testpaths``: each product package must be there (conftest.py collects
+    the examples of the packages it finds; a package outside testpaths would be left out)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert {CORE, *product_packages()} <= set(config["testpaths"])

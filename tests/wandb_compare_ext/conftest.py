@@ -1,5 +1,7 @@
 """Real W&B pieces for the adapter's tests (reusable by the sweep and optuna tests).
 
+* ``wandb_dir``: the real SDK in this process, offline into a temporary folder (torn down
+  afterwards); test modules of in-process offline runs use it for every test.
 * ``wandb_env``: environment for subprocesses that run the real ``wandb`` SDK offline
   (``WANDB_MODE=offline``, ``WANDB_DIR`` and config/cache dirs in a temporary folder,
   ``WANDB_SILENT=true``), so nothing touches the user's ``~/.config/wandb`` or the network.
@@ -35,6 +37,20 @@ STUDY_PROJECT = "study"
 def wandb_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A HOME for in-process wandb use (the API client writes settings and caches there)."""
     return tmp_path_factory.mktemp("wandb_home")
+
+
+@pytest.fixture
+def wandb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The real SDK in this process, offline into ``tmp_path`` (documented W&B settings in the
+    environment, not patches); every run finished and the SDK torn down afterwards."""
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    yield tmp_path
+    import wandb
+
+    wandb.finish()
+    wandb.teardown()
 
 
 @pytest.fixture

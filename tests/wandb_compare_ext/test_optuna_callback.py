@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
@@ -15,14 +14,8 @@ from wandb_compare_ext.optuna import WeightsAndBiasesCallback
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-@pytest.fixture(autouse=True)
-def wandb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    yield tmp_path
-    wandb.finish()
-    wandb.teardown()
+# the SDK offline into a temporary folder (the shared fixture in conftest.py)
+pytestmark = pytest.mark.usefixtures("wandb_dir")
 
 
 @pytest.mark.timeout(180)

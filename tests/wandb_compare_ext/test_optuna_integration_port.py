@@ -28,7 +28,7 @@ Changed because they asserted a defect:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -39,16 +39,8 @@ import wandb
 from tests.wandb_compare_ext.test_optuna_offline_reader import read_runs
 from wandb_compare_ext.optuna import WeightsAndBiasesCallback
 
-
-@pytest.fixture(autouse=True)
-def wandb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    # Documented W&B settings (environment), not patches: offline runs into a temporary folder.
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    yield tmp_path
-    wandb.finish()
-    wandb.teardown()
+# the SDK offline into a temporary folder (the shared fixture in conftest.py)
+pytestmark = pytest.mark.usefixtures("wandb_dir")
 
 
 def _objective_func(trial: optuna.trial.Trial) -> float:

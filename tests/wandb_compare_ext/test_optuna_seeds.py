@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import optuna
 import pytest
-import wandb
 
 from shared import compare_runs
 from tests.wandb_compare_ext.test_optuna_offline_reader import read_runs
@@ -23,14 +21,8 @@ from wandb_compare_ext.optuna import (
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-@pytest.fixture(autouse=True)
-def wandb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    yield tmp_path
-    wandb.finish()
-    wandb.teardown()
+# the SDK offline into a temporary folder (the shared fixture in conftest.py)
+pytestmark = pytest.mark.usefixtures("wandb_dir")
 
 
 @pytest.mark.timeout(240)

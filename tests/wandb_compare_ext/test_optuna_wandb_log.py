@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +24,8 @@ from wandb_compare_ext.optuna import WeightsAndBiasesCallback
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-@pytest.fixture(autouse=True)
-def wandb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    yield tmp_path
-    wandb.finish()
-    wandb.teardown()
+# the SDK offline into a temporary folder (the shared fixture in conftest.py)
+pytestmark = pytest.mark.usefixtures("wandb_dir")
 
 
 def _decorated(cb: WeightsAndBiasesCallback, seen: list[Any] | None = None) -> Any:

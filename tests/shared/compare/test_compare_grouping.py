@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
-
 import numpy as np
 import pytest
 
@@ -169,20 +166,3 @@ def test_complete_blocks_uses_seeds_every_config_has():
     assert matrix.tolist() == [[2.0, 4.0, 8.0], [3.0, 5.0, 7.0]]
     assert "2 run(s) with other seeds" in warnings[0]
     assert complete_blocks([Sample("A", [1.0], [0]), Sample("B", [1.0], [0])]) is None
-
-
-@pytest.mark.parametrize("name", [
-    "shared.compare",
-    "shared.compare._api",
-    "shared.compare._comparison",
-    "shared.compare._grouping",
-    "shared.compare._importance",
-    "shared.compare._jsonable",
-    "shared.compare._pairing",
-    "shared.compare._pareto",
-    "shared.compare._selection",
-])
-def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name))
-    assert result.attempted > 0
-    assert result.failed == 0
