@@ -10,6 +10,8 @@ MODULES = [
     "shared._example_frame",
     "shared._frame",
     "shared._progress",
+    "shared.compare._examples_api",
+    "shared.compare._examples_data",
     "shared.compare._grouping",
     "shared.compare._provenance",
     "shared.compare._samples",
