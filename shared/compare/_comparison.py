@@ -1,13 +1,15 @@
 """The result of a comparison: frozen dataclasses that serialise to the v1 JSON shape.
 
 The JSON shape (``Comparison.to_dict()``) is a public, versioned contract
-(``"tracker-compare/comparison/v2"``): renderers, adapters and saved ``comparison.json`` files
+(``"tracker-compare/comparison/v3"``): renderers, adapters and saved ``comparison.json`` files
 rely on it. Keys may be added; none may be removed, renamed or change meaning without a new
 schema version. v2 (from v1): a pair's ``diff``/``ci`` are the estimate and interval of the
 test that decided it (``estimate`` names it: the Hodges-Lehmann shift for the rank tests,
 Cliff's delta for ASO, the mean-rank difference for the Friedman tests, the mean difference
 for the rest); the mean difference and its t-interval moved to ``mean_diff``/``mean_ci``;
-``better`` is the direction that test found.
+``better`` is the direction that test found. v3 (from v2): comparisons over per-example
+scores: top-level ``examples``, a pair's ``variance`` (where the variance of its difference
+comes from), ``decision.examples_needed``; ``null`` for run-level comparisons.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.compare._examples_result import ExamplesSummary
 from shared.compare._grouping import match_config
 from shared.compare._jsonable import finite_or_none, jsonable
 from shared.compare._registry import REGISTRY, REPORTED
 from shared.errors import InputError
+from shared.stats._examples import ExampleVariance
 
 __all__ = [
     "SCHEMA",
@@ -32,7 +36,7 @@ __all__ = [
     "Comparison",
 ]
 
-SCHEMA = "tracker-compare/comparison/v2"
+SCHEMA = "tracker-compare/comparison/v3"
 
 
 def _pair_list(ci: tuple[float, float] | None) -> list[float | None] | None:
@@ -228,6 +232,8 @@ class PairResult:
         p_a_better, p_rope, p_b_better, rope, threshold: the Bayesian test's posterior
             probabilities, its ROPE (min_effect) and its decision threshold.
         rank_diff: the Friedman tests' mean-rank difference (rank 1 = best).
+        variance: over per-example scores, the variance of ``diff`` split into its seed,
+            example and interaction parts (``None`` for run-level tests).
         extra: JSON members this version does not know (from a newer writer), kept as read.
 
     Which of the test-specific numbers a pair carries is its test's
@@ -261,6 +267,7 @@ class PairResult:
     mean_diff: float | None = None
     mean_ci: tuple[float, float] | None = None
     reach: str | None = None
+    variance: ExampleVariance | None = None
     method: str | None = None
     prob_superiority: float | None = None
     ci_level_achieved: float | None = None
@@ -322,6 +329,7 @@ class PairResult:
             "mean_diff": finite_or_none(self.mean_diff),
             "mean_ci": _pair_list(self.mean_ci),
             "reach": self.reach,
+            "variance": None if self.variance is None else self.variance.to_dict(),
         }
         for k in self.reported():
             d[k] = jsonable(getattr(self, k))
@@ -345,6 +353,8 @@ class PairResult:
             ci_method=str(d["ci_method"]), effect_ci=_pair(d["effect_ci"]),
             better=d["better"], warnings=tuple(d["warnings"]), estimate=str(d["estimate"]),
             mean_diff=_opt(d["mean_diff"]), mean_ci=_pair(d["mean_ci"]), reach=d["reach"],
+            variance=None if d.get("variance") is None
+            else ExampleVariance.from_dict(d["variance"]),
             extra=_others(d, _PAIR_KEYS), **typed,
         )
 
@@ -355,7 +365,7 @@ _PAIR_KEYS = (
     "a", "b", "test", "paired", "n", "diff", "ci", "effect_size", "effect_name", "p_value",
     "p_adjusted", "significant", "why", "n_a", "n_b", "statistic", "df", "ci_method",
     "effect_ci", "better", "warnings", "estimate", "mean_diff", "mean_ci", "reach",
-    *_TYPED_EXTRA,
+    "variance", *_TYPED_EXTRA,
 )
 
 
@@ -378,6 +388,8 @@ class Decision:
             winner alone when it is separated); ``None`` when no test could be run.
         seeds_needed_how: how ``seeds_needed`` was computed (for the test actually run).
         tests: the tests that decided (names).
+        examples_needed: over per-example scores with no winner, the examples (at the
+            current seeds) that would detect the difference with 80% power; ``None`` otherwise.
     """
 
     winner: str | None
@@ -388,6 +400,7 @@ class Decision:
     best_set: tuple[str, ...] | None = None
     seeds_needed_how: str = ""
     tests: tuple[str, ...] = ()
+    examples_needed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -399,6 +412,8 @@ class Decision:
             "best_set": None if self.best_set is None else list(self.best_set),
             "seeds_needed_how": self.seeds_needed_how,
             "tests": list(self.tests),
+            "examples_needed": None if self.examples_needed is None
+            else int(self.examples_needed),
         }
 
     @classmethod
@@ -410,12 +425,14 @@ class Decision:
             cheaper_alternative=d["cheaper_alternative"], cost=d["cost"],
             best_set=None if d["best_set"] is None else tuple(d["best_set"]),
             seeds_needed_how=str(d["seeds_needed_how"]), tests=tuple(d["tests"]),
+            examples_needed=None if d.get("examples_needed") is None
+            else int(d["examples_needed"]),
         )
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Everything a comparison found; ``to_dict()`` gives the v2 JSON.
+    """Everything a comparison found; ``to_dict()`` gives the JSON (``SCHEMA``).
 
     Example:
         >>> from shared.model import Run
@@ -450,6 +467,7 @@ class Comparison:
     pareto: Mapping[str, Any] | None = None
     mcb: Mapping[str, Any] | None = None
     param_effects: tuple[Mapping[str, Any], ...] | None = None
+    examples: ExamplesSummary | None = None
 
     @property
     def run_keys(self) -> list[str]:
@@ -538,6 +556,7 @@ class Comparison:
             "param_effects": None if self.param_effects is None
             else [jsonable(dict(e)) for e in self.param_effects],
             "runs": len(self.run_keys),
+            "examples": None if self.examples is None else self.examples.to_dict(),
         }
 
     @classmethod
@@ -580,4 +599,6 @@ class Comparison:
             else tuple(d["param_importance"]),
             pareto=d["pareto"], mcb=d["mcb"],
             param_effects=None if d["param_effects"] is None else tuple(d["param_effects"]),
+            examples=None if d.get("examples") is None
+            else ExamplesSummary.from_dict(d["examples"]),
         )

@@ -39,6 +39,7 @@ from shared.errors import InputError
 
 __all__ = [
     "DECISION_RULES",
+    "EXAMPLE_TESTS",
     "MCB",
     "NO_TEST",
     "PAIRINGS",
@@ -68,8 +69,11 @@ PAIRINGS = ("paired", "unpaired", "either")
 #: How a test decides; each rule has its wording in ``_wording``.
 DECISION_RULES = ("p-value", "stochastic order", "posterior")
 #: How ``seeds_needed`` is computed (``_seeds``).
-POWER_METHODS = ("t", "rank", "permutation", "friedman", "simulation")
-EFFECTS = ("hedges_g", "cliffs_delta")
+POWER_METHODS = ("t", "rank", "permutation", "friedman", "simulation", "examples")
+EFFECTS = ("hedges_g", "cliffs_delta", "none")
+#: What a test compares: one number per run (``--test``) or per-example scores of each run
+#: (``compare_runs(examples=...)``).
+DATA_KINDS = ("runs", "examples")
 #: The numbers beyond the common ones a pair may report (``PairResult`` attributes, JSON
 #: members of a pair); a record's ``reported`` names those its pairs carry, in JSON order.
 REPORTED = (
@@ -139,6 +143,14 @@ class TestSpec:
             tests are 10-100x slower per comparison).
         bench_min_effect: the ``min_effect`` the benchmark runs it with (the Bayesian test's
             ROPE; it refuses to decide without one).
+        data: what it compares: "runs" (one number per run, ``--test``) or "examples"
+            (per-example scores of each run, ``compare_runs(examples=...)``).
+        examples_runner: a test over examples: runs it on two configurations' runs x examples
+            score matrices (``_examples_runners.ExamplesRunner``).
+        examples_refusal: a test over examples: why it cannot run on a pair (``None`` when it
+            can), for a test asked for by name.
+        seed_variance: a test over examples whose variance counts seed-to-seed variation: its
+            answer holds for retraining with new seeds, not only for these trained runs.
     """
 
     name: str
@@ -165,6 +177,10 @@ class TestSpec:
     bulk_t: bool = False
     bench_share: float = 1.0
     bench_min_effect: float = 0.0
+    data: str = "runs"
+    examples_runner: Callable[..., object] | None = None
+    examples_refusal: Callable[..., str | None] | None = None
+    seed_variance: bool = False
 
     __test__ = False  # not a pytest test class
 
@@ -311,7 +327,14 @@ def check_record(s: TestSpec) -> None:
         raise bad("a name is lower case, without spaces, and not 'auto'")
     if s.name in (NO_TEST, MCB):
         raise bad("that name is reserved")
-    if s.family:
+    if s.data not in DATA_KINDS:
+        raise bad(f"data={s.data!r}; use one of {', '.join(DATA_KINDS)}")
+    if s.data == "examples":
+        if not callable(s.examples_runner) or s.runner is not None or s.family:
+            raise bad("a test over examples needs a callable examples_runner and no runner")
+        if not callable(s.examples_refusal):
+            raise bad("a test over examples says when it cannot run (examples_refusal)")
+    elif s.family:
         if not callable(s.family_runner) or s.runner is not None:
             raise bad("a family test needs a callable family_runner and no runner")
         if not s.correction_note:
@@ -330,7 +353,7 @@ def check_record(s: TestSpec) -> None:
         raise bad(f"reported names unknown or repeated numbers {unknown or list(s.reported)}")
     if s.min_p is not None and not callable(s.min_p):
         raise bad("min_p is a function (n_a, n_b, paired) -> p, or None")
-    if s.min_n < 2 or (s.min_n > 2 and not s.refusal):
+    if s.min_n < (1 if s.data == "examples" else 2) or (s.min_n > 2 and not s.refusal):
         raise bad("min_n is at least 2, and a test calibrated only above 2 says why it refuses")
     if not 0 < s.bench_share <= 1 or s.bench_min_effect < 0:
         raise bad("bench_share is in (0, 1] and bench_min_effect >= 0")
@@ -385,7 +408,17 @@ def test_names() -> tuple[str, ...]:
         >>> test_names()[:3]
         ('auto', 'paired-t', 'welch')
     """
-    return ("auto", *REGISTRY)
+    return ("auto", *(n for n, s in REGISTRY.items() if s.data == "runs"))
+
+
+def example_test_names() -> tuple[str, ...]:
+    """Every name ``test=`` accepts with ``examples=`` (tests over per-example scores).
+
+    Example:
+        >>> example_test_names()
+        ('auto', 'examples-seeds', 'examples-only', 'mcnemar')
+    """
+    return ("auto", *(n for n, s in REGISTRY.items() if s.data == "examples"))
 
 
 test_names.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
@@ -409,8 +442,50 @@ def estimate_label(estimate: str) -> str:
     return _OTHER_ESTIMATES.get(estimate, estimate.replace("_", " "))
 
 
+def _examples(name: str) -> Callable[..., object]:
+    """``shared.compare._examples_runners.<name>``, imported when first called."""
+    def call(*args: object, **kwargs: object) -> object:
+        from shared.compare import _examples_runners
+
+        return getattr(_examples_runners, name)(*args, **kwargs)
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+# The tests over per-example scores (``compare_runs(examples=...)``; shared/stats/_examples.py,
+# runners in shared/compare/_examples_runners.py, benchmarks/examples_calibration.py). Their
+# power is the variance-component advice of ``_examples_advice`` ("k more seeds or m more
+# examples"), not a seeds-only formula.
+_X = dict(family=False, estimate="mean_difference", decides_by="p-value", effect="none",
+          power="examples", min_p=None, refusal="", margin=True, data="examples",
+          estimate_label="diff")
+EXAMPLES_SEEDS = TestSpec(
+    "examples-seeds", "paired test over examples and seeds", "either", min_n=2,
+    why=("paired by example, variance from both seeds and examples (two-way cluster-robust, "
+         "Cameron, Gelbach & Miller 2011; Miller 2024), t with Satterthwaite df: holds for new "
+         "examples and new seeds"),
+    parametric=True, seed_variance=True, examples_runner=_examples("run_examples_seeds"),
+    examples_refusal=_examples("refuse_examples_seeds"), **_X)
+EXAMPLES_ONLY = TestSpec(
+    "examples-only", "paired test over examples (cluster-robust SE)", "paired", min_n=1,
+    why=("paired by example, cluster-robust (CR1) SE over examples only: holds for these "
+         "trained runs on new examples, not for retraining with new seeds"),
+    parametric=True, examples_runner=_examples("run_examples_only"),
+    examples_refusal=_examples("refuse_nothing"), **_X)
+MCNEMAR = TestSpec(
+    "mcnemar", "McNemar's exact test", "paired", min_n=1,
+    why=("McNemar's exact test on the discordant examples (binary scores, one run each, "
+         "unclustered examples): holds for these trained runs on new examples, not for "
+         "retraining with new seeds"),
+    examples_runner=_examples("run_mcnemar"), examples_refusal=_examples("refuse_mcnemar"),
+    **_X)
+for _s in (EXAMPLES_SEEDS, EXAMPLES_ONLY, MCNEMAR):
+    register(_s)
+
 #: Every name ``test=`` accepts at import (tests registered later: :func:`test_names`).
 TESTS: tuple[str, ...] = test_names()
+#: Every name ``test=`` accepts with ``examples=`` (per-example scores).
+EXAMPLE_TESTS: tuple[str, ...] = example_test_names()
 
 
 def spec(name: str) -> TestSpec:

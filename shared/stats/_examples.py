@@ -78,6 +78,22 @@ class ExampleVariance:
     def total(self) -> float:
         return self.seeds + self.examples + self.interaction
 
+    def to_dict(self) -> dict[str, float | int]:
+        return {
+            "seeds": float(self.seeds),
+            "examples": float(self.examples),
+            "interaction": float(self.interaction),
+            "total": float(self.total),
+            "n_seeds": int(self.n_seeds),
+            "n_examples": int(self.n_examples),
+            "n_clusters": int(self.n_clusters),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ExampleVariance:
+        return cls(float(d["seeds"]), float(d["examples"]), float(d["interaction"]),
+                   int(d["n_seeds"]), int(d["n_examples"]), int(d["n_clusters"]))
+
     def at(self, seeds: float, examples: float) -> float:
         """Predicted Var(estimate) with ``seeds`` runs per configuration and ``examples``."""
         s = self.n_seeds / seeds
