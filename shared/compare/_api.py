@@ -130,6 +130,8 @@ def compare_runs(
         >>> c.pairs[0].test, c.pairs[0].p_value, c.decision.winner  # exact: 2 / 2**4
         ('wilcoxon', 0.125, None)
     """
+    # 1. options and runs: a bad option fails before any data is touched
+    metric, goal, conflict = resolve_goal(metric, goal)
     if examples is not None or example_key is not None or cluster_key is not None:
         return _over_examples(runs, metric=metric, goal=goal, seed_key=seed_key,
                               group_by=group_by, reduce=reduce, budget=budget, test=test,
@@ -137,8 +139,6 @@ def compare_runs(
                               min_effect=min_effect, cost_metric=cost_metric, seed=seed,
                               examples=examples, example_key=example_key,
                               cluster_key=cluster_key)
-    # 1. options and runs: a bad option fails before any data is touched
-    metric, goal, conflict = resolve_goal(metric, goal)
     opts = check_options(goal, test, correction, alpha, min_effect, seed)
     check_named(test, opts.min_effect)
     runs, metric, group_by = check_runs(runs, metric, group_by)
