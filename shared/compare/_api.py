@@ -47,6 +47,7 @@ from shared.compare._samples import configurations
 from shared.compare._selection import check_named
 from shared.compare._summaries import bootstrap_cis, summarise_configs
 from shared.compare._sweep import param_effects
+from shared.errors import InputError
 from shared.model import Run
 
 if TYPE_CHECKING:
@@ -73,6 +74,9 @@ def compare_runs(
     cost_metric: str | None = None,
     seed: int = 0,
     all_pairs: bool = False,
+    examples: str | None = None,
+    example_key: str | None = None,
+    cluster_key: str | None = None,
 ) -> Comparison:
     """Compare configurations of runs on one metric and decide which (if any) is better.
 
@@ -97,6 +101,15 @@ def compare_runs(
         seed: random seed of the resampling methods (same seed, same result).
         all_pairs: test every pair even when there are more than ``MCB_DEFAULT_ABOVE``
             configurations (by default ``auto`` then asks which could be the best: MCB).
+        examples: compare over per-example scores: the name of the table every run carries
+            in ``Run.examples`` (MLflow: the artifact path given to ``log_table``; W&B: the
+            Table's key); ``metric`` is then its score column. The comparison pairs by example
+            (and by seed where both configurations ran the same seeds) and counts the
+            variance of both examples and seeds (``shared/compare/_examples_api.py``);
+            ``reduce``, ``x_axis``, ``budget``, ``cost_metric`` and ``all_pairs`` do not apply.
+        example_key: the column naming an example (needed with ``examples``).
+        cluster_key: the column naming an example's cluster (several questions on one
+            passage): standard errors are then clustered by it.
 
     Returns:
         A frozen ``Comparison``; ``to_dict()`` is the v2 JSON.
@@ -113,6 +126,13 @@ def compare_runs(
         >>> c.pairs[0].test, c.pairs[0].p_value, c.decision.winner  # exact: 2 / 2**4
         ('wilcoxon', 0.125, None)
     """
+    if examples is not None or example_key is not None or cluster_key is not None:
+        return _over_examples(runs, metric=metric, goal=goal, seed_key=seed_key,
+                              group_by=group_by, reduce=reduce, budget=budget, test=test,
+                              correction=correction, alpha=alpha, baseline=baseline,
+                              min_effect=min_effect, cost_metric=cost_metric, seed=seed,
+                              examples=examples, example_key=example_key,
+                              cluster_key=cluster_key)
     # 1. options and runs: a bad option fails before any data is touched
     opts = check_options(goal, test, correction, alpha, min_effect, seed)
     check_named(test, opts.min_effect)
@@ -191,6 +211,23 @@ def compare_runs(
     )
 
 
+def _over_examples(runs: Sequence[Run], *, reduce: str, budget: float | None,
+                   cost_metric: str | None, examples: str | None, example_key: str | None,
+                   **options: Any) -> Comparison:
+    """``compare_runs`` over per-example scores (``_examples_api``), after refusing the
+    run-level options that have no meaning there."""
+    from shared.compare._examples_api import compare_examples
+
+    if examples is None or example_key is None:
+        raise InputError("a comparison over examples needs both examples= (the table) and "
+                         "example_key= (its example column)")
+    for name, value, default in (("reduce", reduce, "last"), ("budget", budget, None),
+                                 ("cost_metric", cost_metric, None)):
+        if value != default:
+            raise InputError(f"{name}={value!r} does not apply to a comparison over examples")
+    return compare_examples(runs, examples=examples, example_key=example_key, **options)
+
+
 def _wants_mcb(test: str, baseline: str | None, all_pairs: bool, samples: Sequence[Any]) -> bool:
     """MCB answers a sweep's question: ``auto``, no baseline, many configurations, each with
     at least 2 runs (a configuration of one run has no spread to compare)."""
@@ -217,14 +254,22 @@ def compare_frame(
     cost_metric: str | None = None,
     seed: int = 0,
     all_pairs: bool = False,
+    example_key: str | None = None,
+    cluster_key: str | None = None,
 ) -> Comparison:
-    """``compare_runs`` on an MLflow ``search_runs``-style DataFrame.
+    """``compare_runs`` on an MLflow ``search_runs``-style DataFrame, or on a long frame of
+    per-example scores.
 
     Columns ``run_id``, ``params.*``, ``metrics.*`` (``tags.*`` and the rest optional); MLflow's
     string params are typed (``"16"`` -> 16). A frame holds summary metrics only, so
     ``reduce`` is effectively "last". Options are those of :func:`compare_runs`;
     ``metric="metrics.acc"``, ``seed_key="params.seed"`` and ``group_by=["params.lr"]`` are
     accepted too.
+
+    With ``example_key`` the frame is long, one row per (run, example): ``run_id``, the run's
+    ``params.*`` on every row, the ``example_key`` column, optionally the ``cluster_key``
+    column, and score columns (``metric`` names one); the comparison is then over examples
+    x seeds, as ``compare_runs(examples=...)``.
 
     Example:
         >>> import pandas as pd
@@ -236,6 +281,18 @@ def compare_frame(
         >>> c.pairs[0].test, round(c.pairs[0].p_value, 4), c.decision.winner
         ('paired-t', 0.0082, 'lr=0.01')
     """
+    if example_key is not None or cluster_key is not None:
+        from shared._example_frame import FRAME_TABLE, runs_from_example_frame
+
+        if example_key is None:
+            raise InputError("cluster_key= needs example_key= (a long per-example frame)")
+        runs = runs_from_example_frame(frame, example_key=example_key)
+        return compare_runs(
+            runs, metric=metric, goal=goal, seed_key=seed_key, group_by=group_by,
+            reduce=reduce, budget=budget, test=test, correction=correction, alpha=alpha,
+            baseline=baseline, min_effect=min_effect, cost_metric=cost_metric, seed=seed,
+            examples=FRAME_TABLE, example_key=example_key, cluster_key=cluster_key,
+        )
     from shared._frame import runs_from_frame
 
     runs = runs_from_frame(frame)

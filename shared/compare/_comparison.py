@@ -1,13 +1,15 @@
 """The result of a comparison: frozen dataclasses that serialise to the v1 JSON shape.
 
 The JSON shape (``Comparison.to_dict()``) is a public, versioned contract
-(``"tracker-compare/comparison/v2"``): renderers, adapters and saved ``comparison.json`` files
+(``"tracker-compare/comparison/v3"``): renderers, adapters and saved ``comparison.json`` files
 rely on it. Keys may be added; none may be removed, renamed or change meaning without a new
 schema version. v2 (from v1): a pair's ``diff``/``ci`` are the estimate and interval of the
 test that decided it (``estimate`` names it: the Hodges-Lehmann shift for the rank tests,
 Cliff's delta for ASO, the mean-rank difference for the Friedman tests, the mean difference
 for the rest); the mean difference and its t-interval moved to ``mean_diff``/``mean_ci``;
-``better`` is the direction that test found.
+``better`` is the direction that test found. v3 (from v2): comparisons over per-example
+scores: top-level ``examples``, a pair's ``variance`` (where the variance of its difference
+comes from), ``decision.examples_needed``; ``null`` for run-level comparisons.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.compare._examples_result import ExamplesSummary
 from shared.compare._grouping import match_config
 from shared.compare._jsonable import finite_or_none, jsonable
 from shared.errors import InputError
+from shared.stats._examples import ExampleVariance
 
 __all__ = [
     "SCHEMA",
@@ -30,7 +34,7 @@ __all__ = [
     "Comparison",
 ]
 
-SCHEMA = "tracker-compare/comparison/v2"
+SCHEMA = "tracker-compare/comparison/v3"
 
 
 def _pair_list(ci: tuple[float, float] | None) -> list[float | None] | None:
@@ -164,6 +168,8 @@ class PairResult:
         better: the better configuration by the goal, in the direction the test found.
         why: why this test was chosen, in words.
         reach: ``None``, or why this test cannot reach the corrected alpha at this n.
+        variance: over per-example scores, the variance of ``diff`` split into its seed,
+            example and interaction parts (``None`` for run-level tests).
     """
 
     a: str
@@ -193,6 +199,7 @@ class PairResult:
     mean_diff: float | None = None
     mean_ci: tuple[float, float] | None = None
     reach: str | None = None
+    variance: ExampleVariance | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -221,6 +228,7 @@ class PairResult:
             "mean_diff": finite_or_none(self.mean_diff),
             "mean_ci": _pair_list(self.mean_ci),
             "reach": self.reach,
+            "variance": None if self.variance is None else self.variance.to_dict(),
         }
         for k, v in self.extra.items():
             d.setdefault(k, jsonable(v))
@@ -246,6 +254,8 @@ class Decision:
             winner alone when it is separated); ``None`` when no test could be run.
         seeds_needed_how: how ``seeds_needed`` was computed (for the test actually run).
         tests: the tests that decided (names).
+        examples_needed: over per-example scores with no winner, the examples (at the
+            current seeds) that would detect the difference with 80% power; ``None`` otherwise.
     """
 
     winner: str | None
@@ -256,6 +266,7 @@ class Decision:
     best_set: tuple[str, ...] | None = None
     seeds_needed_how: str = ""
     tests: tuple[str, ...] = ()
+    examples_needed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -267,6 +278,8 @@ class Decision:
             "best_set": None if self.best_set is None else list(self.best_set),
             "seeds_needed_how": self.seeds_needed_how,
             "tests": list(self.tests),
+            "examples_needed": None if self.examples_needed is None
+            else int(self.examples_needed),
         }
 
 
@@ -307,6 +320,7 @@ class Comparison:
     pareto: Mapping[str, Any] | None = None
     mcb: Mapping[str, Any] | None = None
     param_effects: tuple[Mapping[str, Any], ...] | None = None
+    examples: ExamplesSummary | None = None
 
     @property
     def run_keys(self) -> list[str]:
@@ -395,4 +409,5 @@ class Comparison:
             "param_effects": None if self.param_effects is None
             else [jsonable(dict(e)) for e in self.param_effects],
             "runs": len(self.run_keys),
+            "examples": None if self.examples is None else self.examples.to_dict(),
         }

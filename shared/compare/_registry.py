@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from shared.errors import InputError
 
 __all__ = [
+    "EXAMPLE_TESTS",
     "REGISTRY",
     "TESTS",
     "TestSpec",
@@ -75,6 +76,8 @@ class TestSpec:
             "studentized-range" (Nemenyi).
         needs_normal: decides only where the data pass Shapiro-Wilk (its p-values were
             measured at 8-18% false winners on skewed or outlying data even at n = 30-100).
+        data: what it compares: "runs" (one number per run, ``--test``) or "examples"
+            (per-example scores of each run, ``compare_runs(examples=...)``).
     """
 
     name: str
@@ -93,6 +96,7 @@ class TestSpec:
     parametric: bool = False
     critical: str = "normal"
     needs_normal: bool = False
+    data: str = "runs"
 
     @property
     def paired_only(self) -> bool:
@@ -174,8 +178,38 @@ REGISTRY: dict[str, TestSpec] = {
     )
 }
 
+# The tests over per-example scores (``compare_runs(examples=...)``; shared/stats/_examples.py,
+# runners in shared/compare/_examples_runners.py, benchmarks/examples_calibration.py). Their
+# power is the variance-component advice of ``_examples_advice`` ("k more seeds or m more
+# examples"), not a seeds-only formula.
+_EXAMPLE_SPECS = (
+    TestSpec("examples-seeds", "paired test over examples and seeds", "either", family=False,
+             estimate="mean_difference", decides_by="p-value", effect="none",
+             power="examples", min_p=None, min_n=2, refusal="", margin=True,
+             why=("paired by example, variance from both seeds and examples (two-way "
+                  "cluster-robust, Cameron, Gelbach & Miller 2011; Miller 2024), t with "
+                  "Satterthwaite df: holds for new examples and new seeds"),
+             parametric=True, data="examples"),
+    TestSpec("examples-only", "paired test over examples (cluster-robust SE)", "paired",
+             family=False, estimate="mean_difference", decides_by="p-value", effect="none",
+             power="examples", min_p=None, min_n=1, refusal="", margin=True,
+             why=("paired by example, cluster-robust (CR1) SE over examples only: holds for "
+                  "these trained runs on new examples, not for retraining with new seeds"),
+             parametric=True, data="examples"),
+    TestSpec("mcnemar", "McNemar's exact test", "paired", family=False,
+             estimate="mean_difference", decides_by="p-value", effect="none",
+             power="examples", min_p=None, min_n=1, refusal="", margin=True,
+             why=("McNemar's exact test on the discordant examples (binary scores, one run "
+                  "each, unclustered examples): holds for these trained runs on new examples, "
+                  "not for retraining with new seeds"),
+             data="examples"),
+)
+REGISTRY.update((s.name, s) for s in _EXAMPLE_SPECS)
+
 #: Every name ``test=`` accepts.
-TESTS: tuple[str, ...] = ("auto", *REGISTRY)
+TESTS: tuple[str, ...] = ("auto", *(n for n, s in REGISTRY.items() if s.data == "runs"))
+#: Every name ``test=`` accepts with ``examples=`` (per-example scores).
+EXAMPLE_TESTS: tuple[str, ...] = ("auto", *(s.name for s in _EXAMPLE_SPECS))
 
 
 def spec(name: str) -> TestSpec:

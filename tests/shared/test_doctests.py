@@ -7,13 +7,18 @@ import pytest
 
 MODULES = [
     "shared",
+    "shared._example_frame",
     "shared._frame",
     "shared._progress",
+    "shared.compare._examples_api",
+    "shared.compare._examples_data",
     "shared.compare._grouping",
     "shared.compare._provenance",
     "shared.compare._samples",
     "shared.compare._sweep",
     "shared.render._data",
+    "shared.stats._clustered",
+    "shared.stats._examples",
     "shared.render._ranking",
     "shared.model._examples",
     "shared.model._history",
