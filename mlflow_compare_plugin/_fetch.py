@@ -32,6 +32,7 @@ from shared import (
 )
 from shared._progress import progress_bar
 from shared.cli import is_connection_problem, one_line
+from shared.model._own_runs import without_parents
 
 __all__ = ["MlflowSource", "fetch_runs", "http_retries", "without_parents", "COMPARISON_TAG"]
 
@@ -234,7 +235,12 @@ class MlflowSource:
 
 def _stored_float(value: Any) -> float:
     """A metric value as logged: MLflow's SQL store cannot hold infinities and keeps them as
-    the largest float (1.797e308), which must not reach a test as a number."""
+    the largest float (1.797e308), which must not reach a test as a number.
+
+    Example:
+        >>> _stored_float(sys.float_info.max), _stored_float("0.5")
+        (inf, 0.5)
+    """
     number = float(value)
     if number >= sys.float_info.max:
         return math.inf
@@ -388,27 +394,3 @@ def _fetch_runs(
             by_id[run_id].histories[key] = history
     return runs
 
-
-def without_parents(runs: Sequence[Run], keep: Sequence[str] = ()) -> tuple[list[Run], str | None]:
-    """The runs without those that are the parent of another selected run, and a note.
-
-    A parent run (an Optuna study, a sweep driver) holds no replicate of its own: compared
-    beside its children it would be a configuration of its own with the params it lacks. Runs
-    named in ``keep`` (``--run-ids``) stay.
-
-    Example:
-        >>> kids = [Run("mlflow", f"c{i}", source={"parent_run": "p"}) for i in range(2)]
-        >>> runs, note = without_parents([Run("mlflow", "p"), *kids])
-        >>> [r.id for r in runs], note
-        (['c0', 'c1'], '1 parent run left out (its children are compared): p')
-    """
-    parents = {r.source.get("parent_run") for r in runs} - {None} - set(keep)
-    dropped = [r for r in runs if r.id in parents]
-    if not dropped:
-        return list(runs), None
-    shown = ", ".join(r.label for r in dropped[:5]) + (" ..." if len(dropped) > 5 else "")
-    return (
-        [r for r in runs if r.id not in parents],
-        f"{len(dropped)} parent run{'s' if len(dropped) != 1 else ''} left out (its children "
-        f"are compared): {shown}",
-    )

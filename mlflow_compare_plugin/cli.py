@@ -181,7 +181,8 @@ def _run(
     retries: int,
     options: dict[str, Any],
 ) -> None:
-    from mlflow_compare_plugin._fetch import MlflowSource, fetch_runs, without_parents
+    from mlflow_compare_plugin._fetch import MlflowSource, fetch_runs
+    from shared.model._own_runs import leave_out_not_replicates
 
     source = MlflowSource(tracking_uri, retries=retries)
     needs = histories_needed(log_report=log_report, **options)
@@ -196,8 +197,8 @@ def _run(
         # Wall-clock times are read only when they are the x-axis.
         timestamps=options.get("x_axis") in ("seconds", "time"),
     )
-    runs, note = without_parents(runs, keep=_split_ids(run_ids))
-    if note:
+    runs, notes = leave_out_not_replicates(runs, keep=_split_ids(run_ids))
+    for note in notes:
         click.echo(f"warning: {note}", err=True)
     publish = None
     if log_report or tag_winner:
