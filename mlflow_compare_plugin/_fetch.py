@@ -32,6 +32,7 @@ from shared import (
 )
 from shared._progress import progress_bar
 from shared.cli import is_connection_problem, one_line
+from shared.model._own_runs import without_parents
 from shared.source import OWN_RUN_TAG, register_hints
 
 __all__ = ["MlflowSource", "fetch_runs", "http_retries", "without_parents", "COMPARISON_TAG"]
@@ -239,7 +240,12 @@ class MlflowSource:
 
 def _stored_float(value: Any) -> float:
     """A metric value as logged: MLflow's SQL store cannot hold infinities and keeps them as
-    the largest float (1.797e308), which must not reach a test as a number."""
+    the largest float (1.797e308), which must not reach a test as a number.
+
+    Example:
+        >>> _stored_float(sys.float_info.max), _stored_float("0.5")
+        (inf, 0.5)
+    """
     number = float(value)
     if number >= sys.float_info.max:
         return math.inf
@@ -395,17 +401,3 @@ def _fetch_runs(
             by_id[run_id].histories[key] = history
     return runs
 
-
-def without_parents(runs: Sequence[Run], keep: Sequence[str] = ()) -> tuple[list[Run], str | None]:
-    """The runs without those that are the parent of another selected run, and a note
-    (the core's ``shared.source.skip_parents``, kept under its old name).
-
-    Example:
-        >>> kids = [Run("mlflow", f"c{i}", source={"parent_run": "p"}) for i in range(2)]
-        >>> runs, note = without_parents([Run("mlflow", "p"), *kids])
-        >>> [r.id for r in runs], note
-        (['c0', 'c1'], '1 parent run left out (its children are compared): p')
-    """
-    from shared.source import skip_parents
-
-    return skip_parents(runs, keep)

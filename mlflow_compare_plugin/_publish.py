@@ -18,13 +18,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mlflow_compare_plugin._record import answer_metrics, question_id, question_params
+from mlflow_compare_plugin._record import (
+    answer_metrics,
+    answer_tables,
+    question_id,
+    question_params,
+)
 from mlflow_compare_plugin._winners import compared_experiments, tag_winners
 from shared import InputError, TrackerUnreachable
 from shared.cli import Terminated, ignoring_signals, is_connection_problem, one_line
 from shared.render import md_text
 
-__all__ = ["Published", "publish", "decision_tags", "TAG_PREFIX"]
+__all__ = ["Published", "publish", "decision_tags", "run_name", "TAG_PREFIX"]
 
 # MLflow's limits per log_batch call.
 _BATCH_METRICS = 1000
@@ -119,6 +124,33 @@ def decision_tags(comparison: Any) -> dict[str, str]:
     if data.get("baseline"):
         tags["compare.baseline"] = str(data["baseline"])
     return tags
+
+
+def run_name(comparison: Any) -> str:
+    """The comparison run's name: the question first, then the answer, so that the start MLflow
+    shows in a narrow column still reads as both (``val_acc max: lr=0.01,hidden=128 wins``).
+
+    Example:
+        >>> run_name({"metric": {"name": "val_acc", "goal": "maximize"},
+        ...           "decision": {"winner": "hidden=128, lr=0.01"}, "configs": [{}, {}]})
+        'val_acc max: hidden=128,lr=0.01 wins (2 configs)'
+        >>> run_name({"metric": {"name": "loss", "goal": "minimize"},
+        ...           "decision": {"winner": None, "best_set": ["a", "b"]}, "configs": [{}] * 3})
+        'loss min: no winner, 2 of 3 possibly best'
+    """
+    data = _as_dict(comparison)
+    metric = data.get("metric") or {}
+    question = f"{metric.get('name')} {str(metric.get('goal') or 'maximize')[:3]}"
+    decision = data.get("decision") or {}
+    n = len(data.get("configs") or [])
+    winner = decision.get("winner")
+    if winner:
+        answer = f"{str(winner).replace(', ', ',')} wins ({n} configs)"
+    elif decision.get("best_set"):
+        answer = f"no winner, {len(decision['best_set'])} of {n} possibly best"
+    else:
+        answer = f"no reliable difference ({n} configs)"
+    return _clip(f"{question}: {answer}", 240)
 
 
 def _fail(message: str, error: BaseException) -> Exception:
@@ -231,15 +263,15 @@ def _publish(
             artifacts = tuple(sorted(p.name for p in files))
             try:
                 experiment_id = _report_experiment(client, report_experiment, default_experiment)
-                winner = (data.get("decision") or {}).get("winner")
-                metric = (data.get("metric") or {}).get("name")
                 run = client.create_run(
                     experiment_id,
-                    run_name=_clip(f"compare {metric}: {winner or 'no reliable difference'}", 240),
+                    run_name=run_name(data),
                     tags={_COMPARISON_TAG: "true", "compare.status": "logging"},
                 )
                 run_id = run.info.run_id
                 _log_files(client, run_id, files)
+                for name, table in answer_tables(data).items():
+                    client.log_table(run_id, data=table, artifact_file=name)
                 tags = {**decision_tags(data), **(extra_tags or {}), "compare.status": "complete"}
                 _log_record(client, run_id, data, experiments, tags)
                 client.set_terminated(run_id, "FINISHED")

@@ -1,8 +1,9 @@
 """The comparison as MLflow records it: the question as params, the answer as metrics.
 
 A comparison run is then a row like any other in MLflow's runs table: sortable by
-``alpha`` or ``metric``, its answers (``lr_0.01/mean``, ``lr_0.01 vs lr_0.1/p_adj``) charted
-and compared across comparison runs. The decision in words stays in tags
+``alpha`` or ``metric``, its answer a fixed handful of metrics (``compare/winner_found``,
+``compare/winner_mean``...) whatever the sweep's size; per configuration and per pair the
+numbers are logged tables and report artifacts, never hundreds of metric columns. The decision in words stays in tags
 (``_publish.decision_tags``).
 
 The question's identity (:func:`question_id`) is what ``--tag-winner`` uses to replace, not
@@ -28,15 +29,14 @@ __all__ = [
     "question_id",
     "question_params",
     "answer_metrics",
+    "answer_tables",
+    "ANSWER_METRICS",
     "metric_key",
     "group_by",
 ]
 
 _MAX_PARAM = 6000  # MLflow's limit for a param value
 _MAX_NAME = 100  # characters of a configuration name kept in a metric key (MLflow allows 250)
-# Pairs logged as metrics at most (6 metrics each): 400 configurations compared all-pairs would
-# be ~80,000 pairs, half a million metrics; comparison.json has every pair.
-MAX_PAIRS = 500
 # Characters MLflow accepts in a metric key on every platform (no colon: Windows refuses it),
 # ASCII only; "/" is ours, to group a configuration's or pair's metrics in MLflow's charts.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\- ]+")
@@ -175,65 +175,119 @@ def _unique(names: Sequence[str]) -> list[str]:
     return out
 
 
-def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
-    """The answer as MLflow metrics.
+#: the metrics a comparison run logs, always this fixed set (fewer when a value is absent),
+#: whatever the sweep's size: per configuration and per pair the numbers are in the report's
+#: artifacts and in the logged tables (``answer_tables``). The ``compare/`` prefix keeps them in
+#: a chart section of their own, apart from the training curves.
+ANSWER_METRICS = (
+    "winner_found", "n_configs", "n_runs", "n_best_set", "n_pairs", "n_significant",
+    "winner_mean", "winner_std", "winner_ci_low", "winner_ci_high", "winner_n",
+    "best_mean", "runner_up_mean", "seeds_needed", "min_p_adj", "omnibus_p",
+)
+PREFIX = "compare/"
 
-    Per configuration ``<config>/mean``, ``/std``, ``/ci_low``, ``/ci_high``, ``/n``; per
-    tested pair ``<a> vs <b>/diff``, ``/diff_ci_low``, ``/diff_ci_high``, ``/p``, ``/p_adj``,
-    ``/effect``; and ``n_runs``, ``n_configs``, ``winner_found`` (1 or 0) and
-    ``seeds_needed`` when the decision has it. Names are made valid metric keys (``lr=0.01``
-    becomes ``lr_0.01``); a value that is missing or not finite is left out. With more than
-    ``MAX_PAIRS`` pairs only the ``MAX_PAIRS`` with the smallest adjusted p are logged, and
-    ``pairs_not_logged`` says how many were left out (comparison.json has them all).
+
+def _by_mean(configs: Sequence[Mapping[str, Any]], goal: str) -> list[Mapping[str, Any]]:
+    sign = -1.0 if goal == "minimize" else 1.0
+    scored = [c for c in configs if _finite(c.get("mean")) is not None]
+    return sorted(scored, key=lambda c: -sign * float(c["mean"]))
+
+
+def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
+    """The answer as a fixed, small set of MLflow metrics (:data:`ANSWER_METRICS`, prefixed
+    ``compare/``), the same keys for 2 configurations or 400.
+
+    ``winner_found`` (1 or 0), ``n_configs``, ``n_runs``, ``n_best_set`` (configurations that
+    could still be the best; 1 with a winner), ``n_pairs`` tested and ``n_significant``; the
+    winner's ``mean``, ``std``, ``ci_low``, ``ci_high`` and ``n`` when there is one;
+    ``best_mean`` and ``runner_up_mean`` (the two best means for the goal); ``seeds_needed``
+    when the decision has it, the smallest adjusted p and the omnibus p. A value that is
+    missing or not finite is left out.
 
     Example:
-        >>> m = answer_metrics({"configs": [{"name": "lr=0.1", "mean": 0.8, "ci": [0.7, 0.9],
-        ...                                  "n": 5, "runs": ["a"]}], "decision": {}})
-        >>> m["lr_0.1/mean"], m["lr_0.1/ci_high"], m["n_configs"]
-        (0.8, 0.9, 1.0)
+        >>> m = answer_metrics({"metric": {"goal": "maximize"}, "decision": {"winner": "lr=0.1"},
+        ...     "configs": [{"name": "lr=0.1", "mean": 0.8, "ci": [0.7, 0.9], "n": 5, "runs": ["a"]},
+        ...                 {"name": "lr=1", "mean": 0.6, "ci": [0.5, 0.7], "n": 5, "runs": ["b"]}]})
+        >>> m["compare/winner_mean"], m["compare/winner_ci_high"], m["compare/n_configs"]
+        (0.8, 0.9, 2.0)
     """
     configs = [c for c in data.get("configs") or [] if isinstance(c, Mapping)]
-    names = [str(c.get("name")) for c in configs]
-    keys = dict(zip(names, _unique(names), strict=True))
-    out: dict[str, Any] = {}
-    for c, key in zip(configs, keys.values(), strict=True):
-        ci = list(c.get("ci") or [None, None]) + [None, None]
-        out[f"{key}/mean"] = c.get("mean")
-        out[f"{key}/std"] = c.get("std")
-        out[f"{key}/ci_low"] = ci[0]
-        out[f"{key}/ci_high"] = ci[1]
-        out[f"{key}/n"] = c.get("n")
     pairs = [p for p in data.get("pairs") or [] if isinstance(p, Mapping)]
-    left_out = max(0, len(pairs) - MAX_PAIRS)
-    if left_out:
-        rank = {id(p): i for i, p in enumerate(pairs)}
-        kept = sorted(
-            pairs,
-            key=lambda p: (
-                _finite(p.get("p_adjusted")) is None,
-                _finite(p.get("p_adjusted")) or 0.0,
-            ),
-        )[:MAX_PAIRS]
-        pairs = sorted(kept, key=lambda p: rank[id(p)])  # in the comparison's order
-    pair_names = [
-        f"{keys.get(str(p.get('a')), _segment(p.get('a')))} vs "
-        f"{keys.get(str(p.get('b')), _segment(p.get('b')))}"
-        for p in pairs
-    ]
-    for p, key in zip(pairs, _unique(pair_names), strict=True):
-        ci = list(p.get("ci") or [None, None]) + [None, None]
-        out[f"{key}/diff"] = p.get("diff")
-        out[f"{key}/diff_ci_low"] = ci[0]
-        out[f"{key}/diff_ci_high"] = ci[1]
-        out[f"{key}/p"] = p.get("p_value")
-        out[f"{key}/p_adj"] = p.get("p_adjusted")
-        out[f"{key}/effect"] = p.get("effect_size")
     decision = data.get("decision") or {}
-    out["n_runs"] = sum(len(c.get("runs") or []) for c in configs)
-    out["n_configs"] = len(configs)
-    out["winner_found"] = 1 if decision.get("winner") else 0
-    out["seeds_needed"] = decision.get("seeds_needed")
-    if left_out:
-        out["pairs_not_logged"] = left_out
+    goal = str((data.get("metric") or {}).get("goal") or "maximize")
+    winner = decision.get("winner")
+    best_set = decision.get("best_set")
+    out: dict[str, Any] = {
+        "winner_found": 1 if winner else 0,
+        "n_configs": len(configs),
+        "n_runs": sum(len(c.get("runs") or []) for c in configs),
+        "n_best_set": 1 if winner else (len(best_set) if best_set is not None else None),
+        "n_pairs": len(pairs),
+        "n_significant": sum(1 for p in pairs if p.get("significant")),
+        "seeds_needed": decision.get("seeds_needed"),
+        "min_p_adj": min((v for v in (_finite(p.get("p_adjusted")) for p in pairs)
+                          if v is not None), default=None),
+        "omnibus_p": (data.get("omnibus") or {}).get("p_value"),
+    }
+    for c in configs:
+        if winner and str(c.get("name")) == str(winner):
+            ci = list(c.get("ci") or [None, None]) + [None, None]
+            out.update({"winner_mean": c.get("mean"), "winner_std": c.get("std"),
+                        "winner_ci_low": ci[0], "winner_ci_high": ci[1], "winner_n": c.get("n")})
+    ranked = _by_mean(configs, goal)
+    if ranked:
+        out["best_mean"] = ranked[0].get("mean")
+    if len(ranked) > 1:
+        out["runner_up_mean"] = ranked[1].get("mean")
     finite = {k: _finite(v) for k, v in out.items()}
-    return {k: v for k, v in finite.items() if v is not None}
+    return {PREFIX + k: v for k, v in finite.items() if v is not None}
+
+
+def answer_tables(data: Mapping[str, Any]) -> dict[str, dict[str, list[Any]]]:
+    """Per configuration and per pair, as column -> values tables for ``MlflowClient.log_table``
+    (MLflow shows them in the run's artifacts and in its evaluation view). Configurations are
+    ranked best first (``rank``), pairs in the comparison's order.
+
+    Example:
+        >>> t = answer_tables({"metric": {"goal": "minimize"}, "pairs": [],
+        ...                    "configs": [{"name": "a", "mean": 2.0}, {"name": "b", "mean": 1.0}]})
+        >>> t["configs.json"]["config"], t["configs.json"]["rank"]
+        (['b', 'a'], [1, 2])
+    """
+    configs = [c for c in data.get("configs") or [] if isinstance(c, Mapping)]
+    goal = str((data.get("metric") or {}).get("goal") or "maximize")
+    ranked = _by_mean(configs, goal)
+    ranked += [c for c in configs if all(c is not r for r in ranked)]
+    best = set((data.get("decision") or {}).get("best_set") or [])
+    winner = (data.get("decision") or {}).get("winner")
+    conf: dict[str, list[Any]] = {k: [] for k in (
+        "rank", "config", "mean", "std", "ci_low", "ci_high", "n", "possibly_best")}
+    for i, c in enumerate(ranked, start=1):
+        ci = list(c.get("ci") or [None, None]) + [None, None]
+        conf["rank"].append(i)
+        conf["config"].append(str(c.get("name")))
+        conf["mean"].append(_finite(c.get("mean")))
+        conf["std"].append(_finite(c.get("std")))
+        conf["ci_low"].append(_finite(ci[0]))
+        conf["ci_high"].append(_finite(ci[1]))
+        conf["n"].append(c.get("n"))
+        conf["possibly_best"].append(str(c.get("name")) == str(winner)
+                                     or str(c.get("name")) in best)
+    pair: dict[str, list[Any]] = {k: [] for k in (
+        "a", "b", "test", "diff", "ci_low", "ci_high", "p", "p_adj", "significant", "effect")}
+    for p in (p for p in data.get("pairs") or [] if isinstance(p, Mapping)):
+        ci = list(p.get("ci") or [None, None]) + [None, None]
+        pair["a"].append(str(p.get("a")))
+        pair["b"].append(str(p.get("b")))
+        pair["test"].append(str(p.get("test") or ""))
+        pair["diff"].append(_finite(p.get("diff")))
+        pair["ci_low"].append(_finite(ci[0]))
+        pair["ci_high"].append(_finite(ci[1]))
+        pair["p"].append(_finite(p.get("p_value")))
+        pair["p_adj"].append(_finite(p.get("p_adjusted")))
+        pair["significant"].append(bool(p.get("significant")))
+        pair["effect"].append(_finite(p.get("effect_size")))
+    tables = {"configs.json": conf}
+    if pair["a"]:
+        tables["pairs.json"] = pair
+    return tables

@@ -49,6 +49,7 @@ from shared.compare._summaries import bootstrap_cis, summarise_configs
 from shared.compare._sweep import param_effects
 from shared.errors import InputError
 from shared.model import Run
+from shared.model._own_runs import leave_out_not_replicates
 from shared.normalise._goal import resolve_goal
 
 if TYPE_CHECKING:
@@ -143,6 +144,9 @@ def compare_runs(
     check_named(test, opts.min_effect)
     runs, metric, group_by = check_runs(runs, metric, group_by)
     warnings: list[str] = [conflict] if conflict else []
+    # our own comparison/decision runs and parents of compared runs are no replicates
+    runs, left_out = leave_out_not_replicates(runs)
+    warnings.extend(left_out)
     runs = usable_runs(runs, warnings)
 
     # 2. one number per run, grouped into configurations: one sample each

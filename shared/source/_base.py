@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from shared.errors import InputError
 from shared.model import History, Run
+from shared.model._own_runs import is_own_run, leave_out_not_replicates, without_parents
 from shared.source._hints import register_hints
 
 __all__ = ["OWN_RUN_TAG", "NotSupported", "Source", "skip_parents"]
@@ -68,18 +69,28 @@ class Source(abc.ABC):
         ``timestamps=False`` lets a source skip reading wall-clock times."""
 
     def is_own(self, run: Run) -> bool:
-        """Whether ``run`` is one we wrote (a comparison or decision run): never compared.
-        By default, a run tagged :data:`OWN_RUN_TAG`."""
-        return run.tags.get(OWN_RUN_TAG) == "true"
+        """Whether ``run`` is one we wrote (a comparison, confirm parent or decision run):
+        never compared. By default the core's rule (``shared.model._own_runs.is_own_run``:
+        :data:`OWN_RUN_TAG` and the confirm tags)."""
+        return is_own_run(run)
 
     def skip(self, runs: Sequence[Run], keep: Sequence[str] = ()) -> tuple[list[Run], list[str]]:
         """The runs to compare and a note per kind left out (notes are shown as warnings).
 
-        Our own runs (:meth:`is_own`) go silently: they are never compared. Parent runs
-        whose children are among the runs go with a note; run ids in ``keep`` stay.
+        Our own runs (:meth:`is_own`) and parent runs whose children are among the runs go,
+        each kind with a note, as in every entry point
+        (``shared.model._own_runs.leave_out_not_replicates``); run ids in ``keep`` stay.
         """
-        kept, note = skip_parents([r for r in runs if not self.is_own(r)], keep)
-        return kept, [note] if note else []
+        if type(self).is_own is Source.is_own:
+            return leave_out_not_replicates(runs, keep)
+        kept = set(keep)
+        own = [r for r in runs if r.id not in kept and self.is_own(r)]
+        own_ids = {id(r) for r in own}
+        rest, notes = leave_out_not_replicates([r for r in runs if id(r) not in own_ids], keep)
+        if own:
+            notes.insert(0, f"{len(own)} tracker-compare run{'s' if len(own) != 1 else ''} "
+                            "left out (a comparison or decision, not training)")
+        return rest, notes
 
     def metric_keys(self, runs: Sequence[Run], name: str) -> dict[str, str]:
         """Each run's own spelling of metric ``name`` (``{run.key: key}``), as the core
@@ -99,26 +110,6 @@ class Source(abc.ABC):
         )
 
 
-def skip_parents(runs: Sequence[Run], keep: Sequence[str] = ()) -> tuple[list[Run], str | None]:
-    """The runs without those that are the parent of another selected run, and a note.
-
-    A parent run (an Optuna study, a sweep driver) holds no replicate of its own: compared
-    beside its children it would be a configuration of its own with the params it lacks. Runs
-    named in ``keep`` (run ids the user asked for) stay.
-
-    Example:
-        >>> kids = [Run("mlflow", f"c{i}", source={"parent_run": "p"}) for i in range(2)]
-        >>> runs, note = skip_parents([Run("mlflow", "p"), *kids])
-        >>> [r.id for r in runs], note
-        (['c0', 'c1'], '1 parent run left out (its children are compared): p')
-    """
-    parents = {r.source.get("parent_run") for r in runs} - {None} - set(keep)
-    dropped = [r for r in runs if r.id in parents]
-    if not dropped:
-        return list(runs), None
-    shown = ", ".join(r.label for r in dropped[:5]) + (" ..." if len(dropped) > 5 else "")
-    return (
-        [r for r in runs if r.id not in parents],
-        f"{len(dropped)} parent run{'s' if len(dropped) != 1 else ''} left out (its children "
-        f"are compared): {shown}",
-    )
+#: The runs without those that are the parent of another selected run, and a note (one
+#: implementation for every entry point: ``shared.model._own_runs.without_parents``).
+skip_parents = without_parents

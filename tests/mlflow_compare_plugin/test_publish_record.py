@@ -84,26 +84,40 @@ def test_comparison_run_has_question_params_answer_metrics_and_clean_tags(tmp_pa
     assert params["experiments"] == run.info.experiment_id
     assert len(params["question"]) == 12
     assert not any(v in ("None", "") for v in params.values()), params
-    # The answer, as metrics: every key valid, every number the one in comparison.json.
+    # The answer, as a fixed handful of metrics: every key valid, every number the one in
+    # comparison.json; per configuration and per pair the numbers are logged tables.
+    from mlflow_compare_plugin._record import ANSWER_METRICS
+
     for key in metrics:
         _validate_metric_name(key)
-        assert len(key) <= 250
-    for c in data["configs"]:
-        key = c["name"].replace("=", "_")  # lr=0.01 -> lr_0.01
-        assert metrics[f"{key}/mean"] == pytest.approx(c["mean"], rel=1e-12)
-        assert metrics[f"{key}/std"] == pytest.approx(c["std"], rel=1e-12)
-        assert metrics[f"{key}/ci_low"] == pytest.approx(c["ci"][0], rel=1e-12)
-        assert metrics[f"{key}/ci_high"] == pytest.approx(c["ci"][1], rel=1e-12)
-        assert metrics[f"{key}/n"] == c["n"]
+    assert set(metrics) <= {f"compare/{k}" for k in ANSWER_METRICS}
+    winner = next(c for c in data["configs"] if c["name"] == data["decision"]["winner"])
+    assert metrics["compare/winner_mean"] == pytest.approx(winner["mean"], rel=1e-12)
+    assert metrics["compare/winner_std"] == pytest.approx(winner["std"], rel=1e-12)
+    assert metrics["compare/winner_ci_low"] == pytest.approx(winner["ci"][0], rel=1e-12)
+    assert metrics["compare/winner_ci_high"] == pytest.approx(winner["ci"][1], rel=1e-12)
+    assert metrics["compare/winner_n"] == winner["n"] == 5
     assert len(data["pairs"]) == 3
-    for p in data["pairs"]:
-        key = f"{p['a']} vs {p['b']}".replace("=", "_")
-        assert metrics[f"{key}/diff"] == pytest.approx(p["diff"], rel=1e-12)
-        assert metrics[f"{key}/p"] == pytest.approx(p["p_value"], rel=1e-12)
-        assert metrics[f"{key}/p_adj"] == pytest.approx(p["p_adjusted"], rel=1e-12)
-        assert metrics[f"{key}/effect"] == pytest.approx(p["effect_size"], rel=1e-12)
-    assert metrics["n_runs"] == 15 and metrics["n_configs"] == 3
-    assert metrics["winner_found"] == (1 if data["decision"]["winner"] else 0)
+    assert metrics["compare/n_pairs"] == 3
+    assert metrics["compare/n_significant"] == sum(p["significant"] for p in data["pairs"])
+    assert metrics["compare/min_p_adj"] == pytest.approx(min(p["p_adjusted"] for p in data["pairs"]))
+    assert metrics["compare/n_runs"] == 15 and metrics["compare/n_configs"] == 3
+    assert metrics["compare/winner_found"] == (1 if data["decision"]["winner"] else 0)
+    from mlflow import MlflowClient
+
+    client = MlflowClient(uri)
+    configs = json.loads(Path(client.download_artifacts(run.info.run_id, "configs.json")).read_text())
+    rows = [dict(zip(configs["columns"], row, strict=True)) for row in configs["data"]]
+    assert [r["config"] for r in rows][0] == "lr=0.01" and [r["rank"] for r in rows] == [1, 2, 3]
+    for r in rows:
+        c = next(c for c in data["configs"] if c["name"] == r["config"])
+        # MLflow writes tables with 10 digits (pandas' JSON); comparison.json has them all
+        assert r["mean"] == pytest.approx(c["mean"], rel=1e-9) and r["n"] == c["n"]
+    pairs = json.loads(Path(client.download_artifacts(run.info.run_id, "pairs.json")).read_text())
+    rows = [dict(zip(pairs["columns"], row, strict=True)) for row in pairs["data"]]
+    for r, p in zip(rows, data["pairs"], strict=True):
+        assert (r["a"], r["b"]) == (p["a"], p["b"])
+        assert r["p_adj"] == pytest.approx(p["p_adjusted"], rel=1e-9, abs=1e-10)
     # Tags: the decision in words, nothing that reads "None", keys short enough to read.
     assert tags["compare.winner"] == data["decision"]["winner"] == "lr=0.01"
     assert tags["compare.status"] == "complete"
@@ -114,7 +128,7 @@ def test_comparison_run_has_question_params_answer_metrics_and_clean_tags(tmp_pa
     from mlflow import MlflowClient
 
     found = MlflowClient(uri).search_runs(
-        [run.info.experiment_id], "params.metric = 'acc' and metrics.n_configs = 3"
+        [run.info.experiment_id], "params.metric = 'acc' and metrics.`compare/n_configs` = 3"
     )
     assert [r.info.run_id for r in found] == [run.info.run_id]
 
@@ -193,30 +207,36 @@ def test_tag_winner_replaces_the_winners_of_the_same_question(tmp_path: Path) ->
     assert all(t["compare.winner"] == "true" for t in _winner_tags(uri, slow))
 
 
-def test_answer_metrics_keys_are_valid_distinct_and_bounded() -> None:
-    """Names MLflow refuses become valid keys; names that collide after that stay apart; a
-    huge all-pairs family logs the MAX_PAIRS smallest adjusted p and counts the rest."""
-    from mlflow.utils.validation import _validate_metric_name
+def test_a_big_sweep_logs_a_fixed_handful_of_metrics(tmp_path: Path) -> None:
+    """Issue 19 item 3: 60 configurations logged 480 metrics on main; now at most ~20, the same
+    keys for any sweep size, with the ranked configurations in a logged table."""
+    import sys
 
-    from mlflow_compare_plugin._record import MAX_PAIRS, answer_metrics
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from _sweep_store import make_sweep_store
+    from mlflow import MlflowClient
 
-    names = ["a=b", "a_b", "../x", "lr=1e-3, opt=<adam>", "ünïcode/slash", "." * 5, "x" * 400]
-    names += [f"c{i}" for i in range(40)]
-    configs = [{"name": n, "mean": float(i), "std": 1.0, "ci": [i - 1.0, i + 1.0], "n": 5,
-                "runs": [f"r{i}"]} for i, n in enumerate(names)]  # fmt: skip
-    pairs = [
-        {"a": a, "b": b, "diff": 1.0, "ci": [0.5, 1.5], "p_value": 0.01,
-         "p_adjusted": (i + 1) / 10_000, "effect_size": 2.0}
-        for i, (a, b) in enumerate((a, b) for j, a in enumerate(names) for b in names[j + 1 :])
-    ]  # fmt: skip
-    assert len(pairs) > MAX_PAIRS
-    metrics = answer_metrics({"configs": configs, "pairs": pairs, "decision": {}})
-    for key in metrics:
-        _validate_metric_name(key)
-        assert len(key) <= 250 and key.isascii()
-    means = [k for k in metrics if k.endswith("/mean")]
-    assert len(means) == len(names)  # every configuration has its own key
-    assert sorted(metrics[k] for k in means) == [float(i) for i in range(len(names))]
-    logged = [k for k in metrics if k.endswith("/p_adj")]
-    assert len(logged) == MAX_PAIRS and metrics["pairs_not_logged"] == len(pairs) - MAX_PAIRS
-    assert sorted(metrics[k] for k in logged) == [(i + 1) / 10_000 for i in range(MAX_PAIRS)]
+    uri, _exp = make_sweep_store(tmp_path / "sweep.db", n_configs=60, n_seeds=4, steps=3)
+    result = invoke("--tracking-uri", uri, "--experiment-name", "sweep", "-m", "val_loss",
+                    "--seed-key", "seed", "--log-report", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    run = _comparison_run(uri, "sweep", data)
+    metrics = run.data.metrics
+    assert len(metrics) <= 20, sorted(metrics)
+    assert all(k.startswith("compare/") for k in metrics)
+    assert metrics["compare/n_configs"] == 60 and metrics["compare/n_runs"] == 240
+    best = data["decision"]["best_set"] or [data["decision"]["winner"]]
+    assert metrics["compare/n_best_set"] == len(best)
+    means = sorted(c["mean"] for c in data["configs"])
+    assert metrics["compare/best_mean"] == pytest.approx(means[0])  # val_loss: minimised
+    assert metrics["compare/runner_up_mean"] == pytest.approx(means[1])
+    # the name reads as the question and the answer even cut at 40 characters
+    assert run.info.run_name.startswith("val_loss min: ")
+    assert ("wins" in run.info.run_name) or ("possibly best" in run.info.run_name)
+    table = json.loads(Path(MlflowClient(uri).download_artifacts(
+        run.info.run_id, "configs.json")).read_text())
+    rows = [dict(zip(table["columns"], row, strict=True)) for row in table["data"]]
+    assert len(rows) == 60 and [r["mean"] for r in rows] == pytest.approx(means, rel=1e-9)
+    assert {r["config"] for r in rows if r["possibly_best"]} == set(best)
+

@@ -1,0 +1,95 @@
+"""Runs that are not replicates: tracker-compare's own runs, and parents of compared runs.
+
+Every entry point leaves them out with one warning each (``mlflow compare``, ``wandb compare``,
+``compare_runs`` after ``fetch_runs``, ``compare_frame`` after ``mlflow.search_runs``): compared
+beside the training runs, a comparison run or a confirm parent would be a configuration of its
+own (``confirm.metric=val_acc, confirm.seeds=3, ...``) and every name would carry its params.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.model._run import Run
+
+__all__ = ["OWN_RUN_TAGS", "is_own_run", "leave_out_not_replicates", "without_parents"]
+
+#: Tags our own runs carry, tag -> the value that marks them (None: any value). A comparison run
+#: of ``--log-report``, the parent run of an MLflow confirm, the decision run of a W&B confirm.
+OWN_RUN_TAGS: dict[str, str | None] = {
+    "tracker_compare.comparison": "true",
+    "confirm.study": None,
+    "wandb.job_type": "confirm-decision",
+}
+
+
+def is_own_run(run: Run) -> bool:
+    """Whether tracker-compare made this run to hold an answer (not a training run).
+
+    Example:
+        >>> is_own_run(Run("mlflow", "c", tags={"tracker_compare.comparison": "true"}))
+        True
+        >>> is_own_run(Run("mlflow", "t", tags={"mlflow.runName": "train"}))
+        False
+    """
+    for tag, value in OWN_RUN_TAGS.items():
+        got = run.tags.get(tag)
+        if got is not None and got == (value if value is not None else got):
+            return True
+    return False
+
+
+def without_parents(runs: Sequence[Run], keep: Sequence[str] = ()) -> tuple[list[Run], str | None]:
+    """The runs without those that are the parent of another selected run, and a note.
+
+    A parent run (an Optuna study, a sweep driver) holds no replicate of its own: compared
+    beside its children it would be a configuration of its own with the params it lacks. Runs
+    named in ``keep`` (``--run-ids``) stay.
+
+    Example:
+        >>> kids = [Run("mlflow", f"c{i}", source={"parent_run": "p"}) for i in range(2)]
+        >>> runs, note = without_parents([Run("mlflow", "p"), *kids])
+        >>> [r.id for r in runs], note
+        (['c0', 'c1'], '1 parent run left out (its children are compared): p')
+    """
+    parents = {r.source.get("parent_run") for r in runs} - {None} - set(keep)
+    dropped = [r for r in runs if r.id in parents]
+    if not dropped:
+        return list(runs), None
+    shown = ", ".join(r.label for r in dropped[:5]) + (" ..." if len(dropped) > 5 else "")
+    return (
+        [r for r in runs if r.id not in parents],
+        f"{len(dropped)} parent run{'s' if len(dropped) != 1 else ''} left out (its children "
+        f"are compared): {shown}",
+    )
+
+
+def leave_out_not_replicates(
+    runs: Sequence[Run], keep: Sequence[str] = ()
+) -> tuple[list[Run], list[str]]:
+    """The runs without our own runs and without parents of other runs, and a note for each kind.
+
+    Args:
+        runs: the runs to compare.
+        keep: run ids to keep whatever they are (runs the user named one by one).
+
+    Example:
+        >>> own = Run("mlflow", "cmp", tags={"tracker_compare.comparison": "true"})
+        >>> kids = [Run("mlflow", f"c{i}", source={"parent_run": "p"}) for i in range(2)]
+        >>> runs, notes = leave_out_not_replicates([own, Run("mlflow", "p"), *kids])
+        >>> [r.id for r in runs], notes[0]
+        (['c0', 'c1'], '1 tracker-compare run left out (a comparison or decision, not training): cmp')
+    """
+    kept = set(keep)
+    own = [r for r in runs if r.id not in kept and is_own_run(r)]
+    notes: list[str] = []
+    if own:
+        shown = ", ".join(r.label for r in own[:5]) + (" ..." if len(own) > 5 else "")
+        notes.append(f"{len(own)} tracker-compare run{'s' if len(own) != 1 else ''} left out "
+                     f"(a comparison or decision, not training): {shown}")
+        own_ids = {id(r) for r in own}
+        runs = [r for r in runs if id(r) not in own_ids]
+    runs, note = without_parents(runs, keep)
+    if note:
+        notes.append(note)
+    return runs, notes
