@@ -24,9 +24,23 @@ from mlflow_compare_plugin._record import (
     question_id,
     question_params,
 )
-from mlflow_compare_plugin._winners import compared_experiments, tag_winners
+from mlflow_compare_plugin._winners import (
+    commit,
+    compared_experiments,
+    plan,
+    roll_back,
+    settle,
+    write_intent,
+)
 from shared import InputError, TrackerUnreachable
-from shared.cli import Terminated, ignoring_signals, is_connection_problem, one_line
+from shared.cli import (
+    Terminated,
+    deferring_signals,
+    ignoring_signals,
+    is_connection_problem,
+    one_line,
+)
+from shared.cli._signals import raise_if_signalled
 from shared.render import md_text
 
 __all__ = ["Published", "publish", "decision_tags", "run_name", "TAG_PREFIX"]
@@ -272,9 +286,15 @@ def _publish(
                 _log_files(client, run_id, files)
                 for name, table in answer_tables(data).items():
                     client.log_table(run_id, data=table, artifact_file=name)
-                tags = {**decision_tags(data), **(extra_tags or {}), "compare.status": "complete"}
+                # A signal whose exception Python swallowed (in a __del__) stops us here.
+                raise_if_signalled("interrupted while logging the report")
+                tags = {**decision_tags(data), **(extra_tags or {})}
+                if not tag_winner:  # else completed together with the winner tags
+                    tags["compare.status"] = "complete"
                 _log_record(client, run_id, data, experiments, tags)
-                client.set_terminated(run_id, "FINISHED")
+                raise_if_signalled("interrupted while logging the report")
+                if not tag_winner:
+                    client.set_terminated(run_id, "FINISHED")
             except KeyboardInterrupt as interrupt:
                 # Ctrl-C or SIGTERM: the same all-or-nothing as a failure, then stop.
                 outcome = "was not created" if run_id is None else _undo(client, run_id)
@@ -291,11 +311,60 @@ def _publish(
                 ) from error
     if not tag_winner:
         return Published(run_id, experiment_id, artifacts, question=question_id(data, experiments))
-    try:
-        done = tag_winners(client, data, experiments, run_id)
-    except Exception as error:
-        raise _fail("cannot tag the winning runs", error) from error
-    return Published(run_id, experiment_id, artifacts, done.tagged, done.untagged, done.question)
+    tagged, untagged, question = _tag_winners(client, data, experiments, run_id)
+    return Published(run_id, experiment_id, artifacts, tagged, untagged, question)
+
+
+def _tag_winners(
+    client: Any, data: Mapping[str, Any], experiments: Sequence[str], run_id: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """Intent, completion of the comparison run, commit, settle (``_winners``), all-or-nothing.
+
+    Signals are held back for the whole phase and acted on at two safe points: before the
+    commit (the intent is rolled back and the comparison run undone: the tags stay as they
+    were) or after the settle (the answer is complete; the command then stops with the
+    signal's exit code). A signal raised mid-request could otherwise leave some runs tagged and
+    others not, which is what the tags must never say.
+    """
+    answer = plan(data, experiments, run_id)
+    with deferring_signals() as deferred:
+        try:
+            write_intent(client, answer)
+            if deferred.pending is not None:
+                raise deferred.interrupt("interrupted")
+            if run_id:
+                client.set_tag(run_id, "compare.status", "complete")
+                client.set_terminated(run_id, "FINISHED")
+            if deferred.pending is not None:
+                raise deferred.interrupt("interrupted")
+            commit(client, answer, run_id)
+        except BaseException as error:
+            try:
+                roll_back(client, answer)
+                rolled = "winner tags left as they were"
+            except Exception:
+                rolled = (
+                    "some runs keep an uncommitted winner key that the next --tag-winner "
+                    "of this question removes"
+                )
+            undone = f"; comparison run {run_id} {_undo(client, run_id)}" if run_id else ""
+            if isinstance(error, KeyboardInterrupt):
+                what = "terminated" if isinstance(error, Terminated) else "interrupted"
+                raise type(error)(f"{what} while tagging the winners; {rolled}{undone}") from error
+            raise _fail(f"cannot tag the winning runs ({rolled}{undone})", error) from error
+        try:
+            tagged, untagged = settle(client, answer)
+        except Exception as error:
+            raise _fail(
+                "the answer is recorded, but the winner tags of some runs could not be updated "
+                "(the next --tag-winner of this question finishes them)",
+                error,
+            ) from error
+    if deferred.pending is not None:
+        raise deferred.interrupt(
+            "interrupted after the answer was recorded (its winner tags are complete)"
+        )
+    return tagged, untagged, answer.question
 
 
 def _log_record(

@@ -4,19 +4,42 @@ A run carries ``compare.winner = true`` while it is the winner of the latest com
 least one question (``_record.question_id``: same experiments, metric, goal, reduction and
 grouping params). Its tags:
 
+* ``compare.won.<question>``: one per question it wins: ``<stamp> <report run or -> <metric>:
+  <configuration>`` (the record the other tags are derived from);
 * ``compare.winner``: ``true``;
 * ``compare.question``: the ids of the questions it currently wins, space-separated;
 * ``compare.winner_of``: ``<metric>: <configuration>`` of the latest question it won;
 * ``compare.report_run``: the comparison run of that answer (with ``--log-report``).
 
-Answering a question again first takes the question off every run of the compared experiments
-that won it before and does not win it now (a run that wins no other question loses all four
-tags), then tags the new winners: tags are replaced, never accumulated, so a run that lost a
-later comparison of the same question no longer says it won.
+Why this shape. MLflow has no transaction over several runs and no lock, and several
+``mlflow compare --tag-winner`` may run at once (one per question in a CI matrix), any of them
+stopped by a signal or a failed request midway. So the state is made derivable and
+self-healing instead of being edited in place:
+
+1. Intent: each winner run gets its own key ``compare.won.<question>`` (one ``log_batch``).
+   One key per question means two answers to different questions never write the same tag,
+   so neither can lose the other's question id (a shared, read-modified-written
+   ``compare.question`` did).
+2. Commit: one atomic write, the experiment tag ``compare.answer.<question>.<stamp>`` on the
+   question's first experiment. Every answer writes its own tag (never overwrites another's),
+   so the answer in force is simply the committed one with the latest stamp, whatever the
+   order in which concurrent answers commit. Before the commit, a failure or signal rolls the
+   intent back (and if even that fails, the next answer removes it: it is not committed).
+3. Settle: every run holding the question's key from an older answer than the latest
+   committed one loses it (never a newer one: that answer may still be in progress), then the
+   summary tags of each touched run are derived from its keys, re-read and rewritten until a
+   read after the last write agrees. The last writer of a run's summary thus always saw every
+   key written before it, so concurrent answers converge instead of losing updates. A settle
+   cut short is finished by the next answer to the question.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import random
+import secrets
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,13 +47,26 @@ from typing import Any
 
 from mlflow_compare_plugin._record import question_id
 
-__all__ = ["WINNER_TAGS", "Tagged", "tag_winners", "compared_experiments"]
+__all__ = [
+    "WINNER_TAGS",
+    "Answer",
+    "Tagged",
+    "commit",
+    "compared_experiments",
+    "plan",
+    "roll_back",
+    "settle",
+    "tag_winners",
+    "write_intent",
+]
 
 WINNER = "compare.winner"
 QUESTION = "compare.question"
 WINNER_OF = "compare.winner_of"
 REPORT_RUN = "compare.report_run"
 WINNER_TAGS = (WINNER, QUESTION, WINNER_OF, REPORT_RUN)
+KEY_PREFIX = "compare.won."
+ANSWER_PREFIX = "compare.answer."
 _THREADS = 8
 
 
@@ -63,8 +99,8 @@ def compared_experiments(client: Any, data: Mapping[str, Any]) -> list[str]:
         return sorted(set(found))
 
 
-def _current_winners(client: Any, experiments: Sequence[str]) -> dict[str, dict[str, str]]:
-    """Every active run of ``experiments`` tagged ``compare.winner = true``: id -> its tags."""
+def _search(client: Any, experiments: Sequence[str], query: str) -> dict[str, dict[str, str]]:
+    """Every active run of ``experiments`` matching ``query``: id -> its tags."""
     from mlflow.entities import ViewType
 
     out: dict[str, dict[str, str]] = {}
@@ -72,7 +108,7 @@ def _current_winners(client: Any, experiments: Sequence[str]) -> dict[str, dict[
     while True:
         page = client.search_runs(
             list(experiments),
-            f"tags.`{WINNER}` = 'true'",
+            query,
             run_view_type=ViewType.ACTIVE_ONLY,
             max_results=1000,
             page_token=token,
@@ -84,8 +120,191 @@ def _current_winners(client: Any, experiments: Sequence[str]) -> dict[str, dict[
             return out
 
 
-def _questions(tags: Mapping[str, str]) -> list[str]:
-    return (tags.get(QUESTION) or "").split()
+def _stamp(value: str | None) -> str:
+    return (value or "").split(" ", 1)[0]
+
+
+def new_stamp() -> str:
+    """A fixed-width, time-ordered id of one answer (microseconds, then 6 random hex digits so
+    two answers in the same microsecond still differ).
+
+    Example:
+        >>> a = new_stamp(); len(a) == 24 and a[17] == "-"
+        True
+    """
+    return f"{time.time_ns() // 1000:017d}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer's winner tags, before they are written (see the module docstring)."""
+
+    question: str
+    stamp: str
+    experiments: tuple[str, ...]
+    winners: tuple[str, ...]
+    value: str
+
+    @property
+    def key(self) -> str:
+        return KEY_PREFIX + self.question
+
+    @property
+    def home(self) -> str:
+        """The experiment holding the question's commit records (its first one)."""
+        return self.experiments[0]
+
+
+def plan(
+    data: Mapping[str, Any], experiments: Iterable[str], comparison_run: str | None = None
+) -> Answer:
+    """The tags ``data``'s answer will write (nothing is written).
+
+    Example:
+        >>> d = {"metric": {"name": "acc", "goal": "maximize", "reduce": "last"},
+        ...      "configs": [{"name": "a", "runs": ["r1"]}], "decision": {"winner": "a"}}
+        >>> p = plan(d, ["1"]); p.winners, p.value.split(" ", 1)[1]
+        (('r1',), '- acc: a')
+    """
+    experiments = tuple(sorted({str(e) for e in experiments}))
+    winner = str((data.get("decision") or {}).get("winner"))
+    metric = str((data.get("metric") or {}).get("name"))
+    stamp = new_stamp()
+    value = f"{stamp} {comparison_run or '-'} {metric}: {winner}"[:1000]
+    return Answer(
+        question_id(data, experiments), stamp, experiments, tuple(_winner_runs(data)), value
+    )
+
+
+def _missing(error: BaseException) -> bool:
+    """MLflow's answer to deleting a tag that is already gone (a concurrent writer's doing)."""
+    code = getattr(error, "error_code", "")
+    return code == "RESOURCE_DOES_NOT_EXIST" or "were matched" in str(error)
+
+
+_RACES = ("were matched", "unique constraint", "duplicate key", "database is locked", "deadlock")
+
+
+def _retried(write: Any, *args: Any, attempts: int = 10) -> Any:
+    """``write(*args)``, again after a random pause when it lost a race with a concurrent
+    writer of the same row (the sqlite and PostgreSQL stores then fail the request; the value
+    is what matters, and ``derive`` verifies it afterwards)."""
+    for attempt in range(attempts):
+        try:
+            return write(*args)
+        except Exception as error:
+            if attempt == attempts - 1 or not any(r in str(error).lower() for r in _RACES):
+                raise
+            time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))
+    return None
+
+
+def _delete_tag(client: Any, run_id: str, key: str) -> None:
+    def delete() -> None:
+        try:
+            client.delete_tag(run_id, key)
+        except Exception as error:
+            if not _missing(error):
+                raise
+
+    _retried(delete)
+
+
+def write_intent(client: Any, answer: Answer) -> None:
+    """Step 1: the question's key on every winner run (not yet in force)."""
+    from mlflow.entities import RunTag
+
+    def one(run_id: str) -> None:
+        _retried(lambda: client.log_batch(run_id, tags=[RunTag(answer.key, answer.value)]))
+
+    with ThreadPoolExecutor(_THREADS) as pool:
+        list(pool.map(one, answer.winners))
+
+
+def commit(client: Any, answer: Answer, comparison_run: str | None = None) -> None:
+    """Step 2: the one write that puts the answer in force."""
+    name = f"{ANSWER_PREFIX}{answer.question}.{answer.stamp}"
+    _retried(client.set_experiment_tag, answer.home, name, comparison_run or "-")
+
+
+def roll_back(client: Any, answer: Answer) -> None:
+    """Undo step 1 (before a commit): the key goes from the runs where it is still ours."""
+
+    def one(run_id: str) -> None:
+        tags = client.get_run(run_id).data.tags
+        if _stamp(tags.get(answer.key)) == answer.stamp:
+            _delete_tag(client, run_id, answer.key)
+
+    with ThreadPoolExecutor(_THREADS) as pool:
+        list(pool.map(one, answer.winners))
+
+
+def _committed(client: Any, answer: Answer) -> list[str]:
+    """The stamps of the committed answers to the question, oldest first."""
+    prefix = f"{ANSWER_PREFIX}{answer.question}."
+    tags = client.get_experiment(answer.home).tags or {}
+    return sorted(k[len(prefix) :] for k in tags if k.startswith(prefix))
+
+
+def _summary(keys: Mapping[str, str]) -> dict[str, str]:
+    """The summary tags a run with these ``compare.won.*`` keys carries."""
+    if not keys:
+        return {}
+    order = sorted(keys, key=lambda q: _stamp(keys[q]))
+    latest = keys[order[-1]].split(" ", 2)
+    out = {WINNER: "true", QUESTION: " ".join(order)}
+    if len(latest) == 3:
+        out[WINNER_OF] = latest[2]
+        if latest[1] != "-":
+            out[REPORT_RUN] = latest[1]
+    return out
+
+
+def derive(client: Any, run_id: str, attempts: int = 20) -> None:
+    """Rewrite a run's summary tags from its keys until a read after the last write agrees."""
+    from mlflow.entities import RunTag
+
+    for _ in range(attempts):
+        tags = client.get_run(run_id).data.tags
+        want = _summary(
+            {k[len(KEY_PREFIX) :]: v for k, v in tags.items() if k.startswith(KEY_PREFIX)}
+        )
+        sets = [RunTag(k, v) for k, v in want.items() if tags.get(k) != v]
+        gone = [k for k in WINNER_TAGS if k in tags and k not in want]
+        if not sets and not gone:
+            return
+        if sets:
+            _retried(functools.partial(client.log_batch, run_id, tags=sets))
+        for key in gone:
+            _delete_tag(client, run_id, key)
+        time.sleep(random.uniform(0, 0.05))  # concurrent writers: do not move in lockstep
+    raise RuntimeError(f"the winner tags of run {run_id} kept changing under {attempts} rewrites")
+
+
+def settle(client: Any, answer: Answer) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Step 3: older answers' keys off, summaries derived; (runs winning now, runs untagged).
+
+    Also what finishes a settle an earlier answer left undone (see the module docstring).
+    """
+    committed = _committed(client, answer)
+    latest = committed[-1] if committed else answer.stamp
+    holders = _search(client, answer.experiments, f"tags.`{answer.key}` LIKE '%'")
+    stale = [r for r, tags in holders.items() if _stamp(tags.get(answer.key)) < latest]
+
+    def untag(run_id: str) -> None:
+        # Re-checked run by run: the key may have been rewritten by a newer answer since.
+        tags = client.get_run(run_id).data.tags
+        if _stamp(tags.get(answer.key)) < latest:
+            _delete_tag(client, run_id, answer.key)
+
+    with ThreadPoolExecutor(_THREADS) as pool:
+        list(pool.map(untag, stale))
+        list(pool.map(lambda r: derive(client, r), sorted({*holders, *answer.winners})))
+    for old in committed[:-1]:  # superseded records: tidy, best effort
+        with contextlib.suppress(Exception):
+            client.delete_experiment_tag(answer.home, f"{ANSWER_PREFIX}{answer.question}.{old}")
+    won = tuple(r for r in answer.winners if latest == answer.stamp)
+    return won, tuple(r for r in stale if r not in answer.winners)
 
 
 def tag_winners(
@@ -94,7 +313,8 @@ def tag_winners(
     experiments: Iterable[str],
     comparison_run: str | None = None,
 ) -> Tagged:
-    """Replace the winner tags of the question ``data`` answers (see the module docstring).
+    """Replace the winner tags of the question ``data`` answers (see the module docstring):
+    intent, commit and settle in one go, with no signal handling (``_publish`` adds that).
 
     Args:
         client: an ``MlflowClient``.
@@ -106,42 +326,13 @@ def tag_winners(
     Example:
         >>> # tag_winners(MlflowClient(uri), comparison.to_dict(), ["1"]).tagged
     """
-    from mlflow.entities import RunTag
-
-    experiments = sorted({str(e) for e in experiments})
-    qid = question_id(data, experiments)
-    winners = _winner_runs(data)
-    current = _current_winners(client, experiments) if experiments else {}
-    losers = [r for r, tags in current.items() if qid in _questions(tags) and r not in winners]
-
-    def untag(run_id: str) -> str:
-        tags = current[run_id]
-        left = [q for q in _questions(tags) if q != qid]
-        if left:  # still the winner of another question: only this one goes
-            client.set_tag(run_id, QUESTION, " ".join(left))
-        else:
-            for key in WINNER_TAGS:
-                if key in tags:
-                    client.delete_tag(run_id, key)
-        return run_id
-
-    winner = str((data.get("decision") or {}).get("winner"))
-    metric = str((data.get("metric") or {}).get("name"))
-
-    def tag(run_id: str) -> str:
-        held = [q for q in _questions(current.get(run_id, {})) if q != qid]
-        tags = [
-            RunTag(WINNER, "true"),
-            RunTag(QUESTION, " ".join([*held, qid])),
-            RunTag(WINNER_OF, f"{metric}: {winner}"[:1000]),
-        ]
-        if comparison_run:
-            tags.append(RunTag(REPORT_RUN, comparison_run))
-        client.log_batch(run_id, tags=tags)
-        return run_id
-
-    # Losers first: if tagging then fails, no run is left saying it won what it lost.
-    with ThreadPoolExecutor(_THREADS) as pool:
-        untagged = tuple(pool.map(untag, losers))
-        tagged = tuple(pool.map(tag, winners))
-    return Tagged(qid, tagged, untagged)
+    answer = plan(data, experiments, comparison_run)
+    try:
+        write_intent(client, answer)
+        commit(client, answer, comparison_run)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            roll_back(client, answer)
+        raise
+    tagged, untagged = settle(client, answer)
+    return Tagged(answer.question, tagged, untagged)

@@ -28,7 +28,7 @@ from shared.cli._metric import parse_metric_spec
 from shared.cli._options import COMPARISON_OPTION_NAMES, comparison_options, timeout_option
 from shared.cli._progress import progress
 from shared.cli._run import check_comparison_options, run_comparison
-from shared.cli._signals import Terminated, ignoring_signals
+from shared.cli._signals import Terminated, deferring_signals, ignoring_signals
 
 __all__ = [
     "COMPARISON_OPTION_NAMES",
@@ -43,6 +43,7 @@ __all__ = [
     "handle_errors",
     "histories_needed",
     "ignoring_signals",
+    "deferring_signals",
     "is_connection_problem",
     "is_regular_target",
     "metric_names_needed",
