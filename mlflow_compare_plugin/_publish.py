@@ -16,13 +16,16 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlflow_compare_plugin._record import answer_metrics, question_id, question_params
 from mlflow_compare_plugin._winners import compared_experiments, tag_winners
 from shared import InputError, TrackerUnreachable
 from shared.cli import Terminated, ignoring_signals, is_connection_problem, one_line
 from shared.render import md_text
+
+if TYPE_CHECKING:
+    from shared.compare import Comparison
 
 __all__ = ["Published", "publish", "decision_tags", "TAG_PREFIX"]
 
@@ -64,25 +67,26 @@ class Published:
         return d
 
 
-def _as_dict(comparison: Any) -> dict[str, Any]:
-    return comparison if isinstance(comparison, Mapping) else comparison.to_dict()
+def _typed(comparison: Comparison | Mapping[str, Any]) -> Comparison:
+    from shared.compare import as_comparison
+
+    return as_comparison(comparison)
 
 
 def _clip(text: str, limit: int = _MAX_TAG) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _tests_used(data: Mapping[str, Any]) -> str:
+def _tests_used(comparison: Comparison) -> str:
     names: list[str] = []
-    omnibus = data.get("omnibus")
-    if omnibus and omnibus.get("test"):
-        names.append(str(omnibus["test"]))
-    names += [str(p.get("test")) for p in data.get("pairs", []) if p.get("test")]
+    if comparison.omnibus is not None and comparison.omnibus.test:
+        names.append(comparison.omnibus.test)
+    names += [p.test for p in comparison.pairs if p.test]
     return ", ".join(dict.fromkeys(names)) or "none"
 
 
-def _run_ids(data: Mapping[str, Any]) -> list[str]:
-    return [str(r) for c in data.get("configs", []) for r in c.get("runs", [])]
+def _run_ids(comparison: Comparison) -> list[str]:
+    return [str(r) for c in comparison.configs for r in c.run_ids]
 
 
 def decision_tags(comparison: Any) -> dict[str, str]:
@@ -100,24 +104,24 @@ def decision_tags(comparison: Any) -> dict[str, str]:
     Example:
         >>> # decision_tags(comparison)["compare.winner"] -> "lr=0.001"
     """
-    data = _as_dict(comparison)
-    decision = data.get("decision") or {}
+    data = _typed(comparison)
+    decision = data.decision
     run_ids = _run_ids(data)
     ids = ",".join(run_ids)
     if len(ids) > _MAX_TAG:
         kept = _clip(ids, _MAX_TAG - 60).rsplit(",", 1)[0]
         ids = f"{kept},... ({len(run_ids)} runs; all in comparison.json)"
-    rationale = str(decision.get("rationale") or "")
+    rationale = decision.rationale or ""
     tags = {
-        "compare.winner": str(decision.get("winner") or "none"),
+        "compare.winner": decision.winner or "none",
         "compare.test": _clip(_tests_used(data), 1000),
         "compare.run_ids": ids,
-        "compare.configs": _clip(" | ".join(str(c.get("name")) for c in data.get("configs", []))),
+        "compare.configs": _clip(" | ".join(data.config_names)),
         # MLflow renders the description as markdown: run data in it must stay text.
         "mlflow.note.content": _clip(md_text(rationale), 7000),
     }
-    if data.get("baseline"):
-        tags["compare.baseline"] = str(data["baseline"])
+    if data.baseline:
+        tags["compare.baseline"] = data.baseline
     return tags
 
 
@@ -208,7 +212,7 @@ def _publish(
     extra_tags: Mapping[str, str] | None,
     experiments: Sequence[str] | None,
 ) -> Published:
-    data = _as_dict(comparison)
+    data = _typed(comparison)
     if experiments is None:
         try:
             experiments = compared_experiments(client, data)
@@ -222,7 +226,7 @@ def _publish(
 
         with tempfile.TemporaryDirectory(prefix="tracker-compare-report-") as folder:
             try:
-                files = write_report(comparison, folder)
+                files = write_report(data, folder)
             except Exception as error:
                 raise InputError(
                     f"cannot render the report (nothing logged): {type(error).__name__}: "
@@ -231,8 +235,7 @@ def _publish(
             artifacts = tuple(sorted(p.name for p in files))
             try:
                 experiment_id = _report_experiment(client, report_experiment, default_experiment)
-                winner = (data.get("decision") or {}).get("winner")
-                metric = (data.get("metric") or {}).get("name")
+                winner, metric = data.decision.winner, data.metric
                 run = client.create_run(
                     experiment_id,
                     run_name=_clip(f"compare {metric}: {winner or 'no reliable difference'}", 240),
@@ -269,7 +272,7 @@ def _publish(
 def _log_record(
     client: Any,
     run_id: str,
-    data: Mapping[str, Any],
+    data: Comparison,
     experiments: Sequence[str],
     tags: Mapping[str, str],
 ) -> None:

@@ -18,10 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from shared.compare._jsonable import finite_or_none as _finite
+
+if TYPE_CHECKING:
+    from shared.compare import Comparison
 
 __all__ = [
     "question",
@@ -45,51 +48,47 @@ _USES_X_AXIS = ("mean-last", "auc", "at-budget", "best-at-budget")
 _USES_BUDGET = ("at-budget", "best-at-budget")
 
 
-def group_by(data: Mapping[str, Any]) -> list[str]:
+def group_by(comparison: Comparison) -> list[str]:
     """The params that define a configuration (the union of the configurations' params), sorted.
 
     Example:
-        >>> group_by({"configs": [{"params": {"lr": 0.1}}, {"params": {"lr": 0.01, "bs": 8}}]})
-        ['bs', 'lr']
+        >>> group_by(_example())
+        ['lr']
     """
-    keys = {str(k) for c in data.get("configs") or [] for k in (c.get("params") or {})}
-    return sorted(keys)
+    return sorted({str(k) for c in comparison.configs for k in c.params})
 
 
-def question(data: Mapping[str, Any], experiments: Iterable[str]) -> dict[str, Any]:
+def question(comparison: Comparison, experiments: Iterable[str]) -> dict[str, Any]:
     """What identifies the question a comparison answers (see the module docstring).
 
     Example:
-        >>> q = question({"metric": {"name": "acc", "goal": "maximize", "reduce": "last"},
-        ...               "configs": [{"params": {"lr": 0.1}}]}, ["1"])
+        >>> q = question(_example(), ["1"])
         >>> q["experiments"], q["group_by"], "x_axis" in q
         (['1'], ['lr'], False)
     """
-    metric = data.get("metric") or {}
-    reduce = str(metric.get("reduce") or "")
+    c = comparison
     q: dict[str, Any] = {
         "experiments": sorted({str(e) for e in experiments}),
-        "metric": str(metric.get("name") or ""),
-        "goal": str(metric.get("goal") or ""),
-        "reduce": reduce,
-        "group_by": group_by(data),
+        "metric": c.metric,
+        "goal": c.goal,
+        "reduce": c.reduce,
+        "group_by": group_by(c),
     }
-    if reduce.startswith(_USES_X_AXIS):
-        q["x_axis"] = str(data.get("x_axis") or "step")
-    if reduce.startswith(_USES_BUDGET) and data.get("budget") is not None:
-        q["budget"] = float(data["budget"])
+    if c.reduce.startswith(_USES_X_AXIS):
+        q["x_axis"] = c.x_axis or "step"
+    if c.reduce.startswith(_USES_BUDGET) and _finite(c.budget) is not None:
+        q["budget"] = float(c.budget)  # type: ignore[arg-type]
     return q
 
 
-def question_id(data: Mapping[str, Any], experiments: Iterable[str]) -> str:
+def question_id(comparison: Comparison, experiments: Iterable[str]) -> str:
     """A 12-hex-digit id of :func:`question`: sha256 of its canonical JSON.
 
     Example:
-        >>> d = {"metric": {"name": "acc", "goal": "maximize", "reduce": "last"}, "configs": []}
-        >>> question_id(d, ["2", "1"]) == question_id(d, ["1", "2"])
+        >>> question_id(_example(), ["2", "1"]) == question_id(_example(), ["1", "2"])
         True
     """
-    text = json.dumps(question(data, experiments), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(question(comparison, experiments), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -97,7 +96,7 @@ def _clip(text: str, limit: int = _MAX_PARAM) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def question_params(data: Mapping[str, Any], experiments: Iterable[str]) -> dict[str, str]:
+def question_params(comparison: Comparison, experiments: Iterable[str]) -> dict[str, str]:
     """The question as MLflow params: ``metric``, ``goal``, ``reduce``, ``test`` (as asked:
     ``auto`` or a name; the tests used are in the ``compare.test`` tag), ``alpha``,
     ``correction``, ``seed_key``, ``group_by`` (comma-separated), ``min_effect``, ``baseline``,
@@ -105,28 +104,27 @@ def question_params(data: Mapping[str, Any], experiments: Iterable[str]) -> dict
     comparison does not have (no seed key: unpaired; no baseline) is left out, never "None".
 
     Example:
-        >>> p = question_params({"metric": {"name": "acc", "goal": "maximize", "reduce": "last"},
-        ...                      "alpha": 0.05, "seed_key": None, "configs": []}, ["1"])
-        >>> p["metric"], p["alpha"], "seed_key" in p
-        ('acc', '0.05', False)
+        >>> p = question_params(_example(), ["1"])
+        >>> p["metric"], p["alpha"], p["seed_key"], "baseline" in p
+        ('acc', '0.05', 'seed', False)
     """
+    c = comparison
     experiments = list(experiments)
-    metric = data.get("metric") or {}
     raw: dict[str, Any] = {
-        "metric": metric.get("name"),
-        "goal": metric.get("goal"),
-        "reduce": metric.get("reduce"),
-        "test": data.get("test_requested"),
-        "alpha": data.get("alpha"),
-        "correction": data.get("correction"),
-        "seed_key": data.get("seed_key"),
-        "group_by": ",".join(group_by(data)) or None,
-        "min_effect": data.get("min_effect"),
-        "baseline": data.get("baseline"),
-        "x_axis": data.get("x_axis"),
-        "budget": data.get("budget"),
+        "metric": c.metric,
+        "goal": c.goal,
+        "reduce": c.reduce,
+        "test": c.test_requested,
+        "alpha": float(c.alpha),
+        "correction": c.correction,
+        "seed_key": c.seed_key,
+        "group_by": ",".join(group_by(c)) or None,
+        "min_effect": float(c.min_effect),
+        "baseline": c.baseline,
+        "x_axis": c.x_axis,
+        "budget": _finite(c.budget),
         "experiments": ",".join(sorted({str(e) for e in experiments})) or None,
-        "question": question_id(data, experiments),
+        "question": question_id(c, experiments),
     }
     out = {}
     for key, value in raw.items():
@@ -175,7 +173,7 @@ def _unique(names: Sequence[str]) -> list[str]:
     return out
 
 
-def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
+def answer_metrics(comparison: Comparison) -> dict[str, float]:
     """The answer as MLflow metrics.
 
     Per configuration ``<config>/mean``, ``/std``, ``/ci_low``, ``/ci_high``, ``/n``; per
@@ -187,53 +185,59 @@ def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
     ``pairs_not_logged`` says how many were left out (comparison.json has them all).
 
     Example:
-        >>> m = answer_metrics({"configs": [{"name": "lr=0.1", "mean": 0.8, "ci": [0.7, 0.9],
-        ...                                  "n": 5, "runs": ["a"]}], "decision": {}})
-        >>> m["lr_0.1/mean"], m["lr_0.1/ci_high"], m["n_configs"]
-        (0.8, 0.9, 1.0)
+        >>> m = answer_metrics(_example())
+        >>> m["lr_0.01/n"], m["lr_0.01 vs lr_0.1/p"], m["n_configs"], m["winner_found"]
+        (6.0, 0.03125, 2.0, 1.0)
     """
-    configs = [c for c in data.get("configs") or [] if isinstance(c, Mapping)]
-    names = [str(c.get("name")) for c in configs]
+    configs = list(comparison.configs)
+    names = [c.name for c in configs]
     keys = dict(zip(names, _unique(names), strict=True))
     out: dict[str, Any] = {}
     for c, key in zip(configs, keys.values(), strict=True):
-        ci = list(c.get("ci") or [None, None]) + [None, None]
-        out[f"{key}/mean"] = c.get("mean")
-        out[f"{key}/std"] = c.get("std")
+        ci = c.ci or (None, None)
+        out[f"{key}/mean"] = c.mean
+        out[f"{key}/std"] = c.std
         out[f"{key}/ci_low"] = ci[0]
         out[f"{key}/ci_high"] = ci[1]
-        out[f"{key}/n"] = c.get("n")
-    pairs = [p for p in data.get("pairs") or [] if isinstance(p, Mapping)]
+        out[f"{key}/n"] = c.n
+    pairs = list(comparison.pairs)
     left_out = max(0, len(pairs) - MAX_PAIRS)
     if left_out:
         rank = {id(p): i for i, p in enumerate(pairs)}
         kept = sorted(
             pairs,
-            key=lambda p: (
-                _finite(p.get("p_adjusted")) is None,
-                _finite(p.get("p_adjusted")) or 0.0,
-            ),
+            key=lambda p: (_finite(p.p_adjusted) is None, _finite(p.p_adjusted) or 0.0),
         )[:MAX_PAIRS]
         pairs = sorted(kept, key=lambda p: rank[id(p)])  # in the comparison's order
     pair_names = [
-        f"{keys.get(str(p.get('a')), _segment(p.get('a')))} vs "
-        f"{keys.get(str(p.get('b')), _segment(p.get('b')))}"
-        for p in pairs
+        f"{keys.get(p.a, _segment(p.a))} vs {keys.get(p.b, _segment(p.b))}" for p in pairs
     ]
     for p, key in zip(pairs, _unique(pair_names), strict=True):
-        ci = list(p.get("ci") or [None, None]) + [None, None]
-        out[f"{key}/diff"] = p.get("diff")
+        ci = p.ci or (None, None)
+        out[f"{key}/diff"] = p.diff
         out[f"{key}/diff_ci_low"] = ci[0]
         out[f"{key}/diff_ci_high"] = ci[1]
-        out[f"{key}/p"] = p.get("p_value")
-        out[f"{key}/p_adj"] = p.get("p_adjusted")
-        out[f"{key}/effect"] = p.get("effect_size")
-    decision = data.get("decision") or {}
-    out["n_runs"] = sum(len(c.get("runs") or []) for c in configs)
+        out[f"{key}/p"] = p.p_value
+        out[f"{key}/p_adj"] = p.p_adjusted
+        out[f"{key}/effect"] = p.effect_size
+    decision = comparison.decision
+    out["n_runs"] = sum(len(c.run_ids) for c in configs)
     out["n_configs"] = len(configs)
-    out["winner_found"] = 1 if decision.get("winner") else 0
-    out["seeds_needed"] = decision.get("seeds_needed")
+    out["winner_found"] = 1 if decision.winner else 0
+    out["seeds_needed"] = decision.seeds_needed
     if left_out:
         out["pairs_not_logged"] = left_out
     finite = {k: _finite(v) for k, v in out.items()}
     return {k: v for k, v in finite.items() if v is not None}
+
+
+def _example() -> Comparison:
+    """The comparison the examples above use: lr=0.01 ahead by 0.1 on each of 6 seeds."""
+    from shared.compare import compare_runs
+    from shared.model import Run
+
+    runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+                metrics={"acc": 0.7 + (0.1 if lr == 0.01 else 0.0) + 0.01 * s})
+            for lr in (0.1, 0.01) for s in range(6)]
+    return compare_runs(runs, metric="acc")
+

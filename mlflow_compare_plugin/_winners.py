@@ -20,9 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlflow_compare_plugin._record import question_id
+
+if TYPE_CHECKING:
+    from shared.compare import Comparison
 
 __all__ = ["WINNER_TAGS", "Tagged", "tag_winners", "compared_experiments"]
 
@@ -44,20 +47,20 @@ class Tagged:
     untagged: tuple[str, ...]
 
 
-def _winner_runs(data: Mapping[str, Any]) -> list[str]:
-    winner = (data.get("decision") or {}).get("winner")
+def _winner_runs(comparison: Comparison) -> list[str]:
+    winner = comparison.decision.winner
     if not winner:
         return []
-    for config in data.get("configs") or []:
-        if config.get("name") == winner:
-            return [str(r) for r in config.get("runs") or []]
+    for config in comparison.configs:
+        if config.name == winner:
+            return [str(r) for r in config.run_ids]
     return []
 
 
-def compared_experiments(client: Any, data: Mapping[str, Any]) -> list[str]:
+def compared_experiments(client: Any, comparison: Comparison) -> list[str]:
     """The experiment ids of the compared runs, asked of MLflow run by run (for callers that
     do not know them; the CLI passes the fetched runs' experiments)."""
-    ids = [str(r) for c in data.get("configs") or [] for r in c.get("runs") or []]
+    ids = [str(r) for c in comparison.configs for r in c.run_ids]
     with ThreadPoolExecutor(_THREADS) as pool:
         found = pool.map(lambda r: str(client.get_run(r).info.experiment_id), ids)
         return sorted(set(found))
@@ -90,7 +93,7 @@ def _questions(tags: Mapping[str, str]) -> list[str]:
 
 def tag_winners(
     client: Any,
-    data: Mapping[str, Any],
+    comparison: Comparison,
     experiments: Iterable[str],
     comparison_run: str | None = None,
 ) -> Tagged:
@@ -98,19 +101,19 @@ def tag_winners(
 
     Args:
         client: an ``MlflowClient``.
-        data: the comparison dict.
+        comparison: the comparison.
         experiments: ids of the compared runs' experiments (where earlier winners are looked
             for, and part of the question's identity).
         comparison_run: the comparison run holding the report, if one was logged.
 
     Example:
-        >>> # tag_winners(MlflowClient(uri), comparison.to_dict(), ["1"]).tagged
+        >>> # tag_winners(MlflowClient(uri), comparison, ["1"]).tagged
     """
     from mlflow.entities import RunTag
 
     experiments = sorted({str(e) for e in experiments})
-    qid = question_id(data, experiments)
-    winners = _winner_runs(data)
+    qid = question_id(comparison, experiments)
+    winners = _winner_runs(comparison)
     current = _current_winners(client, experiments) if experiments else {}
     losers = [r for r, tags in current.items() if qid in _questions(tags) and r not in winners]
 
@@ -125,8 +128,7 @@ def tag_winners(
                     client.delete_tag(run_id, key)
         return run_id
 
-    winner = str((data.get("decision") or {}).get("winner"))
-    metric = str((data.get("metric") or {}).get("name"))
+    winner, metric = str(comparison.decision.winner), comparison.metric
 
     def tag(run_id: str) -> str:
         held = [q for q in _questions(current.get(run_id, {})) if q != qid]

@@ -19,6 +19,7 @@ from shared.compare._comparison import (
     Decision,
     Omnibus,
     PairResult,
+    as_comparison,
 )
 from shared.compare._grouping import SEED_KEYS
 from shared.compare._selection import CORRECTIONS, TESTS
@@ -34,6 +35,7 @@ __all__ = [
     "Decision",
     "Omnibus",
     "PairResult",
+    "as_comparison",
     "compare_frame",
     "compare_runs",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "PairResult",
     "Decision",
     "Comparison",
+    "as_comparison",
 ]
 
 SCHEMA = "tracker-compare/comparison/v2"
@@ -581,3 +582,15 @@ class Comparison:
             pareto=d["pareto"], mcb=d["mcb"],
             param_effects=None if d["param_effects"] is None else tuple(d["param_effects"]),
         )
+
+
+def as_comparison(comparison: Comparison | Mapping[str, Any]) -> Comparison:
+    """``comparison`` itself, or the ``Comparison`` its JSON dict holds (a saved
+    ``comparison.json``): publishers and reports read the typed object either way.
+
+    Raises:
+        InputError: a dict that is not a comparison of this schema version.
+    """
+    if isinstance(comparison, Comparison):
+        return comparison
+    return Comparison.from_dict(comparison)

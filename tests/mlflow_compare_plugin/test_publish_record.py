@@ -199,18 +199,24 @@ def test_answer_metrics_keys_are_valid_distinct_and_bounded() -> None:
     from mlflow.utils.validation import _validate_metric_name
 
     from mlflow_compare_plugin._record import MAX_PAIRS, answer_metrics
+    from shared.compare import Comparison, ConfigSummary, Decision, PairResult
 
     names = ["a=b", "a_b", "../x", "lr=1e-3, opt=<adam>", "ünïcode/slash", "." * 5, "x" * 400]
     names += [f"c{i}" for i in range(40)]
-    configs = [{"name": n, "mean": float(i), "std": 1.0, "ci": [i - 1.0, i + 1.0], "n": 5,
-                "runs": [f"r{i}"]} for i, n in enumerate(names)]  # fmt: skip
-    pairs = [
-        {"a": a, "b": b, "diff": 1.0, "ci": [0.5, 1.5], "p_value": 0.01,
-         "p_adjusted": (i + 1) / 10_000, "effect_size": 2.0}
+    configs = tuple(
+        ConfigSummary(n, {}, (f"r{i}",), (f"r{i}",), (f"r{i}",), (float(i),) * 5, None, 5,
+                      float(i), 1.0, float(i), (i - 1.0, i + 1.0))
+        for i, n in enumerate(names)
+    )  # fmt: skip
+    pairs = tuple(
+        PairResult(a, b, "welch", False, 10, 1.0, (0.5, 1.5), 2.0, "hedges_g", 0.01,
+                   (i + 1) / 10_000, True, "")
         for i, (a, b) in enumerate((a, b) for j, a in enumerate(names) for b in names[j + 1 :])
-    ]  # fmt: skip
+    )  # fmt: skip
     assert len(pairs) > MAX_PAIRS
-    metrics = answer_metrics({"configs": configs, "pairs": pairs, "decision": {}})
+    comparison = Comparison("acc", "maximize", "last", None, configs, None, pairs,
+                            Decision(None, ""))  # fmt: skip
+    metrics = answer_metrics(comparison)
     for key in metrics:
         _validate_metric_name(key)
         assert len(key) <= 250 and key.isascii()
