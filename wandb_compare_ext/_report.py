@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +66,7 @@ def _config_keys(comparison: Comparison) -> list[str]:
     return [k for k in keys if k != comparison.seed_key]
 
 
-def _statistics_markdown(data: Comparison) -> str:
+def _statistics_markdown(data: Mapping[str, Any]) -> str:
     """The statistics part of the markdown report: configurations, omnibus, pairs, why each
     test, costs, importance, warnings (the title and decision are blocks of their own)."""
     from shared.render import render
@@ -96,7 +96,7 @@ _FIGURES = (
 )  # fmt: skip
 
 
-def _decision_blocks(data: Comparison) -> tuple[str, list[Any]]:
+def _decision_blocks(data: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """The headline and the decision's paragraphs (none empty)."""
     import wandb_workspaces.reports.v2 as wr
 
@@ -174,9 +174,11 @@ def build_report(
         )
         return wr.PanelGrid(runsets=[runset], panels=panels)
 
-    headline, blocks = _decision_blocks(data)
-    blocks += [wr.H2(text="Statistics"), wr.MarkdownBlock(text=_statistics_markdown(data))]
-    images = make_plots(data)
+    # the renderers read the comparison's JSON (they render saved comparison.json files too)
+    rendered = data.to_dict()
+    headline, blocks = _decision_blocks(rendered)
+    blocks += [wr.H2(text="Statistics"), wr.MarkdownBlock(text=_statistics_markdown(rendered))]
+    images = make_plots(rendered)
     figures = [_image(images[name], caption) for name, caption in _FIGURES if name in images]
     if figures:
         blocks += [wr.H2(text="Figures"), *figures]

@@ -163,7 +163,26 @@ class ConfigSummary:
 
 @dataclass(frozen=True)
 class Omnibus:
-    """The test of "all configurations are equal" run before the pairwise tests (3+ configs)."""
+    """The test of "all configurations are equal" run before the pairwise tests (3+ configs).
+
+    Besides the common members, each omnibus test reports its own numbers, typed attributes
+    here (``None`` when the test does not report them; ``reported`` names those it does, in
+    JSON order):
+
+    * ANOVAs: ``df_num``, ``df_den``, ``eta2_partial``; repeated measures also the sums and
+      mean squares (``ss_effect``, ``ss_error``, ``ss_subjects``, ``ms_effect``,
+      ``ms_error``), ``eta2_generalized``, the sphericity corrections (``epsilon_gg``,
+      ``epsilon_hf``, ``epsilon_lb``, ``pvalue_gg``, ``pvalue_hf``), Mauchly's test
+      (``mauchly_w``, ``mauchly_pvalue``, ``sphericity``: ``None`` when it cannot be checked);
+      Welch's ANOVA ``n_per_group``;
+    * Friedman: ``mean_ranks``, ``chi2``, ``chi2_df``, ``chi2_pvalue``, ``tie_correction``,
+      ``chi2_uncorrected``, ``f_uncorrected`` (Iman-Davenport), ``kendall_w``, ``df_num``,
+      ``df_den``;
+    * blocks: ``n_blocks``, ``n_configs``.
+
+    ``extra`` passed in lands on those attributes; what remains in it are members this version
+    does not know (from a newer writer), kept as read.
+    """
 
     test: str
     statistic: float
@@ -173,6 +192,47 @@ class Omnibus:
     why: str = ""
     significant: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    df_num: float | None = None
+    df_den: float | None = None
+    ss_effect: float | None = None
+    ss_error: float | None = None
+    ss_subjects: float | None = None
+    ms_effect: float | None = None
+    ms_error: float | None = None
+    eta2_generalized: float | None = None
+    eta2_partial: float | None = None
+    epsilon_gg: float | None = None
+    epsilon_hf: float | None = None
+    epsilon_lb: float | None = None
+    pvalue_gg: float | None = None
+    pvalue_hf: float | None = None
+    mauchly_w: float | None = None
+    mauchly_pvalue: float | None = None
+    sphericity: bool | None = None
+    n_blocks: int | None = None
+    n_configs: int | None = None
+    n_per_group: tuple[int, ...] | None = None
+    mean_ranks: tuple[float, ...] | None = None
+    chi2_df: float | None = None
+    tie_correction: float | None = None
+    chi2_uncorrected: float | None = None
+    f_uncorrected: float | None = None
+    chi2: float | None = None
+    chi2_pvalue: float | None = None
+    kendall_w: float | None = None
+    reported: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        known = [k for k in self.extra if k in _OMNIBUS_NUMBERS]
+        if known:
+            for k in known:
+                v = self.extra[k]
+                if isinstance(v, (list, tuple)) or getattr(v, "ndim", 0) > 0:
+                    v = tuple(v.tolist() if hasattr(v, "tolist") else v)  # an array
+                object.__setattr__(self, k, v)
+            object.__setattr__(self, "reported", (*self.reported, *known))
+            object.__setattr__(self, "extra",
+                               {k: v for k, v in self.extra.items() if k not in known})
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -184,6 +244,8 @@ class Omnibus:
             "significant": bool(self.significant),
             "why": self.why,
         }
+        for k in self.reported:
+            d[k] = jsonable(getattr(self, k))
         for k, v in self.extra.items():
             d.setdefault(k, jsonable(v))
         return d
@@ -197,6 +259,14 @@ class Omnibus:
                    extra=_others(d, _OMNIBUS_KEYS))
 
 
+#: The omnibus tests' own numbers (typed attributes of ``Omnibus``).
+_OMNIBUS_NUMBERS = (
+    "df_num", "df_den", "ss_effect", "ss_error", "ss_subjects", "ms_effect", "ms_error",
+    "eta2_generalized", "eta2_partial", "epsilon_gg", "epsilon_hf", "epsilon_lb", "pvalue_gg",
+    "pvalue_hf", "mauchly_w", "mauchly_pvalue", "sphericity", "n_blocks", "n_configs",
+    "n_per_group", "mean_ranks", "chi2_df", "tie_correction", "chi2_uncorrected",
+    "f_uncorrected", "chi2", "chi2_pvalue", "kendall_w",
+)
 _OMNIBUS_KEYS = ("test", "statistic", "p_value", "df", "method", "significant", "why")
 
 

@@ -94,6 +94,13 @@ def test_typed_numbers_come_back_typed():
     (p,) = Comparison.from_dict(c.to_dict()).pairs
     assert isinstance(p.epsilon_min, float) and isinstance(p.a_better, bool)
     assert p.threshold == 0.2 and p.ci is not None and isinstance(p.ci, tuple)
+    # the omnibus tests' own numbers too
+    ranks = compare_runs(_runs(4, 8, True, 1), metric="y", test="friedman-holm")
+    om = Comparison.from_dict(ranks.to_dict()).omnibus
+    assert om.test == "friedman" and om.extra == {}
+    assert isinstance(om.mean_ranks, tuple) and len(om.mean_ranks) == 4
+    assert om.kendall_w == pytest.approx(ranks.omnibus.kendall_w) and om.sphericity is None
+    assert om.reported == ranks.omnibus.reported and "kendall_w" in om.reported
 
 
 def test_a_member_from_a_newer_writer_is_kept():
