@@ -28,6 +28,7 @@ __all__ = [
     "ConfigSummary",
     "Omnibus",
     "PairResult",
+    "CriticalDifference",
     "Decision",
     "Comparison",
     "as_comparison",
@@ -485,6 +486,58 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class CriticalDifference:
+    """The critical-difference diagram's content (Demsar 2006; ``_omnibus``, ``_cd``).
+
+    Args:
+        cd: Nemenyi's critical difference of mean ranks at ``alpha``.
+        alpha: its level; ``n_blocks``: the seeds every configuration has.
+        mean_ranks: each configuration's Friedman mean rank (1 = best for the goal).
+        bars: [first, last] configurations (in rank order) each bar joins.
+        source: which tests the bars come from (the pairwise tests reported, or Nemenyi's).
+        disagreements: pairs where the bars and the reported tests disagree, in words.
+        extra: members this version does not know (from a newer writer), kept as read.
+    """
+
+    cd: float
+    alpha: float
+    n_blocks: int
+    mean_ranks: Mapping[str, float]
+    bars: tuple[tuple[str, str], ...] = ()
+    source: str = ""
+    disagreements: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "cd": finite_or_none(self.cd),
+            "alpha": float(self.alpha),
+            "n_blocks": int(self.n_blocks),
+            "mean_ranks": jsonable(dict(self.mean_ranks)),
+            "bars": [list(b) for b in self.bars],
+            "source": self.source,
+            "disagreements": list(self.disagreements),
+        }
+        for k, v in self.extra.items():
+            d.setdefault(k, jsonable(v))
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CriticalDifference:
+        """The diagram's content from its JSON (:meth:`to_dict`), or from the dict
+        ``_cd.cd_bars`` returns."""
+        return cls(
+            cd=_num(d["cd"]), alpha=float(d["alpha"]), n_blocks=int(d["n_blocks"]),
+            mean_ranks={str(k): _num(v) for k, v in d["mean_ranks"].items()},
+            bars=tuple((str(b[0]), str(b[1])) for b in d.get("bars", ())),
+            source=str(d.get("source", "")),
+            disagreements=tuple(d.get("disagreements", ())),
+            extra=_others(d, ("cd", "alpha", "n_blocks", "mean_ranks", "bars", "source",
+                              "disagreements")),
+        )
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Everything a comparison found; ``to_dict()`` gives the v2 JSON.
 
@@ -516,7 +569,7 @@ class Comparison:
     baseline: str | None = None
     x_axis: str = "step"
     budget: float | None = None
-    critical_difference: Mapping[str, Any] | None = None
+    critical_difference: CriticalDifference | None = None
     param_importance: tuple[Mapping[str, Any], ...] | None = None
     pareto: Mapping[str, Any] | None = None
     mcb: Mapping[str, Any] | None = None
@@ -600,7 +653,7 @@ class Comparison:
             "budget": finite_or_none(self.budget),
             "critical_difference": None
             if self.critical_difference is None
-            else jsonable(dict(self.critical_difference)),
+            else self.critical_difference.to_dict(),
             "param_importance": None
             if self.param_importance is None
             else [jsonable(dict(p)) for p in self.param_importance],
@@ -646,7 +699,8 @@ class Comparison:
             alpha=float(d["alpha"]), correction=str(d["correction"]),
             test_requested=str(d["test_requested"]), min_effect=float(d["min_effect"]),
             baseline=d["baseline"], x_axis=str(d["x_axis"]), budget=_opt(d["budget"]),
-            critical_difference=d["critical_difference"],
+            critical_difference=None if d["critical_difference"] is None
+            else CriticalDifference.from_dict(d["critical_difference"]),
             param_importance=None if d["param_importance"] is None
             else tuple(d["param_importance"]),
             pareto=d["pareto"], mcb=d["mcb"],

@@ -10,7 +10,14 @@ import math
 import numpy as np
 import pytest
 
-from shared.compare import SCHEMA, TESTS, Comparison, PairResult, compare_runs
+from shared.compare import (
+    SCHEMA,
+    TESTS,
+    Comparison,
+    CriticalDifference,
+    PairResult,
+    compare_runs,
+)
 from shared.compare._registry import REGISTRY
 from shared.errors import InputError
 from shared.model import History, Run
@@ -81,6 +88,10 @@ def test_every_extra_reads_back(kind):
     back = _read_back(c)
     assert back.decision == c.decision
     assert [x.name for x in back.configs] == c.config_names
+    if kind in ("baseline", "curves"):  # 3-4 configurations on shared seeds: a CD diagram
+        cd = back.critical_difference
+        assert isinstance(cd, CriticalDifference) and cd == c.critical_difference
+        assert cd.bars == c.critical_difference.bars and set(cd.mean_ranks) == set(c.config_names)
     if kind == "curves":
         assert back.configs[0].curve is not None and back.configs[0].curve.grid
     if kind == "cost":
