@@ -16,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlflow_compare_plugin._record import (
     answer_metrics,
@@ -42,6 +42,9 @@ from shared.cli import (
 )
 from shared.cli._signals import raise_if_signalled
 from shared.render import md_text
+
+if TYPE_CHECKING:
+    from shared.compare import Comparison
 
 __all__ = ["Published", "publish", "decision_tags", "run_name", "TAG_PREFIX"]
 
@@ -83,25 +86,26 @@ class Published:
         return d
 
 
-def _as_dict(comparison: Any) -> dict[str, Any]:
-    return comparison if isinstance(comparison, Mapping) else comparison.to_dict()
+def _typed(comparison: Comparison | Mapping[str, Any]) -> Comparison:
+    from shared.compare import as_comparison
+
+    return as_comparison(comparison)
 
 
 def _clip(text: str, limit: int = _MAX_TAG) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _tests_used(data: Mapping[str, Any]) -> str:
+def _tests_used(comparison: Comparison) -> str:
     names: list[str] = []
-    omnibus = data.get("omnibus")
-    if omnibus and omnibus.get("test"):
-        names.append(str(omnibus["test"]))
-    names += [str(p.get("test")) for p in data.get("pairs", []) if p.get("test")]
+    if comparison.omnibus is not None and comparison.omnibus.test:
+        names.append(comparison.omnibus.test)
+    names += [p.test for p in comparison.pairs if p.test]
     return ", ".join(dict.fromkeys(names)) or "none"
 
 
-def _run_ids(data: Mapping[str, Any]) -> list[str]:
-    return [str(r) for c in data.get("configs", []) for r in c.get("runs", [])]
+def _run_ids(comparison: Comparison) -> list[str]:
+    return [str(r) for c in comparison.configs for r in c.run_ids]
 
 
 def decision_tags(comparison: Any) -> dict[str, str]:
@@ -119,49 +123,44 @@ def decision_tags(comparison: Any) -> dict[str, str]:
     Example:
         >>> # decision_tags(comparison)["compare.winner"] -> "lr=0.001"
     """
-    data = _as_dict(comparison)
-    decision = data.get("decision") or {}
+    data = _typed(comparison)
+    decision = data.decision
     run_ids = _run_ids(data)
     ids = ",".join(run_ids)
     if len(ids) > _MAX_TAG:
         kept = _clip(ids, _MAX_TAG - 60).rsplit(",", 1)[0]
         ids = f"{kept},... ({len(run_ids)} runs; all in comparison.json)"
-    rationale = str(decision.get("rationale") or "")
+    rationale = decision.rationale or ""
     tags = {
-        "compare.winner": str(decision.get("winner") or "none"),
+        "compare.winner": decision.winner or "none",
         "compare.test": _clip(_tests_used(data), 1000),
         "compare.run_ids": ids,
-        "compare.configs": _clip(" | ".join(str(c.get("name")) for c in data.get("configs", []))),
+        "compare.configs": _clip(" | ".join(data.config_names)),
         # MLflow renders the description as markdown: run data in it must stay text.
         "mlflow.note.content": _clip(md_text(rationale), 7000),
     }
-    if data.get("baseline"):
-        tags["compare.baseline"] = str(data["baseline"])
+    if data.baseline:
+        tags["compare.baseline"] = data.baseline
     return tags
 
 
-def run_name(comparison: Any) -> str:
+def run_name(comparison: Comparison) -> str:
     """The comparison run's name: the question first, then the answer, so that the start MLflow
     shows in a narrow column still reads as both (``val_acc max: lr=0.01,hidden=128 wins``).
 
     Example:
-        >>> run_name({"metric": {"name": "val_acc", "goal": "maximize"},
-        ...           "decision": {"winner": "hidden=128, lr=0.01"}, "configs": [{}, {}]})
-        'val_acc max: hidden=128,lr=0.01 wins (2 configs)'
-        >>> run_name({"metric": {"name": "loss", "goal": "minimize"},
-        ...           "decision": {"winner": None, "best_set": ["a", "b"]}, "configs": [{}] * 3})
-        'loss min: no winner, 2 of 3 possibly best'
+        >>> from mlflow_compare_plugin._record import _example
+        >>> run_name(_example())
+        'acc max: lr=0.01 wins (2 configs)'
     """
-    data = _as_dict(comparison)
-    metric = data.get("metric") or {}
-    question = f"{metric.get('name')} {str(metric.get('goal') or 'maximize')[:3]}"
-    decision = data.get("decision") or {}
-    n = len(data.get("configs") or [])
-    winner = decision.get("winner")
+    data = _typed(comparison)
+    question = f"{data.metric} {data.goal[:3]}"
+    n = len(data.configs)
+    winner, best_set = data.decision.winner, data.decision.best_set
     if winner:
         answer = f"{str(winner).replace(', ', ',')} wins ({n} configs)"
-    elif decision.get("best_set"):
-        answer = f"no winner, {len(decision['best_set'])} of {n} possibly best"
+    elif best_set:
+        answer = f"no winner, {len(best_set)} of {n} possibly best"
     else:
         answer = f"no reliable difference ({n} configs)"
     return _clip(f"{question}: {answer}", 240)
@@ -254,7 +253,7 @@ def _publish(
     extra_tags: Mapping[str, str] | None,
     experiments: Sequence[str] | None,
 ) -> Published:
-    data = _as_dict(comparison)
+    data = _typed(comparison)
     if experiments is None:
         try:
             experiments = compared_experiments(client, data)
@@ -268,7 +267,7 @@ def _publish(
 
         with tempfile.TemporaryDirectory(prefix="tracker-compare-report-") as folder:
             try:
-                files = write_report(comparison, folder)
+                files = write_report(data, folder)
             except Exception as error:
                 raise InputError(
                     f"cannot render the report (nothing logged): {type(error).__name__}: "
@@ -370,7 +369,7 @@ def _tag_winners(
 def _log_record(
     client: Any,
     run_id: str,
-    data: Mapping[str, Any],
+    data: Comparison,
     experiments: Sequence[str],
     tags: Mapping[str, str],
 ) -> None:

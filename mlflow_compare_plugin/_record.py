@@ -19,10 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from shared.compare._jsonable import finite_or_none as _finite
+
+if TYPE_CHECKING:
+    from shared.compare import Comparison, ConfigSummary
 
 __all__ = [
     "question",
@@ -45,51 +48,47 @@ _USES_X_AXIS = ("mean-last", "auc", "at-budget", "best-at-budget")
 _USES_BUDGET = ("at-budget", "best-at-budget")
 
 
-def group_by(data: Mapping[str, Any]) -> list[str]:
+def group_by(comparison: Comparison) -> list[str]:
     """The params that define a configuration (the union of the configurations' params), sorted.
 
     Example:
-        >>> group_by({"configs": [{"params": {"lr": 0.1}}, {"params": {"lr": 0.01, "bs": 8}}]})
-        ['bs', 'lr']
+        >>> group_by(_example())
+        ['lr']
     """
-    keys = {str(k) for c in data.get("configs") or [] for k in (c.get("params") or {})}
-    return sorted(keys)
+    return sorted({str(k) for c in comparison.configs for k in c.params})
 
 
-def question(data: Mapping[str, Any], experiments: Iterable[str]) -> dict[str, Any]:
+def question(comparison: Comparison, experiments: Iterable[str]) -> dict[str, Any]:
     """What identifies the question a comparison answers (see the module docstring).
 
     Example:
-        >>> q = question({"metric": {"name": "acc", "goal": "maximize", "reduce": "last"},
-        ...               "configs": [{"params": {"lr": 0.1}}]}, ["1"])
+        >>> q = question(_example(), ["1"])
         >>> q["experiments"], q["group_by"], "x_axis" in q
         (['1'], ['lr'], False)
     """
-    metric = data.get("metric") or {}
-    reduce = str(metric.get("reduce") or "")
+    c = comparison
     q: dict[str, Any] = {
         "experiments": sorted({str(e) for e in experiments}),
-        "metric": str(metric.get("name") or ""),
-        "goal": str(metric.get("goal") or ""),
-        "reduce": reduce,
-        "group_by": group_by(data),
+        "metric": c.metric,
+        "goal": c.goal,
+        "reduce": c.reduce,
+        "group_by": group_by(c),
     }
-    if reduce.startswith(_USES_X_AXIS):
-        q["x_axis"] = str(data.get("x_axis") or "step")
-    if reduce.startswith(_USES_BUDGET) and data.get("budget") is not None:
-        q["budget"] = float(data["budget"])
+    if c.reduce.startswith(_USES_X_AXIS):
+        q["x_axis"] = c.x_axis or "step"
+    if c.reduce.startswith(_USES_BUDGET) and _finite(c.budget) is not None:
+        q["budget"] = float(c.budget)  # type: ignore[arg-type]
     return q
 
 
-def question_id(data: Mapping[str, Any], experiments: Iterable[str]) -> str:
+def question_id(comparison: Comparison, experiments: Iterable[str]) -> str:
     """A 12-hex-digit id of :func:`question`: sha256 of its canonical JSON.
 
     Example:
-        >>> d = {"metric": {"name": "acc", "goal": "maximize", "reduce": "last"}, "configs": []}
-        >>> question_id(d, ["2", "1"]) == question_id(d, ["1", "2"])
+        >>> question_id(_example(), ["2", "1"]) == question_id(_example(), ["1", "2"])
         True
     """
-    text = json.dumps(question(data, experiments), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(question(comparison, experiments), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -97,7 +96,7 @@ def _clip(text: str, limit: int = _MAX_PARAM) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def question_params(data: Mapping[str, Any], experiments: Iterable[str]) -> dict[str, str]:
+def question_params(comparison: Comparison, experiments: Iterable[str]) -> dict[str, str]:
     """The question as MLflow params: ``metric``, ``goal``, ``reduce``, ``test`` (as asked:
     ``auto`` or a name; the tests used are in the ``compare.test`` tag), ``alpha``,
     ``correction``, ``seed_key``, ``group_by`` (comma-separated), ``min_effect``, ``baseline``,
@@ -105,28 +104,27 @@ def question_params(data: Mapping[str, Any], experiments: Iterable[str]) -> dict
     comparison does not have (no seed key: unpaired; no baseline) is left out, never "None".
 
     Example:
-        >>> p = question_params({"metric": {"name": "acc", "goal": "maximize", "reduce": "last"},
-        ...                      "alpha": 0.05, "seed_key": None, "configs": []}, ["1"])
-        >>> p["metric"], p["alpha"], "seed_key" in p
-        ('acc', '0.05', False)
+        >>> p = question_params(_example(), ["1"])
+        >>> p["metric"], p["alpha"], p["seed_key"], "baseline" in p
+        ('acc', '0.05', 'seed', False)
     """
+    c = comparison
     experiments = list(experiments)
-    metric = data.get("metric") or {}
     raw: dict[str, Any] = {
-        "metric": metric.get("name"),
-        "goal": metric.get("goal"),
-        "reduce": metric.get("reduce"),
-        "test": data.get("test_requested"),
-        "alpha": data.get("alpha"),
-        "correction": data.get("correction"),
-        "seed_key": data.get("seed_key"),
-        "group_by": ",".join(group_by(data)) or None,
-        "min_effect": data.get("min_effect"),
-        "baseline": data.get("baseline"),
-        "x_axis": data.get("x_axis"),
-        "budget": data.get("budget"),
+        "metric": c.metric,
+        "goal": c.goal,
+        "reduce": c.reduce,
+        "test": c.test_requested,
+        "alpha": float(c.alpha),
+        "correction": c.correction,
+        "seed_key": c.seed_key,
+        "group_by": ",".join(group_by(c)) or None,
+        "min_effect": float(c.min_effect),
+        "baseline": c.baseline,
+        "x_axis": c.x_axis,
+        "budget": _finite(c.budget),
         "experiments": ",".join(sorted({str(e) for e in experiments})) or None,
-        "question": question_id(data, experiments),
+        "question": question_id(c, experiments),
     }
     out = {}
     for key, value in raw.items():
@@ -187,13 +185,15 @@ ANSWER_METRICS = (
 PREFIX = "compare/"
 
 
-def _by_mean(configs: Sequence[Mapping[str, Any]], goal: str) -> list[Mapping[str, Any]]:
-    sign = -1.0 if goal == "minimize" else 1.0
-    scored = [c for c in configs if _finite(c.get("mean")) is not None]
-    return sorted(scored, key=lambda c: -sign * float(c["mean"]))
+def _by_mean(comparison: Comparison) -> list[ConfigSummary]:
+    """Configurations best mean first for the goal (those without a finite mean last)."""
+    sign = -1.0 if comparison.goal == "minimize" else 1.0
+    scored = [c for c in comparison.configs if _finite(c.mean) is not None]
+    ranked = sorted(scored, key=lambda c: -sign * float(c.mean))
+    return ranked + [c for c in comparison.configs if all(c is not r for r in ranked)]
 
 
-def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
+def answer_metrics(comparison: Comparison) -> dict[str, float]:
     """The answer as a fixed, small set of MLflow metrics (:data:`ANSWER_METRICS`, prefixed
     ``compare/``), the same keys for 2 configurations or 400.
 
@@ -205,89 +205,89 @@ def answer_metrics(data: Mapping[str, Any]) -> dict[str, float]:
     missing or not finite is left out.
 
     Example:
-        >>> m = answer_metrics({"metric": {"goal": "maximize"}, "decision": {"winner": "lr=0.1"},
-        ...     "configs": [{"name": "lr=0.1", "mean": 0.8, "ci": [0.7, 0.9], "n": 5, "runs": ["a"]},
-        ...                 {"name": "lr=1", "mean": 0.6, "ci": [0.5, 0.7], "n": 5, "runs": ["b"]}]})
-        >>> m["compare/winner_mean"], m["compare/winner_ci_high"], m["compare/n_configs"]
-        (0.8, 0.9, 2.0)
+        >>> m = answer_metrics(_example())
+        >>> m["compare/winner_found"], m["compare/n_configs"], m["compare/winner_n"]
+        (1.0, 2.0, 6.0)
     """
-    configs = [c for c in data.get("configs") or [] if isinstance(c, Mapping)]
-    pairs = [p for p in data.get("pairs") or [] if isinstance(p, Mapping)]
-    decision = data.get("decision") or {}
-    goal = str((data.get("metric") or {}).get("goal") or "maximize")
-    winner = decision.get("winner")
-    best_set = decision.get("best_set")
+    decision = comparison.decision
+    winner, best_set = decision.winner, decision.best_set
+    pairs = comparison.pairs
     out: dict[str, Any] = {
         "winner_found": 1 if winner else 0,
-        "n_configs": len(configs),
-        "n_runs": sum(len(c.get("runs") or []) for c in configs),
+        "n_configs": len(comparison.configs),
+        "n_runs": sum(len(c.run_ids) for c in comparison.configs),
         "n_best_set": 1 if winner else (len(best_set) if best_set is not None else None),
         "n_pairs": len(pairs),
-        "n_significant": sum(1 for p in pairs if p.get("significant")),
-        "seeds_needed": decision.get("seeds_needed"),
-        "min_p_adj": min((v for v in (_finite(p.get("p_adjusted")) for p in pairs)
-                          if v is not None), default=None),
-        "omnibus_p": (data.get("omnibus") or {}).get("p_value"),
+        "n_significant": sum(1 for p in pairs if p.significant),
+        "seeds_needed": decision.seeds_needed,
+        "min_p_adj": min((v for v in (_finite(p.p_adjusted) for p in pairs) if v is not None),
+                         default=None),
+        "omnibus_p": None if comparison.omnibus is None else comparison.omnibus.p_value,
     }
-    for c in configs:
-        if winner and str(c.get("name")) == str(winner):
-            ci = list(c.get("ci") or [None, None]) + [None, None]
-            out.update({"winner_mean": c.get("mean"), "winner_std": c.get("std"),
-                        "winner_ci_low": ci[0], "winner_ci_high": ci[1], "winner_n": c.get("n")})
-    ranked = _by_mean(configs, goal)
+    for c in comparison.configs:
+        if winner and c.name == str(winner):
+            lo, hi = c.ci or (None, None)
+            out.update({"winner_mean": c.mean, "winner_std": c.std, "winner_ci_low": lo,
+                        "winner_ci_high": hi, "winner_n": c.n})
+    ranked = [c for c in _by_mean(comparison) if _finite(c.mean) is not None]
     if ranked:
-        out["best_mean"] = ranked[0].get("mean")
+        out["best_mean"] = ranked[0].mean
     if len(ranked) > 1:
-        out["runner_up_mean"] = ranked[1].get("mean")
+        out["runner_up_mean"] = ranked[1].mean
     finite = {k: _finite(v) for k, v in out.items()}
     return {PREFIX + k: v for k, v in finite.items() if v is not None}
 
 
-def answer_tables(data: Mapping[str, Any]) -> dict[str, dict[str, list[Any]]]:
+def answer_tables(comparison: Comparison) -> dict[str, dict[str, list[Any]]]:
     """Per configuration and per pair, as column -> values tables for ``MlflowClient.log_table``
     (MLflow shows them in the run's artifacts and in its evaluation view). Configurations are
     ranked best first (``rank``), pairs in the comparison's order.
 
     Example:
-        >>> t = answer_tables({"metric": {"goal": "minimize"}, "pairs": [],
-        ...                    "configs": [{"name": "a", "mean": 2.0}, {"name": "b", "mean": 1.0}]})
-        >>> t["configs.json"]["config"], t["configs.json"]["rank"]
-        (['b', 'a'], [1, 2])
+        >>> t = answer_tables(_example())
+        >>> t["configs.json"]["config"], t["configs.json"]["rank"], len(t["pairs.json"]["a"])
+        (['lr=0.01', 'lr=0.1'], [1, 2], 1)
     """
-    configs = [c for c in data.get("configs") or [] if isinstance(c, Mapping)]
-    goal = str((data.get("metric") or {}).get("goal") or "maximize")
-    ranked = _by_mean(configs, goal)
-    ranked += [c for c in configs if all(c is not r for r in ranked)]
-    best = set((data.get("decision") or {}).get("best_set") or [])
-    winner = (data.get("decision") or {}).get("winner")
+    decision = comparison.decision
+    best = set(decision.best_set or ())
     conf: dict[str, list[Any]] = {k: [] for k in (
         "rank", "config", "mean", "std", "ci_low", "ci_high", "n", "possibly_best")}
-    for i, c in enumerate(ranked, start=1):
-        ci = list(c.get("ci") or [None, None]) + [None, None]
+    for i, c in enumerate(_by_mean(comparison), start=1):
+        lo, hi = c.ci or (None, None)
         conf["rank"].append(i)
-        conf["config"].append(str(c.get("name")))
-        conf["mean"].append(_finite(c.get("mean")))
-        conf["std"].append(_finite(c.get("std")))
-        conf["ci_low"].append(_finite(ci[0]))
-        conf["ci_high"].append(_finite(ci[1]))
-        conf["n"].append(c.get("n"))
-        conf["possibly_best"].append(str(c.get("name")) == str(winner)
-                                     or str(c.get("name")) in best)
+        conf["config"].append(c.name)
+        conf["mean"].append(_finite(c.mean))
+        conf["std"].append(_finite(c.std))
+        conf["ci_low"].append(_finite(lo))
+        conf["ci_high"].append(_finite(hi))
+        conf["n"].append(c.n)
+        conf["possibly_best"].append(c.name == decision.winner or c.name in best)
     pair: dict[str, list[Any]] = {k: [] for k in (
         "a", "b", "test", "diff", "ci_low", "ci_high", "p", "p_adj", "significant", "effect")}
-    for p in (p for p in data.get("pairs") or [] if isinstance(p, Mapping)):
-        ci = list(p.get("ci") or [None, None]) + [None, None]
-        pair["a"].append(str(p.get("a")))
-        pair["b"].append(str(p.get("b")))
-        pair["test"].append(str(p.get("test") or ""))
-        pair["diff"].append(_finite(p.get("diff")))
-        pair["ci_low"].append(_finite(ci[0]))
-        pair["ci_high"].append(_finite(ci[1]))
-        pair["p"].append(_finite(p.get("p_value")))
-        pair["p_adj"].append(_finite(p.get("p_adjusted")))
-        pair["significant"].append(bool(p.get("significant")))
-        pair["effect"].append(_finite(p.get("effect_size")))
+    for p in comparison.pairs:
+        lo, hi = p.ci or (None, None)
+        pair["a"].append(p.a)
+        pair["b"].append(p.b)
+        pair["test"].append(p.test or "")
+        pair["diff"].append(_finite(p.diff))
+        pair["ci_low"].append(_finite(lo))
+        pair["ci_high"].append(_finite(hi))
+        pair["p"].append(_finite(p.p_value))
+        pair["p_adj"].append(_finite(p.p_adjusted))
+        pair["significant"].append(bool(p.significant))
+        pair["effect"].append(_finite(p.effect_size))
     tables = {"configs.json": conf}
     if pair["a"]:
         tables["pairs.json"] = pair
     return tables
+
+
+def _example() -> Comparison:
+    """The comparison the examples above use: lr=0.01 ahead by 0.1 on each of 6 seeds."""
+    from shared.compare import compare_runs
+    from shared.model import Run
+
+    runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+                metrics={"acc": 0.7 + (0.1 if lr == 0.01 else 0.0) + 0.01 * s})
+            for lr in (0.1, 0.01) for s in range(6)]
+    return compare_runs(runs, metric="acc")

@@ -43,9 +43,12 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlflow_compare_plugin._record import question_id
+
+if TYPE_CHECKING:
+    from shared.compare import Comparison
 
 __all__ = [
     "WINNER_TAGS",
@@ -80,20 +83,20 @@ class Tagged:
     untagged: tuple[str, ...]
 
 
-def _winner_runs(data: Mapping[str, Any]) -> list[str]:
-    winner = (data.get("decision") or {}).get("winner")
+def _winner_runs(comparison: Comparison) -> list[str]:
+    winner = comparison.decision.winner
     if not winner:
         return []
-    for config in data.get("configs") or []:
-        if config.get("name") == winner:
-            return [str(r) for r in config.get("runs") or []]
+    for config in comparison.configs:
+        if config.name == winner:
+            return [str(r) for r in config.run_ids]
     return []
 
 
-def compared_experiments(client: Any, data: Mapping[str, Any]) -> list[str]:
+def compared_experiments(client: Any, comparison: Comparison) -> list[str]:
     """The experiment ids of the compared runs, asked of MLflow run by run (for callers that
     do not know them; the CLI passes the fetched runs' experiments)."""
-    ids = [str(r) for c in data.get("configs") or [] for r in c.get("runs") or []]
+    ids = [str(r) for c in comparison.configs for r in c.run_ids]
     with ThreadPoolExecutor(_THREADS) as pool:
         found = pool.map(lambda r: str(client.get_run(r).info.experiment_id), ids)
         return sorted(set(found))
@@ -156,19 +159,17 @@ class Answer:
 
 
 def plan(
-    data: Mapping[str, Any], experiments: Iterable[str], comparison_run: str | None = None
+    data: Comparison, experiments: Iterable[str], comparison_run: str | None = None
 ) -> Answer:
-    """The tags ``data``'s answer will write (nothing is written).
+    """The tags ``data``'s answer (a typed ``Comparison``) will write (nothing is written).
 
     Example:
-        >>> d = {"metric": {"name": "acc", "goal": "maximize", "reduce": "last"},
-        ...      "configs": [{"name": "a", "runs": ["r1"]}], "decision": {"winner": "a"}}
-        >>> p = plan(d, ["1"]); p.winners, p.value.split(" ", 1)[1]
-        (('r1',), '- acc: a')
+        >>> from mlflow_compare_plugin._record import _example
+        >>> p = plan(_example(), ["1"]); len(p.winners), p.value.split(" ", 1)[1]
+        (6, '- acc: lr=0.01')
     """
     experiments = tuple(sorted({str(e) for e in experiments}))
-    winner = str((data.get("decision") or {}).get("winner"))
-    metric = str((data.get("metric") or {}).get("name"))
+    winner, metric = str(data.decision.winner), data.metric
     stamp = new_stamp()
     value = f"{stamp} {comparison_run or '-'} {metric}: {winner}"[:1000]
     return Answer(
@@ -309,24 +310,24 @@ def settle(client: Any, answer: Answer) -> tuple[tuple[str, ...], tuple[str, ...
 
 def tag_winners(
     client: Any,
-    data: Mapping[str, Any],
+    comparison: Comparison,
     experiments: Iterable[str],
     comparison_run: str | None = None,
 ) -> Tagged:
-    """Replace the winner tags of the question ``data`` answers (see the module docstring):
+    """Replace the winner tags of the question ``comparison`` answers (see the module docstring):
     intent, commit and settle in one go, with no signal handling (``_publish`` adds that).
 
     Args:
         client: an ``MlflowClient``.
-        data: the comparison dict.
+        comparison: the comparison.
         experiments: ids of the compared runs' experiments (where earlier winners are looked
             for, and part of the question's identity).
         comparison_run: the comparison run holding the report, if one was logged.
 
     Example:
-        >>> # tag_winners(MlflowClient(uri), comparison.to_dict(), ["1"]).tagged
+        >>> # tag_winners(MlflowClient(uri), comparison, ["1"]).tagged
     """
-    answer = plan(data, experiments, comparison_run)
+    answer = plan(comparison, experiments, comparison_run)
     try:
         write_intent(client, answer)
         commit(client, answer, comparison_run)

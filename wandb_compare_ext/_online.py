@@ -420,14 +420,15 @@ def write_decision(source: WandbSource, comparison: Any, runs: Sequence[Run]) ->
     Returns:
         How many runs were updated.
     """
-    data = comparison.to_dict() if hasattr(comparison, "to_dict") else dict(comparison)
-    decision = data.get("decision") or {}
-    winner = decision.get("winner")
-    rationale = " ".join(str(decision.get("rationale") or "").split())
+    from shared.compare import as_comparison
+
+    data = as_comparison(comparison)
+    winner = data.decision.winner
+    rationale = " ".join((data.decision.rationale or "").split())
     winners: set[str] = set()
-    for config in data.get("configs") or []:
-        if config.get("name") == winner:
-            winners.update(config.get("run_keys") or [])
+    for config in data.configs:
+        if config.name == winner:
+            winners.update(config.run_keys)
     api = source.api
     written = 0
     try:

@@ -24,11 +24,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.errors import InputError
+
+if TYPE_CHECKING:
+    from shared.compare import Comparison
 
 __all__ = ["build_report", "report_spec", "save_report", "write_report_spec", "x_axis_key"]
 
@@ -53,22 +56,17 @@ def _split(project: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def _comparison_dict(comparison: Any) -> dict[str, Any]:
-    return comparison.to_dict() if hasattr(comparison, "to_dict") else dict(comparison)
-
-
-def _config_keys(data: dict[str, Any]) -> list[str]:
+def _config_keys(comparison: Comparison) -> list[str]:
     """The params that differ between configurations (what defines a configuration)."""
     keys: list[str] = []
-    for config in data.get("configs") or []:
-        for key in config.get("params") or {}:
+    for config in comparison.configs:
+        for key in config.params:
             if key not in keys:
                 keys.append(key)
-    seed_key = data.get("seed_key")
-    return [k for k in keys if k != seed_key]
+    return [k for k in keys if k != comparison.seed_key]
 
 
-def _statistics_markdown(data: dict[str, Any]) -> str:
+def _statistics_markdown(data: Mapping[str, Any]) -> str:
     """The statistics part of the markdown report: configurations, omnibus, pairs, why each
     test, costs, importance, warnings (the title and decision are blocks of their own)."""
     from shared.render import render
@@ -98,7 +96,7 @@ _FIGURES = (
 )  # fmt: skip
 
 
-def _decision_blocks(data: dict[str, Any]) -> tuple[str, list[Any]]:
+def _decision_blocks(data: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """The headline and the decision's paragraphs (none empty)."""
     import wandb_workspaces.reports.v2 as wr
 
@@ -148,16 +146,15 @@ def build_report(
     """
     import wandb_workspaces.reports.v2 as wr
 
+    from shared.compare import as_comparison
     from shared.render._plots import make_plots
 
     entity, project_name = _split(project)
-    data = _comparison_dict(comparison)
-    metric = (data.get("metric") or {}).get("name") or "metric"
-    x_axis = x_axis_key(str(data.get("x_axis") or _curve_axis(data) or "step"))
+    data = as_comparison(comparison)
+    metric = data.metric or "metric"
+    x_axis = x_axis_key(data.x_axis or _curve_axis(data) or "step")
     config_keys = _config_keys(data)
-    compared = set(data.get("run_keys") or [])
-    for config in data.get("configs") or []:
-        compared.update(config.get("run_keys") or [])
+    compared = set(data.run_keys)
     ids = [
         run.id
         for run in runs
@@ -177,9 +174,11 @@ def build_report(
         )
         return wr.PanelGrid(runsets=[runset], panels=panels)
 
-    headline, blocks = _decision_blocks(data)
-    blocks += [wr.H2(text="Statistics"), wr.MarkdownBlock(text=_statistics_markdown(data))]
-    images = make_plots(data)
+    # the renderers read the comparison's JSON (they render saved comparison.json files too)
+    rendered = data.to_dict()
+    headline, blocks = _decision_blocks(rendered)
+    blocks += [wr.H2(text="Statistics"), wr.MarkdownBlock(text=_statistics_markdown(rendered))]
+    images = make_plots(rendered)
     figures = [_image(images[name], caption) for name, caption in _FIGURES if name in images]
     if figures:
         blocks += [wr.H2(text="Figures"), *figures]
@@ -226,15 +225,14 @@ def build_report(
     )
 
 
-def _text_of(data: dict[str, Any]) -> str:
-    return str((data.get("decision") or {}).get("rationale") or "")
+def _text_of(data: Comparison) -> str:
+    return data.decision.rationale or ""
 
 
-def _curve_axis(data: dict[str, Any]) -> str | None:
-    for config in data.get("configs") or []:
-        curve = config.get("curve")
-        if curve and curve.get("x_axis"):
-            return str(curve["x_axis"])
+def _curve_axis(data: Comparison) -> str | None:
+    for config in data.configs:
+        if config.curve is not None and config.curve.x_axis:
+            return config.curve.x_axis
     return None
 
 

@@ -15,10 +15,12 @@ from shared.compare._comparison import (
     SCHEMA,
     Comparison,
     ConfigSummary,
+    CriticalDifference,
     CurveBand,
     Decision,
     Omnibus,
     PairResult,
+    as_comparison,
 )
 from shared.compare._grouping import SEED_KEYS
 from shared.compare._selection import CORRECTIONS, TESTS
@@ -30,10 +32,12 @@ __all__ = [
     "TESTS",
     "Comparison",
     "ConfigSummary",
+    "CriticalDifference",
     "CurveBand",
     "Decision",
     "Omnibus",
     "PairResult",
+    "as_comparison",
     "compare_frame",
     "compare_runs",
 ]

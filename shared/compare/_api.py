@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from shared.compare._cd import cd_bars
-from shared.compare._comparison import Comparison
+from shared.compare._comparison import Comparison, CriticalDifference
 from shared.compare._decision import decide
 from shared.compare._family import plan_family
 from shared.compare._importance import config_importance
@@ -175,9 +175,10 @@ def compare_runs(
     else:
         pairs = pairwise_tests(samples, names, family, opts, warnings)
 
+    diagram = None
     if critical is not None:
-        critical = cd_bars(critical, pairs, names, correction)
-        warnings.extend(f"critical-difference diagram: {n}" for n in critical["disagreements"])
+        diagram = CriticalDifference.from_dict(cd_bars(critical, pairs, names, correction))
+        warnings.extend(f"critical-difference diagram: {n}" for n in diagram.disagreements)
 
     # 7. summaries, the decision (with power when there is no winner), then the extras
     configs = summarise_configs(cfg, runs, boot, x_axis=x_axis, cost_metric=cost_metric,
@@ -212,7 +213,7 @@ def compare_runs(
         baseline=baseline_name,
         x_axis=x_axis,
         budget=budget,
-        critical_difference=critical,
+        critical_difference=diagram,
         param_importance=importance,
         pareto=pareto,
         mcb=best,

@@ -32,8 +32,10 @@ __all__ = [
     "ConfigSummary",
     "Omnibus",
     "PairResult",
+    "CriticalDifference",
     "Decision",
     "Comparison",
+    "as_comparison",
 ]
 
 SCHEMA = "tracker-compare/comparison/v3"
@@ -166,7 +168,26 @@ class ConfigSummary:
 
 @dataclass(frozen=True)
 class Omnibus:
-    """The test of "all configurations are equal" run before the pairwise tests (3+ configs)."""
+    """The test of "all configurations are equal" run before the pairwise tests (3+ configs).
+
+    Besides the common members, each omnibus test reports its own numbers, typed attributes
+    here (``None`` when the test does not report them; ``reported`` names those it does, in
+    JSON order):
+
+    * ANOVAs: ``df_num``, ``df_den``, ``eta2_partial``; repeated measures also the sums and
+      mean squares (``ss_effect``, ``ss_error``, ``ss_subjects``, ``ms_effect``,
+      ``ms_error``), ``eta2_generalized``, the sphericity corrections (``epsilon_gg``,
+      ``epsilon_hf``, ``epsilon_lb``, ``pvalue_gg``, ``pvalue_hf``), Mauchly's test
+      (``mauchly_w``, ``mauchly_pvalue``, ``sphericity``: ``None`` when it cannot be checked);
+      Welch's ANOVA ``n_per_group``;
+    * Friedman: ``mean_ranks``, ``chi2``, ``chi2_df``, ``chi2_pvalue``, ``tie_correction``,
+      ``chi2_uncorrected``, ``f_uncorrected`` (Iman-Davenport), ``kendall_w``, ``df_num``,
+      ``df_den``;
+    * blocks: ``n_blocks``, ``n_configs``.
+
+    ``extra`` passed in lands on those attributes; what remains in it are members this version
+    does not know (from a newer writer), kept as read.
+    """
 
     test: str
     statistic: float
@@ -176,6 +197,47 @@ class Omnibus:
     why: str = ""
     significant: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    df_num: float | None = None
+    df_den: float | None = None
+    ss_effect: float | None = None
+    ss_error: float | None = None
+    ss_subjects: float | None = None
+    ms_effect: float | None = None
+    ms_error: float | None = None
+    eta2_generalized: float | None = None
+    eta2_partial: float | None = None
+    epsilon_gg: float | None = None
+    epsilon_hf: float | None = None
+    epsilon_lb: float | None = None
+    pvalue_gg: float | None = None
+    pvalue_hf: float | None = None
+    mauchly_w: float | None = None
+    mauchly_pvalue: float | None = None
+    sphericity: bool | None = None
+    n_blocks: int | None = None
+    n_configs: int | None = None
+    n_per_group: tuple[int, ...] | None = None
+    mean_ranks: tuple[float, ...] | None = None
+    chi2_df: float | None = None
+    tie_correction: float | None = None
+    chi2_uncorrected: float | None = None
+    f_uncorrected: float | None = None
+    chi2: float | None = None
+    chi2_pvalue: float | None = None
+    kendall_w: float | None = None
+    reported: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        known = [k for k in self.extra if k in _OMNIBUS_NUMBERS]
+        if known:
+            for k in known:
+                v = self.extra[k]
+                if isinstance(v, (list, tuple)) or getattr(v, "ndim", 0) > 0:
+                    v = tuple(v.tolist() if hasattr(v, "tolist") else v)  # an array
+                object.__setattr__(self, k, v)
+            object.__setattr__(self, "reported", (*self.reported, *known))
+            object.__setattr__(self, "extra",
+                               {k: v for k, v in self.extra.items() if k not in known})
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -187,6 +249,8 @@ class Omnibus:
             "significant": bool(self.significant),
             "why": self.why,
         }
+        for k in self.reported:
+            d[k] = jsonable(getattr(self, k))
         for k, v in self.extra.items():
             d.setdefault(k, jsonable(v))
         return d
@@ -200,6 +264,14 @@ class Omnibus:
                    extra=_others(d, _OMNIBUS_KEYS))
 
 
+#: The omnibus tests' own numbers (typed attributes of ``Omnibus``).
+_OMNIBUS_NUMBERS = (
+    "df_num", "df_den", "ss_effect", "ss_error", "ss_subjects", "ms_effect", "ms_error",
+    "eta2_generalized", "eta2_partial", "epsilon_gg", "epsilon_hf", "epsilon_lb", "pvalue_gg",
+    "pvalue_hf", "mauchly_w", "mauchly_pvalue", "sphericity", "n_blocks", "n_configs",
+    "n_per_group", "mean_ranks", "chi2_df", "tie_correction", "chi2_uncorrected",
+    "f_uncorrected", "chi2", "chi2_pvalue", "kendall_w",
+)
 _OMNIBUS_KEYS = ("test", "statistic", "p_value", "df", "method", "significant", "why")
 
 
@@ -431,6 +503,58 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class CriticalDifference:
+    """The critical-difference diagram's content (Demsar 2006; ``_omnibus``, ``_cd``).
+
+    Args:
+        cd: Nemenyi's critical difference of mean ranks at ``alpha``.
+        alpha: its level; ``n_blocks``: the seeds every configuration has.
+        mean_ranks: each configuration's Friedman mean rank (1 = best for the goal).
+        bars: [first, last] configurations (in rank order) each bar joins.
+        source: which tests the bars come from (the pairwise tests reported, or Nemenyi's).
+        disagreements: pairs where the bars and the reported tests disagree, in words.
+        extra: members this version does not know (from a newer writer), kept as read.
+    """
+
+    cd: float
+    alpha: float
+    n_blocks: int
+    mean_ranks: Mapping[str, float]
+    bars: tuple[tuple[str, str], ...] = ()
+    source: str = ""
+    disagreements: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "cd": finite_or_none(self.cd),
+            "alpha": float(self.alpha),
+            "n_blocks": int(self.n_blocks),
+            "mean_ranks": jsonable(dict(self.mean_ranks)),
+            "bars": [list(b) for b in self.bars],
+            "source": self.source,
+            "disagreements": list(self.disagreements),
+        }
+        for k, v in self.extra.items():
+            d.setdefault(k, jsonable(v))
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CriticalDifference:
+        """The diagram's content from its JSON (:meth:`to_dict`), or from the dict
+        ``_cd.cd_bars`` returns."""
+        return cls(
+            cd=_num(d["cd"]), alpha=float(d["alpha"]), n_blocks=int(d["n_blocks"]),
+            mean_ranks={str(k): _num(v) for k, v in d["mean_ranks"].items()},
+            bars=tuple((str(b[0]), str(b[1])) for b in d.get("bars", ())),
+            source=str(d.get("source", "")),
+            disagreements=tuple(d.get("disagreements", ())),
+            extra=_others(d, ("cd", "alpha", "n_blocks", "mean_ranks", "bars", "source",
+                              "disagreements")),
+        )
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Everything a comparison found; ``to_dict()`` gives the JSON (``SCHEMA``).
 
@@ -462,7 +586,7 @@ class Comparison:
     baseline: str | None = None
     x_axis: str = "step"
     budget: float | None = None
-    critical_difference: Mapping[str, Any] | None = None
+    critical_difference: CriticalDifference | None = None
     param_importance: tuple[Mapping[str, Any], ...] | None = None
     pareto: Mapping[str, Any] | None = None
     mcb: Mapping[str, Any] | None = None
@@ -547,7 +671,7 @@ class Comparison:
             "budget": finite_or_none(self.budget),
             "critical_difference": None
             if self.critical_difference is None
-            else jsonable(dict(self.critical_difference)),
+            else self.critical_difference.to_dict(),
             "param_importance": None
             if self.param_importance is None
             else [jsonable(dict(p)) for p in self.param_importance],
@@ -594,7 +718,8 @@ class Comparison:
             alpha=float(d["alpha"]), correction=str(d["correction"]),
             test_requested=str(d["test_requested"]), min_effect=float(d["min_effect"]),
             baseline=d["baseline"], x_axis=str(d["x_axis"]), budget=_opt(d["budget"]),
-            critical_difference=d["critical_difference"],
+            critical_difference=None if d["critical_difference"] is None
+            else CriticalDifference.from_dict(d["critical_difference"]),
             param_importance=None if d["param_importance"] is None
             else tuple(d["param_importance"]),
             pareto=d["pareto"], mcb=d["mcb"],
@@ -602,3 +727,15 @@ class Comparison:
             examples=None if d.get("examples") is None
             else ExamplesSummary.from_dict(d["examples"]),
         )
+
+
+def as_comparison(comparison: Comparison | Mapping[str, Any]) -> Comparison:
+    """``comparison`` itself, or the ``Comparison`` its JSON dict holds (a saved
+    ``comparison.json``): publishers and reports read the typed object either way.
+
+    Raises:
+        InputError: a dict that is not a comparison of this schema version.
+    """
+    if isinstance(comparison, Comparison):
+        return comparison
+    return Comparison.from_dict(comparison)

@@ -171,7 +171,7 @@ def seeds_needed_for(
         return SeedsNeeded(n, "the observed mean-rank difference", how)
     d = pair.std_effect
     md = pair.mean_diff if pair.mean_diff is not None else pair.diff
-    robust = pair.robust_sd
+    robust = getattr(pair, "robust_sd", None)
     if pair.estimate == "hodges_lehmann_shift" and robust and math.isfinite(pair.diff):
         # the rank test's own effect: its shift over a scale no far run inflates (Hedges' g of
         # the means would size the study for the outlier, not for what the test sees)

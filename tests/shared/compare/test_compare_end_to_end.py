@@ -166,13 +166,13 @@ def test_three_configs_friedman_then_holm_corrected_pairs():
     aov = AnovaRM(df, "y", "seed", within=["cfg"]).fit().anova_table
     assert comp.omnibus is not None and comp.omnibus.test == "rm-anova"
     assert comp.omnibus.statistic == pytest.approx(aov["F Value"].iloc[0], rel=1e-9)
-    assert comp.omnibus.extra["sphericity"] is True  # Mauchly does not reject: uncorrected p
+    assert comp.omnibus.sphericity is True  # Mauchly does not reject: uncorrected p
     assert comp.omnibus.p_value == pytest.approx(aov["Pr > F"].iloc[0], rel=1e-9)
     # a rank-based family gets Friedman with the Iman-Davenport F (scipy independently)
     ranked = compare_runs(make_runs(vals, param="opt"), metric="acc", test="wilcoxon")
     ref = stats.friedmanchisquare(*m.T)
     assert ranked.omnibus.test == "friedman"
-    assert ranked.omnibus.extra["chi2"] == pytest.approx(ref.statistic, rel=1e-10)
+    assert ranked.omnibus.chi2 == pytest.approx(ref.statistic, rel=1e-10)
     ff = (n - 1) * ref.statistic / (n * (k - 1) - ref.statistic)
     assert ranked.omnibus.statistic == pytest.approx(ff, rel=1e-10)
     assert ranked.omnibus.p_value == pytest.approx(

@@ -89,17 +89,17 @@ def test_demsar_2006_table6_friedman_and_nemenyi_cd():
     names = [c.name for c in comp.configs]
     assert names == ["algorithm=C4.5", "algorithm=C4.5+cf", "algorithm=C4.5+m",
                      "algorithm=C4.5+m+cf"]
-    ranks = comp.critical_difference["mean_ranks"]
+    ranks = comp.critical_difference.mean_ranks
     # Demsar's average ranks: 3.143, 2.000, 2.893, 1.964
     assert ranks["algorithm=C4.5"] == pytest.approx(3.143, abs=5e-4)
     assert ranks["algorithm=C4.5+m"] == pytest.approx(2.000, abs=5e-4)
     assert ranks["algorithm=C4.5+cf"] == pytest.approx(2.893, abs=5e-4)
     assert ranks["algorithm=C4.5+m+cf"] == pytest.approx(1.964, abs=5e-4)
     # chi2_F = 9.28 and F_F = 3.69 (the paper's formulas, without a tie correction)
-    assert comp.omnibus.extra["chi2_uncorrected"] == pytest.approx(9.28, abs=5e-3)
-    assert comp.omnibus.extra["f_uncorrected"] == pytest.approx(3.69, abs=5e-3)
+    assert comp.omnibus.chi2_uncorrected == pytest.approx(9.28, abs=5e-3)
+    assert comp.omnibus.f_uncorrected == pytest.approx(3.69, abs=5e-3)
     # CD = 2.569 * sqrt(4 * 5 / (6 * 14)) = 1.25
-    assert comp.critical_difference["cd"] == pytest.approx(1.25, abs=5e-3)
+    assert comp.critical_difference.cd == pytest.approx(1.25, abs=5e-3)
     # "the data is not sufficient to conclude" any pair differs under Nemenyi at 0.05:
     # the largest rank difference (3.143 - 1.964 = 1.179) is below the CD
     assert not any(p.significant for p in comp.pairs)

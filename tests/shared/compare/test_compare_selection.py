@@ -77,8 +77,8 @@ def test_rm_anova_with_more_configs_than_seeds_uses_greenhouse_geisser():
     vals = {i: base + rng.normal(0.1 * i, 0.3, 4) for i in range(6)}
     comp = compare_runs(make_runs(vals, param="c"), metric="acc", test="paired-t")
     o = comp.omnibus
-    assert o.test == "rm-anova" and o.extra["sphericity"] is None
-    assert o.p_value == pytest.approx(o.extra["pvalue_gg"])
+    assert o.test == "rm-anova" and o.sphericity is None
+    assert o.p_value == pytest.approx(o.pvalue_gg)
     assert "Greenhouse-Geisser" in o.why
 
 

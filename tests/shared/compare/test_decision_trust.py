@@ -188,7 +188,7 @@ def test_cd_bars_follow_the_reported_pairwise_tests():
     # a baseline family is not all pairs: the diagram is Nemenyi's and says where it disagrees
     comp = compare_runs(make_runs(vals, param="z"), metric="acc", test="paired-t",
                         baseline="z=a")
-    assert comp.critical_difference["source"].startswith("Nemenyi")
+    assert comp.critical_difference.source.startswith("Nemenyi")
 
 
 def test_mcb_large_family_one_clear_best():

@@ -240,3 +240,18 @@ def test_a_test_added_by_registering_one_object():
     assert "20% trimmed-mean difference +" in comp.decision.rationale
     assert "the mean difference points the other way" in comp.decision.rationale
     assert comp.decision.tests == ("yuen",) and math.isfinite(p.effect_size)
+
+
+def test_every_test_the_automatic_choice_names_is_registered():
+    # ``auto`` chooses among registered tests by name (a choice, not a comparison): a name
+    # that is not registered would fail only when that branch runs
+    source = (ROOT / "shared" / "compare" / "_selection.py").read_text(encoding="utf-8")
+    named = {
+        call.args[0].value
+        for call in ast.walk(ast.parse(source))
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "id", None) in ("Choice", "spec")
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+    }
+    assert named and named <= set(REGISTRY), named - set(REGISTRY)

@@ -10,7 +10,14 @@ import math
 import numpy as np
 import pytest
 
-from shared.compare import SCHEMA, TESTS, Comparison, PairResult, compare_runs
+from shared.compare import (
+    SCHEMA,
+    TESTS,
+    Comparison,
+    CriticalDifference,
+    PairResult,
+    compare_runs,
+)
 from shared.compare._registry import REGISTRY
 from shared.errors import InputError
 from shared.model import History, Run
@@ -81,6 +88,10 @@ def test_every_extra_reads_back(kind):
     back = _read_back(c)
     assert back.decision == c.decision
     assert [x.name for x in back.configs] == c.config_names
+    if kind in ("baseline", "curves"):  # 3-4 configurations on shared seeds: a CD diagram
+        cd = back.critical_difference
+        assert isinstance(cd, CriticalDifference) and cd == c.critical_difference
+        assert cd.bars == c.critical_difference.bars and set(cd.mean_ranks) == set(c.config_names)
     if kind == "curves":
         assert back.configs[0].curve is not None and back.configs[0].curve.grid
     if kind == "cost":
@@ -94,6 +105,13 @@ def test_typed_numbers_come_back_typed():
     (p,) = Comparison.from_dict(c.to_dict()).pairs
     assert isinstance(p.epsilon_min, float) and isinstance(p.a_better, bool)
     assert p.threshold == 0.2 and p.ci is not None and isinstance(p.ci, tuple)
+    # the omnibus tests' own numbers too
+    ranks = compare_runs(_runs(4, 8, True, 1), metric="y", test="friedman-holm")
+    om = Comparison.from_dict(ranks.to_dict()).omnibus
+    assert om.test == "friedman" and om.extra == {}
+    assert isinstance(om.mean_ranks, tuple) and len(om.mean_ranks) == 4
+    assert om.kendall_w == pytest.approx(ranks.omnibus.kendall_w) and om.sphericity is None
+    assert om.reported == ranks.omnibus.reported and "kendall_w" in om.reported
 
 
 def test_a_member_from_a_newer_writer_is_kept():
