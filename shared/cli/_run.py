@@ -16,7 +16,7 @@ the answer back to it:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from shared.cli._compare import (
@@ -26,6 +26,7 @@ from shared.cli._compare import (
     require_baseline,
 )
 from shared.cli._emit import check_output, emit
+from shared.cli._metric import parse_metric_specs
 
 __all__ = ["check_comparison_options", "run_comparison"]
 
@@ -33,7 +34,9 @@ __all__ = ["check_comparison_options", "run_comparison"]
 def check_comparison_options(options: Mapping[str, Any]) -> None:
     """The checks of :func:`comparison_options` that need no runs: before fetching anything.
 
-    The output target must be writable, and ``--fail-if-worse`` needs ``--baseline``.
+    The output target must be writable, and ``--fail-if-worse`` needs ``--baseline``. The
+    ``--metric`` values are parsed here, once, into ``MetricSpec`` (name, goal): a bad one
+    fails before any tracker call, and every later step reads the parsed value.
 
     Raises:
         InputError: one line naming the option.
@@ -43,6 +46,8 @@ def check_comparison_options(options: Mapping[str, Any]) -> None:
     """
     check_output(options.get("output"))
     require_baseline(options.get("fail_if_worse", False), options.get("baseline"))
+    if isinstance(options, MutableMapping) and options.get("metric"):
+        options["metric"] = parse_metric_specs(options["metric"])
 
 
 def run_comparison(
