@@ -16,7 +16,12 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 __all__ = [
+    "Param",
     "EXIT_OK",
     "EXIT_GATE_FAILED",
     "EXIT_BAD_INPUT",
@@ -42,15 +47,80 @@ EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
 
 
+@dataclass(frozen=True)
+class Param:
+    """A parameter named in an error message, as click's ``param_hint``: the core's Python
+    callers read ``name=text``, a command line reads its option, ``--name text``.
+
+    Args:
+        name: the keyword of ``compare_runs`` (``min_effect``).
+        text: what follows it, as shown (``"'at-budget'"``, ``"1e9"``); empty: the bare name.
+
+    Example:
+        >>> error = InputError(Param("reduce", "'at-budget'"), " needs ", Param("budget"))
+        >>> str(error), error.params
+        ("reduce='at-budget' needs budget=", ('reduce', 'budget'))
+        >>> error.render(lambda name: "--" + name.replace("_", "-"))
+        "--reduce 'at-budget' needs --budget"
+    """
+
+    name: str
+    text: str = ""
+
+    def python(self) -> str:
+        """As a Python caller writes it: ``name=text``."""
+        return f"{self.name}={self.text}"
+
+    def as_option(self, option: str) -> str:
+        """As a command line writes it: ``option text`` (``option`` alone with no text)."""
+        return f"{option} {self.text}" if self.text else option
+
+
 class TrackerCompareError(Exception):
-    """Base of every error the product raises on purpose. ``str()`` is one line."""
+    """Base of every error the product raises on purpose. ``str()`` is one line.
+
+    A message is one string, or parts: strings, :class:`Param` (a parameter the message
+    names) and other errors of ours (a cause quoted whole). ``str()`` names parameters as
+    Python does; :meth:`render` lets a command line name them as options, with no rewriting
+    of text.
+    """
 
     exit_code: int = EXIT_BAD_INPUT
 
     def __str__(self) -> str:
+        return self.render()
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The parameters the message names (those of quoted errors too), in order."""
+        out: list[str] = []
+        for part in self.args:
+            if isinstance(part, Param):
+                out.append(part.name)
+            elif isinstance(part, TrackerCompareError):
+                out.extend(part.params)
+        return tuple(dict.fromkeys(out))
+
+    def render(self, option: Callable[[str], str | None] | None = None) -> str:
+        """The message on one line; with ``option`` (a parameter's name -> its option, or
+        ``None`` when it has none), each :class:`Param` as that option (``--budget 1e9``),
+        else as ``name=text``."""
+        if not any(isinstance(part, (Param, TrackerCompareError)) for part in self.args):
+            # BaseException directly: KeyError (a base of UnknownMetricError) would repr() it.
+            text = BaseException.__str__(self)
+        else:
+            text = "".join(_render_part(part, option) for part in self.args)
         # Messages must stay on one line on stderr, whatever the caller passed in.
-        # BaseException directly: KeyError (a base of UnknownMetricError) would repr() it.
-        return " ".join(BaseException.__str__(self).split())
+        return " ".join(text.split())
+
+
+def _render_part(part: Any, option: Callable[[str], str | None] | None) -> str:
+    if isinstance(part, Param):
+        shown = option(part.name) if option is not None else None
+        return part.as_option(shown) if shown else part.python()
+    if isinstance(part, TrackerCompareError):
+        return part.render(option)
+    return str(part)
 
 
 class InputError(TrackerCompareError, ValueError):

@@ -240,18 +240,15 @@ def _read_offline(
     """The offline runs under ``offline_dirs`` (damage warnings on stderr)."""
     if not offline_dirs:
         return []
-    from wandb_compare_ext._offline import load_offline_runs
+    from shared.source import read_runs
+    from wandb_compare_ext._source import WandbOffline
 
-    found = load_offline_runs(offline_dirs, allow_damaged=allow_damaged)
-    for warning in found.warnings:
+    # offline folders have no server to filter them: --sweep/--group apply in the source
+    source = WandbOffline(offline_dirs, allow_damaged=allow_damaged, sweep=sweep_id, group=run_group)
+    found = read_runs(source)  # the logs hold every history: nothing more to read
+    for warning in [*source.warnings, *found.notes]:
         click.echo(f"warning: {warning}", err=True)
-    offline = found.runs
-    if sweep_id or run_group:
-        from wandb_compare_ext._provenance import keep_source
-
-        # offline folders have no server to filter them: --sweep/--group apply here
-        offline = keep_source(offline, sweep=sweep_id, group=run_group)
-    return list(offline)
+    return found.runs
 
 
 def _report_target(

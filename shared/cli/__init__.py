@@ -24,7 +24,7 @@ from shared.cli._compare import (
 from shared.cli._emit import check_output, emit, is_regular_target, write_output
 from shared.cli._errors import handle_errors, is_connection_problem, one_line, server_refused
 from shared.cli._logging import quiet_trackers
-from shared.cli._metric import parse_metric_spec
+from shared.cli._metric import MetricSpec, parse_metric_spec, parse_metric_specs
 from shared.cli._options import COMPARISON_OPTION_NAMES, comparison_options, timeout_option
 from shared.cli._progress import progress
 from shared.cli._run import check_comparison_options, run_comparison
@@ -32,6 +32,7 @@ from shared.cli._signals import Terminated, deferring_signals, ignoring_signals
 
 __all__ = [
     "COMPARISON_OPTION_NAMES",
+    "MetricSpec",
     "Terminated",
     "check_comparison_options",
     "check_gate",
@@ -49,6 +50,7 @@ __all__ = [
     "metric_names_needed",
     "one_line",
     "parse_metric_spec",
+    "parse_metric_specs",
     "progress",
     "quiet_trackers",
     "require_baseline",

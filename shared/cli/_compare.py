@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from shared.cli._metric import parse_metric_spec
+from shared.cli._metric import MetricSpec, parse_metric_specs
 from shared.errors import GateFailed, InputError
 
 __all__ = [
@@ -21,11 +21,11 @@ __all__ = [
 _BUILTIN_AXES = {"step", "seconds", "time"}
 
 
-def _metric_specs(metric: str | Iterable[str] | None) -> list[tuple[str, str]]:
-    if not metric:
-        raise InputError("give at least one --metric NAME[:min|:max]")
-    specs = [metric] if isinstance(metric, str) else list(metric)
-    return [parse_metric_spec(spec) for spec in specs]
+def _metric_specs(
+    metric: str | MetricSpec | Iterable[str | MetricSpec] | None,
+) -> tuple[MetricSpec, ...]:
+    # specs parsed at the edge (check_comparison_options) come back as they are
+    return parse_metric_specs(metric)
 
 
 def histories_needed(
@@ -228,10 +228,7 @@ def compare_secondary(runs: Sequence[Any], **options: Any) -> dict[str, Any]:
     """
     specs = _metric_specs(options.pop("metric"))
     options.pop("fail_if_worse", None)
-    return {
-        name: compare_with_options(runs, metric=f"{name}:{goal[:3]}", **options)
-        for name, goal in specs[1:]
-    }
+    return {spec.name: compare_with_options(runs, metric=(spec,), **options) for spec in specs[1:]}
 
 
 def check_gate(comparison: Any, *, baseline: str | None, fail_if_worse: bool) -> None:

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from shared.cli._wording import option_wording
 from shared.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL_ERROR,
@@ -16,7 +15,7 @@ from shared.errors import (
     TrackerCompareError,
 )
 
-__all__ = ["handle_errors", "is_connection_problem", "one_line", "server_refused"]
+__all__ = ["handle_errors", "is_connection_problem", "one_line", "option_name", "server_refused"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -178,6 +177,27 @@ def _report_internal(error: BaseException) -> None:
     )
 
 
+def option_name(param: str) -> str | None:
+    """The option of the running click command for parameter ``param`` (its long form), as
+    click's own ``param_hint``; outside a command, the comparison options' spelling.
+
+    Example:
+        >>> option_name("min_effect"), option_name("goal")
+        ('--min-effect', None)
+    """
+    import click
+
+    from shared.cli._options import COMPARISON_OPTION_NAMES
+
+    ctx = click.get_current_context(silent=True)
+    for option in ctx.command.params if ctx is not None else ():
+        if option.name == param and isinstance(option, click.Option):
+            return max(option.opts, key=lambda opt: (opt.startswith("--"), len(opt)))
+    if param in COMPARISON_OPTION_NAMES and param != "fmt":
+        return "--" + param.replace("_", "-")
+    return None
+
+
 def handle_errors(func: F) -> F:
     """Decorate a click command callback so failures print one line and exit with a code.
 
@@ -225,8 +245,9 @@ def handle_errors(func: F) -> F:
             if os.environ.get("TRACKER_COMPARE_DEBUG"):
                 raise
             # Our own messages are written to be read whole (e.g. MLflow's migration hint);
-            # the core's `budget=` is the command line's `--budget`.
-            click.echo(f"error: {option_wording(one_line(str(error), 2000))}", err=True)
+            # the parameters the core names (`budget=`) as the command's options (`--budget`).
+            message = one_line(error.render(option_name), 2000)
+            click.echo(f"error: {message}", err=True)
             sys.exit(error.exit_code)
         except Exception as error:  # noqa: BLE001 - the point is to catch everything
             if os.environ.get("TRACKER_COMPARE_DEBUG"):

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
 from shared.errors import InputError
 from shared.normalise._goal import GOALS, guess_goal
 
-__all__ = ["parse_metric_spec", "guess_goal"]
+__all__ = ["MetricSpec", "guess_goal", "parse_metric_spec", "parse_metric_specs"]
+
+
+class MetricSpec(NamedTuple):
+    """One ``--metric``, parsed once at the command's edge: the name as typed and the goal.
+
+    Example:
+        >>> spec = MetricSpec("val_loss", "minimize")
+        >>> spec.name, str(spec)
+        ('val_loss', 'val_loss:min')
+    """
+
+    name: str
+    goal: str
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.goal[:3]}"
+
 
 # one rule for the goal everywhere (compare, confirm, the Python API): see shared.normalise._goal
 _GOALS = GOALS
@@ -18,8 +38,8 @@ def _looks_like_a_goal(suffix: str) -> bool:
     return bool(difflib.get_close_matches(suffix.lower(), list(_GOALS), n=1, cutoff=0.75))
 
 
-def parse_metric_spec(spec: str) -> tuple[str, str]:
-    """Split ``NAME[:min|:max]`` into ``(name, goal)``.
+def parse_metric_spec(spec: str | MetricSpec) -> MetricSpec:
+    """Split ``NAME[:min|:max]`` into ``(name, goal)`` (a spec already parsed is returned as is).
 
     Without a suffix the goal is guessed from the name (see :func:`guess_goal`). A colon that is
     not followed by a direction is part of the name (W&B allows ``eval:acc``).
@@ -28,17 +48,19 @@ def parse_metric_spec(spec: str) -> tuple[str, str]:
         spec: what the user typed after ``--metric``.
 
     Returns:
-        ``(name, "minimize" | "maximize")``.
+        ``MetricSpec(name, "minimize" | "maximize")``, a ``(name, goal)`` tuple.
 
     Raises:
         InputError: the name is empty, or the suffix is a misspelt goal (``:maxx``).
 
     Example:
         >>> parse_metric_spec("val_loss:min")
-        ('val_loss', 'minimize')
-        >>> parse_metric_spec("accuracy")
+        MetricSpec(name='val_loss', goal='minimize')
+        >>> tuple(parse_metric_spec("accuracy"))
         ('accuracy', 'maximize')
     """
+    if isinstance(spec, MetricSpec):
+        return spec
     text = spec.strip()
     name, sep, suffix = text.rpartition(":")
     if sep and suffix.lower() in _GOALS:
@@ -53,4 +75,22 @@ def parse_metric_spec(spec: str) -> tuple[str, str]:
     name = name.strip()
     if not name:
         raise InputError(f"--metric {spec!r}: the metric name is empty (use NAME[:min|:max])")
-    return name, goal
+    return MetricSpec(name, goal)
+
+
+def parse_metric_specs(
+    metric: str | MetricSpec | Iterable[str | MetricSpec] | None,
+) -> tuple[MetricSpec, ...]:
+    """Every ``--metric`` of a command (one or several), parsed.
+
+    Raises:
+        InputError: none given, or one that :func:`parse_metric_spec` refuses.
+
+    Example:
+        >>> [str(s) for s in parse_metric_specs(("acc", "val_loss"))]
+        ['acc:max', 'val_loss:min']
+    """
+    if not metric:
+        raise InputError("give at least one --metric NAME[:min|:max]")
+    specs = [metric] if isinstance(metric, (str, MetricSpec)) else list(metric)
+    return tuple(parse_metric_spec(spec) for spec in specs)

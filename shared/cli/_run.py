@@ -16,7 +16,7 @@ the answer back to it:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from shared.cli._compare import (
@@ -27,6 +27,7 @@ from shared.cli._compare import (
     require_baseline,
 )
 from shared.cli._emit import check_output, emit
+from shared.cli._metric import parse_metric_specs
 
 __all__ = ["check_comparison_options", "run_comparison"]
 
@@ -35,7 +36,9 @@ def check_comparison_options(options: Mapping[str, Any]) -> None:
     """The checks of :func:`comparison_options` that need no runs: before fetching anything.
 
     The output target must be writable, ``--fail-if-worse`` needs ``--baseline``, and
-    ``--example-key``/``--cluster-key`` need ``--examples``.
+    ``--example-key``/``--cluster-key`` need ``--examples``. The ``--metric`` values are
+    parsed here, once, into ``MetricSpec`` (name, goal): a bad one fails before any tracker
+    call, and every later step reads the parsed value.
 
     Raises:
         InputError: one line naming the option.
@@ -48,6 +51,8 @@ def check_comparison_options(options: Mapping[str, Any]) -> None:
     check_example_options(
         options.get("examples"), options.get("example_key"), options.get("cluster_key")
     )
+    if isinstance(options, MutableMapping) and options.get("metric"):
+        options["metric"] = parse_metric_specs(options["metric"])
 
 
 def run_comparison(

@@ -27,6 +27,7 @@ and anything that limits what can be concluded lands in ``Comparison.warnings``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -246,33 +247,14 @@ def _wants_mcb(test: str, baseline: str | None, all_pairs: bool, samples: Sequen
             and all(s.values.size >= 2 for s in samples))
 
 
-def compare_frame(
-    frame: pd.DataFrame,
-    *,
-    metric: str,
-    goal: str | None = None,
-    seed_key: str | None = None,
-    group_by: str | Sequence[str] | None = None,
-    reduce: str = "last",
-    x_axis: str = "step",
-    budget: float | None = None,
-    test: str = "auto",
-    correction: str = "holm",
-    alpha: float = 0.05,
-    baseline: str | None = None,
-    min_effect: float = 0.0,
-    cost_metric: str | None = None,
-    seed: int = 0,
-    all_pairs: bool = False,
-    example_key: str | None = None,
-    cluster_key: str | None = None,
-) -> Comparison:
+def compare_frame(frame: pd.DataFrame, **options: Any) -> Comparison:
     """``compare_runs`` on an MLflow ``search_runs``-style DataFrame, or on a long frame of
-    per-example scores.
+    per-example scores (``example_key=``, ``cluster_key=``).
 
     Columns ``run_id``, ``params.*``, ``metrics.*`` (``tags.*`` and the rest optional); MLflow's
     string params are typed (``"16"`` -> 16). A frame holds summary metrics only, so
-    ``reduce`` is effectively "last". Options are those of :func:`compare_runs`;
+    ``reduce`` is effectively "last". Options are those of :func:`compare_runs` (passed on
+    to it, not repeated here);
     ``metric="metrics.acc"``, ``seed_key="params.seed"`` and ``group_by=["params.lr"]`` are
     accepted too.
 
@@ -291,24 +273,26 @@ def compare_frame(
         >>> c.pairs[0].test, round(c.pairs[0].p_value, 4), c.decision.winner
         ('paired-t', 0.0082, 'lr=0.01')
     """
-    if example_key is not None or cluster_key is not None:
+    if options.get("example_key") is not None or options.get("cluster_key") is not None:
         from shared._example_frame import FRAME_TABLE, runs_from_example_frame
 
-        if example_key is None:
+        if options.get("example_key") is None:
             raise InputError("cluster_key= needs example_key= (a long per-example frame)")
-        runs = runs_from_example_frame(frame, example_key=example_key)
-        return compare_runs(
-            runs, metric=metric, goal=goal, seed_key=seed_key, group_by=group_by,
-            reduce=reduce, budget=budget, test=test, correction=correction, alpha=alpha,
-            baseline=baseline, min_effect=min_effect, cost_metric=cost_metric, seed=seed,
-            examples=FRAME_TABLE, example_key=example_key, cluster_key=cluster_key,
-        )
+        runs = runs_from_example_frame(frame, example_key=options["example_key"])
+        return compare_runs(runs, **{**options, "examples": FRAME_TABLE})
     from shared._frame import runs_from_frame
 
-    runs = runs_from_frame(frame)
-    return compare_runs(
-        runs, metric=metric, goal=goal, seed_key=seed_key, group_by=group_by, reduce=reduce,
-        x_axis=x_axis, budget=budget, test=test, correction=correction, alpha=alpha,
-        baseline=baseline, min_effect=min_effect, cost_metric=cost_metric, seed=seed,
-        all_pairs=all_pairs,
+    return compare_runs(runs_from_frame(frame), **options)
+
+
+def _frame_signature() -> inspect.Signature:
+    """``compare_runs``'s keyword options behind a ``frame``: what ``help(compare_frame)`` and
+    editors show, kept in step with ``compare_runs`` by construction."""
+    first = inspect.Parameter(
+        "frame", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="pd.DataFrame"
     )
+    options = list(inspect.signature(compare_runs).parameters.values())[1:]
+    return inspect.signature(compare_runs).replace(parameters=[first, *options])
+
+
+compare_frame.__signature__ = _frame_signature()  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from typing import Any
 from shared.compare._grouping import ConfigGroup, match_config, strip_prefix
 from shared.compare._registry import test_names
 from shared.compare._selection import CORRECTIONS
-from shared.errors import InputError
+from shared.errors import InputError, Param
 from shared.model import Run
 from shared.stats._validate import check_alpha
 
@@ -74,18 +74,21 @@ def check_options(
     if goal not in ("maximize", "minimize"):
         raise InputError(f"goal must be 'maximize' or 'minimize', got goal={goal!r}")
     if test not in test_names():
-        raise InputError(f"unknown test={test!r}; use one of {', '.join(test_names())}")
+        raise InputError("unknown ", Param("test", repr(test)),
+                         f"; use one of {', '.join(test_names())}")
     if correction not in CORRECTIONS:
         raise InputError(
-            f"unknown correction={correction!r}; use one of {', '.join(CORRECTIONS)}"
+            "unknown ",
+            Param("correction", repr(correction)),
+            f"; use one of {', '.join(CORRECTIONS)}",
         )
     a = check_alpha(alpha)
     try:
         me = float(min_effect)
     except (TypeError, ValueError):
-        raise InputError(f"min_effect={min_effect!r} is not a number >= 0") from None
+        raise InputError(Param("min_effect", repr(min_effect)), " is not a number >= 0") from None
     if not (math.isfinite(me) and me >= 0):
-        raise InputError(f"min_effect={min_effect!r} is not a finite number >= 0")
+        raise InputError(Param("min_effect", repr(min_effect)), " is not a finite number >= 0")
     return Options(goal, test, correction, a, me, seed)
 
 
@@ -118,7 +121,7 @@ def check_runs(
     if bad:
         raise InputError(f"compare_runs needs shared.Run objects, got {bad[0]}")
     if not isinstance(metric, str) or not metric.strip():
-        raise InputError("a metric name is needed (e.g. metric='val_loss')")
+        raise InputError("a metric name is needed (e.g. ", Param("metric", "'val_loss'"), ")")
     metric = strip_prefix(metric.strip(), "metrics.")
     if isinstance(group_by, str):
         group_by = [g.strip() for g in group_by.split(",") if g.strip()]
@@ -180,8 +183,8 @@ def resolve_baseline(baseline: str | None, groups: Sequence[ConfigGroup]) -> str
     if found is not None:
         return found
     raise InputError(
-        f"baseline={baseline!r} is not a configuration; configurations are: "
-        # quoted: a configuration's name (alpha=0.1) is not a parameter of ours
+        Param("baseline", repr(baseline)),
+        " is not a configuration; configurations are: "
         + ", ".join(repr(name) for name in names[:20])
-        + (" ..." if len(names) > 20 else "")
+        + (" ..." if len(names) > 20 else ""),
     )

@@ -18,7 +18,7 @@ from shared.compare._family import Family
 from shared.compare._options import BATCH_PAIRS, LEVEL, Options
 from shared.compare._registry import TestSpec, spec
 from shared.compare._verdict import better_name
-from shared.errors import InputError
+from shared.errors import InputError, Param
 
 __all__ = ["rank_pairs"]
 
@@ -45,7 +45,8 @@ def rank_pairs(
     if blocks is None:
         raise InputError(
             f"test {test!r} needs every configuration to have runs for the same seeds "
-            "(at least 2 shared); use test='auto'"
+            "(at least 2 shared); use ",
+            Param("test", "'auto'"),
         )
     warnings.extend(blocks[2])
     s = spec(test)

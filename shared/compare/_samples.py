@@ -19,7 +19,7 @@ from shared.compare._grouping import ConfigGroup, Grouping, detect_seed_key, gro
 from shared.compare._pairing import Sample
 from shared.compare._provenance import duplicate_seed_warnings
 from shared.compare._selection import is_constant
-from shared.errors import InputError
+from shared.errors import InputError, Param
 from shared.model import Run
 
 if TYPE_CHECKING:
@@ -88,8 +88,9 @@ def configurations(
     warnings.extend(red.warnings)
     if not red.values:
         raise InputError(
-            f"no run has a usable value of metric {metric!r} with reduce={reduce!r}"
-            + (f" ({red.warnings[0]})" if red.warnings else "")
+            f"no run has a usable value of metric {metric!r} with ",
+            Param("reduce", repr(reduce)),
+            f" ({red.warnings[0]})" if red.warnings else "",
         )
     grouping = group_runs(runs, group_by=group_by, seed_key=key)
     warnings.extend(grouping.warnings)

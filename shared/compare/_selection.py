@@ -50,7 +50,7 @@ from shared.compare._registry import (
     smallest_p,
     spec,
 )
-from shared.errors import InputError
+from shared.errors import InputError, Param
 from shared.stats._rank import EXACT_MAX_N
 
 __all__ = [
@@ -325,8 +325,11 @@ def check_named(test: str, min_effect: float) -> None:
         )
     if not s.margin and min_effect > 0:
         raise InputError(
-            f"test {test!r} ({s.label}) has no interval in metric units to judge "
-            f"min_effect={min_effect:g} against; use min_effect=0 or another test"
+            f"test {test!r} ({s.label}) has no interval in metric units to judge ",
+            Param("min_effect", f"{min_effect:g}"),
+            " against; use ",
+            Param("min_effect", "0"),
+            " or another test",
         )
 
 
@@ -343,7 +346,9 @@ def choose_named(plan: PairPlan, test: str, a_name: str, b_name: str,
     if s.paired_only and not plan.paired:
         raise InputError(
             f"test {test!r} needs runs paired by a seed key, but {a_name} vs {b_name} is "
-            f"{plan.reason}; use test='auto', 'welch' or 'mann-whitney', or give the seed key"
+            f"{plan.reason}; use ",
+            Param("test", "'auto'"),
+            ", 'welch' or 'mann-whitney', or give the seed key",
         )
     paired = plan.paired and not s.unpaired_only
     n = min(plan.a.size, plan.b.size)

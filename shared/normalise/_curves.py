@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shared.errors import InputError
+from shared.errors import InputError, Param
 from shared.model import History, Run
 
 __all__ = ["Curve", "metric_curve", "X_AXES"]
@@ -117,7 +117,8 @@ def metric_curve(run: Run, metric: str, x_axis: str = "step") -> Curve:
     elif x_axis in ("seconds", "time"):
         if not np.isfinite(stamps).any():
             raise InputError(
-                f"run {run.label!r} has no timestamps for {metric!r}; use x_axis='step'"
+                f"run {run.label!r} has no timestamps for {metric!r}; use ",
+                Param("x_axis", "'step'"),
             )
         if x_axis == "time":
             x = stamps.copy()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shared.errors import InputError
+from shared.errors import InputError, Param
 from shared.model import Run
 from shared.normalise._curves import Curve, metric_curve
 from shared.normalise._metric_names import resolve_metric
@@ -41,6 +41,17 @@ class Reduction:
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     spellings: dict[str, str] = field(default_factory=dict)
+
+
+def _needs_budget(reduce: str) -> InputError:
+    return InputError(
+        Param("reduce", repr(reduce)),
+        " needs a budget: ",
+        Param("budget"),
+        " (e.g. ",
+        Param("budget", "1e9"),
+        ")",
+    )
 
 
 def parse_reduce(reduce: str) -> tuple[str, int | None]:
@@ -96,7 +107,7 @@ def reduce_curve(
         return float(np.trapezoid(y, x)), None
     if how in ("at-budget", "best-at-budget"):
         if budget is None:
-            raise InputError(f"reduce={how!r} needs a budget: budget= (e.g. budget=1e9)")
+            raise _needs_budget(how)
         if x[-1] < budget:
             return math.nan, f"stopped at {x[-1]:g}, before the budget {budget:g}"
         if x[0] > budget:
@@ -141,7 +152,7 @@ def reduce_runs(
         raise InputError(f"goal must be 'maximize' or 'minimize', got {goal!r}")
     how, k = parse_reduce(reduce)
     if how in ("at-budget", "best-at-budget") and budget is None:
-        raise InputError(f"reduce={reduce!r} needs a budget: budget= (e.g. budget=1e9)")
+        raise _needs_budget(reduce)
     spellings = resolve_metric(runs, metric)
     values: dict[str, float] = {}
     missing: list[str] = []

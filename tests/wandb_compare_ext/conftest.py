@@ -2,6 +2,8 @@
 
 * ``wandb_dir``: the real SDK in this process, offline into a temporary folder (torn down
   afterwards); test modules of in-process offline runs use it for every test.
+* ``offline_wandb``: the same, isolated further (config, caches, working directory), and
+  checking that no test leaves a run active; the sweep runner's test modules use it.
 * ``wandb_env``: environment for subprocesses that run the real ``wandb`` SDK offline
   (``WANDB_MODE=offline``, ``WANDB_DIR`` and config/cache dirs in a temporary folder,
   ``WANDB_SILENT=true``), so nothing touches the user's ``~/.config/wandb`` or the network.
@@ -50,6 +52,27 @@ def wandb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     import wandb
 
     wandb.finish()
+    wandb.teardown()
+
+
+@pytest.fixture
+def offline_wandb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The real SDK offline and isolated in ``tmp_path`` (its folder, config, caches and the
+    working directory; nothing in the user's ~/.config/wandb), for the sweep runner's tests:
+    each test starts afresh and must leave no run active."""
+    import wandb
+
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
+    for name in ("CONFIG", "CACHE", "DATA"):
+        monkeypatch.setenv(f"WANDB_{name}_DIR", str(tmp_path / f".wandb-{name.lower()}"))
+    monkeypatch.chdir(tmp_path)
+    # W&B's settings singleton keeps the WANDB_DIR it first saw: start each test afresh.
+    wandb.teardown()
+    yield
+    assert wandb.run is None, "a test left a W&B run active"
     wandb.teardown()
 
 

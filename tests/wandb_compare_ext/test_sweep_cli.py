@@ -15,7 +15,6 @@ from pathlib import Path
 
 import optuna
 import pytest
-import wandb
 from click.testing import CliRunner
 
 from wandb_compare_ext.sweep import load_sweep_config, run_sweep, sweep_command
@@ -25,21 +24,8 @@ from wandb_compare_ext.sweep._study import sampler as _sampler
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def offline_wandb(tmp_path, monkeypatch):
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
-    # nothing in the user's ~/.config/wandb or caches
-    for name in ("CONFIG", "CACHE", "DATA"):
-        monkeypatch.setenv(f"WANDB_{name}_DIR", str(tmp_path / f".wandb-{name.lower()}"))
-    monkeypatch.chdir(tmp_path)
-    # W&B's settings singleton keeps the WANDB_DIR it first saw: start each test afresh.
-    wandb.teardown()
-    yield
-    assert wandb.run is None, "a test left a W&B run active"
-    wandb.teardown()
+# the SDK offline, isolated (the shared fixture in conftest.py)
+pytestmark = pytest.mark.usefixtures("offline_wandb")
 
 
 TRAIN_MODULE = textwrap.dedent(

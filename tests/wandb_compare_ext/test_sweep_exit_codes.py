@@ -12,12 +12,12 @@ import sys
 import textwrap
 
 import pytest
-import wandb
 from click.testing import CliRunner
 
 from wandb_compare_ext.sweep import sweep_command
 
-pytestmark = pytest.mark.timeout(240)
+# the SDK offline, isolated (the shared fixture in conftest.py)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.usefixtures("offline_wandb")]
 
 GRID = (
     "name: {name}\nmethod: grid\n"
@@ -26,19 +26,6 @@ GRID = (
 )
 
 
-@pytest.fixture(autouse=True)
-def offline_wandb(tmp_path, monkeypatch):
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
-    for name in ("CONFIG", "CACHE", "DATA"):
-        monkeypatch.setenv(f"WANDB_{name}_DIR", str(tmp_path / f".wandb-{name.lower()}"))
-    monkeypatch.chdir(tmp_path)
-    wandb.teardown()
-    yield
-    assert wandb.run is None, "a test left a W&B run active"
-    wandb.teardown()
 
 
 def test_missing_program_every_trial_fails_exit_1(tmp_path):

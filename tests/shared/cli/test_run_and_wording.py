@@ -94,3 +94,37 @@ def test_quoted_user_text_is_not_taken_for_an_option() -> None:
         "error: --baseline 'alpha=9' is not a configuration; configurations are: "
         "'alpha=0.1', 'alpha=0.2'"
     )
+
+
+def test_core_errors_carry_their_parameters() -> None:
+    with pytest.raises(InputError) as raised:
+        compare_runs(_runs(), metric="acc", seed_key="seed", reduce="at-budget")
+    assert raised.value.params == ("reduce", "budget")
+    with pytest.raises(InputError) as raised:
+        compare_runs(_runs(), metric="acc", seed_key="seed", min_effect=-1)
+    assert raised.value.params == ("min_effect",)
+
+
+def test_no_core_error_spells_a_parameter_in_its_text() -> None:
+    """Every parameter a core error names is a ``Param`` part: the CLI renders it as its option
+    and never rewrites text, so text like ``budget=`` in a raised message would reach a
+    command-line user as is."""
+    import ast
+    import re
+    from pathlib import Path
+
+    from shared.cli._options import COMPARISON_OPTION_NAMES
+
+    spelled = re.compile(r"\b(" + "|".join(COMPARISON_OPTION_NAMES) + r")=")
+    core = Path(__file__).resolve().parents[3] / "shared"
+    found = []
+    for path in core.rglob("*.py"):
+        if path.parent.name == "cli":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            texts = [n.value for n in ast.walk(node.exc) if isinstance(n, ast.Constant)
+                     and isinstance(n.value, str)]  # fmt: skip
+            found += [f"{path.name}:{node.lineno}" for text in texts if spelled.search(text)]
+    assert found == []
