@@ -45,14 +45,18 @@ def fmt_p(p: float | None) -> str:
     return fmt_num(p, 3)
 
 
-def fmt_ci(ci: tuple[float, float] | None, how: str = "") -> str:
+def fmt_ci(ci: tuple[float, float] | None, how: str = "", level: float = 0.95) -> str:
     """`` (95% CI [lo, hi])``, or ``""`` when there is no finite interval.
 
-    An interval whose achieved coverage is below 95% (exact rank CIs at tiny n) says so.
+    An interval whose achieved coverage is below its level (exact rank CIs at tiny n) says so.
+
+    Example:
+        >>> fmt_ci((0.1, 0.3), level=0.99)
+        ' (99% CI [0.1, 0.3])'
     """
     if ci is None or not all(v is not None and math.isfinite(v) for v in ci):
         return ""
-    label = "95% CI"
+    label = f"{round(100 * level, 2):g}% CI"
     if "coverage" in how:
         label = "CI, " + how.rsplit(", ", 1)[-1]
     return f" ({label} [{fmt_num(ci[0])}, {fmt_num(ci[1])}])"
@@ -90,7 +94,7 @@ def describe_pair(p: Any) -> str:
     with that said in words.
     """
     label = estimate_label(getattr(p, "estimate", "mean_difference"))
-    ci = fmt_ci(p.ci, getattr(p, "ci_method", ""))
+    ci = fmt_ci(p.ci, getattr(p, "ci_method", ""), (p.extra or {}).get("ci_level", 0.95))
     shown = p.effect_size is not None and p.effect_name and not (
         p.effect_name == "cliffs_delta" and label == "Cliff's delta")  # not twice
     eff = f", {p.effect_name}={fmt_num(p.effect_size, 3)}" if shown else ""
