@@ -27,7 +27,7 @@ from typing import Any
 
 from shared.compare._comparison import ConfigSummary, Decision, Omnibus, PairResult
 from shared.compare._registry import REGISTRY
-from shared.compare._seeds import POWER, SeedsNeeded, seeds_needed_for
+from shared.compare._seeds import POWER, RANGE_LEVEL, SeedsNeeded, seeds_needed_for
 from shared.compare._verdict import better_name, reliably_better
 from shared.compare._wording import describe_pair, fmt_num
 
@@ -198,6 +198,16 @@ def _no_winner_text(fam: _Family, top: str, key: PairResult, baseline: str | Non
     return f"no reliable difference: {describe_pair(key)}"
 
 
+def _span_text(need: SeedsNeeded, n_now: int) -> str:
+    """How uncertain the figure is: the seeds over the effect's 80% interval."""
+    if need.span is None:
+        return ""
+    fewest, most = need.span
+    upper = f"{most}" if most is not None else "no upper figure (the interval reaches zero)"
+    return (f"; {n_now} seeds estimate the effect roughly: {fewest} to {upper} seeds over "
+            f"its {int(RANGE_LEVEL * 100)}% interval")
+
+
 def _seeds_text(need: SeedsNeeded, key: PairResult, fam: _Family) -> tuple[str, int | None]:
     n_now = min(key.n_a or key.n, key.n_b or key.n)
     if need.n is None:
@@ -205,13 +215,20 @@ def _seeds_text(need: SeedsNeeded, key: PairResult, fam: _Family) -> tuple[str, 
             return "; the observed difference is exactly zero", None
         return "", None
     if need.n <= n_now:
+        near = key.p_value is not None and key.p_value <= 2 * fam.level
+        if key.significant or near:
+            # the margin failed, or the test narrowly missed: no inference about the true
+            # difference from the observed power (that would be the post-hoc power fallacy)
+            return (f"; by the observed difference alone {need.n} seeds would do, no more than "
+                    f"the {n_now} run, so the difference is as uncertain as its interval says"
+                    + _span_text(need, n_now)), None
         # the test already had the power for an effect this large and found none: more
         # seeds of the same size would not be the honest advice
         return (f"; with {n_now} seeds the {key.test} test already had {int(POWER * 100)}% "
                 f"power for {need.target}, so the true difference is likely smaller than "
                 "observed"), None
     return (f"; about {need.n} seeds per configuration would detect {need.target} with "
-            f"{int(POWER * 100)}% power{fam.note} ({need.how})"), need.n
+            f"{int(POWER * 100)}% power{fam.note} ({need.how}){_span_text(need, n_now)}"), need.n
 
 
 def decide(
