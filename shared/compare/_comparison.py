@@ -243,7 +243,8 @@ class Decision:
             ``cost_metric``, ``best``, ``best_cost``, ``cheapest_on_front``, ``ratio``,
             ``verdict``, ``sentence`` and more; ``None`` without a cost metric.
         best_set: the configurations that cannot be told apart from the best at alpha (the
-            winner alone when it is separated); ``None`` when no test could be run.
+            winner alone when it is separated); every configuration when no test could be
+            run. Always a tuple (``None`` given is read as ``()``).
         seeds_needed_how: how ``seeds_needed`` was computed (for the test actually run).
         tests: the tests that decided (names).
     """
@@ -253,9 +254,12 @@ class Decision:
     seeds_needed: int | None = None
     cheaper_alternative: str | None = None
     cost: Mapping[str, Any] | None = None
-    best_set: tuple[str, ...] | None = None
+    best_set: tuple[str, ...] = ()
     seeds_needed_how: str = ""
     tests: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "best_set", tuple(self.best_set or ()))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -264,7 +268,7 @@ class Decision:
             "seeds_needed": None if self.seeds_needed is None else int(self.seeds_needed),
             "cheaper_alternative": self.cheaper_alternative,
             "cost": None if self.cost is None else jsonable(dict(self.cost)),
-            "best_set": None if self.best_set is None else list(self.best_set),
+            "best_set": list(self.best_set),
             "seeds_needed_how": self.seeds_needed_how,
             "tests": list(self.tests),
         }

@@ -68,6 +68,11 @@ def _by_tests(configs: Sequence[ConfigSummary], pairs: Sequence[PairResult],
     return order, "is ahead by its tests' estimates"
 
 
+def _identical(pair: PairResult) -> bool:
+    """The pair's two configurations agree on every seed (every paired difference is zero)."""
+    return bool(pair.paired) and any("are identical" in w for w in pair.warnings)
+
+
 def _untested(configs: Sequence[ConfigSummary], pairs: Sequence[PairResult]) -> Decision:
     """No pair could be tested: name the cause once (100 single-run configs fit a screen)."""
     single = [c.name for c in configs if c.n < 2]
@@ -78,7 +83,9 @@ def _untested(configs: Sequence[ConfigSummary], pairs: Sequence[PairResult]) -> 
     else:
         first = next((w for p in pairs for w in p.warnings[:1]), "no pair could be tested")
         cause = first + (f" (and {len(pairs) - 1} more pairs)" if len(pairs) > 1 else "")
-    return Decision(None, f"cannot decide: no pair of configurations could be tested: {cause}")
+    # nothing tested, nothing excluded: every configuration could still be the best
+    return Decision(None, f"cannot decide: no pair of configurations could be tested: {cause}",
+                    best_set=tuple(c.name for c in configs))
 
 
 def best_set(names: Sequence[str], pairs: Sequence[PairResult], min_effect: float) -> tuple[str,
@@ -115,6 +122,19 @@ class _Family:
         return self.by_name.get(name, [])
 
 
+def _family_words(fam: _Family, correction: str) -> str:
+    """How the family was controlled: the correction applied, or the family test's own rule
+    (Nemenyi's critical difference is family-wise by itself; no Holm step is applied)."""
+    own = sorted({p.test for p in fam.pairs
+                  if REGISTRY.get(p.test) is not None and REGISTRY[p.test].family})
+    if own:
+        labels = ", ".join(REGISTRY[t].label for t in own)
+        return f"with family-wise control by the {labels} itself"
+    if correction == "none" or len(fam.pairs) <= 1:
+        return "(no correction)"
+    return f"after {correction} correction"
+
+
 def _margin_note(min_effect: float) -> str:
     return (f" and by at least min_effect={fmt_num(min_effect)} across its interval"
             if min_effect > 0 else "")
@@ -133,7 +153,7 @@ def _winner_all(fam: _Family, min_effect: float, correction: str) -> Decision | 
         else:
             weakest = max(mine, key=lambda p: p.p_adjusted or 0.0)
             why = (f"{name} is reliably better than all {len(mine)} other configurations"
-                   f"{_margin_note(min_effect)} after {correction} correction; weakest: "
+                   f"{_margin_note(min_effect)} {_family_words(fam, correction)}; weakest: "
                    f"{describe_pair(weakest)}")
         return Decision(name, why, None, best_set=(name,))
     return None
@@ -266,6 +286,9 @@ def decide(
         text, n_needed = _seeds_text(need, key, fam)
         why += text
         how = need.how if n_needed is not None else ""
+    elif key.p_value is None and _identical(key):
+        why = (f"no difference: {key.a} and {key.b} give identical values on every seed (all "
+               "paired differences are zero), so there is nothing to test")
     elif key.p_value is None:
         why = (f"no reliable difference: {key.a} vs {key.b} could not be tested "
                f"({'; '.join(key.warnings[:1]) or 'too few runs'})")

@@ -98,6 +98,12 @@ def describe_pair(p: Any) -> str:
     shown = p.effect_size is not None and p.effect_name and not (
         p.effect_name == "cliffs_delta" and label == "Cliff's delta")  # not twice
     eff = f", {p.effect_name}={fmt_num(p.effect_size, 3)}" if shown else ""
+    if (shown and label != "diff" and p.effect_name.startswith("hedges_g")
+            and p.effect_size is not None and math.isfinite(p.diff)
+            and p.effect_size * p.diff < 0):
+        # Hedges' g standardises the mean difference: beside a rank test's estimate of the
+        # other sign it must say so, or the reader sees two effects contradicting each other
+        eff += " of the means, which point the other way"
     text = f"{p.a} vs {p.b}: {label} {signed(p.diff)}{ci}, {_verdict_part(p)} ({p.test}{eff})"
     md = getattr(p, "mean_diff", None)
     if (label != "diff" and md is not None and math.isfinite(md) and math.isfinite(p.diff)
