@@ -27,6 +27,7 @@ def bulk_t(
     index_pairs: Sequence[tuple[int, int]],
     plans: Sequence[PairPlan],
     paired: bool,
+    level: float = LEVEL,
 ) -> dict[str, np.ndarray] | None:
     """t statistics, CIs of the mean difference and Hedges' g for many pairs at once.
 
@@ -47,7 +48,7 @@ def bulk_t(
         arrays = [s.values[[s.seed_index[k] for k in seeds0]] for s in samples]  # type: ignore[index]
     else:
         arrays = [s.values for s in samples]
-    res = st.pairwise_t(arrays, list(index_pairs), paired=paired, level=LEVEL)
+    res = st.pairwise_t(arrays, list(index_pairs), paired=paired, level=level)
     ii = np.array([i for i, _ in index_pairs])
     jj = np.array([j for _, j in index_pairs])
     # Hedges' g in bulk, the same formulas as shared.stats.hedges_g (checked in the tests)
@@ -84,6 +85,7 @@ def batch_pairs(
     index_pairs: Sequence[tuple[int, int]],
     plans: Sequence[PairPlan],
     choices: Sequence[Choice],
+    level: float = LEVEL,
 ) -> list[tuple[PairOutcome, EffectSize]] | None:
     """All-t-test families through ``pairwise_t``: outcomes plus bulk effect sizes.
 
@@ -95,7 +97,7 @@ def batch_pairs(
     if len(tests) != 1 or not spec(test := tests.pop()).bulk_t:
         return None
     paired = spec(test).paired_only
-    bulk = bulk_t(samples, index_pairs, plans, paired)
+    bulk = bulk_t(samples, index_pairs, plans, paired, level)
     if bulk is None:
         return None
     out = []

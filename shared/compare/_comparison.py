@@ -304,6 +304,8 @@ class PairResult:
         p_a_better, p_rope, p_b_better, rope, threshold: the Bayesian test's posterior
             probabilities, its ROPE (min_effect) and its decision threshold.
         rank_diff: the Friedman tests' mean-rank difference (rank 1 = best).
+        ci_level: the coverage ``ci`` was computed at (1 - alpha: the interval ``min_effect``
+            is judged on), ``None`` when the pair has no interval of its own.
         variance: over per-example scores, the variance of ``diff`` split into its seed,
             example and interaction parts (``None`` for run-level tests).
         extra: JSON members this version does not know (from a newer writer), kept as read.
@@ -340,6 +342,7 @@ class PairResult:
     mean_ci: tuple[float, float] | None = None
     reach: str | None = None
     variance: ExampleVariance | None = None
+    ci_level: float | None = None
     method: str | None = None
     prob_superiority: float | None = None
     ci_level_achieved: float | None = None
@@ -407,6 +410,8 @@ class PairResult:
             d[k] = jsonable(getattr(self, k))
         if self.method is not None:
             d["method"] = self.method
+        if self.ci_level is not None:
+            d["ci_level"] = float(self.ci_level)
         for k, v in self.extra.items():
             d.setdefault(k, jsonable(v))
         return d
@@ -427,6 +432,7 @@ class PairResult:
             mean_diff=_opt(d["mean_diff"]), mean_ci=_pair(d["mean_ci"]), reach=d["reach"],
             variance=None if d.get("variance") is None
             else ExampleVariance.from_dict(d["variance"]),
+            ci_level=_opt(d.get("ci_level")),
             extra=_others(d, _PAIR_KEYS), **typed,
         )
 
@@ -437,7 +443,7 @@ _PAIR_KEYS = (
     "a", "b", "test", "paired", "n", "diff", "ci", "effect_size", "effect_name", "p_value",
     "p_adjusted", "significant", "why", "n_a", "n_b", "statistic", "df", "ci_method",
     "effect_ci", "better", "warnings", "estimate", "mean_diff", "mean_ci", "reach",
-    "variance", *_TYPED_EXTRA,
+    "variance", "ci_level", *_TYPED_EXTRA,
 )
 
 
@@ -457,7 +463,8 @@ class Decision:
             ``cost_metric``, ``best``, ``best_cost``, ``cheapest_on_front``, ``ratio``,
             ``verdict``, ``sentence`` and more; ``None`` without a cost metric.
         best_set: the configurations that cannot be told apart from the best at alpha (the
-            winner alone when it is separated); ``None`` when no test could be run.
+            winner alone when it is separated); every configuration when no test could be
+            run. Always a tuple (``None`` given is read as ``()``).
         seeds_needed_how: how ``seeds_needed`` was computed (for the test actually run).
         tests: the tests that decided (names).
         examples_needed: over per-example scores with no winner, the examples (at the
@@ -469,10 +476,13 @@ class Decision:
     seeds_needed: int | None = None
     cheaper_alternative: str | None = None
     cost: Mapping[str, Any] | None = None
-    best_set: tuple[str, ...] | None = None
+    best_set: tuple[str, ...] = ()
     seeds_needed_how: str = ""
     tests: tuple[str, ...] = ()
     examples_needed: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "best_set", tuple(self.best_set or ()))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -481,7 +491,7 @@ class Decision:
             "seeds_needed": None if self.seeds_needed is None else int(self.seeds_needed),
             "cheaper_alternative": self.cheaper_alternative,
             "cost": None if self.cost is None else jsonable(dict(self.cost)),
-            "best_set": None if self.best_set is None else list(self.best_set),
+            "best_set": list(self.best_set),
             "seeds_needed_how": self.seeds_needed_how,
             "tests": list(self.tests),
             "examples_needed": None if self.examples_needed is None

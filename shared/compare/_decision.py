@@ -27,7 +27,7 @@ from typing import Any
 
 from shared.compare._comparison import ConfigSummary, Decision, Omnibus, PairResult
 from shared.compare._registry import MCB, REGISTRY, is_tested
-from shared.compare._seeds import POWER, SeedsNeeded, seeds_needed_for
+from shared.compare._seeds import POWER, RANGE_LEVEL, SeedsNeeded, seeds_needed_for
 from shared.compare._verdict import better_name, reliably_better
 from shared.compare._wording import describe_pair, fmt_num
 
@@ -68,6 +68,11 @@ def _by_tests(configs: Sequence[ConfigSummary], pairs: Sequence[PairResult],
     return order, "is ahead by its tests' estimates"
 
 
+def _identical(pair: PairResult) -> bool:
+    """The pair's two configurations agree on every seed (every paired difference is zero)."""
+    return bool(pair.paired) and any("are identical" in w for w in pair.warnings)
+
+
 def _untested(configs: Sequence[ConfigSummary], pairs: Sequence[PairResult]) -> Decision:
     """No pair could be tested: name the cause once (100 single-run configs fit a screen)."""
     single = [c.name for c in configs if c.n < 2]
@@ -78,7 +83,9 @@ def _untested(configs: Sequence[ConfigSummary], pairs: Sequence[PairResult]) -> 
     else:
         first = next((w for p in pairs for w in p.warnings[:1]), "no pair could be tested")
         cause = first + (f" (and {len(pairs) - 1} more pairs)" if len(pairs) > 1 else "")
-    return Decision(None, f"cannot decide: no pair of configurations could be tested: {cause}")
+    # nothing tested, nothing excluded: every configuration could still be the best
+    return Decision(None, f"cannot decide: no pair of configurations could be tested: {cause}",
+                    best_set=tuple(c.name for c in configs))
 
 
 def best_set(names: Sequence[str], pairs: Sequence[PairResult], min_effect: float) -> tuple[str,
@@ -115,6 +122,19 @@ class _Family:
         return self.by_name.get(name, [])
 
 
+def _family_words(fam: _Family, correction: str) -> str:
+    """How the family was controlled: the correction applied, or the family test's own rule
+    (Nemenyi's critical difference is family-wise by itself; no Holm step is applied)."""
+    own = sorted({p.test for p in fam.pairs
+                  if REGISTRY.get(p.test) is not None and REGISTRY[p.test].family})
+    if own:
+        labels = ", ".join(REGISTRY[t].label for t in own)
+        return f"with family-wise control by the {labels} itself"
+    if correction == "none" or len(fam.pairs) <= 1:
+        return "(no correction)"
+    return f"after {correction} correction"
+
+
 def _margin_note(min_effect: float) -> str:
     return (f" and by at least min_effect={fmt_num(min_effect)} across its interval"
             if min_effect > 0 else "")
@@ -133,7 +153,7 @@ def _winner_all(fam: _Family, min_effect: float, correction: str) -> Decision | 
         else:
             weakest = max(mine, key=lambda p: p.p_adjusted or 0.0)
             why = (f"{name} is reliably better than all {len(mine)} other configurations"
-                   f"{_margin_note(min_effect)} after {correction} correction; weakest: "
+                   f"{_margin_note(min_effect)} {_family_words(fam, correction)}; weakest: "
                    f"{describe_pair(weakest)}")
         return Decision(name, why, None, best_set=(name,))
     return None
@@ -198,6 +218,16 @@ def _no_winner_text(fam: _Family, top: str, key: PairResult, baseline: str | Non
     return f"no reliable difference: {describe_pair(key)}"
 
 
+def _span_text(need: SeedsNeeded, n_now: int) -> str:
+    """How uncertain the figure is: the seeds over the effect's 80% interval."""
+    if need.span is None:
+        return ""
+    fewest, most = need.span
+    upper = f"{most}" if most is not None else "no upper figure (the interval reaches zero)"
+    return (f"; {n_now} seeds estimate the effect roughly: {fewest} to {upper} seeds over "
+            f"its {int(RANGE_LEVEL * 100)}% interval")
+
+
 def _seeds_text(need: SeedsNeeded, key: PairResult, fam: _Family) -> tuple[str, int | None]:
     n_now = min(key.n_a or key.n, key.n_b or key.n)
     if need.n is None:
@@ -205,13 +235,20 @@ def _seeds_text(need: SeedsNeeded, key: PairResult, fam: _Family) -> tuple[str, 
             return "; the observed difference is exactly zero", None
         return "", None
     if need.n <= n_now:
+        near = key.p_value is not None and key.p_value <= 2 * fam.level
+        if key.significant or near:
+            # the margin failed, or the test narrowly missed: no inference about the true
+            # difference from the observed power (that would be the post-hoc power fallacy)
+            return (f"; by the observed difference alone {need.n} seeds would do, no more than "
+                    f"the {n_now} run, so the difference is as uncertain as its interval says"
+                    + _span_text(need, n_now)), None
         # the test already had the power for an effect this large and found none: more
         # seeds of the same size would not be the honest advice
         return (f"; with {n_now} seeds the {key.test} test already had {int(POWER * 100)}% "
                 f"power for {need.target}, so the true difference is likely smaller than "
                 "observed"), None
     return (f"; about {need.n} seeds per configuration would detect {need.target} with "
-            f"{int(POWER * 100)}% power{fam.note} ({need.how})"), need.n
+            f"{int(POWER * 100)}% power{fam.note} ({need.how}){_span_text(need, n_now)}"), need.n
 
 
 def decide(
@@ -249,6 +286,9 @@ def decide(
         text, n_needed = _seeds_text(need, key, fam)
         why += text
         how = need.how if n_needed is not None else ""
+    elif key.p_value is None and _identical(key):
+        why = (f"no difference: {key.a} and {key.b} give identical values on every seed (all "
+               "paired differences are zero), so there is nothing to test")
     elif key.p_value is None:
         why = (f"no reliable difference: {key.a} vs {key.b} could not be tested "
                f"({'; '.join(key.warnings[:1]) or 'too few runs'})")

@@ -25,13 +25,29 @@ __all__ = [
     "LEVEL",
     "Options",
     "check_options",
+    "ci_level",
     "check_runs",
     "resolve_baseline",
     "usable_runs",
 ]
 
-#: Confidence level of every CI in a comparison.
+#: Confidence level of the configurations' CIs (and of effect sizes' CIs) in a comparison.
 LEVEL = 0.95
+
+
+def ci_level(alpha: float) -> float:
+    """The level of a pair's interval: ``1 - alpha``, the interval consistent with the pair's
+    two-sided test at ``alpha`` (95% at the default alpha). ``min_effect`` is judged on it, so
+    a winner by a margin is a one-sided test of "no better than min_effect" at ``alpha / 2``
+    whatever alpha is (a fixed 95% interval let 2.3% winners through at alpha = 0.01 when the
+    true difference was exactly min_effect).
+
+    Example:
+        >>> ci_level(0.01)
+        0.99
+    """
+    return 1.0 - float(alpha)
+
 #: Resamples of the per-configuration bootstrap CIs of the mean.
 BOOTSTRAP_RESAMPLES = 10_000
 #: Above this many pairs, t-tests run through the vectorised ``shared.stats.pairwise_t`` and

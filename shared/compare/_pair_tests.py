@@ -20,7 +20,7 @@ from shared.compare._effects import EffectSize, effect_size, g_name
 from shared.compare._family import Family
 from shared.compare._jsonable import finite_or_none
 from shared.compare._notes import summarise_notes
-from shared.compare._options import BATCH_PAIRS, LEVEL, Options
+from shared.compare._options import BATCH_PAIRS, Options, ci_level
 from shared.compare._pairing import PairPlan, Sample, plan_pair
 from shared.compare._registry import NO_TEST, spec
 from shared.compare._runners import PairOutcome, RunContext
@@ -128,11 +128,12 @@ def _run_tests(
     batch = None
     bulk: dict[str, np.ndarray] | None = None
     if m_family > BATCH_PAIRS and m_family == len(index_pairs):
-        batch = batch_pairs(samples, index_pairs, plans, choices)  # type: ignore[arg-type]
+        batch = batch_pairs(samples, index_pairs, plans, choices,  # type: ignore[arg-type]
+                            level=ci_level(opts.alpha))
         if batch is None:
             kinds = {c.paired for c in choices if c is not None}
             if len(kinds) == 1:
-                bulk = bulk_t(samples, index_pairs, plans, kinds.pop())
+                bulk = bulk_t(samples, index_pairs, plans, kinds.pop(), ci_level(opts.alpha))
     from shared._progress import progress
 
     out: dict[int, Tested] = {}
@@ -153,7 +154,7 @@ def _run_tests(
         if bulk is not None:
             mean_ci = ((float(bulk["ci_low"][n]), float(bulk["ci_high"][n])),
                        "paired t" if ch.paired else "Welch t")
-        ctx = RunContext(opts.goal, LEVEL, opts.alpha, opts.seed, opts.min_effect,
+        ctx = RunContext(opts.goal, ci_level(opts.alpha), opts.alpha, opts.seed, opts.min_effect,
                          m_family if opts.correction != "none" else 1, mean_ci, ch.test)
         s = spec(ch.test)
         oc = s.runner(planned, ch.paired, ctx)  # type: ignore[misc]  # pair tests have one
@@ -213,6 +214,8 @@ def _pair_result(
     else:
         significant = bool(oc.decided)
     reported = {k: oc.extra.get(k) for k in spec(oc.test).reported}
+    # the level of the interval min_effect is judged on (1 - alpha, not a fixed 95%)
+    level = ci_level(opts.alpha) if oc.ci is not None else None
     return PairResult(
         a=a_name, b=b_name, test=oc.test, paired=oc.paired,
         n=int(n_a if oc.paired else n_a + n_b),
@@ -224,7 +227,7 @@ def _pair_result(
         std_effect=eff.std, method=oc.method, **reported,
         warnings=tuple(f"{a_name} vs {b_name}: {w}" for w in notes),
         estimate=spec(oc.test).estimate, mean_diff=oc.mean_diff, mean_ci=oc.mean_ci,
-        reach=ch.reach,
+        reach=ch.reach, ci_level=level,
     )
 
 

@@ -22,6 +22,13 @@ By the test's registry record (``TestSpec.power``):
 
 The effect sized for is the observed standardised effect, or ``min_effect`` when the
 observed effect is smaller (more seeds would only show a difference too small to matter).
+The observed effect is the one the sentence names: the observed difference over the observed
+SD (Cohen's d, d_z when paired), not Hedges' g: g's small-sample shrinkage (0.81 at 5 seeds)
+sized the study for a difference smaller than the one printed, asking 1.5x the seeds. A pilot
+of a few seeds estimates the effect roughly, so the advice also gives the range of seeds over
+the effect's 80% interval (the noncentral-t interval of d, Steiger & Fouladi 1997): the point
+figure is the median-unbiased one (its median over pilots is close to the seeds the true
+effect needs, ``benchmarks/bench_seeds_needed.py``), the range says how far off it may be.
 """
 
 from __future__ import annotations
@@ -37,21 +44,29 @@ import numpy as np
 from shared.compare._registry import TestSpec, min_n_reaching
 from shared.compare._wording import fmt_num
 
-__all__ = ["POWER", "SeedsNeeded", "seeds_needed_for"]
+__all__ = ["POWER", "RANGE_LEVEL", "SeedsNeeded", "effect_interval", "seeds_needed_for"]
 
 POWER = 0.8
+#: coverage of the effect interval the range of seeds is given for
+RANGE_LEVEL = 0.8
 _SIM_REPS = 200
 _SIM_BUDGET_S = 3.0
 _SIM_MAX_N = 400
 
 
 class SeedsNeeded(tuple):
-    """``(n or None, target sentence, how sentence)``."""
+    """``(n or None, target sentence, how sentence, span)``; ``span`` is ``(fewest, most)``
+    seeds over the effect's 80% interval (``most`` None: the interval reaches zero), or None."""
 
     __slots__ = ()
 
-    def __new__(cls, n: int | None, target: str, how: str) -> SeedsNeeded:
-        return super().__new__(cls, (n, target, how))
+    def __new__(cls, n: int | None, target: str, how: str,
+                span: tuple[int | None, int | None] | None = None) -> SeedsNeeded:
+        return super().__new__(cls, (n, target, how, span))
+
+    @property
+    def span(self) -> tuple[int | None, int | None] | None:
+        return self[3]
 
     @property
     def n(self) -> int | None:
@@ -64,6 +79,50 @@ class SeedsNeeded(tuple):
     @property
     def how(self) -> str:
         return self[2]
+
+
+def _unshrunk(g: float, pair: Any) -> float:
+    """Cohen's d (d_z) from the pair's Hedges' g: g divided by its small-sample factor J."""
+    from shared.stats import hedges_correction
+
+    df = (pair.n_a or pair.n) - 1.0 if pair.paired else (pair.n_a or 0) + (pair.n_b or 0) - 2.0
+    return g / hedges_correction(df) if df > 1 else g
+
+
+def effect_interval(d: float, n_a: int, n_b: int, paired: bool,
+                    level: float = RANGE_LEVEL) -> tuple[float, float] | None:
+    """The two-sided ``level`` interval of a standardised effect ``d`` (d_z when paired), by
+    inverting the noncentral t (Steiger & Fouladi 1997); None when it cannot be computed.
+
+    Example (5 paired seeds, observed d_z = 1):
+        >>> [round(x, 3) for x in effect_interval(1.0, 5, 5, True)]
+        [0.225, 1.667]
+    """
+    from scipy import optimize, stats
+
+    if paired:
+        df, scale = n_a - 1.0, math.sqrt(n_a)
+    else:
+        df, scale = n_a + n_b - 2.0, math.sqrt(n_a * n_b / (n_a + n_b))
+    if df < 1 or not math.isfinite(d):
+        return None
+    t = d * scale
+    tail = (1.0 - level) / 2.0
+
+    def root(p: float) -> float:
+        def f(ncp: float) -> float:
+            c = float(stats.nct.cdf(t, df, ncp))
+            if not math.isfinite(c):  # scipy's far tails: the cdf is 1 below t, 0 above
+                c = 1.0 if ncp < t else 0.0
+            return c - p
+
+        lo, hi = t - 10.0 - 2 * abs(t), t + 10.0 + 2 * abs(t)
+        return float(optimize.brentq(f, lo, hi, xtol=1e-10))
+
+    try:
+        return root(1.0 - tail) / scale, root(tail) / scale
+    except (ValueError, RuntimeError):
+        return None
 
 
 def _t_n(d: float, level: float, paired: bool) -> int | None:
@@ -170,6 +229,8 @@ def seeds_needed_for(
                "difference (Demsar 2006)")
         return SeedsNeeded(n, "the observed mean-rank difference", how)
     d = pair.std_effect
+    if d is not None and math.isfinite(d):
+        d = _unshrunk(d, pair)  # std_effect is Hedges' g whatever effect is shown
     md = pair.mean_diff if pair.mean_diff is not None else pair.diff
     robust = getattr(pair, "robust_sd", None)
     if pair.estimate == "hodges_lehmann_shift" and robust and math.isfinite(pair.diff):
@@ -177,7 +238,6 @@ def seeds_needed_for(
         # the means would size the study for the outlier, not for what the test sees)
         d, md = abs(pair.diff) / float(robust), pair.diff
     paired = bool(pair.paired)
-    kind = "paired" if paired else "two-sample"
     floor = max(s.min_n, min_n_reaching(s, level, paired)) if s.min_p or s.min_n > 2 else 2
     if md is None or not math.isfinite(md) or md == 0:
         return SeedsNeeded(None, "", "")
@@ -192,6 +252,12 @@ def seeds_needed_for(
     if abs(md) < min_effect:
         d = d * (min_effect / abs(md))
         target = f"a difference of min_effect={fmt_num(min_effect)}"
+    elif min_effect > 0 and pair.significant and abs(md) > min_effect:
+        # significant, but the interval still reaches below the margin: what more seeds must
+        # show is the advantage beyond min_effect (a one-sided test against the margin)
+        d = d * ((abs(md) - min_effect) / abs(md))
+        target = (f"that the observed difference exceeds min_effect={fmt_num(min_effect)} "
+                  "(its interval clearing the margin)")
     if s.power == "simulation":
         rope_sd = 0.0
         d3 = float(f"{abs(d):.3g}")
@@ -200,9 +266,26 @@ def seeds_needed_for(
                if n is not None else f"simulated power of the {s.label}: beyond "
                f"{_SIM_MAX_N} seeds or the time budget")
         return SeedsNeeded(n if n is None else max(n, floor), target, how)
+    n, how = _sized(s, d, level, paired, floor)
+    if n is None:
+        return SeedsNeeded(None, target, "")
+    span = None
+    interval = effect_interval(abs(d), int(pair.n_a or pair.n), int(pair.n_b or pair.n), paired)
+    if interval is not None:
+        lo_d, hi_d = interval
+        fewest = _sized(s, hi_d, level, paired, floor)[0] if hi_d > 0 else None
+        most = _sized(s, lo_d, level, paired, floor)[0] if lo_d > 0 else None
+        span = (fewest if fewest is not None else floor, most)
+    return SeedsNeeded(n, target, how, span)
+
+
+def _sized(s: TestSpec, d: float, level: float, paired: bool, floor: int) -> tuple[
+        int | None, str]:
+    """Seeds for effect ``d`` by the test's power formula, and how that was computed."""
+    kind = "paired" if paired else "two-sample"
     n_t = _t_n(d, level, paired)
     if n_t is None:
-        return SeedsNeeded(None, target, "")
+        return None, ""
     if s.power == "rank":
         n = max(int(math.ceil(n_t * math.pi / 3.0)), floor)
         how = (f"{kind} t-test power divided by the {s.label}'s efficiency 3/pi, and at least "
@@ -214,4 +297,4 @@ def seeds_needed_for(
         n = max(n_t, floor)
         how = f"power of the {kind} t-test" + (f", at least its calibrated {floor}"
                                                  if floor > 2 else "")
-    return SeedsNeeded(n, target, how)
+    return n, how

@@ -41,14 +41,18 @@ def fmt_p(p: float | None) -> str:
     return fmt_num(p, 3)
 
 
-def fmt_ci(ci: tuple[float, float] | None, how: str = "") -> str:
+def fmt_ci(ci: tuple[float, float] | None, how: str = "", level: float = 0.95) -> str:
     """`` (95% CI [lo, hi])``, or ``""`` when there is no finite interval.
 
-    An interval whose achieved coverage is below 95% (exact rank CIs at tiny n) says so.
+    An interval whose achieved coverage is below its level (exact rank CIs at tiny n) says so.
+
+    Example:
+        >>> fmt_ci((0.1, 0.3), level=0.99)
+        ' (99% CI [0.1, 0.3])'
     """
     if ci is None or not all(v is not None and math.isfinite(v) for v in ci):
         return ""
-    label = "95% CI"
+    label = f"{round(100 * level, 2):g}% CI"
     if "coverage" in how:
         label = "CI, " + how.rsplit(", ", 1)[-1]
     return f" ({label} [{fmt_num(ci[0])}, {fmt_num(ci[1])}])"
@@ -90,10 +94,16 @@ def describe_pair(p: Any) -> str:
     with that said in words.
     """
     label = estimate_label(getattr(p, "estimate", "mean_difference"))
-    ci = fmt_ci(p.ci, getattr(p, "ci_method", ""))
+    ci = fmt_ci(p.ci, getattr(p, "ci_method", ""), getattr(p, "ci_level", None) or 0.95)
     shown = p.effect_size is not None and p.effect_name and not (
         p.effect_name == "cliffs_delta" and label == "Cliff's delta")  # not twice
     eff = f", {p.effect_name}={fmt_num(p.effect_size, 3)}" if shown else ""
+    if (shown and label != "diff" and p.effect_name.startswith("hedges_g")
+            and p.effect_size is not None and math.isfinite(p.diff)
+            and p.effect_size * p.diff < 0):
+        # Hedges' g standardises the mean difference: beside a rank test's estimate of the
+        # other sign it must say so, or the reader sees two effects contradicting each other
+        eff += " of the means, which point the other way"
     text = f"{p.a} vs {p.b}: {label} {signed(p.diff)}{ci}, {_verdict_part(p)} ({p.test}{eff})"
     md = getattr(p, "mean_diff", None)
     if (label != "diff" and md is not None and math.isfinite(md) and math.isfinite(p.diff)

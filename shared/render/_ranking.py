@@ -189,13 +189,12 @@ def _confirm(d: Mapping[str, Any], ordered: Sequence[Mapping[str, Any]]) -> list
     trials = [dict(c.get("params") or {}) for c in ordered[:k]]
     metric = (d.get("metric") or {}).get("name") or "metric"
     return [
-        f"confirm the top {k} with seeds (there is no confirm command yet; SeedEvaluator from "
-        "mlflow_compare_plugin.optuna or wandb_compare_ext.optuna runs each over the same seeds):",
-        f"  for params in {json.dumps(trials, default=str)}:",
-        "      study.enqueue_trial(params)",
-        f"  study.optimize(SeedEvaluator(callback, seeds={CONFIRM_SEEDS}).objective(train), "
-        f"n_trials={k}, callbacks=[callback])",
-        f"  then compare those runs on {metric} with this command (they share seeds, so they pair)",
+        f"confirm the top {k} with seeds: the confirm command runs them over the same seeds, "
+        "adding seeds only while the answer is still open, and decides:",
+        f"  mlflow-compare confirm configs.yaml --function module:train -m {metric} --seeds "
+        f"{CONFIRM_SEEDS}   (or wandb-compare confirm; --from-study / --from-sweep --top {k} "
+        "reads the top configurations itself)",
+        f"  configs.yaml: {json.dumps(trials, default=str)}",
     ]
 
 

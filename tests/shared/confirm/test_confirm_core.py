@@ -83,10 +83,21 @@ def _run(plan: Plan, train: Any, url: str | None = None, **kw: Any) -> tuple[Any
 def test_the_looks_never_spend_more_than_alpha(seeds, extra, step, rho, alpha):
     plan = Plan({"a": {}, "b": {}}, "m", seeds=seeds, max_seeds=seeds + extra, step=step,
                 rho=rho, alpha=alpha)
-    spent = [plan.look_alpha(k) for k in range(len(plan.looks))]
+    spent = [plan.look_share(k) for k in range(len(plan.looks))]
     assert all(a > 0 for a in spent)
     assert math.isclose(sum(spent), alpha, rel_tol=1e-9)  # all of it, by the last look
     assert plan.looks[-1] == seeds + extra and list(plan.looks) == sorted(set(plan.looks))
+
+
+def test_each_look_compares_at_the_level_its_share_gives_in_the_joint_law():
+    plan = Plan({"a": {}, "b": {}}, "m")  # the defaults: 3 seeds, at most 20
+    levels = [plan.look_alpha(k) for k in range(len(plan.looks))]
+    shares = [plan.look_share(k) for k in range(len(plan.looks))]
+    assert levels[0] == pytest.approx(shares[0], rel=0.05)  # nothing before the first look
+    # later looks: far above the union bound's share (the looks share their seeds)
+    assert all(lv > 1.15 * s for lv, s in zip(levels[2:], shares[2:], strict=True))
+    assert levels[-1] < plan.alpha
+    assert Plan({"a": {}, "b": {}}, "m", adaptive=False).look_alpha(0) == plan.alpha
 
 
 def test_clearly_better_is_decided_early_with_fewer_seeds_than_a_fixed_design():
@@ -191,3 +202,48 @@ def test_resumes_after_every_worker_stopped(tmp_path):
     again = run_confirm(plan, train, third, WorkQueue(url, optuna, plan.key()))
     assert third.started == [] and third.published == 0
     assert again.to_dict() == {**result.to_dict()}
+
+
+def _fixed_differences(mean: float, sd: float, n: int = 10) -> np.ndarray:
+    """n paired differences with exactly this mean and SD, evenly spread normal quantiles."""
+    z = stats.norm.ppf((np.arange(n) + 0.5) / n)
+    return mean + sd * z / z.std(ddof=1)
+
+
+def _paired_train(diffs: np.ndarray) -> Any:
+    base = np.linspace(0.6, 0.3, diffs.size)
+
+    def train(c: int, seed: int) -> float:
+        i = seed % diffs.size  # later rounds repeat the pattern
+        return float(base[i] + (diffs[i] if c == 0 else 0.0))
+
+    return train
+
+
+def test_the_margin_is_judged_on_the_looks_own_interval():
+    # issue 17, D3: at the first look (10 of 20 seeds: level 0.0125) the difference is
+    # significant (p = 0.00014) and its 95% interval [0.64, 1.36] clears min_effect = 0.55, but
+    # the look's own 98.75% interval [0.52, 1.48] does not: no winner at that look (the 95%
+    # interval let 7.5-8% false winners through at the margin)
+    diffs = _fixed_differences(1.0, 0.5)
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=10, max_seeds=20, step=10,
+                min_effect=0.55)
+    level = plan.look_alpha(0)
+    ci = stats.ttest_1samp(diffs, 0.0).confidence_interval(1 - level)
+    assert ci.low < 0.55 < stats.ttest_1samp(diffs, 0.0).confidence_interval(0.95).low
+    result, _ = _run(plan, _paired_train(diffs))
+    first = result.looks[0]
+    assert first["winner"] is None and len(result.looks) == 2
+    assert result.seeds_used == {"a": 20, "b": 20}
+
+
+def test_equivalence_is_claimed_only_on_the_looks_own_interval():
+    # issue 17, D3: mean difference 0, SD 1, 10 seeds: the 95% interval (+-0.72) lies inside
+    # min_effect = 0.8, the first look's 98.75% interval (+-1.0) does not: no "equivalent" stop
+    diffs = _fixed_differences(0.0, 1.0)
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=10, max_seeds=20, step=10,
+                min_effect=0.8)
+    wide = stats.ttest_1samp(diffs, 0.0).confidence_interval(1 - plan.look_alpha(0))
+    assert wide.high > 0.8 > stats.ttest_1samp(diffs, 0.0).confidence_interval(0.95).high
+    result, _ = _run(plan, _paired_train(diffs))
+    assert len(result.looks) == 2 and result.stopped_because != "decided"

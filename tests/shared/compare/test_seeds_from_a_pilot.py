@@ -1,0 +1,60 @@
+"""seeds_needed from a pilot of a few seeds (issue 17): sized for the difference the sentence
+names (d_z, not Hedges' g), with the pilot's uncertainty stated as a range of seeds over the
+effect's 80% interval. Reference: statsmodels' ``TTestPower`` (power) and direct simulation
+(the interval's coverage, the advice's median over pilots)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _tracker_compare_compare_data import make_runs
+from statsmodels.stats.power import TTestPower
+
+from shared.compare import compare_runs
+from shared.compare._seeds import effect_interval
+from shared.stats import seeds_needed
+
+
+def test_the_effect_interval_covers_the_true_effect_at_its_level():
+    rng = np.random.default_rng(17)
+    n, d, reps = 5, 0.8, 1000
+    x = rng.normal(d, 1.0, (reps, n))
+    dz = x.mean(axis=1) / x.std(axis=1, ddof=1)
+    hits = 0
+    for est in dz:
+        lo, hi = effect_interval(float(est), n, n, True)
+        hits += lo <= d <= hi
+    se = np.sqrt(0.8 * 0.2 / reps)
+    assert abs(hits / reps - 0.8) < 3 * se
+
+
+@pytest.mark.parametrize("d", [0.5, 1.0])
+def test_median_advice_from_five_seed_pilots_is_near_what_the_true_effect_needs(d):
+    # the pilot scenario of issue 17: n0 = 5, the advice for 80% power at alpha 0.05
+    rng = np.random.default_rng(int(10 * d))
+    truth = seeds_needed(d, alpha=0.05, power=0.8, paired=True)
+    assert truth == int(np.ceil(TTestPower().solve_power(d, alpha=0.05, power=0.8)))
+    x = rng.normal(d, 1.0, (1000, 5))
+    dz = np.abs(x.mean(axis=1) / x.std(axis=1, ddof=1))
+    advice = [seeds_needed(float(e), alpha=0.05, power=0.8, paired=True) or 10**6 for e in dz]
+    assert abs(np.median(advice) / truth - 1) <= 0.25
+    # sized for Hedges' g (J = 0.8 at 4 df), as before, the median overshoots
+    j = 1 - 3 / (4 * 4 - 1)
+    shrunk = [seeds_needed(float(j * e), alpha=0.05, power=0.8, paired=True) or 10**6
+              for e in dz]
+    assert np.median(shrunk) > 1.15 * np.median(advice)
+
+
+def test_the_printed_advice_names_the_observed_difference_and_its_range():
+    base = np.array([0.71, 0.69, 0.74, 0.70, 0.72])
+    gain = np.array([0.004, -0.006, 0.012, 0.001, 0.009])
+    comp = compare_runs(make_runs({"a": base, "b": base + gain}, param="v"), metric="acc")
+    dec = comp.decision
+    d = gain - 0.0
+    dz = d.mean() / d.std(ddof=1)
+    assert dec.winner is None
+    assert dec.seeds_needed == int(np.ceil(TTestPower().solve_power(dz, alpha=0.05, power=0.8)))
+    lo, hi = effect_interval(float(dz), 5, 5, True)
+    fewest = seeds_needed(hi, alpha=0.05, power=0.8, paired=True)
+    assert f"5 seeds estimate the effect roughly: {fewest} to " in dec.rationale
+    assert "80% interval" in dec.rationale
