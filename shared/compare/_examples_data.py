@@ -105,7 +105,6 @@ def example_matrices(
     indexes: list[pd.Index] = []
     scores: list[np.ndarray] = []
     clusters: list[np.ndarray | None] = []
-    every: pd.Index | None = None
     for run in runs:
         index = pd.Index(_column(run, table, example_key, "example key"))
         if index.has_duplicates:
@@ -120,7 +119,6 @@ def example_matrices(
         clusters.append(
             None if cluster_key is None else _column(run, table, cluster_key, "cluster key")
         )
-        every = index if every is None else every.union(index, sort=False)
     common = indexes[0][~np.isnan(scores[0])]
     for index, s in zip(indexes[1:], scores[1:], strict=True):
         common = common.intersection(index[~np.isnan(s)], sort=False)
@@ -129,6 +127,12 @@ def example_matrices(
             f"no example of table {table!r} has a score {metric!r} in every run "
             f"(key {example_key!r}); the runs were scored on different examples"
         )
+    # examples left out: every key some run has, minus the common ones (a union only when
+    # some run has keys beyond the common ones: the usual case needs none)
+    extra = [ix for ix in indexes if len(ix) != len(common)]
+    every = len(common)
+    if extra:
+        every = len(pd.Index(np.concatenate([np.asarray(ix) for ix in indexes])).unique())
     aligned: dict[str, np.ndarray] = {}
     codes = None
     g = len(common)
@@ -138,19 +142,21 @@ def example_matrices(
         if c is None:
             continue
         mine = np.asarray(c)[where]
+        if mine.dtype.kind not in "biuf":
+            mine = mine.astype(str)  # one spelling for mixed keys ("3" and 3 are one cluster)
         if codes is None:
             ref_run, ref = run, mine
-            uniques, codes = np.unique(mine.astype(str), return_inverse=True)
+            uniques, codes = np.unique(mine, return_inverse=True)
             codes = codes.reshape(-1).astype(np.int64)
             g = len(uniques)
-        elif i and not np.array_equal(mine.astype(str), ref.astype(str)):
-            bad = int(np.argmax(mine.astype(str) != ref.astype(str)))
+        elif i and not np.array_equal(mine, ref):
+            bad = int(np.argmax(mine != ref))
             raise InputError(
-                f"example {common[bad]!r} is in cluster {mine[bad]!r} in run {run.label!r} but "
-                f"in {ref[bad]!r} in run {ref_run.label!r}: {cluster_key!r} must not change "
+                f"example {common[bad]!r} is in cluster {mine[bad].item()!r} in run "
+                f"{run.label!r} but in {ref[bad].item()!r} in run {ref_run.label!r}: "
+                f"{cluster_key!r} must not change "
                 "between runs"
             )
     stacked = np.concatenate(list(aligned.values()))
     binary = bool(np.all((stacked == 0) | (stacked == 1)))
-    assert every is not None
-    return ExampleData(aligned, np.asarray(common), codes, g, len(every) - len(common), binary)
+    return ExampleData(aligned, np.asarray(common), codes, g, every - len(common), binary)

@@ -154,5 +154,5 @@ def test_cluster_that_changes_between_runs_is_an_error():
     cols = dict(t.columns)
     cols["passage"] = (99,) + tuple(cols["passage"][1:])
     runs[1].examples = {"eval": ExampleTable("eval", cols)}
-    with pytest.raises(InputError, match="example 'q0' is in cluster 99 in run 'c0s1'"):
+    with pytest.raises(InputError, match="example 'q0' is in cluster '?99'? in run 'c0s1'"):
         compare_runs(runs, metric="ok", examples="eval", example_key="id", cluster_key="passage")
