@@ -113,6 +113,8 @@ def baseline(n: int) -> dict:
             t_i = -cs * cg * (v_sg - v_s / g - v_g / s)
             var = t_s + t_g + t_i
             df = var**2 / (t_s**2 / (s - 1) + t_g**2 / (g - 1) + t_i**2 / ((s - 1) * (g - 1)))
+            if var <= max(t_s, t_g):  # the stated rule: keep the larger one-way piece
+                var, df = (t_s, s - 1) if t_s >= t_g else (t_g, g - 1)
             ps.append(float(2 * stats.t.sf(abs(mean) / np.sqrt(var), df)))
     took = time.perf_counter() - start
     return {"seconds": took, "p": ps}

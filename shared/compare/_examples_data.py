@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +80,47 @@ def _scores(run: Run, table_name: str, metric: str) -> np.ndarray:
     return out
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (for messages)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _check_unique(run: Run, keys: np.ndarray, example_key: str) -> None:
+    import pandas as pd
+
+    try:
+        unique = np.unique(keys).size == keys.size
+    except TypeError:  # keys of mixed types: pandas can hash them
+        unique = not pd.Index(keys).has_duplicates
+    if unique:
+        return
+    index = pd.Index(keys)
+    dup = index[index.duplicated()][0]
+    raise InputError(
+        f"run {run.label!r}: example key {example_key!r} repeats ({dup!r} appears "
+        f"{int((index == dup).sum())} times); each example must appear once per run"
+    )
+
+
+def _align(
+    runs: Sequence[Run], keys: list[np.ndarray], scores: list[np.ndarray], example_key: str
+) -> tuple[np.ndarray, list[np.ndarray], int]:
+    """The examples every run scored, where each run has them, and how many keys in all."""
+    import pandas as pd
+
+    indexes = []
+    for run, k in zip(runs, keys, strict=True):
+        _check_unique(run, k, example_key)
+        indexes.append(pd.Index(k))
+    common = indexes[0][~np.isnan(scores[0])]
+    for index, s in zip(indexes[1:], scores[1:], strict=True):
+        common = common.intersection(index[~np.isnan(s)], sort=False)
+    every = len(pd.Index(np.concatenate([np.asarray(k, dtype=object) for k in keys])).unique())
+    wheres = [index.get_indexer(common) for index in indexes]
+    return np.asarray(common), wheres, every
+
+
 def example_matrices(
     runs: Sequence[Run], table: str, metric: str, example_key: str, cluster_key: str | None
 ) -> ExampleData:
@@ -93,8 +135,6 @@ def example_matrices(
         >>> d.keys.tolist(), d.scores["frame:b"].tolist(), d.left_out
         (['q1', 'q3'], [1.0, 0.0], 1)
     """
-    import pandas as pd
-
     missing = [r.label for r in runs if table not in r.examples]
     if missing:
         shown = ", ".join(repr(m) for m in missing[:5]) + (" ..." if len(missing) > 5 else "")
@@ -102,42 +142,31 @@ def example_matrices(
             f"{len(missing)} of {len(runs)} runs have no table {table!r}: {shown} (every run "
             "compared needs its per-example scores; leave those runs out or log the table)"
         )
-    indexes: list[pd.Index] = []
-    scores: list[np.ndarray] = []
-    clusters: list[np.ndarray | None] = []
-    for run in runs:
-        index = pd.Index(_column(run, table, example_key, "example key"))
-        if index.has_duplicates:
-            dup = index[index.duplicated()][0]
-            raise InputError(
-                f"run {run.label!r}: example key {example_key!r} repeats ({dup!r} appears "
-                f"{int((index == dup).sum())} times); each example must appear once per run"
-            )
-        s = _scores(run, table, metric)
-        indexes.append(index)
-        scores.append(s)
-        clusters.append(
-            None if cluster_key is None else _column(run, table, cluster_key, "cluster key")
-        )
-    common = indexes[0][~np.isnan(scores[0])]
-    for index, s in zip(indexes[1:], scores[1:], strict=True):
-        common = common.intersection(index[~np.isnan(s)], sort=False)
+    keys = [np.asarray(_column(r, table, example_key, "example key")) for r in runs]
+    scores = [_scores(r, table, metric) for r in runs]
+    clusters = [
+        None if cluster_key is None else _column(r, table, cluster_key, "cluster key") for r in runs
+    ]
+    ref = keys[0]
+    if all(k.shape == ref.shape and np.array_equal(k, ref) for k in keys[1:]) and not any(
+        np.isnan(s).any() for s in scores
+    ):
+        # the usual case, every table lists the same examples in the same order: no index
+        _check_unique(runs[0], ref, example_key)
+        common: Any = ref
+        wheres: list[Any] = [slice(None)] * len(runs)
+        every = len(ref)
+    else:
+        common, wheres, every = _align(runs, keys, scores, example_key)
     if len(common) == 0:
         raise InputError(
             f"no example of table {table!r} has a score {metric!r} in every run "
             f"(key {example_key!r}); the runs were scored on different examples"
         )
-    # examples left out: every key some run has, minus the common ones (a union only when
-    # some run has keys beyond the common ones: the usual case needs none)
-    extra = [ix for ix in indexes if len(ix) != len(common)]
-    every = len(common)
-    if extra:
-        every = len(pd.Index(np.concatenate([np.asarray(ix) for ix in indexes])).unique())
     aligned: dict[str, np.ndarray] = {}
     codes = None
     g = len(common)
-    for i, (run, index, s, c) in enumerate(zip(runs, indexes, scores, clusters, strict=True)):
-        where = index.get_indexer(common)
+    for i, (run, where, s, c) in enumerate(zip(runs, wheres, scores, clusters, strict=True)):
         aligned[run.key] = s[where]
         if c is None:
             continue
@@ -152,8 +181,8 @@ def example_matrices(
         elif i and not np.array_equal(mine, ref):
             bad = int(np.argmax(mine != ref))
             raise InputError(
-                f"example {common[bad]!r} is in cluster {mine[bad].item()!r} in run "
-                f"{run.label!r} but in {ref[bad].item()!r} in run {ref_run.label!r}: "
+                f"example {_plain(np.asarray(common)[bad])!r} is in cluster {_plain(mine[bad])!r} in run "
+                f"{run.label!r} but in {_plain(ref[bad])!r} in run {ref_run.label!r}: "
                 f"{cluster_key!r} must not change "
                 "between runs"
             )
