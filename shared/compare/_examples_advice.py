@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from shared.compare._wording import fmt_num
-from shared.stats._examples import SATTERTHWAITE_FROM, ExampleVariance
+from shared.stats._examples import SEED_DF_BOUND, ExampleVariance
 
 __all__ = ["ExamplesAdvice", "examples_advice", "POWER"]
 
@@ -52,10 +52,11 @@ def _power(
     g = np.maximum(v.n_clusters / e, 2.0)
     if with_seeds:
         df_s = np.maximum(seeds - 1.0, 1.0)
-        denom = parts_s**2 / df_s + parts_e**2 / (g - 1) + parts_i**2 / (df_s * (g - 1))
-        sat = np.where(denom > 0, var**2 / np.where(denom > 0, denom, 1.0), 1e6)
-        # the same df rule as the test: seeds - 1 below SATTERTHWAITE_FROM seeds
-        df = np.where(seeds >= SATTERTHWAITE_FROM, sat, np.minimum(sat, df_s))
+        # the same df rule as the test: the seed part at its upper confidence bound
+        guarded = parts_s * df_s / stats.chi2.ppf(1.0 - SEED_DF_BOUND, df_s)
+        total = guarded + parts_e + parts_i
+        denom = guarded**2 / df_s + parts_e**2 / (g - 1) + parts_i**2 / (df_s * (g - 1))
+        df = np.where(denom > 0, total**2 / np.where(denom > 0, denom, 1.0), 1e6)
     else:
         df = g - 1
     ncp = effect / np.sqrt(var)

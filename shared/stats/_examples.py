@@ -17,17 +17,18 @@ Cameron, Gelbach & Miller 2011 for the two-way clustering):
   the example term from the per-example differences of the seed means (examples are still
   paired: every configuration saw the same examples).
 
-The reference distribution is Student's t. From :data:`SATTERTHWAITE_FROM` (5) seeds per
-configuration its df is Satterthwaite's for the sum of the terms (near R - 1 when seeds
-dominate, near G - 1 when examples dominate). With fewer seeds it is R - 1 (unpaired: the
-smaller configuration's runs - 1), the conservative rule of Cameron, Gelbach & Miller (2011,
-G - 1 for the dimension with fewer clusters; Hsu's conservative solution of the
-Behrens-Fisher problem, Mickey & Brown 1966): Satterthwaite's df, estimated from a seed term
-with 1-2 df that is small by chance, named false winners in 7-11% of null data sets at 2-3
-seeds with moderate seed variance (``benchmarks/examples_calibration.py``). We use this rather
-than a two-level bootstrap (seeds, then clusters) because with 1-5 seeds a bootstrap over
-seeds has 1-126 distinct resamples and its intervals are too narrow (the percentile bootstrap
-of a mean of 3 values undercovers badly).
+The reference distribution is Student's t with Satterthwaite's (1946) degrees of freedom for
+the sum of the terms, guarded: in the df formula (not in the variance) each seed term enters at
+its :data:`SEED_DF_BOUND` (75%) upper confidence bound, ``term x df / chi2_df(0.25)``. The df
+is then near R - 1 when seeds may matter and near G - 1 only when the seed term is small even
+at that bound. Why: plain Satterthwaite df, estimated from a seed term with 1-2 df that is
+small by chance, named false winners in 7-11% of null data sets at 2-3 seeds with moderate
+seed variance, while R - 1 df throughout (the conservative rule of Cameron, Gelbach & Miller
+2011 for the dimension with fewer clusters; Hsu's solution of the Behrens-Fisher problem)
+kept 0.1% and power 0-8% where the oracle had 12-62% (``benchmarks/examples_calibration.py``).
+We use a t reference rather than a two-level bootstrap (seeds, then clusters) because with
+1-5 seeds a bootstrap over seeds has 1-126 distinct resamples and its intervals are too
+narrow (the percentile bootstrap of a mean of 3 values undercovers badly).
 
 :func:`examples_only_test` answers "are *these trained runs* different on new examples?":
 one-way cluster-robust (CR1, Liang & Zeger 1986) variance of the mean per-example difference,
@@ -47,7 +48,7 @@ from shared.stats._clustered import ClusterPieces, cluster_pieces, two_way_terms
 from shared.stats._result import ConfidenceInterval, TestResult
 
 __all__ = [
-    "SATTERTHWAITE_FROM",
+    "SEED_DF_BOUND",
     "ExampleVariance",
     "ExamplesResult",
     "examples_only_test",
@@ -56,13 +57,16 @@ __all__ = [
 ]
 
 
-#: Seeds per configuration from which the t reference uses Satterthwaite's df (measured).
-SATTERTHWAITE_FROM = 5
+#: The seed terms enter Satterthwaite's df at this upper confidence bound (module docstring).
+SEED_DF_BOUND = 0.75
 
 
-def seeds_df(seeds: float, sat_df: float) -> float:
-    """The df of the t reference with ``seeds`` runs per configuration (module docstring)."""
-    return sat_df if seeds >= SATTERTHWAITE_FROM else min(sat_df, max(seeds - 1.0, 1.0))
+def seed_inflation(df: float) -> float:
+    """How much a seed term with ``df`` degrees of freedom is scaled up in the df formula: its
+    ``SEED_DF_BOUND`` upper confidence bound over its estimate, df / chi2_df(1 - bound)."""
+    from scipy import stats
+
+    return float(df / stats.chi2.ppf(1.0 - SEED_DF_BOUND, df))
 
 
 @dataclass(frozen=True)
@@ -253,8 +257,8 @@ def examples_seeds_test(
         >>> a = ex + seeds + rng.normal(0, 0.5, (3, 400)) + 0.1
         >>> b = ex + seeds + rng.normal(0, 0.5, (3, 400))
         >>> r = examples_seeds_test(a, b, paired=True)
-        >>> round(r.estimate, 3), round(r.pvalue, 4), r.df  # 3 seeds: t with 2 df
-        (0.13, 0.0336, 2.0)
+        >>> round(r.estimate, 3), round(r.pvalue, 4), round(r.df, 2)  # 3 seeds: df near 2
+        (0.13, 0.0309, 2.08)
     """
     a, b = _as_matrix(a), _as_matrix(b)
     codes, g = _codes(codes, a.shape[1])
@@ -286,8 +290,14 @@ def examples_seeds_test(
         t = None
         n_seeds = min(a.shape[0], b.shape[0])
         how = f"unpaired seeds ({a.shape[0]} and {b.shape[0]} runs)"
-    var, sat = _satterthwaite(terms)
-    df = seeds_df(n_seeds, sat)
+    var, _ = _satterthwaite(terms)
+    # the df: the seed terms (few df) at their upper confidence bound, so that a seed term
+    # small by chance cannot claim the many df of the example terms (module docstring)
+    n_seed_terms = 1 if paired else 2
+    guarded = [
+        (v * seed_inflation(d), d) if k < n_seed_terms else (v, d) for k, (v, d) in enumerate(terms)
+    ]
+    df = _satterthwaite(guarded)[1]
     examples_part = terms[2][0] if t is None else t.examples
     examples_part -= inter_part
     parts = np.clip([seeds_part, examples_part, inter_part], 0.0, None)
@@ -300,10 +310,9 @@ def examples_seeds_test(
         a.shape[1],
         g,
     )
-    method = f"two-way cluster-robust variance over seeds and {g} example clusters, {how}, " + (
-        f"t with Satterthwaite df {df:.1f}"
-        if n_seeds >= SATTERTHWAITE_FROM
-        else f"t with {df:g} df (seeds - 1: conservative below {SATTERTHWAITE_FROM} seeds)"
+    method = (
+        f"two-way cluster-robust variance over seeds and {g} example clusters, {how}, "
+        f"t with guarded Satterthwaite df {df:.1f}"
     )
     return _t_result("examples-seeds", estimate, var, df, method, ev, level)
 
