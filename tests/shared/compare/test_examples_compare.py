@@ -154,5 +154,18 @@ def test_cluster_that_changes_between_runs_is_an_error():
     cols = dict(t.columns)
     cols["passage"] = (99,) + tuple(cols["passage"][1:])
     runs[1].examples = {"eval": ExampleTable("eval", cols)}
-    with pytest.raises(InputError, match="example 'q0' is in cluster 99 in run 'c0s1'"):
+    with pytest.raises(InputError, match="example 'q0' is in cluster '?99'? in run 'c0s1'"):
         compare_runs(runs, metric="ok", examples="eval", example_key="id", cluster_key="passage")
+
+
+def test_reports_render_a_comparison_over_examples(tmp_path):
+    from shared.render import write_report
+
+    c = compare_runs(
+        _runs(effect=0.2, seeds=2, configs=3), metric="ok", examples="eval", example_key="id"
+    )
+    write_report(c, tmp_path)
+    saved = json.loads((tmp_path / "comparison.json").read_text())
+    assert saved["examples"]["table"] == "eval" and len(saved["pairs"]) == 3
+    assert "examples-seeds" in (tmp_path / "report.html").read_text()
+    assert "examples-seeds" in render(c, "markdown")
