@@ -76,6 +76,19 @@ def test_online_tables_through_the_api_after_wandb_sync(table_runs: Path, tmp_pa
         # one download per run, of the table file only
         assert len(downloads) == len(runs) and all(p.endswith(".table.json") for p in downloads)
         assert server.operations().count("RunFiles") == len(runs)
+        # the command, online: the same comparison as from the offline folders
+        from wandb_compare_ext.cli import cli
+
+        args = ["--project", PROJECT, "--base-url", server.url, "--examples", "eval",
+                "--example-key", "id", "-m", "correct:max", "--seed-key", "seed",
+                "--format", "json"]  # fmt: skip
+        online = CliRunner().invoke(cli, args, env={"WANDB_API_KEY": server.api_key})
+        assert online.exit_code == 0, online.stderr
+    offline = _invoke([*args[4:], "--offline-dir", str(table_runs)])
+    assert offline.exit_code == 0, offline.stderr
+    online_data, offline_data = json.loads(online.stdout), json.loads(offline.stdout)
+    assert online_data["pairs"][0]["p_value"] == pytest.approx(offline_data["pairs"][0]["p_value"])
+    assert online_data["examples"] == offline_data["examples"]
 
 
 def _invoke(args: list[str]) -> Any:
