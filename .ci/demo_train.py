@@ -27,22 +27,37 @@ EPOCHS = 15
 EXPERIMENT = "digits-mlp"
 
 
+EXAMPLES = 300  # held-out digits every run is scored on, one by one (the per-example table)
+
+
 def load_data(seed: int) -> tuple[np.ndarray, ...]:
+    """Train and validation split of one seed, and the held-out examples (the same for all).
+
+    The held-out digits are set aside first with a fixed seed, so every run is scored on the
+    same examples (a comparison over examples pairs them across runs); the rest is split by
+    the run's seed: seed noise includes data-split noise, as in practice.
+    """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     x, y = load_digits(return_X_y=True)
     x = x / 16.0
-    # The split depends on the seed too: seed noise includes data-split noise, as in practice.
-    return train_test_split(x, y, test_size=0.3, random_state=seed, stratify=y)
+    index = np.arange(len(y))
+    rest, held_out = train_test_split(index, test_size=EXAMPLES, random_state=12345, stratify=y)
+    x_tr, x_va, y_tr, y_va = train_test_split(
+        x[rest], y[rest], test_size=0.3, random_state=seed, stratify=y[rest]
+    )
+    return x_tr, x_va, y_tr, y_va, held_out, x[held_out], y[held_out]
 
 
-def train(config: dict, seed: int):
-    """Yield (epoch, metrics) for each epoch of one training run."""
+def train(config: dict, seed: int, examples: dict | None = None):
+    """Yield (epoch, metrics) for each epoch of one training run; then, if ``examples`` is
+    given, fill it with the per-example table of the held-out digits (id, label, pred,
+    correct)."""
     from sklearn.metrics import log_loss
     from sklearn.neural_network import MLPClassifier
 
-    x_tr, x_va, y_tr, y_va = load_data(seed)
+    x_tr, x_va, y_tr, y_va, ids, x_ex, y_ex = load_data(seed)
     model = MLPClassifier(hidden_layer_sizes=(config["hidden"],), learning_rate_init=config["lr"],
                           batch_size="auto", random_state=seed)
     classes = np.unique(y_tr)
@@ -61,17 +76,24 @@ def train(config: dict, seed: int):
             "train_loss": float(model.loss_),
             "samples": float(samples),
         }
+    if examples is not None:  # after the last epoch: right or wrong on each held-out digit
+        pred = model.predict(x_ex)
+        examples.update(id=[f"digit{i}" for i in ids], label=y_ex.tolist(), pred=pred.tolist(),
+                        correct=(pred == y_ex).astype(int).tolist())
 
 
-def log_mlflow(history: list) -> None:
-    """The epochs into the run confirm made active (a child of the confirm run)."""
+def log_mlflow(history: list, examples: dict) -> None:
+    """The epochs into the run confirm made active (a child of the confirm run), and the
+    per-example table (``mlflow compare --examples eval_examples.json``)."""
     import mlflow
+    import pandas as pd
 
     for epoch, m in history:
         mlflow.log_metrics(m, step=epoch)
+    mlflow.log_table(pd.DataFrame(examples), artifact_file="eval_examples.json")
 
 
-def log_wandb(wandb_dir: Path, config: dict, seed: int, history: list) -> None:
+def log_wandb(wandb_dir: Path, config: dict, seed: int, history: list, examples: dict) -> None:
     import wandb
 
     run = wandb.init(project=EXPERIMENT, dir=str(wandb_dir), mode="offline",
@@ -80,6 +102,9 @@ def log_wandb(wandb_dir: Path, config: dict, seed: int, history: list) -> None:
     for epoch, m in history:
         run.log({"val/acc": m["val_acc"], "val/loss": m["val_loss"], "train/loss": m["train_loss"],
                  "samples": m["samples"], "epoch": epoch}, step=epoch)
+    # the per-example table as a W&B Table (`wandb compare --examples eval`)
+    rows = [list(row) for row in zip(*examples.values(), strict=True)]
+    run.log({"eval": wandb.Table(columns=list(examples), data=rows)})
     run.finish()
 
 
@@ -103,10 +128,11 @@ def main() -> None:
 
     def train_and_log(lr: float, hidden: int, seed: int) -> None:
         config = {"lr": lr, "hidden": hidden}
-        history = list(train(config, seed))
-        log_mlflow(history)  # confirm reads val_acc from the run
+        examples: dict = {}
+        history = list(train(config, seed, examples))
+        log_mlflow(history, examples)  # confirm reads val_acc from the run
         if args.wandb:
-            log_wandb(args.out, config, seed, history)
+            log_wandb(args.out, config, seed, history, examples)
         print(f"trained {config} seed={seed}: val_acc={history[-1][1]['val_acc']:.4f}")
 
     result = confirm(CONFIGS, train_and_log, metric="val_acc", seeds=3, max_seeds=7, step=2,

@@ -3,8 +3,9 @@
 A table that cannot be compared is refused whole, before any statistic, with the runs at
 fault named: a run without the table, a missing example key, score or cluster column,
 duplicate example keys within a run, and scores that are not numbers (booleans count as 0/1).
-Examples present in some runs and not others are the comparison's business (it states its
-policy), not an input error.
+The core checks the same (``shared/compare/_examples_data.py``) but stops at the first run;
+here every run at fault is named at once. Examples present in some runs and not others, and
+missing scores, are the comparison's business (it states its policy), not an input error.
 
 Messages name parameters as a Python caller writes them (``example_key='id'``); the command
 lines print them as options (``--example-key 'id'``).
@@ -44,7 +45,8 @@ def _runs_text(items: Sequence[str], total: int) -> str:
 def numeric_scores(values: Any) -> tuple[np.ndarray | None, str | None]:
     """Scores as float64, or ``None`` and the first value that is not a number.
 
-    Booleans are 0/1; ``None`` and NaN are not scores.
+    Booleans are 0/1; ``None`` becomes NaN (a missing score: the comparison leaves that
+    example out for every run and says how many, its stated policy).
 
     Example:
         >>> numeric_scores((True, 0, 0.5))[0].tolist()
@@ -61,16 +63,14 @@ def numeric_scores(values: Any) -> tuple[np.ndarray | None, str | None]:
             (
                 i
                 for i, v in enumerate(items)
-                if isinstance(v, str) or not isinstance(v, (bool, int, float, np.number))
+                if v is not None
+                and (isinstance(v, str) or not isinstance(v, (bool, int, float, np.number)))
             ),
             None,
         )
         if bad is not None:
             return None, f"{items[bad]!r} (row {bad})"
-        scores = np.asarray(items, dtype=np.float64)
-    nan = np.flatnonzero(np.isnan(scores))
-    if len(nan):
-        return None, f"a missing value (NaN, row {int(nan[0])})"
+        scores = np.asarray([np.nan if v is None else v for v in items], dtype=np.float64)
     return scores, None
 
 

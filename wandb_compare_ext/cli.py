@@ -196,6 +196,8 @@ def compare(
 
         source = WandbSource(base_url=base_url, timeout=timeout)
         needs = shared_cli.histories_needed(**options) or make_report or bool(report_spec)
+        # with --examples, --metric names a table column: no history to read
+        needs = needs and not options.get("examples")
         keys = shared_cli.metric_names_needed(**options) if needs else []
         runs.extend(
             fetch_runs(

@@ -298,3 +298,49 @@ def test_missing_table_in_some_runs(tmp_path: Path) -> None:
     assert result.exit_code == 2
     line = one_error_line(result)
     assert "table artifact 'eval/table.json' is missing in 1 of 7 runs (no table)" in line
+
+
+def test_compare_over_examples_and_seeds(logged: Logged) -> None:
+    """The whole command over the logged tables: each run's value is the mean of the scores
+    it logged, the pair is tested over examples and seeds, clustered by passage."""
+    result = invoke(
+        *_args(logged, "--examples", "eval/table.json", "--example-key", "id",
+               "--cluster-key", "passage", "-m", "correct:max", "--seed-key", "seed",
+               "--format", "json")
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["examples"]["table"] == "eval/table.json"
+    assert data["examples"]["n_examples"] == N_EXAMPLES and data["examples"]["n_clusters"] == 20
+    by_id = {run_id: key for key, run_id in logged.run_ids.items()}
+    for config in data["configs"]:
+        for run_id, value in zip(config["runs"], config["values"], strict=True):
+            assert value == pytest.approx(scores(*by_id[run_id])["correct"].mean(), rel=1e-12)
+    (pair,) = data["pairs"]
+    assert pair["test"] == "examples-seeds"
+    assert data["decision"]["winner"] == "lr=0.1"
+
+
+def test_gate_and_report_over_examples(sqlite_tables: Logged) -> None:
+    from mlflow import MlflowClient
+
+    base = _args(
+        sqlite_tables, "--examples", "eval/table.json", "--example-key", "id", "-m", "correct",
+        "--seed-key", "seed",
+    )  # fmt: skip
+    result = invoke(*base, "--baseline", "lr=0.1", "--fail-if-worse", "--log-report")
+    assert result.exit_code == 1, result.stderr
+    assert "significantly worse than baseline 'lr=0.1': lr=0.01" in result.stderr
+    client = MlflowClient(sqlite_tables.uri)
+    (report,) = client.search_runs(
+        [client.get_experiment_by_name(sqlite_tables.experiment).experiment_id],
+        filter_string="tags.`tracker_compare.comparison` = 'true'",
+    )
+    assert {a.path for a in client.list_artifacts(report.info.run_id)} >= {
+        "comparison.json",
+        "report.html",
+    }
+    # the comparison run is never compared (nor asked for a table) next time
+    again = invoke(*base, "--format", "json")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["runs"] == len(LRS) * len(SEEDS)

@@ -4,11 +4,13 @@ real ``wandb sync`` uploaded them; ``wandb compare --examples`` on both."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from _loopback_server import LoopbackWandbServer, wandb_sync
 from _study import offline_env
@@ -74,6 +76,19 @@ def test_online_tables_through_the_api_after_wandb_sync(table_runs: Path, tmp_pa
         # one download per run, of the table file only
         assert len(downloads) == len(runs) and all(p.endswith(".table.json") for p in downloads)
         assert server.operations().count("RunFiles") == len(runs)
+        # the command, online: the same comparison as from the offline folders
+        from wandb_compare_ext.cli import cli
+
+        args = ["--project", PROJECT, "--base-url", server.url, "--examples", "eval",
+                "--example-key", "id", "-m", "correct:max", "--seed-key", "seed",
+                "--format", "json"]  # fmt: skip
+        online = CliRunner().invoke(cli, args, env={"WANDB_API_KEY": server.api_key})
+        assert online.exit_code == 0, online.stderr
+    offline = _invoke([*args[4:], "--offline-dir", str(table_runs)])
+    assert offline.exit_code == 0, offline.stderr
+    online_data, offline_data = json.loads(online.stdout), json.loads(offline.stdout)
+    assert online_data["pairs"][0]["p_value"] == pytest.approx(offline_data["pairs"][0]["p_value"])
+    assert online_data["examples"] == offline_data["examples"]
 
 
 def _invoke(args: list[str]) -> Any:
@@ -107,3 +122,20 @@ def test_duplicate_keys_and_missing_columns(table_runs: Path) -> None:
         _invoke([*base, "--example-key", "question"]),
         "--example-key 'question' is not a column of table 'eval' in 6 of 6 runs",
     )
+
+
+def test_compare_offline_tables_over_examples_and_seeds(table_runs: Path) -> None:
+    result = _invoke(
+        ["--offline-dir", str(table_runs), "--examples", "eval", "--example-key", "id",
+         "--cluster-key", "passage", "-m", "correct:max", "--seed-key", "seed",
+         "--format", "json"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["examples"]["n_examples"] == 60 and data["examples"]["n_clusters"] == 20
+    assert data["pairs"][0]["test"] == "examples-seeds"
+    assert data["decision"]["winner"] == "lr=0.1"
+    for config in data["configs"]:
+        lr = config["params"]["lr"]
+        expected = sorted(np.mean(scores(lr, seed)["correct"]) for seed in SEEDS)
+        assert sorted(config["values"]) == pytest.approx(expected, rel=1e-12)
