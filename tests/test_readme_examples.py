@@ -32,7 +32,7 @@ def _section(title: str) -> str:
     match = re.search(rf"^(#+) {re.escape(title)}\n", README, re.MULTILINE)
     assert match, f"README has no section {title!r}"
     level = match.group(1)
-    rest = README[match.end():]
+    rest = README[match.end() :]
     end = re.search(rf"^{level} ", rest, re.MULTILINE)
     return rest[: end.start() if end else len(rest)]
 
@@ -64,13 +64,36 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("readme")
     (cwd / "demo-out").mkdir()
     uri = f"sqlite:///{cwd / 'demo-out' / 'mlflow.db'}"
-    confirm(CONFIGS, train, metric="val_acc", seeds=3, max_seeds=3, tracking_uri=uri,
-            experiment_name="digits-mlp")
+    confirm(
+        CONFIGS,
+        train,
+        metric="val_acc",
+        seeds=3,
+        max_seeds=3,
+        tracking_uri=uri,
+        experiment_name="digits-mlp",
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MLFLOW_TRACKING_URI": ""}
     out = subprocess.run(
-        [MLFLOW, "compare", "--tracking-uri", uri, "--experiment-name", "digits-mlp",
-         "--metric", "val_acc:max", "--seed-key", "seed", "--log-report"],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
+        [
+            MLFLOW,
+            "compare",
+            "--tracking-uri",
+            uri,
+            "--experiment-name",
+            "digits-mlp",
+            "--metric",
+            "val_acc:max",
+            "--seed-key",
+            "seed",
+            "--log-report",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr
     return cwd
 
@@ -96,8 +119,9 @@ def _check_names(comparison: Any) -> None:
     assert any("tracker-compare run" in w and "left out" in w for w in comparison.warnings)
 
 
-def test_python_example_fetch_runs_and_search_runs(demo_store: Path,
-                                                   capsys: pytest.CaptureFixture) -> None:
+def test_python_example_fetch_runs_and_search_runs(
+    demo_store: Path, capsys: pytest.CaptureFixture
+) -> None:
     fetch_block, frame_block = _python_blocks("Python example")
     ns = _run_block(fetch_block, demo_store)
     _check_names(ns["comparison"])
@@ -119,20 +143,28 @@ def test_confirm_example_and_its_yaml(demo_store: Path, tmp_path: Path) -> None:
     assert result.stopped_because in ("decided", "equivalent within min_effect", "budget spent")
 
     # the YAML the README shows is what `confirm` reads
-    (yaml_text,) = re.findall(r"```yaml\n(.*?)```", _section(
-        "Confirm: the whole workflow in one call, with adaptive seeds"), re.DOTALL)
+    (yaml_text,) = re.findall(
+        r"```yaml\n(.*?)```",
+        _section("Confirm: the whole workflow in one call, with adaptive seeds"),
+        re.DOTALL,
+    )
     from shared.confirm._configs import load_configs
 
     path = tmp_path / "configs.yaml"
     path.write_text(yaml_text)
-    assert load_configs(path) == {"small": {"lr": 0.001, "hidden": 32},
-                                  "large": {"lr": 0.001, "hidden": 128},
-                                  "large-fast": {"lr": 0.01, "hidden": 128}}
+    assert load_configs(path) == {
+        "small": {"lr": 0.001, "hidden": 32},
+        "large": {"lr": 0.001, "hidden": 128},
+        "large-fast": {"lr": 0.01, "hidden": 128},
+    }
 
 
 def test_optuna_switch_example_imports(tmp_path: Path) -> None:
-    (block,) = [b for b in _python_blocks("Optuna callbacks (successors of optuna-integration's)")
-                if "import" in b][:1]
+    (block,) = [
+        b
+        for b in _python_blocks("Optuna callbacks (successors of optuna-integration's)")
+        if "import" in b
+    ][:1]
     ns = _run_block(block, tmp_path)
     assert ns["MLflowCallback"].__module__.startswith("mlflow_compare_plugin")
     assert ns["WeightsAndBiasesCallback"].__module__.startswith("wandb_compare_ext")

@@ -366,8 +366,10 @@ def fetch_runs(
     """
     api = source.api
     combined: dict[str, Any] = dict(filters or {})
-    if group:
-        combined = {"$and": [combined, {"group": group}]} if combined else {"group": group}
+    if group is not None:
+        # --group "": the ungrouped runs (W&B stores no group as null)
+        want = {"group": group or None}
+        combined = {"$and": [combined, want]} if combined else want
     if sweep:
         combined = {"$and": [combined, {"sweep": sweep}]} if combined else {"sweep": sweep}
     from shared._progress import progress_bar

@@ -34,8 +34,8 @@ def source_from_tags(tags: Mapping[str, str]) -> dict[str, str]:
 def keep_source(
     runs: Iterable[Run], *, sweep: str | None = None, group: str | None = None
 ) -> list[Run]:
-    """The runs of sweep ``sweep`` and group ``group`` (``None``: any); used for offline runs,
-    which have no server to filter them.
+    """The runs of sweep ``sweep`` and group ``group`` (``None``: any; ``""``: the runs in no
+    group); used for offline runs, which have no server to filter them.
 
     A sweep may be given as its id or as ``ENTITY/PROJECT/ID`` (only the id is compared).
 
@@ -48,6 +48,7 @@ def keep_source(
     out: Sequence[Run] = list(runs)
     if want_sweep:
         out = [r for r in out if r.source.get("sweep") == want_sweep]
-    if group:
-        out = [r for r in out if r.source.get("group") == group]
+    if group is not None:
+        # group "": the runs in no group
+        out = [r for r in out if (r.source.get("group") or "") == group]
     return list(out)

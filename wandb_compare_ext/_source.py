@@ -55,7 +55,7 @@ class WandbOffline(Source):
         found = load_offline_runs(self.folders, allow_damaged=self.allow_damaged)
         self.warnings = list(found.warnings)
         runs = list(found.runs)
-        if self.sweep or self.group:
+        if self.sweep or self.group is not None:  # group "": the runs in no group
             runs = keep_source(runs, sweep=self.sweep, group=self.group)
         return runs
 

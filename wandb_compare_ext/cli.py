@@ -89,7 +89,9 @@ def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
     "filter_text",
     default=None,
     metavar="JSON",
-    help='Mongo-style W&B filter, e.g. \'{"config.model": "lora", "state": "finished"}\'.',
+    help='Mongo-style W&B filter, e.g. \'{"config.model": "lora", "state": "finished"}\' '
+    "(offline runs too: config.*, summary_metrics.*, tags, state, group, jobType, displayName; "
+    "$and $or $in $eq $ne $gt $lt $gte $lte $exists).",
 )
 @click.option("--order", default=None, metavar="FIELD", help="W&B order, e.g. -created_at.")
 @click.option(
@@ -97,7 +99,7 @@ def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
     "run_group",
     default=None,
     metavar="NAME",
-    help="Only this W&B group (online and offline).",
+    help='Only this W&B group (online and offline); --group "" the runs in no group.',
 )
 @click.option(
     "--sweep",
@@ -189,7 +191,8 @@ def compare(
     ctx = click.get_current_context()
     x_axis_given = ctx.get_parameter_source("x_axis") != click.core.ParameterSource.DEFAULT
 
-    runs = _read_offline(offline_dirs, allow_damaged, sweep_id=sweep_id, run_group=run_group)
+    runs = _read_offline(offline_dirs, allow_damaged, sweep_id=sweep_id, run_group=run_group,
+                         filters=filters)
     source = None
     if online:
         from wandb_compare_ext._online import WandbSource, fetch_runs
@@ -213,6 +216,14 @@ def compare(
         )
     if not runs:
         raise InputError("no runs found (check --project, --filter and --offline-dir)")
+    from shared.model._own_runs import leave_out_not_replicates
+
+    # a confirm's decision run (and any run of ours) holds no replicate: left out, said so
+    runs, notes = leave_out_not_replicates(runs)
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    if not runs:
+        raise InputError("no training runs found: only tracker-compare's own runs matched")
     if options.get("examples"):
         from wandb_compare_ext._tables import fetch_example_tables
 
@@ -237,11 +248,21 @@ def compare(
 
 
 def _read_offline(
-    offline_dirs: tuple[str, ...], allow_damaged: bool, *, sweep_id: str | None, run_group: str | None
+    offline_dirs: tuple[str, ...],
+    allow_damaged: bool,
+    *,
+    sweep_id: str | None,
+    run_group: str | None,
+    filters: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """The offline runs under ``offline_dirs`` (damage warnings on stderr)."""
+    """The offline runs under ``offline_dirs`` (damage warnings on stderr), with ``--sweep``,
+    ``--group`` and ``--filter`` applied here: offline folders have no server to do it."""
     if not offline_dirs:
         return []
+    if filters:
+        from wandb_compare_ext._offline_filter import check_filter
+
+        check_filter(filters)  # before reading: a filter we cannot evaluate is refused
     from shared.source import read_runs
     from wandb_compare_ext._source import WandbOffline
 
@@ -250,7 +271,12 @@ def _read_offline(
     found = read_runs(source)  # the logs hold every history: nothing more to read
     for warning in [*source.warnings, *found.notes]:
         click.echo(f"warning: {warning}", err=True)
-    return found.runs
+    offline = found.runs
+    if filters:
+        from wandb_compare_ext._offline_filter import matches
+
+        offline = [r for r in offline if matches(r, filters)]
+    return list(offline)
 
 
 def _report_target(

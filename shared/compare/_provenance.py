@@ -126,10 +126,12 @@ def mixed_source_warnings(
         reported.append(labels)
         plural, missing_word = _WORDS[key]
         option = option_hint(key, {r.tracker for r in runs}) or "a filter"
+        # the params that define the configurations stay: --group-by replaces the default
+        split = " ".join(f"--group-by {k}" for k in [*group_by, SOURCE_PREFIX + key])
         out.append(
             f"the runs come from {len(counts)} {plural}: {_counts_text(counts, missing_word)}; "
             f"their runs are pooled into the same configurations. Keep one with {option}, or "
-            f"compare them with --group-by source.{key}"
+            f"compare them with {split}"
         )
     return out
 

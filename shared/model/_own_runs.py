@@ -85,8 +85,10 @@ def leave_out_not_replicates(
     notes: list[str] = []
     if own:
         shown = ", ".join(r.label for r in own[:5]) + (" ..." if len(own) > 5 else "")
-        notes.append(f"{len(own)} tracker-compare run{'s' if len(own) != 1 else ''} left out "
-                     f"(a comparison or decision, not training): {shown}")
+        notes.append(
+            f"{len(own)} tracker-compare run{'s' if len(own) != 1 else ''} left out "
+            f"(a comparison or decision, not training): {shown}"
+        )
         own_ids = {id(r) for r in own}
         runs = [r for r in runs if id(r) not in own_ids]
     runs, note = without_parents(runs, keep)

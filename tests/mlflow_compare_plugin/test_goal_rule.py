@@ -31,15 +31,25 @@ def _loss(C: float, seed: int) -> dict[str, float]:  # noqa: N803 (scikit-learn'
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]),
-            "MLFLOW_TRACKING_URI": ""}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]),
+        "MLFLOW_TRACKING_URI": "",
+    }
 
 
 def test_confirm_minimises_a_loss_named_without_suffix(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     configs = [{"name": "underfit", "C": 1e-4}, {"name": "good", "C": 0.5}]
-    result = confirm(configs, _loss, metric="val_loss", seeds=3, max_seeds=6,
-                     tracking_uri=uri, experiment_name="goal")
+    result = confirm(
+        configs,
+        _loss,
+        metric="val_loss",
+        seeds=3,
+        max_seeds=6,
+        tracking_uri=uri,
+        experiment_name="goal",
+    )
     # main maximised the loss and crowned "underfit"
     assert result.comparison.goal == "minimize"
     assert result.winner == "good"
@@ -49,9 +59,25 @@ def test_confirm_minimises_a_loss_named_without_suffix(tmp_path: Path) -> None:
 
     # the same runs through `mlflow compare -m val_loss` (no suffix): same goal, same winner
     out = subprocess.run(
-        [MLFLOW, "compare", "--tracking-uri", uri, "--experiment-name", "goal",
-         "-m", "val_loss", "--group-by", "C", "--format", "json"],
-        capture_output=True, text=True, env=_env(), timeout=300)
+        [
+            MLFLOW,
+            "compare",
+            "--tracking-uri",
+            uri,
+            "--experiment-name",
+            "goal",
+            "-m",
+            "val_loss",
+            "--group-by",
+            "C",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["metric"]["goal"] == "minimize"
@@ -63,12 +89,33 @@ def test_confirm_command_prints_the_goal_and_warns_on_a_contradiction(tmp_path: 
     configs = tmp_path / "configs.yaml"
     configs.write_text("- {name: underfit, C: 0.0001}\n- {name: good, C: 0.5}\n")
     out = subprocess.run(
-        [sys.executable, "-m", "mlflow_compare_plugin", "confirm", str(configs),
-         "--function", "_confirm_train:train", "-m", "val_accuracy:min",
-         "--seeds", "3", "--max-seeds", "3", "--tracking-uri", uri],
-        capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "mlflow_compare_plugin",
+            "confirm",
+            str(configs),
+            "--function",
+            "_confirm_train:train",
+            "-m",
+            "val_accuracy:min",
+            "--seeds",
+            "3",
+            "--max-seeds",
+            "3",
+            "--tracking-uri",
+            uri,
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
-    warnings = [line for line in out.stderr.splitlines() if "val_accuracy" in line and "typo" in line]
+    warnings = [
+        line for line in out.stderr.splitlines() if "val_accuracy" in line and "typo" in line
+    ]
     assert len(warnings) == 1 and warnings[0].startswith("warning: goal 'minimize'")
     assert "Metric: val_accuracy (minimize)" in out.stdout
     # the user's explicit goal is kept: minimising accuracy crowns the underfitting model

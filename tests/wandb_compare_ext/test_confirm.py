@@ -113,3 +113,26 @@ def test_cli_from_a_local_sweep(tmp_path: Path, offline: dict[str, str], with_la
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout)
     assert set(result["seeds_used"]) == {"C=0.05", "C=0.5"}  # the sweep's top 2
+
+
+def test_wandb_compare_on_confirm_output_skips_the_decision_run(
+        tmp_path: Path, offline: dict[str, str]) -> None:
+    """Issue 19 item 4: ``wandb compare`` on confirm's offline runs exited 2 because the
+    decision run (``job_type="confirm-decision"``) lacks the metric; it is left out, said so."""
+    import wandb
+    from click.testing import CliRunner
+
+    from wandb_compare_ext.cli import cli
+
+    def logs_to_wandb(C: float, seed: int) -> None:  # noqa: N803
+        wandb.log({"val/accuracy": train(C, seed)["val_accuracy"]})
+
+    configs = [{"name": "underfit", "C": 1e-4}, {"name": "good", "C": 0.5}]
+    confirm(configs, logs_to_wandb, metric="val/accuracy", seeds=3, adaptive=False,
+            project="digits", mode="offline", dir=tmp_path)
+    result = CliRunner().invoke(cli, ["--offline-dir", str(tmp_path / "wandb"), "-m",
+                                      "val/accuracy", "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 tracker-compare run left out" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["runs"] == 6 and data["decision"]["winner"] == "C=0.5"

@@ -70,7 +70,7 @@ def test_mixed_folder_warns_with_groups_counts_option_and_duplicate_runs(
     assert where == [
         "the runs come from 3 groups: sweep-a (6 runs), sweep-b (6 runs), no group (3 runs); "
         "their runs are pooled into the same configurations. Keep one with --group NAME "
-        "(W&B), or compare them with --group-by source.group"
+        "(W&B), or compare them with --group-by lr --group-by source.group"
     ]
     dup = [w for w in data["warnings"] if "duplicate seeds" in w]
     assert len(dup) == 1 and dup[0].startswith("2 configurations have duplicate seeds")
@@ -152,3 +152,62 @@ def test_continuous_search_is_ranked_with_the_param_trend(search_folder: Path) -
     assert best.name in first
     full = _invoke(["--offline-dir", str(search_folder), "-m", "val_loss:min", "--format", "json"])
     assert len(json.loads(full.stdout)["configs"]) == 14
+
+
+def test_the_suggested_group_by_keeps_the_params(mixed_folder: Path) -> None:
+    """Issue 19 item 4: the suggestion, followed as printed, splits by source AND by lr."""
+    first = _invoke(["--offline-dir", str(mixed_folder), "-m", "val_acc", "--format", "json"])
+    (hint,) = [w for w in json.loads(first.stdout)["warnings"] if "compare them with" in w]
+    suggested = hint.split("compare them with ", 1)[1].split()
+    result = _invoke(["--offline-dir", str(mixed_folder), "-m", "val_acc", *suggested,
+                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    names = sorted(c["name"] for c in json.loads(result.stdout)["configs"])
+    assert names == ["lr=0.01, source.group=None", "lr=0.01, source.group=sweep-a",
+                     "lr=0.01, source.group=sweep-b", "lr=0.1, source.group=sweep-a",
+                     "lr=0.1, source.group=sweep-b"]
+
+
+def test_empty_group_selects_the_ungrouped_runs(mixed_folder: Path) -> None:
+    result = _invoke(["--offline-dir", str(mixed_folder), "-m", "val_acc", "--group", "",
+                      "--group-by", "lr", "--format", "json"])
+    # the 3 ad-hoc runs share one lr: one configuration, so one line and exit 2 (main
+    # ignored --group "" and compared all 15 runs)
+    assert result.exit_code == 2, result.output
+    assert "fewer than two configurations" in result.stderr or "1 configuration" in result.stderr
+    runs = load_offline_runs([mixed_folder]).runs
+    from wandb_compare_ext._provenance import keep_source
+
+    assert sorted(r.name for r in keep_source(runs, group="")) == ["adhoc-0", "adhoc-1", "adhoc-2"]
+
+
+@pytest.mark.parametrize(("query", "n_runs"), [
+    ({"config.lr": 0.1}, 6),
+    ({"group": "sweep-a"}, 6),
+    ({"$and": [{"group": {"$in": ["sweep-a", "sweep-b"]}}, {"config.seed": {"$lte": 1}}]}, 8),
+    ({"$or": [{"displayName": {"$in": ["adhoc-0", "adhoc-1"]}}, {"group": "sweep-b"}]}, 8),
+    ({"summary_metrics.val_acc": {"$gte": 0.83}, "state": "finished"}, 9),  # every lr=0.01
+    ({"group": {"$exists": False}}, 3),
+])
+def test_filter_applies_to_offline_runs(mixed_folder: Path, query: dict, n_runs: int) -> None:
+    """Issue 19 item 4: --filter was silently ignored with --offline-dir."""
+    result = _invoke(["--offline-dir", str(mixed_folder), "-m", "val_acc", "--group-by", "lr",
+                      "--group-by", "source.group", "--filter", json.dumps(query),
+                      "--format", "json"])
+    runs = load_offline_runs([mixed_folder]).runs
+    from wandb_compare_ext._offline_filter import matches
+
+    assert len([r for r in runs if matches(r, query)]) == n_runs
+    if result.exit_code == 0:
+        assert json.loads(result.stdout)["runs"] == n_runs
+    else:  # a filter leaving one configuration: one line, exit 2
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+
+
+def test_filter_offline_refuses_what_it_cannot_evaluate(mixed_folder: Path) -> None:
+    for query, message in (({"createdAt": {"$gt": "2024-01-01"}}, "unknown field 'createdAt'"),
+                           ({"config.lr": {"$regex": "0.*"}}, "unsupported operator '$regex'")):
+        result = _invoke(["--offline-dir", str(mixed_folder), "-m", "val_acc",
+                          "--filter", json.dumps(query)])
+        assert result.exit_code == 2
+        assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
