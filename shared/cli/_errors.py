@@ -229,12 +229,15 @@ def handle_errors(func: F) -> F:
         import click
 
         from shared.cli._logging import quiet_trackers
-        from shared.cli._signals import exit_code_for, signals_as_exceptions
+        from shared.cli._signals import exit_code_for, raise_if_signalled, signals_as_exceptions
 
         quiet = "verbose" in kwargs and not kwargs["verbose"]
         try:
             with signals_as_exceptions(), quiet_trackers(quiet):
-                return func(*args, **kwargs)
+                result = func(*args, **kwargs)
+                # A signal whose exception Python swallowed (in a __del__) still stops us.
+                raise_if_signalled("interrupted")
+                return result
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt as interrupt:

@@ -81,6 +81,9 @@ def run_comparison(
     comparison = compare_with_options(runs, **options)
     secondary = compare_secondary(runs, **options) if len(options["metric"]) > 1 else None
     if publish is not None:
+        from shared.cli._signals import raise_if_signalled
+
+        raise_if_signalled("interrupted")  # a swallowed signal stops us before publishing
         publish(comparison)
     emit(comparison, options["fmt"], options["output"], secondary=secondary, top=options.get("top"))
     check_gate(comparison, baseline=options["baseline"], fail_if_worse=options["fail_if_worse"])

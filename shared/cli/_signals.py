@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -47,6 +48,19 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     _received.append(signum)
     raise KeyboardInterrupt
+
+
+def _quiet_unraisable(previous: Any) -> Any:
+    """A ``sys.unraisablehook`` that drops our own interrupt when Python could not raise it
+    (it landed in a ``__del__`` or weakref callback): it is recorded in ``_received`` and acted
+    on at the next safe point, so "Exception ignored ... Traceback" is only noise."""
+
+    def hook(unraisable: Any) -> None:
+        if _received and isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return
+        previous(unraisable)
+
+    return hook
 
 
 def pending_signal() -> int | None:
@@ -101,11 +115,14 @@ def signals_as_exceptions() -> Iterator[None]:
     _received.clear()
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     previous_int = signal.signal(signal.SIGINT, _raise_interrupt)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_unraisable(previous_hook)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+        sys.unraisablehook = previous_hook
 
 
 @contextlib.contextmanager

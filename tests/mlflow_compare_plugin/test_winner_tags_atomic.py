@@ -145,7 +145,7 @@ def test_signals_at_random_moments_leave_winner_tags_all_or_nothing(
     assert set(check_agreement(uri, exp).values()) == {"0.1"}
     rng = random.Random(20)
     interrupted = 0
-    for trial in range(12):
+    for trial in range(10):
         # alternate answers: lr=0.1 wins with it, lr=0.01 without it
         drop = "0.1" if trial % 2 == 0 else None
         signum = signal.SIGINT if trial % 3 else signal.SIGTERM
@@ -156,7 +156,9 @@ def test_signals_at_random_moments_leave_winner_tags_all_or_nothing(
         proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=300)
         assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
-        if proc.returncode != 0:
+        # < 0: the signal's default action, outside the command's handlers (during the
+        # interpreter's exit, after the command finished): nothing to undo, tags checked below
+        if proc.returncode > 0:
             interrupted += 1
             assert proc.returncode in (130, 143), stderr
             assert stderr.strip().splitlines()[-1].startswith("error: "), stderr
