@@ -20,11 +20,14 @@ from shared.compare._comparison import (
     Omnibus,
     PairResult,
 )
+from shared.compare._examples_result import ExamplesSummary
 from shared.compare._grouping import SEED_KEYS
+from shared.compare._registry import EXAMPLE_TESTS
 from shared.compare._selection import CORRECTIONS, TESTS
 
 __all__ = [
     "CORRECTIONS",
+    "EXAMPLE_TESTS",
     "SCHEMA",
     "SEED_KEYS",
     "TESTS",
@@ -32,6 +35,7 @@ __all__ = [
     "ConfigSummary",
     "CurveBand",
     "Decision",
+    "ExamplesSummary",
     "Omnibus",
     "PairResult",
     "compare_frame",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from shared.compare._wording import fmt_num
-from shared.stats._examples import ExampleVariance
+from shared.stats._examples import SEED_DF_BOUND, ExampleVariance
 
 __all__ = ["ExamplesAdvice", "examples_advice", "POWER"]
 
@@ -52,8 +52,11 @@ def _power(
     g = np.maximum(v.n_clusters / e, 2.0)
     if with_seeds:
         df_s = np.maximum(seeds - 1.0, 1.0)
-        denom = parts_s**2 / df_s + parts_e**2 / (g - 1) + parts_i**2 / (df_s * (g - 1))
-        df = np.where(denom > 0, var**2 / np.where(denom > 0, denom, 1.0), 1e6)
+        # the same df rule as the test: the seed part at its upper confidence bound
+        guarded = parts_s * df_s / stats.chi2.ppf(1.0 - SEED_DF_BOUND, df_s)
+        total = guarded + parts_e + parts_i
+        denom = guarded**2 / df_s + parts_e**2 / (g - 1) + parts_i**2 / (df_s * (g - 1))
+        df = np.where(denom > 0, total**2 / np.where(denom > 0, denom, 1.0), 1e6)
     else:
         df = g - 1
     ncp = effect / np.sqrt(var)
@@ -137,6 +140,16 @@ def examples_advice(
             f"; with {s} seeds and {n} examples the test already "
             f"had {int(POWER * 100)}% power for {target}, so the true "
             "difference is likely smaller than observed",
+            how,
+        )
+    if s_need is None and n_need is None:
+        return ExamplesAdvice(
+            None,
+            None,
+            f"; neither more seeds (the examples' variance alone "
+            "is too large) nor more examples (the seed-to-seed variance alone "
+            f"is too large) would detect {target} with {int(POWER * 100)}% "
+            f"power{note}: it is smaller than this evaluation can resolve",
             how,
         )
     by_seeds = (

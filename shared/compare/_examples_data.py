@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +80,47 @@ def _scores(run: Run, table_name: str, metric: str) -> np.ndarray:
     return out
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (for messages)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _check_unique(run: Run, keys: np.ndarray, example_key: str) -> None:
+    import pandas as pd
+
+    try:
+        unique = np.unique(keys).size == keys.size
+    except TypeError:  # keys of mixed types: pandas can hash them
+        unique = not pd.Index(keys).has_duplicates
+    if unique:
+        return
+    index = pd.Index(keys)
+    dup = index[index.duplicated()][0]
+    raise InputError(
+        f"run {run.label!r}: example key {example_key!r} repeats ({dup!r} appears "
+        f"{int((index == dup).sum())} times); each example must appear once per run"
+    )
+
+
+def _align(
+    runs: Sequence[Run], keys: list[np.ndarray], scores: list[np.ndarray], example_key: str
+) -> tuple[np.ndarray, list[np.ndarray], int]:
+    """The examples every run scored, where each run has them, and how many keys in all."""
+    import pandas as pd
+
+    indexes = []
+    for run, k in zip(runs, keys, strict=True):
+        _check_unique(run, k, example_key)
+        indexes.append(pd.Index(k))
+    common = indexes[0][~np.isnan(scores[0])]
+    for index, s in zip(indexes[1:], scores[1:], strict=True):
+        common = common.intersection(index[~np.isnan(s)], sort=False)
+    every = len(pd.Index(np.concatenate([np.asarray(k, dtype=object) for k in keys])).unique())
+    wheres = [index.get_indexer(common) for index in indexes]
+    return np.asarray(common), wheres, every
+
+
 def example_matrices(
     runs: Sequence[Run], table: str, metric: str, example_key: str, cluster_key: str | None
 ) -> ExampleData:
@@ -93,8 +135,6 @@ def example_matrices(
         >>> d.keys.tolist(), d.scores["frame:b"].tolist(), d.left_out
         (['q1', 'q3'], [1.0, 0.0], 1)
     """
-    import pandas as pd
-
     missing = [r.label for r in runs if table not in r.examples]
     if missing:
         shown = ", ".join(repr(m) for m in missing[:5]) + (" ..." if len(missing) > 5 else "")
@@ -102,28 +142,22 @@ def example_matrices(
             f"{len(missing)} of {len(runs)} runs have no table {table!r}: {shown} (every run "
             "compared needs its per-example scores; leave those runs out or log the table)"
         )
-    indexes: list[pd.Index] = []
-    scores: list[np.ndarray] = []
-    clusters: list[np.ndarray | None] = []
-    every: pd.Index | None = None
-    for run in runs:
-        index = pd.Index(_column(run, table, example_key, "example key"))
-        if index.has_duplicates:
-            dup = index[index.duplicated()][0]
-            raise InputError(
-                f"run {run.label!r}: example key {example_key!r} repeats ({dup!r} appears "
-                f"{int((index == dup).sum())} times); each example must appear once per run"
-            )
-        s = _scores(run, table, metric)
-        indexes.append(index)
-        scores.append(s)
-        clusters.append(
-            None if cluster_key is None else _column(run, table, cluster_key, "cluster key")
-        )
-        every = index if every is None else every.union(index, sort=False)
-    common = indexes[0][~np.isnan(scores[0])]
-    for index, s in zip(indexes[1:], scores[1:], strict=True):
-        common = common.intersection(index[~np.isnan(s)], sort=False)
+    keys = [np.asarray(_column(r, table, example_key, "example key")) for r in runs]
+    scores = [_scores(r, table, metric) for r in runs]
+    clusters = [
+        None if cluster_key is None else _column(r, table, cluster_key, "cluster key") for r in runs
+    ]
+    ref = keys[0]
+    if all(k.shape == ref.shape and np.array_equal(k, ref) for k in keys[1:]) and not any(
+        np.isnan(s).any() for s in scores
+    ):
+        # the usual case, every table lists the same examples in the same order: no index
+        _check_unique(runs[0], ref, example_key)
+        common: Any = ref
+        wheres: list[Any] = [slice(None)] * len(runs)
+        every = len(ref)
+    else:
+        common, wheres, every = _align(runs, keys, scores, example_key)
     if len(common) == 0:
         raise InputError(
             f"no example of table {table!r} has a score {metric!r} in every run "
@@ -132,25 +166,26 @@ def example_matrices(
     aligned: dict[str, np.ndarray] = {}
     codes = None
     g = len(common)
-    for i, (run, index, s, c) in enumerate(zip(runs, indexes, scores, clusters, strict=True)):
-        where = index.get_indexer(common)
+    for i, (run, where, s, c) in enumerate(zip(runs, wheres, scores, clusters, strict=True)):
         aligned[run.key] = s[where]
         if c is None:
             continue
         mine = np.asarray(c)[where]
+        if mine.dtype.kind not in "biuf":
+            mine = mine.astype(str)  # one spelling for mixed keys ("3" and 3 are one cluster)
         if codes is None:
             ref_run, ref = run, mine
-            uniques, codes = np.unique(mine.astype(str), return_inverse=True)
+            uniques, codes = np.unique(mine, return_inverse=True)
             codes = codes.reshape(-1).astype(np.int64)
             g = len(uniques)
-        elif i and not np.array_equal(mine.astype(str), ref.astype(str)):
-            bad = int(np.argmax(mine.astype(str) != ref.astype(str)))
+        elif i and not np.array_equal(mine, ref):
+            bad = int(np.argmax(mine != ref))
             raise InputError(
-                f"example {common[bad]!r} is in cluster {mine[bad]!r} in run {run.label!r} but "
-                f"in {ref[bad]!r} in run {ref_run.label!r}: {cluster_key!r} must not change "
+                f"example {_plain(np.asarray(common)[bad])!r} is in cluster {_plain(mine[bad])!r} in run "
+                f"{run.label!r} but in {_plain(ref[bad])!r} in run {ref_run.label!r}: "
+                f"{cluster_key!r} must not change "
                 "between runs"
             )
     stacked = np.concatenate(list(aligned.values()))
     binary = bool(np.all((stacked == 0) | (stacked == 1)))
-    assert every is not None
-    return ExampleData(aligned, np.asarray(common), codes, g, len(every) - len(common), binary)
+    return ExampleData(aligned, np.asarray(common), codes, g, every - len(common), binary)

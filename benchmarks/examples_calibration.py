@@ -1,0 +1,203 @@
+"""Calibration of the comparisons over per-example scores: false-winner rate and power.
+
+Two configurations, each run with S seeds (S = 1, 3, 5) and scored on the same N = 500
+evaluation examples in clusters of 10 (50 clusters, e.g. 10 questions per passage). Score of
+configuration c, seed s, example i in cluster g:
+
+    y = mu_c + u_cs + a_g + b_i + alpha_cg + beta_ci + e_csi
+
+* ``u_cs`` ~ N(0, 0.05^2): run-to-run (seed) variance of a configuration's mean, the same size
+  as the standard error of a 500-example mean difference (so neither source is negligible);
+* ``a_g``, ``b_i``: example difficulty shared by both configurations (cancels when paired);
+* ``alpha_cg`` ~ N(0, ICC), ``beta_ci`` ~ N(0, (1 - ICC) / 2), ``e_csi`` ~ N(0, (1 - ICC) / 2):
+  where the configurations differ by example; ICC (0, 0.1, 0.3, 0.7) is the within-cluster
+  correlation of a configuration's per-example deviations;
+* ``binary`` cells score 1[y > 0] (correct / incorrect) instead of y.
+
+Seeds are paired (seed s of both configurations shares nothing but its label: u_cs are
+independent; pairing by seed costs nothing then). Under **no difference** mu_0 = mu_1; a
+*false winner* is a significant difference at alpha = 0.05 (two-sided). Under the **stated
+effect** mu_1 = mu_0 + 0.15 (continuous cells): *power* is the rate of naming configuration 1.
+
+Procedures (each gets the same data sets):
+
+* ``ours``: exactly what ``compare_runs(examples=..., cluster_key=...)`` runs (the same
+  selection and test functions; no cluster key at ICC 0): ``examples-seeds`` with 2+ seeds,
+  ``examples-only`` with one (``mcnemar`` for binary scores without a cluster key);
+* ``naive``: the pooled-examples test, a paired t-test over all seed x example differences as
+  if independent (ignores seeds and clusters): the test this project does not use;
+* ``oracle``: a z-test with the true Var(difference) (known-variance limit of power).
+
+With S = 1 the question "same on retraining?" cannot be answered from the data (one run has
+no seed-to-seed variance): ``ours`` then answers "are these trained runs different?", and the
+``fixed runs`` rows measure that (u_cs = 0), while the retraining rows show its false-winner
+rate on the retraining question, to show why the output says so plainly.
+
+Usage::
+
+    python benchmarks/examples_calibration.py              # the README table, 2,000 data sets
+    python benchmarks/examples_calibration.py --reps 200   # quicker, noisier
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from shared.compare._examples_runners import (  # noqa: E402
+    ConfigScores,
+    choose_example_test,
+    run_example_test,
+)
+
+ALPHA = 0.05
+N_EXAMPLES = 500
+CLUSTER_SIZE = 10
+SEED_SD = 0.05
+EFFECT = 0.15
+ICCS = (0.0, 0.1, 0.3, 0.7)
+SEEDS = (1, 3, 5)
+
+
+@dataclass(frozen=True)
+class Cell:
+    seeds: int
+    icc: float
+    binary: bool = False
+    effect: float = 0.0
+    seed_sd: float = SEED_SD
+
+    @property
+    def label(self) -> str:
+        kind = "binary" if self.binary else "continuous"
+        runs = "fixed runs" if self.seed_sd == 0 else "retraining"
+        return f"{kind}, {runs}"
+
+
+def make_data(cell: Cell, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a, b, cluster codes): two seeds x examples score matrices for one data set."""
+    n, s = N_EXAMPLES, cell.seeds
+    codes = np.arange(n) // CLUSTER_SIZE
+    g = n // CLUSTER_SIZE
+    shared = rng.normal(0, 1, g)[codes] + rng.normal(0, 1, n)
+    rest = (1.0 - cell.icc) / 2.0
+    mats = []
+    for c in range(2):
+        y = (
+            shared
+            + rng.normal(0, math.sqrt(cell.icc), g)[codes]
+            + rng.normal(0, math.sqrt(rest), n)
+            + rng.normal(0, cell.seed_sd, (s, 1))
+            + rng.normal(0, math.sqrt(rest), (s, n))
+            + (cell.effect if c == 1 else 0.0)
+        )
+        mats.append((y > 0).astype(np.float64) if cell.binary else y)
+    return mats[1], mats[0], codes
+
+
+def true_se(cell: Cell) -> float:
+    """sqrt(Var(mean(a) - mean(b))) for the continuous model (the oracle's variance)."""
+    n, s = N_EXAMPLES, cell.seeds
+    rest = (1.0 - cell.icc) / 2.0
+    var = 2 * (cell.seed_sd**2 / s + cell.icc * CLUSTER_SIZE / n + rest / n + rest / (s * n))
+    return math.sqrt(var)
+
+
+def one_cell(cell: Cell, reps: int, seed: int) -> dict[str, float]:
+    """Rates of a significant difference for ours, naive and (continuous) the oracle."""
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    hits = {"ours": 0, "naive": 0, "oracle": 0}
+    se = true_se(cell)
+    crit = stats.norm.ppf(1 - ALPHA / 2)
+    want = (lambda d: d > 0) if cell.effect > 0 else (lambda d: True)
+    test_name = ""
+    for _ in range(reps):
+        a, b, codes = make_data(cell, rng)
+        sa = ConfigScores("b", a, tuple(range(cell.seeds)))
+        sb = ConfigScores("a", b, tuple(range(cell.seeds)))
+        # ICC 0: the user gives no cluster key (binary scores of one run each: McNemar)
+        clustered = cell.icc > 0
+        test_name, _ = choose_example_test("auto", sa, sb, cell.binary, clustered)
+        r, _ = run_example_test(test_name, sa, sb, codes if clustered else None)
+        hits["ours"] += bool(r.pvalue < ALPHA and want(r.estimate))
+        d = (a - b).ravel()
+        sd = d.std(ddof=1)
+        if sd > 0:
+            t = d.mean() / (sd / math.sqrt(d.size))
+            hits["naive"] += bool(2 * stats.t.sf(abs(t), d.size - 1) < ALPHA and want(t))
+        z = (a.mean() - b.mean()) / se
+        hits["oracle"] += bool(abs(z) > crit and want(z))
+    out = {k: v / reps for k, v in hits.items()}
+    out["test"] = test_name  # type: ignore[assignment]
+    return out
+
+
+def fmt(p: float, reps: int) -> str:
+    return f"{p:.3f}±{math.sqrt(max(p * (1 - p), 1e-12) / reps):.3f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=2000, help="data sets per cell")
+    parser.add_argument("--power-reps", type=int, default=500, help="data sets per power cell")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    rows = []
+    cells = [Cell(s, icc) for icc in ICCS for s in SEEDS]
+    cells += [Cell(1, icc, seed_sd=0.0) for icc in ICCS]
+    cells += [Cell(s, icc, binary=True) for icc in (0.0, 0.3) for s in SEEDS]
+    cells += [Cell(1, 0.0, binary=True, seed_sd=0.0), Cell(1, 0.3, binary=True, seed_sd=0.0)]
+    failures = []
+    for k, cell in enumerate(cells):
+        null = one_cell(cell, args.reps, 1000 + k)
+        power = None
+        if not cell.binary:
+            power = one_cell(
+                Cell(cell.seeds, cell.icc, False, EFFECT, cell.seed_sd), args.power_reps, 5000 + k
+            )
+        bound = ALPHA + 2 * math.sqrt(ALPHA * (1 - ALPHA) / args.reps)
+        claims = cell.seeds > 1 or cell.seed_sd == 0
+        if claims and null["ours"] > bound:
+            failures.append(cell)
+        rows.append((cell, null, power, claims))
+    print(
+        f"False-winner rate under no difference (alpha = {ALPHA}), {args.reps} data sets per "
+        f"cell, ± Monte Carlo SE; power at +{EFFECT} (score sd 1), {args.power_reps} data "
+        "sets, beside the known-variance oracle. N = 500 examples in 50 clusters of 10.\n"
+    )
+    print(
+        "| scores | seeds | ICC | ours: test | ours: false winners | naive pooled: false "
+        "winners | ours: power | oracle: power |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for cell, null, power, claims in rows:
+        ours = fmt(null["ours"], args.reps) + ("" if claims else " (answers another question)")
+        pw = "" if power is None else f"{power['ours']:.2f}"
+        po = "" if power is None else f"{power['oracle']:.2f}"
+        print(
+            f"| {cell.label} | {cell.seeds} | {cell.icc:g} | {null['test']} | {ours} | "
+            f"{fmt(null['naive'], args.reps)} | {pw} | {po} |"
+        )
+    print(
+        f"\n{len(cells)} cells in {time.perf_counter() - start:.0f} s; "
+        + (
+            "every claimed cell within alpha + 2 SE"
+            if not failures
+            else f"ABOVE alpha + 2 SE: {failures}"
+        )
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
