@@ -22,7 +22,8 @@ effect** mu_1 = mu_0 + 0.15 (continuous cells): *power* is the rate of naming co
 Procedures (each gets the same data sets):
 
 * ``ours``: exactly what ``compare_runs(examples=..., cluster_key=...)`` runs (the same
-  selection and test functions): ``examples-seeds`` with 2+ seeds, ``examples-only`` with one;
+  selection and test functions; no cluster key at ICC 0): ``examples-seeds`` with 2+ seeds,
+  ``examples-only`` with one (``mcnemar`` for binary scores without a cluster key);
 * ``naive``: the pooled-examples test, a paired t-test over all seed x example differences as
   if independent (ignores seeds and clusters): the test this project does not use;
 * ``oracle``: a z-test with the true Var(difference) (known-variance limit of power).
@@ -124,8 +125,10 @@ def one_cell(cell: Cell, reps: int, seed: int) -> dict[str, float]:
         a, b, codes = make_data(cell, rng)
         sa = ConfigScores("b", a, tuple(range(cell.seeds)))
         sb = ConfigScores("a", b, tuple(range(cell.seeds)))
-        test_name, _ = choose_example_test("auto", sa, sb, cell.binary, True)
-        r, _ = run_example_test(test_name, sa, sb, codes)
+        # ICC 0: the user gives no cluster key (binary scores of one run each: McNemar)
+        clustered = cell.icc > 0
+        test_name, _ = choose_example_test("auto", sa, sb, cell.binary, clustered)
+        r, _ = run_example_test(test_name, sa, sb, codes if clustered else None)
         hits["ours"] += bool(r.pvalue < ALPHA and want(r.estimate))
         d = (a - b).ravel()
         sd = d.std(ddof=1)

@@ -211,6 +211,13 @@ def _by_uri(
             with open(local, "rb") as handle:
                 return handle.read()
 
+    proxied = [run_id for run_id, uri in uris.items() if uri.startswith("mlflow-artifacts:")]
+    if proxied:
+        # Only the server that stored them can serve these: a missing table would mislead.
+        raise InputError(
+            f"the artifacts of {len(proxied)} runs are held by a tracking server "
+            f"({uris[proxied[0]]}); read them through it: --tracking-uri http://HOST:PORT"
+        )
     ids = list(uris)
     return dict(zip(ids, _pool_map(one, ids, workers, on_progress), strict=True))
 

@@ -22,11 +22,14 @@ from shared.compare._comparison import (
     PairResult,
     as_comparison,
 )
+from shared.compare._examples_result import ExamplesSummary
 from shared.compare._grouping import SEED_KEYS
+from shared.compare._registry import EXAMPLE_TESTS
 from shared.compare._selection import CORRECTIONS, TESTS
 
 __all__ = [
     "CORRECTIONS",
+    "EXAMPLE_TESTS",
     "SCHEMA",
     "SEED_KEYS",
     "TESTS",
@@ -35,6 +38,7 @@ __all__ = [
     "CriticalDifference",
     "CurveBand",
     "Decision",
+    "ExamplesSummary",
     "Omnibus",
     "PairResult",
     "as_comparison",

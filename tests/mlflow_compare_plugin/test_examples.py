@@ -344,3 +344,14 @@ def test_gate_and_report_over_examples(sqlite_tables: Logged) -> None:
     again = invoke(*base, "--format", "json")
     assert again.exit_code == 0, again.stderr
     assert json.loads(again.stdout)["runs"] == len(LRS) * len(SEEDS)
+
+
+def test_proxied_artifacts_read_from_the_database_say_to_use_the_server(
+    server_tables: Logged, _server_and_db: tuple[str, str]
+) -> None:
+    """Tables logged through a server live in its artifact store: reading the server's
+    database directly must say so, not call them missing."""
+    from shared import InputError
+
+    with pytest.raises(InputError, match=r"held by a tracking server \(mlflow-artifacts:/"):
+        _fetch(Logged(_server_and_db[1], server_tables.experiment, {}), "eval/table.json")

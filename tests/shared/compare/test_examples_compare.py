@@ -169,3 +169,16 @@ def test_reports_render_a_comparison_over_examples(tmp_path):
     assert saved["examples"]["table"] == "eval" and len(saved["pairs"]) == 3
     assert "examples-seeds" in (tmp_path / "report.html").read_text()
     assert "examples-seeds" in render(c, "markdown")
+
+
+def test_unpaired_seeds_and_a_single_run_configuration():
+    runs = _runs(effect=0.0, seeds=3)
+    for r in runs[3:]:
+        r.params["seed"] += 10  # configuration 1 ran other seeds: not paired by seed
+    c = compare_runs(runs, metric="ok", examples="eval", example_key="id")
+    assert c.pairs[0].test == "examples-seeds" and c.pairs[0].extra["paired_by_seed"] is False
+    assert "unpaired seeds (3 and 3 runs)" in c.pairs[0].ci_method
+    mixed = compare_runs(runs[:4], metric="ok", examples="eval", example_key="id")
+    assert mixed.pairs[0].test == "examples-only"
+    assert "has 3 run(s)" in mixed.pairs[0].why and "not for retraining" in mixed.pairs[0].why
+    assert mixed.examples.scope == "these trained runs on new examples"
