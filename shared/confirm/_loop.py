@@ -139,6 +139,11 @@ class _Worker:
         try:
             out = self.tracker.call(handle, lambda: self.train(**params, seed=seed))
             metrics = _as_metrics(out, where, self.plan.metric)
+        except KeyboardInterrupt:
+            # Ctrl-C / SIGTERM: the item's run ends FAILED (not left RUNNING); the item
+            # itself stays claimed in the storage, and is taken over once its heartbeats stop.
+            _quietly(lambda: self.tracker.end_item(handle, None, "interrupted"))
+            raise
         except Exception as error:  # noqa: BLE001 (train's own errors: retried, then reported)
             text = "".join(traceback.format_exception_only(type(error), error)).strip()
             self.tracker.end_item(handle, None, text)
@@ -232,6 +237,30 @@ def run_confirm(plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
     else:
         queue.wait_ready()
         worker.parent = queue.attr("parent")
+    try:
+        return _work(worker, queue, max_tasks)
+    except KeyboardInterrupt:
+        # The shared parent must not stay RUNNING for ever: a worker that resumes the confirm
+        # (same --storage and name) or another one still working ends it when it decides.
+        how = " (resume it with the same --storage and --name)" if queue.url else ""
+        if worker.parent:
+            _quietly(lambda: tracker.fail_parent(
+                worker.parent, f"interrupted (Ctrl-C or SIGTERM){how}"))
+        raise
+
+
+def _quietly(action: Callable[[], Any]) -> None:
+    """A clean-up after a signal: signals held off meanwhile, its own failure ignored (the
+    interrupt is what the user is told about)."""
+    import contextlib
+
+    from shared.cli._signals import ignoring_signals
+
+    with ignoring_signals(), contextlib.suppress(Exception):
+        action()
+
+
+def _work(worker: _Worker, queue: WorkQueue, max_tasks: int | None) -> ConfirmResult | None:
     done = 0
     while True:
         stored = queue.attr("result")
