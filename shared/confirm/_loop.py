@@ -82,7 +82,7 @@ def _value(metrics: dict[str, float], metric: str) -> float | None:
     want = canonical_metric_name(metric)
     for key, value in metrics.items():
         if key == metric or canonical_metric_name(key) == want:
-            return value if math.isfinite(value) else None
+            return value  # NaN/inf included: the caller fails the attempt, saying so
     return None
 
 
@@ -154,9 +154,20 @@ class _Worker:
         value = _value(metrics, self.plan.metric)  # returned: end_item records it
         if value is None:  # logged by train itself: in the run already, history as logged
             value = self.tracker.logged(handle, self.plan.metric)
-        if value is None or not math.isfinite(value):
+        if value is not None and not math.isfinite(value):
+            # A diverged seed (NaN/inf) is a failed attempt, retried like an exception up to
+            # max_attempts; only then does the confirm stop (a decision on it means nothing).
+            text = (f"train returned {self.plan.metric}={value!r} for {where} (not a finite "
+                    "number: the attempt failed)")
+            self.tracker.end_item(handle, None, text)
+            message = self.queue.fail(task, text, handle.run_id)
+            if message:
+                self._stop(message)
+            return
+        if value is None:
+            said = ", ".join(f"{k}={v!r}" for k, v in sorted(metrics.items())) or "nothing"
             text = (f"train never returned or logged metric {self.plan.metric!r} for {where} "
-                    f"(returned: {sorted(metrics) or 'nothing'})")
+                    f"(returned: {said})")
             self.tracker.end_item(handle, metrics, text)
             self.queue.fail(task, text, handle.run_id)
             self.queue.set_attr("dead", {"message": text, "previous_runs": []})
