@@ -93,7 +93,10 @@ def confirm(
                         max_seeds=max_seeds, step=step, adaptive=adaptive,
                         min_effect=min_effect, alpha=alpha, max_attempts=max_attempts)
     uri = tracking_uri or mlflow.get_tracking_uri()
-    client = MlflowClient(uri)
+    from shared.store_setup import set_up_store
+
+    # The client opens the store (a fresh database gets its schema): serialised, retried.
+    client = set_up_store(uri, lambda: MlflowClient(uri))
     experiment = client.get_experiment_by_name(experiment_name)
     if experiment is not None:
         experiment_id = experiment.experiment_id

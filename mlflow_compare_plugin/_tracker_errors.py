@@ -104,7 +104,8 @@ def _not_an_mlflow_answer(error: Any) -> str | None:
     if "<html" not in body and "<!doctype" not in body:
         return None
     status = re.search(r"error code (\d+)", text)
-    endpoint = re.search(r"endpoint (\S+)", text)
+    # "API request to endpoint was successful but ..." (a 200 page) names no endpoint.
+    endpoint = re.search(r"endpoint (/\S+|https?://\S+)", text)
     code = f"HTTP {status.group(1)} " if status else ""
     asked = f" to {endpoint.group(1)}" if endpoint else ""
     return (

@@ -158,6 +158,45 @@ class _Finder:
         return None
 
 
+def _quiet_exit(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM while ``mlflow compare`` / ``wandb compare`` is still starting (the
+    tracker's own imports, before the command's handlers): one line and the shell's exit code
+    instead of a 40-line traceback out of the tracker's import machinery. Nothing has been
+    written yet, so there is nothing to clean up."""
+    import contextlib
+    import os
+    import signal
+
+    terminated = signum == signal.SIGTERM
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    try:
+        sys.stderr.write("error: terminated (SIGTERM)\n" if terminated else "error: interrupted\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(143 if terminated else 130)
+
+
+def _quiet_start_up() -> None:
+    """For the ``mlflow compare`` / ``wandb compare`` processes only (sys.argv is known when
+    .pth files run): signals end the start-up quietly (see ``_quiet_exit``). The command's
+    own handlers replace these once it runs, and put them back when it returns."""
+    import os
+    import signal
+    import threading
+
+    argv = getattr(sys, "argv", None) or []
+    tool = os.path.basename(argv[0]) if argv else ""
+    if tool not in ("mlflow", "wandb") or argv[1:2] != ["compare"]:
+        return
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for number in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(number) in (signal.default_int_handler, signal.SIG_DFL):
+            signal.signal(number, _quiet_exit)
+
+
 def install(hooks: tuple = HOOKS) -> None:
     """Install the finder once (PEP 829 entry point; also run when this module is imported).
 
@@ -168,6 +207,7 @@ def install(hooks: tuple = HOOKS) -> None:
 
         if os.environ.get("TRACKER_COMPARE_NO_HOOK"):
             return
+        _quiet_start_up()
         for hook in hooks:
             module = sys.modules.get(hook.target)
             if module is not None and hasattr(module, "cli"):

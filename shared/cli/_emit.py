@@ -183,6 +183,23 @@ def write_output(
         ) from error
 
 
+def _take_mode(tmp_name: str, path: Path) -> None:
+    """Give the temporary file the mode and owner of the file it replaces (a private 0600
+    file stays private), or, for a new file, the usual umask permissions (NamedTemporaryFile
+    creates 0600 files)."""
+    try:
+        old = os.stat(path)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
+        return
+    # Owner first: chown clears set-id bits, which chmod then restores.
+    with contextlib.suppress(OSError):  # only root may give a file away; the group may still go
+        os.chown(tmp_name, old.st_uid, old.st_gid)
+    os.chmod(tmp_name, stat.S_IMODE(old.st_mode))
+
+
 def _write_atomically(path: Path, text: str, option: str = "--output") -> None:
     tmp_name: str | None = None
     try:
@@ -198,10 +215,7 @@ def _write_atomically(path: Path, text: str, option: str = "--output") -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        # NamedTemporaryFile creates 0600 files; give the result the usual umask permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
+        _take_mode(tmp_name, path)
         os.replace(tmp_name, path)
         tmp_name = None
     except OSError as error:

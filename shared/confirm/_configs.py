@@ -16,9 +16,13 @@ __all__ = ["load_configs"]
 
 def _read(path: Path) -> Any:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot read configurations from {str(path)!r}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
+            f"{error.start}); save the configurations as UTF-8") from None
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text)

@@ -82,7 +82,7 @@ def _value(metrics: dict[str, float], metric: str) -> float | None:
     want = canonical_metric_name(metric)
     for key, value in metrics.items():
         if key == metric or canonical_metric_name(key) == want:
-            return value if math.isfinite(value) else None
+            return value  # NaN/inf included: the caller fails the attempt, saying so
     return None
 
 
@@ -139,6 +139,11 @@ class _Worker:
         try:
             out = self.tracker.call(handle, lambda: self.train(**params, seed=seed))
             metrics = _as_metrics(out, where, self.plan.metric)
+        except KeyboardInterrupt:
+            # Ctrl-C / SIGTERM: the item's run ends FAILED (not left RUNNING); the item
+            # itself stays claimed in the storage, and is taken over once its heartbeats stop.
+            _quietly(lambda: self.tracker.end_item(handle, None, "interrupted"))
+            raise
         except Exception as error:  # noqa: BLE001 (train's own errors: retried, then reported)
             text = "".join(traceback.format_exception_only(type(error), error)).strip()
             self.tracker.end_item(handle, None, text)
@@ -149,9 +154,20 @@ class _Worker:
         value = _value(metrics, self.plan.metric)  # returned: end_item records it
         if value is None:  # logged by train itself: in the run already, history as logged
             value = self.tracker.logged(handle, self.plan.metric)
-        if value is None or not math.isfinite(value):
+        if value is not None and not math.isfinite(value):
+            # A diverged seed (NaN/inf) is a failed attempt, retried like an exception up to
+            # max_attempts; only then does the confirm stop (a decision on it means nothing).
+            text = (f"train returned {self.plan.metric}={value!r} for {where} (not a finite "
+                    "number: the attempt failed)")
+            self.tracker.end_item(handle, None, text)
+            message = self.queue.fail(task, text, handle.run_id)
+            if message:
+                self._stop(message)
+            return
+        if value is None:
+            said = ", ".join(f"{k}={v!r}" for k, v in sorted(metrics.items())) or "nothing"
             text = (f"train never returned or logged metric {self.plan.metric!r} for {where} "
-                    f"(returned: {sorted(metrics) or 'nothing'})")
+                    f"(returned: {said})")
             self.tracker.end_item(handle, metrics, text)
             self.queue.fail(task, text, handle.run_id)
             self.queue.set_attr("dead", {"message": text, "previous_runs": []})
@@ -232,6 +248,30 @@ def run_confirm(plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
     else:
         queue.wait_ready()
         worker.parent = queue.attr("parent")
+    try:
+        return _work(worker, queue, max_tasks)
+    except KeyboardInterrupt:
+        # The shared parent must not stay RUNNING for ever: a worker that resumes the confirm
+        # (same --storage and name) or another one still working ends it when it decides.
+        how = " (resume it with the same --storage and --name)" if queue.url else ""
+        if worker.parent:
+            _quietly(lambda: tracker.fail_parent(
+                worker.parent, f"interrupted (Ctrl-C or SIGTERM){how}"))
+        raise
+
+
+def _quietly(action: Callable[[], Any]) -> None:
+    """A clean-up after a signal: signals held off meanwhile, its own failure ignored (the
+    interrupt is what the user is told about)."""
+    import contextlib
+
+    from shared.cli._signals import ignoring_signals
+
+    with ignoring_signals(), contextlib.suppress(Exception):
+        action()
+
+
+def _work(worker: _Worker, queue: WorkQueue, max_tasks: int | None) -> ConfirmResult | None:
     done = 0
     while True:
         stored = queue.attr("result")

@@ -42,7 +42,10 @@ def program_train(program: str, env_for: Callable[[], Mapping[str, str]]) -> Cal
         env_for: called inside the item's tracker run: the environment variables that point
             the program at that run.
     """
-    command = shlex.split(program)
+    try:
+        command = shlex.split(program)
+    except ValueError as error:  # "No closing quotation": the user's command line
+        raise InputError(f"--program {program!r} cannot be split like a shell would: {error}") from None
     if not command:
         raise InputError("--program is empty")
 

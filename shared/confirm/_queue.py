@@ -109,10 +109,13 @@ class WorkQueue:
             self.storage = optuna.storages.InMemoryStorage()
         else:
             try:
+                from shared.store_setup import set_up_store
+
+                # Workers started together on a fresh storage: one creates the schema.
                 with self._quiet():
-                    self.storage = optuna.storages.RDBStorage(
+                    self.storage = set_up_store(url, lambda: optuna.storages.RDBStorage(
                         url, heartbeat_interval=heartbeat, grace_period=grace,
-                        heartbeat_stale_trial_callback=self._retry_stale)
+                        heartbeat_stale_trial_callback=self._retry_stale))
             except Exception as error:  # noqa: BLE001 (SQLAlchemy's errors: see _storage_error)
                 raise _storage_error(url, error) from None
         # In memory there is one worker: no heartbeats (only RDB storages have them).

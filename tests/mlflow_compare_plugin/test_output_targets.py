@@ -96,3 +96,33 @@ def test_dev_stdout_in_a_pipe(sqlite_study: Any) -> None:
     )  # fmt: skip
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout == CliRunner().invoke(compare, _args(sqlite_study)).stdout
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o604])
+def test_existing_file_keeps_its_mode_and_owner(
+    sqlite_study: Any, tmp_path: Path, mode: int
+) -> None:
+    """A private result file stays private: the replacement takes the old file's mode and
+    owner (the temporary file's umask mode made a 0600 file 0644)."""
+    target = tmp_path / "result.json"
+    target.write_text("old\n")
+    os.chmod(target, mode)
+    os.chown(target, 1, 1)  # another owner (the tests run as root, who may give files away)
+    result = CliRunner().invoke(compare, _args(sqlite_study, "-o", str(target)))
+    assert result.exit_code == 0, result.stderr
+    after = os.stat(target)
+    assert stat.S_IMODE(after.st_mode) == mode
+    assert (after.st_uid, after.st_gid) == (1, 1)
+    assert target.read_text().startswith("{")  # replaced with the comparison
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json"]
+
+
+def test_new_file_gets_the_umask_mode(sqlite_study: Any, tmp_path: Path) -> None:
+    target = tmp_path / "new.json"
+    umask = os.umask(0o027)
+    try:
+        result = CliRunner().invoke(compare, _args(sqlite_study, "-o", str(target)))
+    finally:
+        os.umask(umask)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
