@@ -198,9 +198,9 @@ def test_three_configs_friedman_then_holm_corrected_pairs():
     assert cd is not None
     # Nemenyi CD (Demsar 2006, eq. 5): q_alpha from the studentized range / sqrt(2)
     q = stats.studentized_range.ppf(0.95, 3, np.inf) / math.sqrt(2)
-    assert cd["cd"] == pytest.approx(q * math.sqrt(k * (k + 1) / (6 * n)), rel=1e-6)
+    assert cd.cd == pytest.approx(q * math.sqrt(k * (k + 1) / (6 * n)), rel=1e-6)
     ranks = stats.rankdata(-m, axis=1).mean(axis=0)
-    assert list(cd["mean_ranks"].values()) == pytest.approx(list(ranks))
+    assert list(cd.mean_ranks.values()) == pytest.approx(list(ranks))
 
 
 def test_baseline_mode_tests_only_against_the_baseline():

@@ -177,11 +177,11 @@ def test_cd_bars_follow_the_reported_pairwise_tests():
     comp = compare_runs(make_runs(vals, param="z"), metric="acc", test="paired-t")
     sig = {frozenset((p.a, p.b)): p.significant for p in comp.pairs}
     cd = comp.critical_difference
-    assert "pairwise tests" in cd["source"]
+    assert "pairwise tests" in cd.source
     joined = set()
-    ranks = cd["mean_ranks"]
+    ranks = cd.mean_ranks
     order = sorted(ranks, key=ranks.get)
-    for first, last in cd["bars"]:
+    for first, last in cd.bars:
         members = order[order.index(first): order.index(last) + 1]
         joined |= {frozenset((x, y)) for x in members for y in members if x != y}
     for key, s in sig.items():
