@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from shared.errors import InputError
+from shared.errors import InputError, Param
 from shared.model import Run
 
 __all__ = ["check_example_tables", "numeric_scores"]
@@ -98,7 +98,8 @@ def check_example_tables(
     missing = [run.label for run in runs if table not in run.examples]
     if missing:
         raise InputError(
-            f"examples={table!r}: the table was not read for {_runs_text(missing, total)}"
+            Param("examples", repr(table)),
+            f": the table was not read for {_runs_text(missing, total)}",
         )
     for param, column in (("example_key", example_key), ("metric", score),
                           ("cluster_key", cluster_key)):  # fmt: skip
@@ -108,8 +109,9 @@ def check_example_tables(
         if lacking:
             columns = list(lacking[0].examples[table].column_names)
             raise InputError(
-                f"{param}={column!r} is not a column of table {table!r} in "
-                f"{_runs_text([r.label for r in lacking], total)}; its columns: {columns}"
+                Param(param, repr(column)),
+                f" is not a column of table {table!r} in "
+                f"{_runs_text([r.label for r in lacking], total)}; its columns: {columns}",
             )
     if example_key is not None:
         repeats = []
@@ -121,8 +123,9 @@ def check_example_tables(
                 repeats.append(f"{run.label}: {key!r} x{n}")
         if repeats:
             raise InputError(
-                f"example_key={example_key!r} repeats within a run in table {table!r} "
-                f"({'; '.join(repeats[:_SHOWN])}{' ...' if len(repeats) > _SHOWN else ''})"
+                Param("example_key", repr(example_key)),
+                f" repeats within a run in table {table!r} "
+                f"({'; '.join(repeats[:_SHOWN])}{' ...' if len(repeats) > _SHOWN else ''})",
             )
     bad = []
     for run in runs:
@@ -131,7 +134,8 @@ def check_example_tables(
             bad.append(f"{run.label}: {problem}")
     if bad:
         raise InputError(
-            f"metric={score!r}: scores in table {table!r} must be numbers (booleans count as "
+            Param("metric", repr(score)),
+            f": scores in table {table!r} must be numbers (booleans count as "
             f"0/1); {len(bad)} of {total} runs have others ({'; '.join(bad[:3])}"
             f"{' ...' if len(bad) > 3 else ''})"
         )

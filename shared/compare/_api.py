@@ -48,7 +48,7 @@ from shared.compare._samples import configurations
 from shared.compare._selection import check_named
 from shared.compare._summaries import bootstrap_cis, summarise_configs
 from shared.compare._sweep import param_effects
-from shared.errors import InputError
+from shared.errors import InputError, Param
 from shared.model import Run
 from shared.model._own_runs import leave_out_not_replicates
 from shared.normalise._goal import resolve_goal
@@ -230,8 +230,8 @@ def _over_examples(runs: Sequence[Run], *, reduce: str, budget: float | None,
     from shared.compare._examples_api import compare_examples
 
     if examples is None or example_key is None:
-        raise InputError("a comparison over examples needs both examples= (the table) and "
-                         "example_key= (its example column)")
+        raise InputError("a comparison over examples needs both ", Param("examples"),
+                         " (the table) and ", Param("example_key"), " (its example column)")
     for name, value, default in (("reduce", reduce, "last"), ("budget", budget, None),
                                  ("cost_metric", cost_metric, None)):
         if value != default:
@@ -277,7 +277,8 @@ def compare_frame(frame: pd.DataFrame, **options: Any) -> Comparison:
         from shared._example_frame import FRAME_TABLE, runs_from_example_frame
 
         if options.get("example_key") is None:
-            raise InputError("cluster_key= needs example_key= (a long per-example frame)")
+            raise InputError(Param("cluster_key"), " needs ", Param("example_key"),
+                             " (a long per-example frame)")
         runs = runs_from_example_frame(frame, example_key=options["example_key"])
         return compare_runs(runs, **{**options, "examples": FRAME_TABLE})
     from shared._frame import runs_from_frame

@@ -35,7 +35,7 @@ from shared.compare._grouping import _sort_key, detect_seed_key, group_runs
 from shared.compare._notes import dedupe
 from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs
 from shared.compare._registry import EXAMPLE_TESTS, REGISTRY
-from shared.errors import InputError
+from shared.errors import InputError, Param
 from shared.model import Run
 from shared.stats import adjust_pvalues
 from shared.stats._examples import examples_only_test, examples_seeds_test
@@ -128,7 +128,8 @@ def compare_examples(
     # 1. options, runs, seed key, configurations
     if test not in EXAMPLE_TESTS:
         raise InputError(
-            f"unknown test={test!r} over examples; use one of {', '.join(EXAMPLE_TESTS)}"
+            "unknown ", Param("test", repr(test)),
+            f" over examples; use one of {', '.join(EXAMPLE_TESTS)}",
         )
     opts = check_options(goal, "auto", correction, alpha, min_effect, seed)
     for what, value in (("examples", examples), ("example_key", example_key)):

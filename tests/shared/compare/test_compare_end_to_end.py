@@ -246,7 +246,11 @@ def test_seeds_needed_matches_statsmodels_power_analysis():
     assert not p.significant and comp.decision.winner is None
     d = comp.decision
     assert d.rationale.startswith("no reliable difference")
-    expected = math.ceil(TTestPower().solve_power(abs(p.effect_size), alpha=0.05, power=0.8))
+    # sized for the observed standardised difference the sentence names (d_z = mean / sd of
+    # the paired differences), not Hedges' shrunken g (issue 17: the advice overshot)
+    diffs = b - a
+    d_z = abs(diffs.mean()) / diffs.std(ddof=1)
+    expected = math.ceil(TTestPower().solve_power(d_z, alpha=0.05, power=0.8))
     assert d.seeds_needed == expected
     assert f"about {expected} seeds per configuration" in d.rationale
     assert "95% CI [" in d.rationale  # the observed effect's CI is in the rationale

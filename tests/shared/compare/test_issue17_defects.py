@@ -38,7 +38,7 @@ def test_d2_min_effect_is_judged_on_the_interval_of_the_tests_alpha(alpha):
     assert comp.decision.winner is None
     assert "no practically relevant difference" in comp.decision.rationale
     assert f"{100 * (1 - alpha):g}% CI" in comp.decision.rationale
-    assert pair.extra["ci_level"] == pytest.approx(1 - alpha)
+    assert pair.ci_level == pytest.approx(1 - alpha)
     # at the default alpha the interval stays the 95% one
     comp = compare_runs(runs, metric="acc", min_effect=0.028)
     assert comp.decision.winner == "v=new" and "95% CI" in comp.decision.rationale
