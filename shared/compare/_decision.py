@@ -6,10 +6,10 @@ could not do at this n, and how many seeds the test actually run would need.
 Rules:
 
 * Without a baseline, the winner must beat **every** other configuration reliably
-  (``_verdict.reliably_better``). With MCB (large families), the winner is the configuration
-  whose simultaneous interval of distance from the best of the others lies above
-  ``min_effect``.
-* With a baseline, the winner is the best (by the tests against the baseline) of the
+  (``_verdict.reliably_better``). With MCB (3+ configurations under ``auto``, ``_mcb``), the
+  winner is the configuration whose simultaneous interval of distance from the best of the
+  others lies above ``min_effect``.
+* With a baseline, the winner is the best (by the tests' estimates against the baseline) of the
   configurations that beat the baseline reliably; the baseline wins when it beats every
   candidate reliably.
 * Otherwise the rationale names the closest contest involving the best configuration,

@@ -16,8 +16,8 @@ the configurations (``shared.stats._moderated``): the empirical-Bayes moderated 
 the paired differences when every configuration has the same seeds, moderated per-configuration
 variances with Welch standard errors otherwise. ``c_ij = c_i`` is the exact one-sided quantile
 of the maximum of the k - 1 comparisons with control i (multivariate t with their product
-correlation, ``shared.stats._simultaneous``; each control's smallest correlation used for all
-its comparisons, which only enlarges it), so the true best is in the set with probability at
+correlation, ``shared.stats._simultaneous``; each control's correlations lowered to a few
+steps, which only enlarges it), so the true best is in the set with probability at
 least 1 - alpha. The winner's ``c_win`` is the largest control's quantile at alpha / 2, so a
 named winner is wrong (not strictly the best) with probability at most alpha
 (``critical_values``). Before issue 17 ``c`` was Bonferroni's t quantile at alpha / (k - 1)
@@ -72,15 +72,12 @@ def critical_values(model: Moderated, alpha: float) -> tuple[np.ndarray, float]:
     at most alpha/2 + alpha/2 = alpha, so a false winner is at most alpha (at k = 2 this is
     the two-sided t-test).
     """
-    from shared.stats._simultaneous import equicorrelated_quantile
+    from shared.stats._simultaneous import stepped_quantile
 
     k = model.lam.shape[0]
-    off = ~np.eye(k, dtype=bool)
-    lam_min = np.where(off, model.lam, np.inf).min(axis=1)
-    c_set = np.array([equicorrelated_quantile(float(lm), k - 1, model.df, alpha)
-                      for lm in lam_min])
-    c_win = max(equicorrelated_quantile(float(lm), k - 1, model.df, alpha / 2.0)
-                for lm in set(np.round(lam_min, 6)))
+    rows = [np.delete(model.lam[t], t) for t in range(k)]
+    c_set = np.array([stepped_quantile(r, model.df, alpha) for r in rows])
+    c_win = max(stepped_quantile(r, model.df, alpha / 2.0) for r in rows)
     return c_set, float(c_win)
 
 
