@@ -164,8 +164,8 @@ def compare_with_options(
         metric: ``NAME[:min|:max]`` or several; the first is compared.
         fail_if_worse: only checked for consistency here (needs ``baseline``); call
             :func:`check_gate` after emitting the output.
-        all_pairs: test every pair even when many configurations would be compared with the
-            best instead (``--all-pairs``).
+        all_pairs: test every pair instead of comparing each configuration with the best
+            (the default from 3 configurations; ``--all-pairs``).
         examples, example_key, cluster_key: compare per-example scores of the table each run
             carries in ``run.examples[examples]`` (``metric`` then names its score column).
         Other arguments: as ``shared.compare_runs``.

@@ -188,8 +188,8 @@ def comparison_options(func: F) -> F:
             "--all-pairs",
             is_flag=True,
             default=False,
-            help="Test every pair even with many configurations (default above 6: "
-            "comparisons with the best).",
+            help="Test every pair (Holm) instead of answering 'which is best?' by "
+            "comparing each configuration with the best (the default from 3).",
         ),
         click.option(
             "--examples",

@@ -14,8 +14,8 @@
 6. ``_pair_tests``: a test per pair with a multiplicity correction (``_batch`` for large
    t-test families), each run by the runner of its ``_registry`` record (which also says
    what it estimates and how it decides), effect sizes from ``_effects``; or ``_posthoc`` for the
-   rank-based family tests; or, for more than ``MCB_DEFAULT_ABOVE`` configurations under
-   ``auto``, ``_mcb``: which configurations could still be the best.
+   rank-based family tests; or, for 3+ configurations under ``auto`` without a baseline
+   (``_wants_mcb``), ``_mcb``: which is the best, and which could still be.
 7. ``_decision``: the decision, with the seeds needed by the test actually run
    (``_seeds``) when there is no winner.
 8. extras: the Pareto front on a cost metric (``_pareto``), param importance
@@ -105,8 +105,8 @@ def compare_runs(
         min_effect: smallest difference (metric units) that counts as a win.
         cost_metric: a cost metric (dollars, tokens, seconds) for the Pareto front.
         seed: random seed of the resampling methods (same seed, same result).
-        all_pairs: test every pair even when there are more than ``MCB_DEFAULT_ABOVE``
-            configurations (by default ``auto`` then asks which could be the best: MCB).
+        all_pairs: test every pair (Holm) even with 3 or more configurations (by default
+            ``auto`` then answers "which is best?" by comparing each with the best: MCB).
         examples: compare over per-example scores: the name of the table every run carries
             in ``Run.examples`` (MLflow: the artifact path given to ``log_table``; W&B: the
             Table's key); ``metric`` is then its score column. The comparison pairs by example
@@ -166,7 +166,7 @@ def compare_runs(
         if family.blocks is not None:
             critical = critical_difference(names, family.blocks, opts.alpha, goal)
     best = None
-    if _wants_mcb(test, baseline_name, all_pairs, samples):
+    if _wants_mcb(test, baseline_name, all_pairs, samples, family.parametric, cost_metric):
         matrix = family.blocks[0] if family.blocks is not None else None
         best = mcb(samples, names, matrix, goal=goal, alpha=opts.alpha,
                    min_effect=opts.min_effect)
@@ -239,12 +239,24 @@ def _over_examples(runs: Sequence[Run], *, reduce: str, budget: float | None,
     return compare_examples(runs, examples=examples, example_key=example_key, **options)
 
 
-def _wants_mcb(test: str, baseline: str | None, all_pairs: bool, samples: Sequence[Any]) -> bool:
-    """MCB answers a sweep's question: ``auto``, no baseline, many configurations, each with
-    at least 2 runs (a configuration of one run has no spread to compare)."""
-    return (test == "auto" and baseline is None and not all_pairs
-            and len(samples) > MCB_DEFAULT_ABOVE
-            and all(s.values.size >= 2 for s in samples))
+def _wants_mcb(test: str, baseline: str | None, all_pairs: bool, samples: Sequence[Any],
+               parametric: bool = True, cost_metric: str | None = None) -> bool:
+    """Compare with the best (MCB) answers "which is best?": ``auto``, no baseline, 3 or more
+    configurations, each with at least 2 runs (a configuration of one run has no spread).
+
+    Up to ``BEST_PAIRS_UP_TO`` configurations, every pair is still tested when the family does
+    not look normal (the rank tests then decide: a far run must not name the best by its
+    mean) or a cost metric asks for a Pareto front (which needs every pair)."""
+    if test != "auto" or baseline is not None or all_pairs or len(samples) <= MCB_DEFAULT_ABOVE:
+        return False
+    if not all(s.values.size >= 2 for s in samples):
+        return False
+    return len(samples) > BEST_PAIRS_UP_TO or (parametric and cost_metric is None)
+
+
+#: Up to this many configurations a non-normal family (or a Pareto front) is still answered
+#: with every pair (the sweep default before issue 17 was MCB above 6 configurations).
+BEST_PAIRS_UP_TO = 6
 
 
 def compare_frame(frame: pd.DataFrame, **options: Any) -> Comparison:

@@ -691,7 +691,18 @@ class Comparison:
             else [jsonable(dict(e)) for e in self.param_effects],
             "runs": len(self.run_keys),
             "examples": None if self.examples is None else self.examples.to_dict(),
+            "question": self.question(),
         }
+
+    def question(self) -> str:
+        """The question the comparison answered, in words (JSON ``question``, schema v3)."""
+        if self.mcb is not None:
+            return str(self.mcb.get("question", "which configuration is best"))
+        if self.baseline is not None:
+            return f"which configurations beat the baseline {self.baseline}"
+        if len(self.configs) <= 2:
+            return "is one configuration better than the other"
+        return "which pairs of configurations differ (every pair tested)"
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Comparison:

@@ -6,10 +6,10 @@ could not do at this n, and how many seeds the test actually run would need.
 Rules:
 
 * Without a baseline, the winner must beat **every** other configuration reliably
-  (``_verdict.reliably_better``). With MCB (large families), the winner is the configuration
-  whose simultaneous interval of distance from the best of the others lies above
-  ``min_effect``.
-* With a baseline, the winner is the best (by the tests against the baseline) of the
+  (``_verdict.reliably_better``). With MCB (3+ configurations under ``auto``, ``_mcb``), the
+  winner is the configuration whose simultaneous interval of distance from the best of the
+  others lies above ``min_effect``.
+* With a baseline, the winner is the best (by the tests' estimates against the baseline) of the
   configurations that beat the baseline reliably; the baseline wins when it beats every
   candidate reliably.
 * Otherwise the rationale names the closest contest involving the best configuration,
@@ -164,13 +164,25 @@ def _winner_baseline(fam: _Family, baseline: str, min_effect: float,
     vs_base = {(p.b if p.a == baseline else p.a): p for p in fam.of(baseline)}
     cands = [n for n, p in vs_base.items() if reliably_better(p, n, min_effect)]
     if cands:
-        order = [c.name for c in _by_tests(configs, fam.pairs, goal)[0] if c.name in cands]
+        # the largest advantage over the baseline by the deciding tests' own estimates (a
+        # Hodges-Lehmann shift for a rank test), not by the means (D4 of issue 17); the mean
+        # only breaks ties
+        sign = 1.0 if goal == "maximize" else -1.0
+        by_mean = {c.name: i for i, c in enumerate(_by_mean(configs, goal))}
+
+        def gain(n: str) -> float:
+            p = vs_base[n]
+            est = p.diff if p.a == n else -p.diff
+            return sign * est if math.isfinite(est) else -math.inf
+
+        order = sorted(cands, key=lambda n: (-gain(n), by_mean.get(n, 0)))
         win = order[0]
         why = (f"{win} is reliably better than the baseline {baseline}"
                f"{_margin_note(min_effect)}: {describe_pair(vs_base[win])}")
         if order[1:]:
             why += (f"; also better than the baseline: {', '.join(order[1:])} (candidates were "
-                    "not tested against each other; the best mean is named)")
+                    "not tested against each other; the largest advantage over the baseline "
+                    "by its test's estimate is named)")
         return Decision(win, why, None, best_set=tuple(order))
     if vs_base and all(reliably_better(p, baseline, min_effect) for p in vs_base.values()):
         return Decision(baseline, f"the baseline {baseline} is reliably better than every "

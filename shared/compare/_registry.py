@@ -34,6 +34,7 @@ from shared.compare._runners import (
     permutation_runner,
     rank_runner,
     t_runner,
+    unequal_spread,
 )
 from shared.errors import InputError
 
@@ -222,7 +223,8 @@ WELCH = TestSpec("welch", "Welch's t-test", "unpaired", why="Welch's t-test (req
                  runner=t_runner(_stats("welch_t"), "Welch t"), bulk_t=True, **_T)
 STUDENT_T = TestSpec("student-t", "Student's t-test", "unpaired",
                      why="Student's t-test, pooled variance (requested)",
-                     runner=t_runner(_stats("student_t"), "Student t"), **_T)
+                     runner=t_runner(_stats("student_t"), "Student t", unequal_spread),
+                     **_T)
 WILCOXON = TestSpec(
     "wilcoxon", "Wilcoxon signed-rank test", "paired", family=False,
     estimate="hodges_lehmann_shift", decides_by="p-value", effect="hedges_g", power="rank",

@@ -105,7 +105,10 @@ def compare_items(queue: WorkQueue, plan: Plan, look: int, tracker: str) -> tupl
                         metrics=metrics, status="FINISHED"))
         seeds_used[task.config] += 1
     comparison = compare_runs(runs, metric=plan.metric, goal=plan.goal, seed_key="seed",
-                              group_by=_group_by(plan), alpha=alpha, min_effect=plan.min_effect)
+                              group_by=_group_by(plan), alpha=alpha, min_effect=plan.min_effect,
+                              # confirm's stopping rule reads every pair (issue 17 made
+                              # "compare with the best" the default for 3+ configurations)
+                              all_pairs=True)
     by_run = {r.id: r.params["config"] for r in runs}
     names = {c.name: by_run[c.run_ids[0]] for c in comparison.configs}
     return comparison, names, seeds_used

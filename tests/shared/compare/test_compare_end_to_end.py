@@ -155,7 +155,8 @@ def test_three_configs_friedman_then_holm_corrected_pairs():
         "b": base + 0.01 + rng.normal(0.0, 0.004, 8),
         "c": base + 0.002 + rng.normal(0.0, 0.004, 8),
     }
-    comp = compare_runs(make_runs(vals, param="opt"), metric="acc")
+    # every pair (the all-pairs question): the default compares each with the best
+    comp = compare_runs(make_runs(vals, param="opt"), metric="acc", all_pairs=True)
     names = [c.name for c in comp.configs]
     assert names == ["opt=a", "opt=b", "opt=c"]
     m = np.column_stack([vals[k] for k in "abc"])
@@ -190,7 +191,8 @@ def test_three_configs_friedman_then_holm_corrected_pairs():
         raw.append(ref_p)
     holm = multipletests(raw, method="holm")[1]
     assert [p.p_adjusted for p in comp.pairs] == pytest.approx(list(holm), rel=1e-10)
-    bh = compare_runs(make_runs(vals, param="opt"), metric="acc", correction="bh")
+    bh = compare_runs(make_runs(vals, param="opt"), metric="acc", correction="bh",
+                      all_pairs=True)
     assert [p.p_adjusted for p in bh.pairs] == pytest.approx(
         list(multipletests(raw, method="fdr_bh")[1]), rel=1e-10)
     assert comp.decision.winner == "opt=b"

@@ -200,7 +200,9 @@ def test_three_unpaired_configs_welch_anova_matches_pingouin():
     rng = np.random.default_rng(2)
     vals = {i: rng.normal(mu, 0.01, n) for i, (mu, n) in enumerate([(0.8, 6), (0.81, 7),
                                                                       (0.83, 5)])}
-    comp = compare_runs(make_runs(vals, param="c", seed_key=None), metric="acc")
+    # every pair (the all-pairs question): the default compares each with the best
+    comp = compare_runs(make_runs(vals, param="c", seed_key=None), metric="acc",
+                        all_pairs=True)
     df = pd.DataFrame([(k, v) for k, vs in vals.items() for v in vs], columns=["g", "y"])
     ref = pg.welch_anova(df, dv="y", between="g")
     assert comp.omnibus.test == "welch-anova"

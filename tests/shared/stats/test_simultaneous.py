@@ -68,3 +68,16 @@ def test_quantile_between_single_and_bonferroni_and_conservative_when_rounded():
     assert stats.t.ppf(0.95, 396) < c < stats.t.ppf(1 - 0.05 / 99, 396)
     exact = max_t_quantile(np.full((1, 99), math.sqrt(0.5)), 396, 0.05)[0]
     assert c >= exact - 1e-4  # rounded lam and df only make it larger
+
+
+def test_stepped_quantile_between_exact_and_smallest_correlation():
+    """Each control's correlations lowered to a few steps: never below the exact quantile
+    (Slepian), and below the one with the smallest correlation for all comparisons."""
+    from shared.stats._simultaneous import stepped_quantile
+
+    rng = np.random.default_rng(2)
+    for df in (8.0, math.inf):
+        lam = rng.uniform(0.3, 0.85, 20)
+        exact = max_t_quantile(lam[None], df, 0.05)[0]
+        step = stepped_quantile(lam, df, 0.05)
+        assert exact - 2e-4 <= step <= equicorrelated_quantile(float(lam.min()), 20, df, 0.05)
