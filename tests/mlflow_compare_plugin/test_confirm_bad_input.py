@@ -44,3 +44,15 @@ def test_program_with_unbalanced_quote(tmp_path: Path) -> None:
     line = _one_error_line(_confirm(tmp_path, "configs.yaml", "--program", "python 'train.py"))
     assert "--program" in line and "No closing quotation" in line
     assert not (tmp_path / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", ".hidden"])
+def test_name_that_is_a_path_is_refused(tmp_path: Path, name: str) -> None:
+    """The name also names the report's files (W&B writes them under --dir): ``../../x``
+    wrote outside it."""
+    (tmp_path / "configs.yaml").write_text("- {name: a, lr: 0.1}\n- {name: b, lr: 0.2}\n")
+    line = _one_error_line(
+        _confirm(tmp_path, "configs.yaml", "--program", "python train.py", "--name", name)
+    )
+    assert "--name" in line and "not a plain name" in line
+    assert not (tmp_path / "mlflow.db").exists()
