@@ -198,7 +198,9 @@ def _run(
     )
     runs, note = without_parents(runs, keep=_split_ids(run_ids))
     if note:
-        click.echo(f"warning: {note}", err=True)
+        from shared.render._table import terminal_safe
+
+        click.echo(f"warning: {terminal_safe(note)}", err=True)  # run names: escaped
     publish = None
     if log_report or tag_winner:
         publish = functools.partial(
