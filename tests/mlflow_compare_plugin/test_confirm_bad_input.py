@@ -56,3 +56,13 @@ def test_name_that_is_a_path_is_refused(tmp_path: Path, name: str) -> None:
     )
     assert "--name" in line and "not a plain name" in line
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_from_study_with_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-study.db"
+    line = _one_error_line(_confirm(
+        tmp_path, "--from-study", "search", "--study-storage", f"sqlite:///{missing}",
+        "--program", "python train.py",
+    ))  # fmt: skip
+    assert "no sqlite file" in line and str(missing) in line
+    assert not missing.exists()
