@@ -48,7 +48,7 @@ NOISES = ("normal", "hetero", "meanvar", "t3", "lognormal")
 
 @dataclass(frozen=True)
 class PowerCell:
-    kind: str  # "mcb", "winner", "null"
+    kind: str  # "best-set", "winner", "null"
     k: int
     n: int
     noise: str
@@ -57,7 +57,7 @@ class PowerCell:
 
 def _mu(kind: str, k: int, noise: str) -> np.ndarray:
     mu = np.zeros(k)
-    if kind == "mcb":
+    if kind == "best-set":
         mu[0] = 3.0
     elif kind == "winner":
         mu[0] = 1.0
@@ -127,7 +127,7 @@ def run_power_cell(cell: PowerCell) -> dict[str, object]:
     ours_size = oracle_size = 0.0
     for _ in range(cell.reps):
         m, sd = data(rng, cell)
-        direct = cell.kind == "mcb" or (cell.kind == "null" and cell.k >= 10)
+        direct = cell.kind == "best-set" or (cell.kind == "null" and cell.k >= 10)
         if direct:
             ours, oracle = _mcb_both(m, sd)
             won, owon = ours["best"], oracle["best"]
@@ -155,7 +155,7 @@ def run_power_cell(cell: PowerCell) -> dict[str, object]:
 
 def power_cells(reps: int) -> list[PowerCell]:
     """``reps``: data sets per false-winner cell (500 gives SE <= 0.01 at 0.05)."""
-    out = [PowerCell("mcb", k, 5, noise, max(50, reps // 5)) for k in (10, 30, 100)
+    out = [PowerCell("best-set", k, 5, noise, max(50, reps // 5)) for k in (10, 30, 100)
            for noise in NOISES]
     out += [PowerCell("winner", k, n, "normal", max(100, reps // 2)) for k in (2, 4, 8)
             for n in (5, 10, 20)]
@@ -176,7 +176,7 @@ def power_table(results: list[dict[str, object]]) -> tuple[list[str], list[str]]
     for noise in NOISES:
         row = []
         for k in (10, 30, 100):
-            r = by.get(("mcb", k, 5, noise))
+            r = by.get(("best-set", k, 5, noise))
             if r is None:
                 row.append("")
                 continue

@@ -202,8 +202,11 @@ def _run(
         keep=_split_ids(run_ids),
     )
     runs = found.runs
-    for note in found.notes:
-        click.echo(f"warning: {note}", err=True)
+    if found.notes:
+        from shared.render._table import terminal_safe
+
+        for note in found.notes:
+            click.echo(f"warning: {terminal_safe(note)}", err=True)  # run names: escaped
     if options.get("examples"):
         runs = _read_examples(source, runs, options["examples"])
     publish = None

@@ -63,6 +63,8 @@ def confirm_options(func: F) -> F:
                      help="Tries per (configuration, seed) before confirm stops with exit 2."),
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                      show_default=True),
+        click.option("--verbose", "-v", is_flag=True, default=False,
+                     help="Show the trackers' own log messages (hidden by default)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -75,6 +77,7 @@ def resolve_inputs(options: dict[str, Any], optuna: Any,
     from shared.confirm._program import program_train
     from shared.confirm._studies import top_configs
 
+    options.pop("verbose", None)  # read by handle_errors (quiet trackers) already
     sources = [s for s in ("configs_file", "from_study", "from_sweep") if options.get(s)]
     if len(sources) != 1:
         raise InputError("give exactly one of CONFIGS.yaml, --from-study, --from-sweep")

@@ -147,8 +147,12 @@ class _Worker:
             # itself stays claimed in the storage, and is taken over once its heartbeats stop.
             _quietly(lambda: self.tracker.end_item(handle, None, "interrupted"))
             raise
-        except Exception as error:  # noqa: BLE001 (train's own errors: retried, then reported)
+        except (Exception, SystemExit) as error:  # noqa: BLE001 (train's own: retried, reported)
+            # sys.exit() inside train is train's failure, not the command's exit code (a
+            # SystemExit(3) made confirm exit 3, "unreachable", saying nothing).
             text = "".join(traceback.format_exception_only(type(error), error)).strip()
+            if isinstance(error, SystemExit):
+                text = f"train called sys.exit({error.code!r})"
             self.tracker.end_item(handle, None, text)
             message = self.queue.fail(task, text, handle.run_id)
             if message:

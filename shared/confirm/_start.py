@@ -31,6 +31,24 @@ def split_metric(metric: str, goal: str | None) -> tuple[str, str]:
     return name, goal
 
 
+def check_name(name: str | None) -> None:
+    """A confirm's name also names files (the W&B report under ``--dir``): no path in it.
+
+    Example:
+        >>> check_name("lr-sweep-2")
+        >>> check_name("../../x")
+        Traceback (most recent call last):
+        ...
+        shared.errors.InputError: --name '../../x' is not a plain name: ...
+    """
+    if name is None:
+        return
+    if (not name.strip() or "/" in name or "\\" in name or name.startswith(".")
+            or any(ord(c) < 32 or ord(c) == 127 for c in name)):
+        raise InputError(f"--name {name!r} is not a plain name: no slashes, no leading dot, "
+                         "no control characters (it also names the report's files)")
+
+
 def start(
     configs: Sequence[Mapping[str, Any]] | Any,
     metric: str,
@@ -45,6 +63,7 @@ def start(
 ) -> tuple[Plan, WorkQueue]:
     """The plan (configurations, metric, goal, ``design``: seeds, max_seeds, step, adaptive,
     min_effect, alpha, max_attempts) and its work queue on ``storage`` (Optuna passed in)."""
+    check_name(name)
     metric, goal = split_metric(metric, goal)
     plan = Plan(load_configs(configs), metric, goal=goal, **design)
     optuna.logging.set_verbosity(optuna.logging.WARNING)

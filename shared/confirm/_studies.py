@@ -22,6 +22,12 @@ def top_configs(optuna: Any, storage: str, study_name: str, k: int, *,
         InputError: no such study, a multi-objective study, or no finished trial.
         TrackerUnreachable: the storage cannot be reached.
     """
+    from shared.store_setup import sqlite_file
+
+    path = sqlite_file(storage) if isinstance(storage, str) else None
+    if path is not None and not path.is_file():
+        # Opening it would create an empty database where the user expected their study.
+        raise InputError(f"{what}: no sqlite file {str(path)!r} (storage {storage!r})")
     try:
         summaries = optuna.study.get_all_study_summaries(storage=storage, include_best_trial=False)
     except Exception as error:  # noqa: BLE001 (SQLAlchemy's errors: the storage is unusable)

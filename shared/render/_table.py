@@ -23,14 +23,19 @@ __all__ = ["render_table", "terminal_safe"]
 #: Warnings printed in the large layout (JSON keeps all of them).
 WARNING_ROWS = 12
 
-# C0/C1 control characters (ESC starts ANSI sequences that could rewrite a terminal) and the
-# Unicode line/paragraph separators; shown as escapes instead of being sent to the terminal.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0/C1 control characters (ESC starts ANSI sequences that could rewrite a terminal), the
+# Unicode line/paragraph separators, and the bidirectional overrides/isolates, zero-width
+# characters and BOM that reorder or hide text (U+202E shows "exe.gnp" as "png.exe"); shown as
+# escapes instead of being sent to the terminal.
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 
 def terminal_safe(text: str) -> str:
-    """``text`` with control characters shown as ``\\xNN`` escapes, so a run name cannot move
-    the cursor, clear the screen or break a table row.
+    """``text`` with control characters shown as ``\\xNN`` escapes (bidi and zero-width ones as
+    ``\\uNNNN``), so a run name cannot move the cursor, clear the screen, break a table row or
+    reorder what is read.
 
     Example:
         >>> terminal_safe("a\\x1b[2Jb")

@@ -44,3 +44,48 @@ def test_program_with_unbalanced_quote(tmp_path: Path) -> None:
     line = _one_error_line(_confirm(tmp_path, "configs.yaml", "--program", "python 'train.py"))
     assert "--program" in line and "No closing quotation" in line
     assert not (tmp_path / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", ".hidden"])
+def test_name_that_is_a_path_is_refused(tmp_path: Path, name: str) -> None:
+    """The name also names the report's files (W&B writes them under --dir): ``../../x``
+    wrote outside it."""
+    (tmp_path / "configs.yaml").write_text("- {name: a, lr: 0.1}\n- {name: b, lr: 0.2}\n")
+    line = _one_error_line(
+        _confirm(tmp_path, "configs.yaml", "--program", "python train.py", "--name", name)
+    )
+    assert "--name" in line and "not a plain name" in line
+    assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_from_study_with_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-study.db"
+    line = _one_error_line(_confirm(
+        tmp_path, "--from-study", "search", "--study-storage", f"sqlite:///{missing}",
+        "--program", "python train.py",
+    ))  # fmt: skip
+    assert "no sqlite file" in line and str(missing) in line
+    assert not missing.exists()
+
+
+def test_confirm_is_quiet_on_a_new_store_unless_verbose(tmp_path: Path) -> None:
+    """MLflow's INFO lines ("Creating initial MLflow database tables...") are hidden like in
+    ``mlflow compare``; ``-v`` shows them."""
+    (tmp_path / "quiet_train.py").write_text("def train(lr, seed):\n    return {'acc': lr}\n")
+    (tmp_path / "configs.yaml").write_text("- {name: a, lr: 0.1}\n- {name: b, lr: 0.2}\n")
+    import os
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    runs = {}
+    for verbose in (False, True):
+        uri = f"sqlite:///{tmp_path / f'mlflow-{verbose}.db'}"
+        runs[verbose] = subprocess.run(
+            [sys.executable, "-m", "mlflow_compare_plugin", "confirm", "configs.yaml",
+             "--function", "quiet_train:train", "-m", "acc", "--seeds", "2", "--max-seeds", "2",
+             "--tracking-uri", uri, *(["-v"] if verbose else [])],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=200,
+        )  # fmt: skip
+        assert runs[verbose].returncode == 0, runs[verbose].stderr
+    assert " INFO " not in runs[False].stderr, runs[False].stderr
+    assert "Creating initial MLflow database tables" in runs[True].stderr

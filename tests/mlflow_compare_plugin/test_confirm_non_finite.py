@@ -59,3 +59,25 @@ def test_always_inf_stops_after_max_attempts_saying_what_was_returned(tmp_path: 
                 tracking_uri=uri, experiment_name="inf")  # fmt: skip
     assert len(calls) == 2  # retried up to max_attempts, then stopped
     assert "never returned" not in str(stopped.value)
+
+
+def test_train_calling_sys_exit_is_a_failed_attempt(tmp_path: Path) -> None:
+    """``sys.exit(3)`` inside train made confirm exit 3 ("unreachable") with no message."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    calls: list[int] = []
+
+    def train(lr: float, seed: int) -> dict[str, float]:
+        if (lr, seed) == (0.1, 2) and not calls:
+            calls.append(seed)
+            raise SystemExit(3)
+        return {"val_acc": 0.8 - lr + 0.01 * seed}
+
+    result = confirm(CONFIGS, train, metric="val_acc", seeds=3, max_seeds=3,
+                     tracking_uri=uri, experiment_name="exit")  # fmt: skip
+    assert result.seeds_used == {"a": 3, "b": 3} and calls == [2]
+    client = MlflowClient(uri)
+    exp = client.get_experiment_by_name("exit").experiment_id
+    failed = client.search_runs([exp], "attributes.status = 'FAILED'",
+                                run_view_type=ViewType.ALL)  # fmt: skip
+    assert len(failed) == 1
+    assert failed[0].data.tags["confirm.error"] == "train called sys.exit(3)"
