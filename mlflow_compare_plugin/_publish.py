@@ -146,7 +146,7 @@ def run_name(comparison: Any) -> str:
     winner = decision.get("winner")
     if winner:
         answer = f"{str(winner).replace(', ', ',')} wins ({n} configs)"
-    elif decision.get("best_set"):
+    elif decision.get("best_set") and len(decision["best_set"]) < n:
         answer = f"no winner, {len(decision['best_set'])} of {n} possibly best"
     else:
         answer = f"no reliable difference ({n} configs)"
