@@ -365,6 +365,19 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
         from shared.render._plots import make_plots
 
         images = make_plots(d)
+    configs = list(d.get("configs") or [])
+    if len(configs) > TOP_CONFIGS and images:
+        # a big sweep: the page plots the configurations it lists (the PNG files keep them all);
+        # 400 curves made a 4 MB page no one could read
+        from shared.render._plots import make_plots
+
+        shown = [configs[i] for i in _shown(d)]
+        names = {str(c.get("name")) for c in shown}
+        small = {**d, "configs": shown, "critical_difference": None,
+                 "pairs": [p for p in d.get("pairs") or []
+                           if str(p.get("a")) in names and str(p.get("b")) in names]}
+        images = {**images, **{k: v for k, v in make_plots(small).items()
+                               if k in ("curves.png", "distribution.png")}}
     r = build_rows(d)
     out = [
         "<!DOCTYPE html>",

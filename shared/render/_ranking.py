@@ -189,8 +189,9 @@ def _confirm(d: Mapping[str, Any], ordered: Sequence[Mapping[str, Any]]) -> list
     trials = [dict(c.get("params") or {}) for c in ordered[:k]]
     metric = (d.get("metric") or {}).get("name") or "metric"
     return [
-        f"confirm the top {k} with seeds (there is no confirm command yet; SeedEvaluator from "
-        "mlflow_compare_plugin.optuna or wandb_compare_ext.optuna runs each over the same seeds):",
+        f"confirm the top {k} with seeds (`mlflow compare confirm` or `wandb-compare confirm` "
+        "--from-study, or SeedEvaluator from mlflow_compare_plugin.optuna or "
+        "wandb_compare_ext.optuna, runs each over the same seeds):",
         f"  for params in {json.dumps(trials, default=str)}:",
         "      study.enqueue_trial(params)",
         f"  study.optimize(SeedEvaluator(callback, seeds={CONFIRM_SEEDS}).objective(train), "
