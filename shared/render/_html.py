@@ -378,6 +378,8 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
                            if str(p.get("a")) in names and str(p.get("b")) in names]}
         images = {**images, **{k: v for k, v in make_plots(small).items()
                                if k in ("curves.png", "distribution.png")}}
+        # the critical-difference diagram of every configuration stays a file of its own
+        images = {k: v for k, v in images.items() if k != "cd_diagram.png"}
     r = build_rows(d)
     out = [
         "<!DOCTYPE html>",
