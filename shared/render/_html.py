@@ -271,7 +271,10 @@ def _why(r: Rows) -> str:
 def _runs_table(d: Mapping[str, Any]) -> str:
     rows = []
     total = 0
-    for c in d.get("configs") or []:
+    configs = list(d.get("configs") or [])
+    if len(configs) > TOP_CONFIGS:  # a big sweep: the runs of the configurations listed above
+        configs = [configs[i] for i in _shown(d)]
+    for c in configs:
         ids = list(c.get("runs") or [])
         names = list(c.get("run_names") or [])
         values = list(c.get("values") or [])
@@ -301,8 +304,9 @@ def _runs_table(d: Mapping[str, Any]) -> str:
             table_id="runs",
         )
     )
-    if total > len(rows):
-        out.append(f"<p>… and {total - len(rows)} more runs (see comparison.json).</p>")
+    everything = sum(len(c.get("runs") or []) for c in d.get("configs") or [])
+    if everything > len(rows):
+        out.append(f"<p>… and {everything - len(rows)} more runs (see comparison.json).</p>")
     out.append("</section>")
     return "".join(out)
 
