@@ -61,12 +61,15 @@ def assistant_open(browser: Any) -> bool:
 
 def close_assistant(browser: Any) -> None:
     """Close the Assistant panel with the last button of its header (the X)."""
-    script = _TITLE + r"""
+    script = (
+        _TITLE
+        + r"""
     let box = title;
     while (box && box.querySelectorAll("button").length < 2) box = box.parentElement;
     const buttons = box ? Array.from(box.querySelectorAll("button")) : [];
     return buttons[buttons.length - 1] || null;
     """
+    )
     button = browser.run(script)
     assert button, "no close button on the Assistant panel"
     browser.s("POST", f"/element/{button[ELEMENT]}/click", {})

@@ -28,8 +28,9 @@ def test_track_in_wandb_with_wandb_mocked_by_the_users_suite() -> None:
 
     fake.init.side_effect = init
     with mock.patch.dict(sys.modules, {"wandb": fake}):
-        callback = WeightsAndBiasesCallback(metric_name="value", as_multirun=True,
-                                            wandb_kwargs={"project": "p"})
+        callback = WeightsAndBiasesCallback(
+            metric_name="value", as_multirun=True, wandb_kwargs={"project": "p"}
+        )
 
         @callback.track_in_wandb()
         def objective(trial: optuna.Trial) -> float:
