@@ -52,5 +52,13 @@ def confirm_command(tracking_uri: str | None, experiment_name: str, fmt: str,
     from mlflow_compare_plugin._confirm import confirm
 
     kwargs = resolve_inputs(options, optuna, _program_env)
-    result = confirm(**kwargs, tracking_uri=tracking_uri, experiment_name=experiment_name)
+    import logging
+
+    # MLflow's and Alembic's INFO lines stay off the user's terminal (warnings still show)
+    previous = logging.root.manager.disable
+    logging.disable(logging.INFO)
+    try:
+        result = confirm(**kwargs, tracking_uri=tracking_uri, experiment_name=experiment_name)
+    finally:
+        logging.disable(previous)
     emit_result(result, fmt)

@@ -159,7 +159,7 @@ def run_name(comparison: Comparison) -> str:
     winner, best_set = data.decision.winner, data.decision.best_set
     if winner:
         answer = f"{str(winner).replace(', ', ',')} wins ({n} configs)"
-    elif best_set:
+    elif best_set and len(best_set) < n:
         answer = f"no winner, {len(best_set)} of {n} possibly best"
     else:
         answer = f"no reliable difference ({n} configs)"

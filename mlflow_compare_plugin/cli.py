@@ -36,9 +36,25 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
+class _CompareCommand(click.Command):
+    """``compare``, which also runs ``compare confirm ...``: the ``mlflow`` CLI has room for one
+    command of ours, so ``mlflow compare confirm`` works as ``mlflow-compare confirm`` does."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args[:1] == ["confirm"]:
+            from mlflow_compare_plugin._confirm_cli import confirm_command
+
+            # standalone: exits with confirm's own exit code
+            confirm_command.main(args=args[1:], prog_name=f"{ctx.command_path} confirm")
+        return super().parse_args(ctx, args)
+
+
 @click.command(
     name="compare",
+    cls=_CompareCommand,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Commands: confirm  run configurations over seeds, adding seeds only where the "
+    "answer is still open, and record the decision (`confirm --help`).",
 )
 @click.option(
     "--tracking-uri",

@@ -97,6 +97,11 @@ def _run_demo(tmp_path: Path) -> None:
     assert "HTML report logged to MLflow: file://" in done.stdout
     report = done.stdout.split("HTML report logged to MLflow: file://", 1)[1].split()[0]
     assert Path(report).is_file() and Path(report).is_relative_to(checkout / "demo-out")
+    # the demo ends with the MLflow UI address of that report (issue 19 item 9)
+    last = done.stdout.strip().splitlines()[-1]
+    run_id = Path(report).parent.parent.name  # .../<run id>/artifacts/report.html
+    assert last.startswith("then open the comparison run's report at: http://127.0.0.1:5000/#/")
+    assert last.endswith(f"/runs/{run_id}/artifacts/report.html"), (last, report)
     assert (checkout / "demo-out" / "wandb-report.json").is_file()
     added = _listing(checkout) - before
     assert added and all(p == "demo-out" or p.startswith("demo-out/") for p in added), sorted(

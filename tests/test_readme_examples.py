@@ -64,7 +64,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("readme")
     (cwd / "demo-out").mkdir()
     uri = f"sqlite:///{cwd / 'demo-out' / 'mlflow.db'}"
-    confirm(
+    result = confirm(
         CONFIGS,
         train,
         metric="val_acc",
@@ -95,6 +95,13 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=600,
     )
     assert out.returncode == 0, out.stderr
+    # confirm and compare write a configuration's name in one key order (issue 19 item 5)
+    assert sorted(result.seeds_used) == sorted(c.name for c in result.comparison.configs)
+    assert sorted(result.seeds_used) == [
+        "hidden=128, lr=0.001",
+        "hidden=128, lr=0.01",
+        "hidden=32, lr=0.001",
+    ]
     return cwd
 
 

@@ -111,10 +111,29 @@ _lock = threading.Lock()
 _state: dict[str, Any] = {"active": 0, "saved": None, "fallback": None, "lent": None}
 
 
+def _public_set_global(run: Any) -> None:
+    """Lend ``wandb.run``/``log``/``config``/``summary`` to ``run`` through public attributes."""
+    import wandb
+
+    wandb.run, wandb.log = run, run.log
+    wandb.config, wandb.summary = run.config, run.summary
+
+
+def _public_unset_globals() -> None:
+    import wandb
+
+    wandb.run = None
+
+
 def _global_functions() -> tuple[Any, Any]:
-    """W&B's own setters of its globals (what ``wandb.init`` and ``Run.finish`` call)."""
-    from wandb.sdk import wandb_init
-    from wandb.sdk.lib import module
+    """W&B's own setters of its globals (what ``wandb.init`` and ``Run.finish`` call); the
+    public attributes when ``wandb`` has no ``sdk`` (a user's test suite replaced the module
+    with a mock, as optuna-integration's own tests do: ``sys.modules["wandb"] = MagicMock()``)."""
+    try:
+        from wandb.sdk import wandb_init
+        from wandb.sdk.lib import module
+    except ImportError:
+        return _public_set_global, _public_unset_globals
 
     set_global = getattr(wandb_init, "_set_global_run", None)
     if set_global is None:

@@ -43,6 +43,19 @@ COMPARISON_OPTION_NAMES = (
 )
 
 
+
+class _TestOption(click.Option):
+    """``--test``: its help lists the tests the registry accepts, read only when help is shown
+    (the registry loads numpy: not for every command start)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from shared.compare._registry import TESTS
+
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        return record[0], f"{record[1]} One of: {', '.join(TESTS)}."
+
 def _check_reduce(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if value is None or _REDUCE_RE.match(value):
         return value
@@ -116,8 +129,10 @@ def comparison_options(func: F) -> F:
         ),
         click.option(
             "--test",
+            cls=_TestOption,
             default="auto",
             show_default=True,
+            metavar="NAME",
             help="Statistical test (auto picks paired/unpaired, parametric or not).",
         ),
         click.option(

@@ -603,6 +603,18 @@ class Comparison:
     param_effects: tuple[Mapping[str, Any], ...] | None = None
     examples: ExamplesSummary | None = None
 
+    def _repr_html_(self) -> str:
+        """The report (decision, tables, plots) in a Jupyter cell, offline-safe."""
+        from shared.render._notebook import notebook_html
+
+        return notebook_html(self.to_dict())
+
+    def _repr_markdown_(self) -> str:
+        """The Markdown report, where a front end shows no HTML."""
+        from shared.render._notebook import notebook_markdown
+
+        return notebook_markdown(self.to_dict())
+
     @property
     def run_keys(self) -> list[str]:
         """Keys of every run used, config by config."""

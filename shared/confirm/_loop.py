@@ -10,6 +10,7 @@ a task only one worker holds) or enqueues the next round for the configurations 
 from __future__ import annotations
 
 import math
+import sys
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -202,6 +203,11 @@ class _Worker:
                         "race": race, "best_set": list(outcome.best_set),
                         "winner": outcome.winner})
         self.queue.set_attr("looks", history)
+        # a line per round, on a terminal or in a pipe: long trainings are not silent
+        state = (f"still in the race: {', '.join(outcome.race)}" if outcome.stop is None
+                 else f"stopped: {outcome.stop}")
+        print(f"confirm: look {k + 1}/{len(looks)}, {looks[k]} seeds per configuration, "
+              f"{sum(seeds_used.values())} runs so far; {state}", file=sys.stderr, flush=True)
         if outcome.stop is None:
             added = {c: list(range(looks[k], looks[k + 1])) for c in outcome.race}
             self.queue.enqueue_round(k + 1, added)

@@ -203,11 +203,14 @@ class Plan:
 
 
 def config_names(configs: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """``{name: params}``: the ``name`` key when given, else the params that vary, in order.
+    """``{name: params}``: the ``name`` key when given, else the params that vary, in name
+    order (the order ``compare`` writes them in).
 
     Example:
         >>> config_names([{"lr": 0.1, "h": 8}, {"lr": 0.01, "h": 8}])
         {'lr=0.1': {'lr': 0.1, 'h': 8}, 'lr=0.01': {'lr': 0.01, 'h': 8}}
+        >>> list(config_names([{"lr": 0.1, "hidden": 8}, {"lr": 0.01, "hidden": 32}]))
+        ['hidden=8, lr=0.1', 'hidden=32, lr=0.01']
     """
     params = []
     for i, config in enumerate(configs):
@@ -216,7 +219,8 @@ def config_names(configs: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
         if "seed" in config:
             raise InputError(f"configuration {i + 1} sets 'seed': confirm chooses the seeds")
         params.append({str(k): v for k, v in config.items() if k != "name"})
-    keys = list(dict.fromkeys(k for p in params for k in p))
+    # in name order, as ``compare`` names configurations: one run, one name in both reports
+    keys = sorted(dict.fromkeys(k for p in params for k in p))
     varying = [k for k in keys if len({json.dumps(p.get(k), default=str) for p in params}) > 1]
     out: dict[str, dict[str, Any]] = {}
     for i, (config, p) in enumerate(zip(configs, params, strict=True)):

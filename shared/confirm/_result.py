@@ -69,6 +69,17 @@ class ConfirmResult:
             head += f" Possibly best: {', '.join(self.best_set)}."
         return f"{head} {self.comparison.decision.rationale}"
 
+    def _repr_html_(self) -> str:
+        """Why it stopped and the seeds used, then the last look's report, in a Jupyter cell."""
+        from shared.render._notebook import notebook_html
+
+        return notebook_html(self.comparison.to_dict(), self.summary())
+
+    def _repr_markdown_(self) -> str:
+        from shared.render._notebook import notebook_markdown
+
+        return notebook_markdown(self.comparison.to_dict(), self.summary())
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": "tracker-compare/confirm/v1",

@@ -51,6 +51,7 @@ tr > :first-child { border-left-width: 1px; }
 thead th { border-top-width: 1px; background: #f6f8fa; white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; }
 td.name { overflow-wrap: break-word; word-break: normal; min-width: 12ch; max-width: 32ch; }
+td.text { overflow-wrap: break-word; max-width: 24ch; }
 tbody td:first-child, thead th:first-child { position: sticky; left: 0; z-index: 1; }
 tr.sig td { background: #f0fff4; }
 figure { margin: 1em 0; }
@@ -59,9 +60,30 @@ figcaption { color: #59636e; font-size: 0.9em; }
 ul.why li, ul.warnings li { overflow-wrap: break-word; margin: 0.2em 0; }
 ul.warnings li { color: #9a6700; }
 footer { margin-top: 2em; color: #59636e; font-size: 0.85em; border-top: 1px solid #d8dee4; padding-top: 0.5em; }
+td.pair .side { display: block; }
+td.pair .vs { color: #59636e; }
+td.pair { max-width: 44ch; }
+tr.best td:first-child { box-shadow: inset 4px 0 0 #1a7f37; }
+.legend { color: #59636e; font-size: 0.9em; }
 @media (max-width: 640px) {
   main { padding: 10px 10px 24px; }
   th, td { padding: 3px 6px; }
+}
+/* Narrower than the pairs table (MLflow's artifact pane beside its Assistant panel is 400-960
+   px): each row becomes a card, verdict first, so nothing hides behind a sideways scroll. */
+@media (max-width: 999px) {
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; }
+  table.cards { width: 100%; }
+  table.cards thead { display: none; }
+  table.cards tr { display: flex; flex-wrap: wrap; border: 1px solid #d8dee4;
+    border-radius: 6px; margin: 0 0 8px; padding: 4px 0; }
+  table.cards td { border: 0; min-width: 0; position: static; background: transparent;
+    padding: 2px 10px; white-space: normal; text-align: left; box-sizing: border-box;
+    max-width: 100%; overflow-wrap: anywhere; }
+  table.cards td.name { flex: 1 0 100%; max-width: none; font-weight: 600; }
+  table.cards td:not(.name)::before { content: attr(data-label) ": "; color: #59636e; }
+  table.cards tr.sig { background: #f0fff4; }
+  .scroll.cards-box { overflow-x: visible; }
 }
 """
 
@@ -98,18 +120,123 @@ def _table(
     *,
     table_id: str,
     row_classes: Sequence[str] | None = None,
+    cards: bool = False,
+    first_html: Sequence[str] | None = None,
 ) -> str:
-    out = [f'<div class="scroll"><table id="{table_id}"><thead><tr>']
+    """A table; ``cards``: one card per row on narrow panes; ``first_html``: the first cells as
+    ready-made (escaped) HTML."""
+    box = "scroll cards-box" if cards else "scroll"
+    table_cls = ' class="cards"' if cards else ""
+    out = [f'<div class="{box}"><table id="{table_id}"{table_cls}><thead><tr>']
     out += [f"<th>{_e(h)}</th>" for h in header]
     out.append("</tr></thead><tbody>")
     for i, row in enumerate(rows):
         cls = row_classes[i] if row_classes else ""
         out.append(f'<tr class="{cls}">' if cls else "<tr>")
-        for cell, num in zip(row, numeric, strict=True):
+        for j, (cell, num, label) in enumerate(zip(row, numeric, header, strict=True)):
             shown = _e(cell) if num else _name(cell)
-            out.append(f'<td class="{"num" if num else "name"}">{shown}</td>')
+            kind = "num" if num else "name"
+            if j == 0 and first_html is not None:
+                shown, kind = first_html[i], "name pair"
+            elif cards and j > 0 and not num:
+                kind = "text"  # a short value (test, effect), not a name to keep whole
+            labelled = f' data-label="{_e(label)}"' if cards else ""
+            out.append(f'<td class="{kind}"{labelled}>{shown}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+#: configurations listed in the report, best first (plus every possibly-best one); the rest are
+#: in comparison.json and table.csv. 400 of them made a 55,000 px page no one reads.
+TOP_CONFIGS = 20
+
+
+def _ranked(d: Mapping[str, Any]) -> list[int]:
+    """Indexes of ``d["configs"]``, best mean first for the goal (no mean: last)."""
+    configs = list(d.get("configs") or [])
+    sign = -1.0 if (d.get("metric") or {}).get("goal") == "minimize" else 1.0
+
+    def key(i: int) -> tuple[int, float]:
+        mean = configs[i].get("mean") if isinstance(configs[i], Mapping) else None
+        ok = isinstance(mean, (int, float)) and mean == mean
+        return (0, -sign * float(mean)) if ok else (1, 0.0)
+
+    return sorted(range(len(configs)), key=key)
+
+
+def _best_set(d: Mapping[str, Any]) -> set[str]:
+    decision = d.get("decision") or {}
+    names = {str(n) for n in decision.get("best_set") or []}
+    if decision.get("winner"):
+        names.add(str(decision["winner"]))
+    return names
+
+
+def _shown(d: Mapping[str, Any]) -> list[int]:
+    """The configurations the report lists: the top ``TOP_CONFIGS`` and the possibly-best set."""
+    configs = list(d.get("configs") or [])
+    best = _best_set(d)
+    order = _ranked(d)
+    return [i for k, i in enumerate(order)
+            if k < TOP_CONFIGS or str(configs[i].get("name")) in best]
+
+
+def _configs_section(d: Mapping[str, Any], r: Rows) -> str:
+    """Configurations ranked best first, the possibly-best set marked; big sweeps cut to the
+    top ``TOP_CONFIGS`` (and every possibly-best one), the rest counted."""
+    shown = _shown(d) if len(r.config_rows) == len(d.get("configs") or []) else None
+    configs = list(d.get("configs") or [])
+    best = _best_set(d)
+    if shown is None:  # rows and configurations do not line up: show the rows as they are
+        shown, configs = list(range(len(r.config_rows))), [{}] * len(r.config_rows)
+    rows = [r.config_rows[i] for i in shown]
+    marks = ["best" if str(configs[i].get("name")) in best else "" for i in shown]
+    out = ["<section><h2>Configurations</h2>"]
+    if best and len(best) < len(configs):
+        out.append(f'<p class="legend">Ranked best first; marked: could be the best '
+                   f"({len(best)} of {len(configs)}).</p>")
+    elif len(configs) > 2:
+        out.append('<p class="legend">Ranked best first.</p>')
+    out.append(_table(r.config_header, rows, (False, True, True, True, True), table_id="configs",
+                      row_classes=marks, cards=True))
+    if len(shown) < len(configs):
+        out.append(f"<p>… and {len(configs) - len(shown)} more configurations, ranked, in "
+                   "table.csv and comparison.json.</p>")
+    return "".join(out)
+
+
+def _pair_name(p: Mapping[str, Any] | None, fallback: str) -> str:
+    """Each side of a pair on its own line: two lines, not four."""
+    if not isinstance(p, Mapping) or p.get("a") is None:
+        return _name(fallback)
+    return (f'<span class="side">{_name(p.get("a"))}</span>'
+            f'<span class="side"><span class="vs">vs</span> {_name(p.get("b"))}</span>')
+
+
+def _pairs_table(d: Mapping[str, Any], r: Rows) -> str:
+    """The pairs, verdict first (significant, p_adj, the estimate with its CI), then the
+    details; pairs of configurations the report does not list are counted, not shown."""
+    pairs = list(d.get("pairs") or [])
+    if len(pairs) != len(r.pair_rows):
+        pairs = [None] * len(r.pair_rows)
+    listed = {str((d.get("configs") or [])[i].get("name")) for i in _shown(d)} if (
+        len(r.config_rows) == len(d.get("configs") or [])) else None
+    keep = [i for i, p in enumerate(pairs) if listed is None or p is None
+            or (str(p.get("a")) in listed and str(p.get("b")) in listed)]
+    # r.pair_header: a vs b, test, estimate, CI, effect, p, p_adj, significant
+    header = ("pair", "significant", "p_adj", "estimate [95% CI]", "p", "effect", "test")
+    rows, names, classes = [], [], []
+    for i in keep:
+        name, test, estimate, ci, effect, p_value, p_adj, sig = r.pair_rows[i]
+        rows.append((name, sig, p_adj, f"{estimate} {ci}", p_value, effect, test))
+        names.append(_pair_name(pairs[i], name))
+        classes.append("sig" if sig == "yes" else "")
+    out = [_table(header, rows, (False, False, True, True, True, False, False), table_id="pairs",
+                  row_classes=classes, cards=True, first_html=names)]
+    if len(keep) < len(r.pair_rows):
+        out.append(f"<p>… and {len(r.pair_rows) - len(keep)} more pairs, with configurations not "
+                   "listed above, in table.csv and comparison.json.</p>")
     return "".join(out)
 
 
@@ -144,7 +271,10 @@ def _why(r: Rows) -> str:
 def _runs_table(d: Mapping[str, Any]) -> str:
     rows = []
     total = 0
-    for c in d.get("configs") or []:
+    configs = list(d.get("configs") or [])
+    if len(configs) > TOP_CONFIGS:  # a big sweep: the runs of the configurations listed above
+        configs = [configs[i] for i in _shown(d)]
+    for c in configs:
         ids = list(c.get("runs") or [])
         names = list(c.get("run_names") or [])
         values = list(c.get("values") or [])
@@ -174,8 +304,9 @@ def _runs_table(d: Mapping[str, Any]) -> str:
             table_id="runs",
         )
     )
-    if total > len(rows):
-        out.append(f"<p>… and {total - len(rows)} more runs (see comparison.json).</p>")
+    everything = sum(len(c.get("runs") or []) for c in d.get("configs") or [])
+    if everything > len(rows):
+        out.append(f"<p>… and {everything - len(rows)} more runs (see comparison.json).</p>")
     out.append("</section>")
     return "".join(out)
 
@@ -238,6 +369,21 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
         from shared.render._plots import make_plots
 
         images = make_plots(d)
+    configs = list(d.get("configs") or [])
+    if len(configs) > TOP_CONFIGS and images:
+        # a big sweep: the page plots the configurations it lists (the PNG files keep them all);
+        # 400 curves made a 4 MB page no one could read
+        from shared.render._plots import make_plots
+
+        shown = [configs[i] for i in _shown(d)]
+        names = {str(c.get("name")) for c in shown}
+        small = {**d, "configs": shown, "critical_difference": None,
+                 "pairs": [p for p in d.get("pairs") or []
+                           if str(p.get("a")) in names and str(p.get("b")) in names]}
+        images = {**images, **{k: v for k, v in make_plots(small).items()
+                               if k in ("curves.png", "distribution.png")}}
+        # the critical-difference diagram of every configuration stays a file of its own
+        images = {k: v for k, v in images.items() if k != "cd_diagram.png"}
     r = build_rows(d)
     out = [
         "<!DOCTYPE html>",
@@ -249,24 +395,14 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
         f"<h1>{_e(r.title)}</h1>",
         f'<p class="sub">{_e(r.subtitle)}</p>',
         _decision(r),
-        "<section><h2>Configurations</h2>",
-        _table(r.config_header, r.config_rows, (False, True, True, True, True), table_id="configs"),
+        _configs_section(d, r),
     ]
     if r.omnibus:
         out.append(f"<p>Omnibus test: {_e(r.omnibus)}</p>")
     out.append("</section>")
     if r.pair_rows:
         out.append("<section><h2>Pairs</h2>")
-        sig = ["sig" if row[-1] == "yes" else "" for row in r.pair_rows]
-        out.append(
-            _table(
-                r.pair_header,
-                r.pair_rows,
-                (False, False, True, True, True, True, True, False),
-                table_id="pairs",
-                row_classes=sig,
-            )
-        )
+        out.append(_pairs_table(d, r))
         out.append(_why(r))
         out.append("</section>")
     if images:

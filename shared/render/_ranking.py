@@ -191,7 +191,7 @@ def _confirm(d: Mapping[str, Any], ordered: Sequence[Mapping[str, Any]]) -> list
     return [
         f"confirm the top {k} with seeds: the confirm command runs them over the same seeds, "
         "adding seeds only while the answer is still open, and decides:",
-        f"  mlflow-compare confirm configs.yaml --function module:train -m {metric} --seeds "
+        f"  mlflow compare confirm configs.yaml --function module:train -m {metric} --seeds "
         f"{CONFIRM_SEEDS}   (or wandb-compare confirm; --from-study / --from-sweep --top {k} "
         "reads the top configurations itself)",
         f"  configs.yaml: {json.dumps(trials, default=str)}",

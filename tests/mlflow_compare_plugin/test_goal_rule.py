@@ -118,6 +118,11 @@ def test_confirm_command_prints_the_goal_and_warns_on_a_contradiction(tmp_path: 
     ]
     assert len(warnings) == 1 and warnings[0].startswith("warning: goal 'minimize'")
     assert "Metric: val_accuracy (minimize)" in out.stdout
+    # a line per round (issue 19 item 7), and no MLflow INFO line leaking through
+    rounds = [line for line in out.stderr.splitlines() if line.startswith("confirm: look ")]
+    assert rounds == ["confirm: look 1/1, 3 seeds per configuration, 6 runs so far; "
+                      "stopped: decided"] or rounds[0].startswith("confirm: look 1/1, 3 seeds"), rounds
+    assert " INFO " not in out.stderr, out.stderr
     # the user's explicit goal is kept: minimising accuracy crowns the underfitting model
     assert "Winner: underfit" in out.stdout
 

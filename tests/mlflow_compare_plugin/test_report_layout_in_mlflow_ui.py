@@ -1,13 +1,12 @@
 """report.html as users read it: inside the real MLflow UI's artifact pane, in headless Chromium.
 
 The runs are logged to a real ``mlflow server``, the report by the real ``mlflow compare
---log-report``; Chromium then opens MLflow's own UI on the comparison run's artifact view
-(``#/experiments/<id>/runs/<run>/artifacts/report.html``), where MLflow shows the report in an
-iframe beside its file tree (and, at MLflow 3.17's default, beside the assistant panel). At
-1000, 1400 and 1920 px every table column must stay at least 8 characters wide (measured in the
-DOM inside that iframe: the Pairs table once collapsed to one character per line there), the
-pair names must wrap at spaces, not between letters, and a screenshot of the pane is kept
-(``TRACKER_COMPARE_SCREENSHOTS=folder`` copies them out to be looked at).
+--log-report``; Chromium then walks MLflow's own UI from where it lands (``_mlflow_ui``) to the
+comparison run's report.html, shown in an iframe beside MLflow's file tree and, at MLflow 3.17's
+default, beside the Assistant panel. At 1000, 1400 and 1920 px, panel open and closed, the
+verdict of every pair and the decision must be in view without scrolling sideways (measured in
+the DOM inside that iframe, against the part of it MLflow lets the user see), and a screenshot
+of each is kept (``TRACKER_COMPARE_SCREENSHOTS=folder`` copies them out to be looked at).
 """
 
 from __future__ import annotations
@@ -30,49 +29,6 @@ WIDTHS = (1000, 1400, 1920)
 # Long, realistic values: configuration names like "lr=0.01, optimizer=sgd_nesterov_momentum".
 OPTIMIZER = {0.1: "adamw_torch_fused", 0.01: "sgd_nesterov_momentum", 0.001: "adafactor"}
 
-# Runs inside the report's iframe: each table's column content widths (first row: every cell
-# of a column has its width), the width of 8 digits in the table's font, and how many lines
-# the tallest pair-name cell takes.
-_MEASURE = r"""
-const first = document.querySelector("#pairs tbody td");
-if (document.readyState !== "complete" || !first) return null;
-const probe = document.createElement("span");
-probe.style.cssText = "position:absolute;visibility:hidden;white-space:pre";
-probe.style.font = getComputedStyle(first).font;
-probe.textContent = "00000000";
-document.body.appendChild(probe);
-const eight = probe.getBoundingClientRect().width;
-probe.remove();
-const content = (cell) => { const s = getComputedStyle(cell);
-  return cell.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight); };
-const tables = {};
-for (const t of document.querySelectorAll("table")) {
-  tables[t.id] = Array.from(t.rows[0].cells).map((c) => [c.innerText, content(c)]);
-}
-const lineHeight = parseFloat(getComputedStyle(first).lineHeight);
-const nameLines = Array.from(document.querySelectorAll("#pairs tbody tr")).map(
-  (r) => Math.round(r.cells[0].getBoundingClientRect().height / lineHeight));
-// Each name cell against the longest word it holds: a word is broken only when it is longer
-// than the column may grow (32 characters).
-probe.textContent = "0";
-document.body.appendChild(probe);
-const ch = probe.getBoundingClientRect().width;
-const words = [];
-for (const cell of document.querySelectorAll("#configs td.name, #pairs td.name")) {
-  let longest = 0;
-  for (const word of cell.innerText.split(/\s+/)) {
-    probe.textContent = word;
-    longest = Math.max(longest, probe.getBoundingClientRect().width);
-  }
-  words.push([cell.innerText, content(cell), Math.min(longest, 32 * ch)]);
-}
-probe.remove();
-return {eight, tables, nameLines, words, width: window.innerWidth,
-        scrollWidth: document.documentElement.scrollWidth,
-        text: document.body.innerText.slice(0, 20000)};
-"""
-
-
 def _log_runs(url: str) -> str:
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param
@@ -94,13 +50,39 @@ def _log_runs(url: str) -> str:
     return exp
 
 
-def _frame_measure(browser, timeout: float = 90) -> dict:
-    """Wait for MLflow's UI to show the report in its iframe; measure inside it."""
+# Inside the report's iframe: is the verdict of every pair (significant, p_adj) and the decision
+# in view without scrolling sideways, and how many lines does a pair's name take?
+_VERDICT = r"""
+const rows = Array.from(document.querySelectorAll("#pairs tbody tr"));
+if (document.readyState !== "complete" || !rows.length) return null;
+const width = document.documentElement.clientWidth;
+const seen = Math.min(width, arguments[0]);  // what MLflow's pane lets the user see
+const inView = (el) => { const r = el.getBoundingClientRect();
+  return r.width > 0 && r.left >= -1 && r.right <= seen + 1; };
+const box = document.getElementById("pairs").closest(".scroll");
+const verdict = rows.map((tr) => Array.from(tr.cells).filter(
+  (td) => ["significant", "p_adj"].includes(td.dataset.label))
+  .map((td) => [td.dataset.label, inView(td)]));
+const first = rows[0].cells[0];
+const lineHeight = parseFloat(getComputedStyle(first).lineHeight);
+const lines = rows.map((tr) => Math.round(tr.cells[0].getBoundingClientRect().height / lineHeight));
+const order = Array.from(document.querySelectorAll("#pairs thead th")).map((th) => th.innerText);
+// the verdict's words themselves (its paragraph box is as wide as the decision box)
+const range = document.createRange();
+range.selectNodeContents(document.querySelector("#decision .verdict"));
+const words = range.getBoundingClientRect();
+return {width, seen, verdict, lines, order, decision: words.right <= seen + 1 && words.left >= 0,
+        boxScroll: [box.scrollWidth, box.clientWidth],
+        pageScroll: document.documentElement.scrollWidth};
+"""
+
+
+def _measure(browser, script: str, seen: float, timeout: float = 90) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             browser.frame(0)
-            found = browser.run(_MEASURE)
+            found = browser.s("POST", "/execute/sync", {"script": script, "args": [seen]})
         except Exception:  # noqa: BLE001 - the UI has not made the iframe yet: try again
             found = None
         finally:
@@ -111,8 +93,37 @@ def _frame_measure(browser, timeout: float = 90) -> dict:
     raise AssertionError("MLflow's UI did not show report.html in an iframe")
 
 
-@pytest.mark.timeout(600)
-def test_report_reads_well_in_mlflow_artifact_pane(mlflow_server, chromium, tmp_path):
+def _shoot(browser, path: Path) -> None:
+    browser.frame(0)
+    # (scrollIntoView would scroll MLflow's page too; only the report scrolls)
+    browser.run('window.scrollTo(0, document.getElementById("pairs").offsetTop - 300)')
+    browser.frame(None)
+    time.sleep(0.3)
+    png = base64.b64decode(browser.cdp("Page.captureScreenshot", {"format": "png"})["data"])
+    path.write_bytes(png)
+    shots = os.environ.get("TRACKER_COMPARE_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(shots) / path.name)
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        colours = im.convert("RGB").resize((64, 64)).getcolors(64 * 64)
+        assert colours is not None and len(colours) > 20  # not a blank page
+
+
+@pytest.mark.timeout(900)
+def test_verdict_in_view_where_mlflow_lands_panel_open_and_closed(mlflow_server, chromium,
+                                                                  tmp_path):
+    """Issue 19 items 5-6: from MLflow's landing page (GenAI home, Assistant panel open) a user
+    switches to Model training, opens the experiment, the comparison run (found by the question
+    its name starts with), Artifacts, report.html. At 1000, 1400 and 1920 px, with the panel
+    open and closed, every pair's verdict (significant, p_adj) and the decision are
+    in view with no sideways scroll, and a pair's name takes at most 3 lines."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import _mlflow_ui as ui
     from mlflow import MlflowClient
 
     exp = _log_runs(mlflow_server)
@@ -125,54 +136,39 @@ def test_report_reads_well_in_mlflow_artifact_pane(mlflow_server, chromium, tmp_
     assert proc.returncode == 0, proc.stderr
     client = MlflowClient(mlflow_server)
     (report,) = client.search_runs([exp], "tags.`tracker_compare.comparison` = 'true'")
-    page = f"{mlflow_server}/#/experiments/{exp}/runs/{report.info.run_id}/artifacts/report.html"
+    experiment_name = client.get_experiment(exp).name
+    assert report.info.run_name.startswith("acc max: ")
 
-    shots = os.environ.get("TRACKER_COMPARE_SCREENSHOTS")
     with tempfile.TemporaryDirectory(prefix="tc-chromium-") as profile:
-        # This browser may reach the loopback MLflow server, and nothing else.
         browser = chromium.ChromeDriver(profile, loopback=True)
         try:
             for width in WIDTHS:
-                browser.s("POST", "/window/rect", {"width": width, "height": 1100})
-                browser.open(page)
-                found = _frame_measure(browser)
-                eight = found["eight"]
-                assert 40 < eight < 120, eight  # 8 digits of a 14 px font
-                assert {"configs", "pairs", "runs"} <= set(found["tables"]), found["tables"]
-                for table, columns in found["tables"].items():
-                    for header, content in columns:
-                        assert content >= eight - 0.5, (
-                            f"{width} px: column {header!r} of table {table!r} is "
-                            f"{content:.0f} px wide, less than 8 characters ({eight:.0f} px)"
-                        )
-                # Names wrap at their spaces: never a letter a line, no word cut in two.
-                assert found["nameLines"] and max(found["nameLines"]) <= 5, (width, found)
-                for text, content, longest in found["words"]:
-                    assert content >= longest - 1, (width, text, content, longest)
-                assert "Why these tests" in found["text"]
-                # The page itself never scrolls sideways: a wide table scrolls in its own box.
-                # (At 1000 px MLflow 3.17 gives its viewer a 400 px minimum and clips what its
-                # pane cannot show; the report cannot change that, but stays within its frame.)
-                assert found["scrollWidth"] <= found["width"] + 1, (width, found["scrollWidth"])
-
-                # The pane as the user sees it, scrolled to the Pairs table.
-                browser.frame(0)
-                # (scrollIntoView would scroll MLflow's page too; only the report scrolls)
-                browser.run('window.scrollTo(0, document.getElementById("pairs").offsetTop - 40)')
-                browser.frame(None)
-                time.sleep(0.3)
-                shot = browser.cdp("Page.captureScreenshot", {"format": "png"})
-                png = base64.b64decode(shot["data"])
-                path = tmp_path / f"mlflow-ui-{width}.png"
-                path.write_bytes(png)
-                if shots:
-                    Path(shots).mkdir(parents=True, exist_ok=True)
-                    shutil.copy(path, Path(shots) / path.name)
-                from PIL import Image
-
-                with Image.open(io.BytesIO(png)) as im:
-                    assert im.width == width
-                    colours = im.convert("RGB").resize((64, 64)).getcolors(64 * 64)
-                    assert colours is not None and len(colours) > 20  # not a blank page
+                browser.s("POST", "/window/rect", {"width": width, "height": 1000})
+                browser.open(f"{mlflow_server}/")
+                browser.run("localStorage.clear(); sessionStorage.clear();")
+                browser.open(f"{mlflow_server}/")  # where MLflow lands, as it first opens
+                ui.click(browser, "Model training")
+                ui.click(browser, experiment_name, "a")
+                ui.click(browser, report.info.run_name[:12], "a")
+                ui.click(browser, "Artifacts")
+                ui.click(browser, "report.html", "*")
+                for panel in ("open", "closed"):
+                    if panel == "closed":
+                        ui.close_assistant(browser)
+                        time.sleep(1)
+                    assert ui.assistant_open(browser) == (panel == "open"), (width, panel)
+                    time.sleep(1)
+                    found = _measure(browser, _VERDICT, ui.visible_frame_width(browser))
+                    where = (width, panel, found["width"], found["seen"])
+                    assert found["order"][:4] == ["pair", "significant", "p_adj",
+                                                  "estimate [95% CI]"], where
+                    assert found["decision"], where
+                    assert all(seen for row in found["verdict"] for _, seen in row), (where, found)
+                    assert all(len(row) == 2 for row in found["verdict"]), found
+                    scroll, client_width = found["boxScroll"]
+                    assert scroll <= client_width + 1, (where, found["boxScroll"])
+                    assert found["pageScroll"] <= found["width"] + 1, where
+                    assert max(found["lines"]) <= 3, (where, found["lines"])
+                    _shoot(browser, tmp_path / f"mlflow-ui-{width}-panel-{panel}.png")
         finally:
             browser.close()

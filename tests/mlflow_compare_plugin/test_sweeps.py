@@ -174,6 +174,33 @@ def test_400_configurations_fit_a_screen_and_find_the_best_set(big_store: tuple[
     assert len(top3.stdout.splitlines()) < len(lines)
 
 
+def test_400_configurations_report_html_is_ranked_and_small(
+    big_store: tuple[str, str], tmp_path: Path, browser: Any, chromium: Any
+) -> None:
+    """Issue 19 item 5: the 400-configuration report was 4.7 MB and 55,505 px tall in name
+    order; it lists the top 20 best first with the possibly-best set marked, the rest counted."""
+    import re
+
+    uri, experiment = big_store
+    out = tmp_path / "report.html"
+    result = invoke("--tracking-uri", uri, "--experiment-id", experiment, "--metric",
+                    "val_loss:min", "--format", "html", "--output", out)
+    assert result.exit_code == 0, result.stderr
+    page = out.read_text()
+    assert len(page.encode()) < 600_000, len(page.encode())
+    table = page[page.index('id="configs"'):page.index("</table>", page.index('id="configs"'))]
+    names = re.findall(r'<td class="name"[^>]*>([^<]+)</td>', table)
+    marked = re.findall(r'<tr class="best"><td class="name"[^>]*>([^<]+)</td>', table)
+    good = {"dropout=0.0, hidden=32, lr=0.0001", "dropout=0.05, hidden=32, lr=0.0001",
+            "dropout=0.1, hidden=32, lr=0.0001"}  # fmt: skip
+    assert len(names) == 20 and set(names[:3]) == good and set(marked) == good
+    assert "… and 380 more configurations, ranked, in table.csv and comparison.json." in page
+    browser.s("POST", "/window/rect", {"width": 1400, "height": 1000})
+    browser.open(out.as_uri())
+    height = browser.run("return document.documentElement.scrollHeight")
+    assert height < 12_000, height
+
+
 def _comparable(run: Any) -> tuple:
     metrics = {k: ("nan" if math.isnan(v) else v) for k, v in run.metrics.items()}
     return (run.id, run.name, run.experiment, run.status, run.start_time, run.end_time,

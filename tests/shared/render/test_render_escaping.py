@@ -18,7 +18,7 @@ PAYLOADS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>"]
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "p",
     "section", "div", "table", "thead", "tbody", "tr", "th", "td", "figure", "img",
-    "figcaption", "ul", "li", "footer", "details", "summary", "b",
+    "figcaption", "ul", "li", "footer", "details", "summary", "b", "span",
 }  # fmt: skip
 
 
