@@ -141,7 +141,7 @@ def test_continuous_search_is_ranked_with_the_param_trend(search_folder: Path) -
     # the advice names the confirm command that exists (issue 17, D10: not "there is no
     # confirm command yet")
     assert "no confirm command" not in text
-    assert "mlflow-compare confirm configs.yaml" in text and "--seeds 5" in text
+    assert "mlflow compare confirm configs.yaml" in text and "--seeds 5" in text
     # no pair table of one-run configurations, and one warning about it, not one per config
     assert "a vs b" not in text
     assert sum("only one run" in line for line in text.splitlines()) == 1
