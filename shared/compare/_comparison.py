@@ -1,7 +1,7 @@
 """The result of a comparison: frozen dataclasses that serialise to the v1 JSON shape.
 
 The JSON shape (``Comparison.to_dict()``) is a public, versioned contract
-(``"tracker-compare/comparison/v2"``): renderers, adapters and saved ``comparison.json`` files
+(``"tracker-compare/comparison/v3"``): renderers, adapters and saved ``comparison.json`` files
 rely on it. Keys may be added; none may be removed, renamed or change meaning without a new
 schema version. v2 (from v1): a pair's ``diff``/``ci`` are the estimate and interval of the
 test that decided it (``estimate`` names it: the Hodges-Lehmann shift for the rank tests,
@@ -30,7 +30,7 @@ __all__ = [
     "Comparison",
 ]
 
-SCHEMA = "tracker-compare/comparison/v2"
+SCHEMA = "tracker-compare/comparison/v3"
 
 
 def _pair_list(ci: tuple[float, float] | None) -> list[float | None] | None:

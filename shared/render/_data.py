@@ -69,7 +69,7 @@ def as_dict(obj: Any) -> dict[str, Any]:
     schema = obj.get("schema")
     if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
         raise InputError(
-            f"not a tracker-compare comparison (schema is {schema!r}, expected {SCHEMA_PREFIX}v2 or v1)"
+            f"not a tracker-compare comparison (schema is {schema!r}, expected {SCHEMA_PREFIX}v3, v2 or v1)"
         )
     configs = obj.get("configs")
     if not isinstance(configs, Sequence) or isinstance(configs, str):

@@ -43,6 +43,6 @@ def render_json(d: Mapping[str, Any]) -> str:
 
     Example:
         >>> json.loads(render_json(comparison_dict))["schema"]  # doctest: +SKIP
-        'tracker-compare/comparison/v2'
+        'tracker-compare/comparison/v3'
     """
     return json.dumps(to_jsonable(d), indent=2, allow_nan=False, ensure_ascii=False) + "\n"

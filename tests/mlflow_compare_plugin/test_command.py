@@ -35,7 +35,7 @@ def test_json_is_the_comparison_of_what_was_logged(study: Any) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["schema"] == "tracker-compare/comparison/v2" and data["runs"] == 15
+    assert data["schema"] == "tracker-compare/comparison/v3" and data["runs"] == 15
     assert data["decision"]["winner"] == "lr=0.01"
     names = {c["name"] for c in data["configs"]}
     assert names == {f"lr={lr}" for lr in study.lrs}

@@ -34,7 +34,7 @@ def test_offline_comparison_json(offline_study: Path) -> None:
     result = _invoke(["--offline-dir", str(offline_study), "-m", "val/acc", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["schema"] == "tracker-compare/comparison/v2"
+    assert data["schema"] == "tracker-compare/comparison/v3"
     assert data["runs"] == 12
     assert data["decision"]["winner"] == "optimizer.lr=0.01"
     names = {c["name"] for c in data["configs"]}
