@@ -9,7 +9,8 @@ two ways:
   whatever the pilot decided), and
 * as printed, from the pilots that did not decide (``Decision.seeds_needed``).
 
-Beside it, in the same run, the advice sized for Hedges' g (the previous rule, the baseline).
+Ours sizes for the observed d_z made median-unbiased (``shared.compare._seeds``). Beside it,
+in the same run, the advice sized for Hedges' g (the previous rule, the baseline).
 The truth is the seed count whose paired t-test at alpha has the stated power for the true
 ``d`` (``shared.stats.seeds_needed``, checked against statsmodels in the tests). Goal: the
 median advice within 25% of it. Also printed: how often the stated range (the seeds over the

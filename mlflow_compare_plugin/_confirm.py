@@ -41,7 +41,7 @@ def confirm(
     tracking_uri: str | None = None,
     experiment_name: str = "confirm",
     name: str | None = None,
-    step: int = 4,
+    step: int = 3,
     max_attempts: int = 3,
     max_tasks: int | None = None,
     heartbeat_interval: int = 2,
@@ -51,9 +51,9 @@ def confirm(
 
     Runs ``seeds`` seeds per configuration, then adds ``step`` seeds per round only to the
     configurations that could still be the best, until one wins, the contenders are shown
-    equivalent within ``min_effect``, or ``max_seeds`` is spent. Each look spends part of
-    ``alpha`` (``shared.confirm._plan``), so the false-winner rate over all looks stays at
-    ``alpha``. With ``storage`` (an Optuna RDB URL) any number of workers, on any machines,
+    equivalent within ``min_effect``, or ``max_seeds`` is spent. Each look compares at a
+    level computed from the looks' joint distribution (``shared.confirm._plan``), so the
+    false-winner rate over all looks stays at ``alpha``. With ``storage`` (an Optuna RDB URL) any number of workers, on any machines,
     share the work: run the same call on each.
 
     Args:

@@ -40,7 +40,7 @@ def confirm(
     mode: str | None = None,
     dir: str | os.PathLike[str] | None = None,  # noqa: A002 (wandb.init's name)
     name: str | None = None,
-    step: int = 4,
+    step: int = 3,
     max_attempts: int = 3,
     max_tasks: int | None = None,
     heartbeat_interval: int = 2,

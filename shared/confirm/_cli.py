@@ -47,7 +47,7 @@ def confirm_options(func: F) -> F:
                      help="Seeds per configuration at the first look."),
         click.option("--max-seeds", type=click.IntRange(min=2), default=20, show_default=True,
                      help="Seeds per configuration at most."),
-        click.option("--step", type=click.IntRange(min=1), default=4, show_default=True,
+        click.option("--step", type=click.IntRange(min=1), default=3, show_default=True,
                      help="Seeds added per round to the configurations still in the race."),
         click.option("--fixed", is_flag=True, default=False,
                      help="No adaptive seeds: run --seeds seeds and compare once."),

@@ -3,7 +3,7 @@
 Every worker (one process, or many on many machines sharing a storage) runs :func:`run_confirm`.
 The first one creates the study, the tracker's parent and the first round; the others join.
 An item trains one (configuration, seed) in a tracker run of its own; a look compares every
-finished item at its spent alpha (``_plan``) and either records the decision (once: a look is
+finished item at its nominal level (``_plan``) and either records the decision (once: a look is
 a task only one worker holds) or enqueues the next round for the configurations in the race.
 """
 
@@ -200,7 +200,7 @@ class _Worker:
         outcome = look_outcome(comparison, names, race, last=k == len(looks) - 1,
                                min_effect=self.plan.min_effect)
         history.append({"look": k + 1, "seeds": looks[k], "alpha": self.plan.look_alpha(k),
-                        "race": race, "best_set": list(outcome.best_set),
+                        "share": self.plan.look_share(k), "race": race, "best_set": list(outcome.best_set),
                         "winner": outcome.winner})
         self.queue.set_attr("looks", history)
         # a line per round, on a terminal or in a pipe: long trainings are not silent

@@ -37,7 +37,8 @@ class ConfirmResult:
         winner: the configuration that won (its name as given), or None.
         best_set: the configurations that could still be the best (names as given).
         parent: the MLflow parent run id, or the W&B group.
-        looks: per look: seeds per configuration in the race, the alpha spent, the race.
+        looks: per look: seeds per configuration in the race, the nominal level it compared
+            at (``alpha``), its share of alpha (``share``), the race.
         study: the Optuna study holding the work items (and its storage URL, if any).
     """
 
@@ -82,7 +83,7 @@ class ConfirmResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema": "tracker-compare/confirm/v1",
+            "schema": "tracker-compare/confirm/v2",
             "stopped_because": self.stopped_because,
             "winner": self.winner,
             "best_set": list(self.best_set),

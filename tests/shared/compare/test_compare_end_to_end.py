@@ -248,11 +248,13 @@ def test_seeds_needed_matches_statsmodels_power_analysis():
     assert not p.significant and comp.decision.winner is None
     d = comp.decision
     assert d.rationale.startswith("no reliable difference")
-    # sized for the observed standardised difference the sentence names (d_z = mean / sd of
-    # the paired differences), not Hedges' shrunken g (issue 17: the advice overshot)
-    diffs = b - a
-    d_z = abs(diffs.mean()) / diffs.std(ddof=1)
-    expected = math.ceil(TTestPower().solve_power(d_z, alpha=0.05, power=0.8))
+    # sized for the observed d_z made median-unbiased (issue 17): scipy's noncentral t median
+    from scipy import optimize, stats
+
+    diff = a - b
+    t = abs(diff.mean() / diff.std(ddof=1)) * np.sqrt(5)
+    dz = optimize.brentq(lambda ncp: stats.nct(4, ncp).median() - t, -50, 50) / np.sqrt(5)
+    expected = math.ceil(TTestPower().solve_power(dz, alpha=0.05, power=0.8))
     assert d.seeds_needed == expected
     assert f"about {expected} seeds per configuration" in d.rationale
     assert "95% CI [" in d.rationale  # the observed effect's CI is in the rationale

@@ -56,9 +56,12 @@ def test_d5_a_failed_margin_is_not_called_a_smaller_true_difference():
     assert comp.pairs[0].significant and dec.winner is None
     assert "likely smaller" not in dec.rationale
     assert "exceeds min_effect=0.04" in dec.rationale
+    from scipy import optimize
     from statsmodels.stats.power import TTestPower
 
-    dz = (gain.mean() - 0.04) / gain.std(ddof=1)
+    t = gain.mean() / gain.std(ddof=1) * np.sqrt(30)
+    dz = optimize.brentq(lambda ncp: stats.nct(29, ncp).median() - t, -50, 50) / np.sqrt(30)
+    dz *= (gain.mean() - 0.04) / gain.mean()  # the advantage beyond the margin
     want = int(np.ceil(TTestPower().solve_power(dz, alpha=0.05, power=0.8)))
     assert dec.seeds_needed == want and want > 30
 
