@@ -26,13 +26,13 @@ from _power import PowerCell, run_power_cell  # noqa: E402
 def test_mcb_set_close_to_the_oracle_at_5_seeds():
     """k = 30, 5 seeds, the best 3 sd ahead: the set was 19.7 of 30 with Bonferroni and each
     pair's own 4 df; the oracle keeps about 2."""
-    r = run_power_cell(PowerCell("mcb", 30, 5, "normal", 40))
+    r = run_power_cell(PowerCell("best-set", 30, 5, "normal", 40))
     assert r["size"] <= 1.5 * r["oracle_size"]
     assert r["cover"] >= 0.9
 
 
 def test_mcb_one_noisy_configuration_keeps_coverage():
-    r = run_power_cell(PowerCell("mcb", 10, 5, "hetero", 40))
+    r = run_power_cell(PowerCell("best-set", 10, 5, "hetero", 40))
     assert r["cover"] >= 0.9
     assert r["size"] <= 1.5 * r["oracle_size"]
 
