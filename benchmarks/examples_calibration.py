@@ -52,11 +52,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from shared.compare._examples_runners import (  # noqa: E402
-    ConfigScores,
+from shared.compare._examples_choice import (  # noqa: E402
     choose_example_test,
     run_example_test,
 )
+from shared.compare._examples_runners import ConfigScores  # noqa: E402
 
 ALPHA = 0.05
 N_EXAMPLES = 500

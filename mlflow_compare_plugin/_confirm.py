@@ -18,10 +18,13 @@ from tracker_compare_kit import _guard  # noqa: F401  (first: fail clearly if `s
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.confirm import ConfirmResult, run_confirm
-from shared.confirm._start import split_metric, start
+from shared.confirm import ConfirmResult
+from shared.confirm._start import ConfirmOptions, confirm_with, split_metric
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["ConfirmResult", "confirm", "split_metric"]
 
@@ -31,21 +34,9 @@ def confirm(
     train: Callable[..., Any],
     *,
     metric: str,
-    goal: str | None = None,
-    seeds: int = 3,
-    max_seeds: int = 20,
-    adaptive: bool = True,
-    min_effect: float = 0.0,
-    alpha: float = 0.05,
-    storage: str | None = None,
     tracking_uri: str | None = None,
     experiment_name: str = "confirm",
-    name: str | None = None,
-    step: int = 3,
-    max_attempts: int = 3,
-    max_tasks: int | None = None,
-    heartbeat_interval: int = 2,
-    grace_period: int = 8,
+    **options: Unpack[ConfirmOptions],
 ) -> ConfirmResult | None:
     """Train every configuration over seeds, logged to MLflow, until the decision is reached.
 
@@ -55,6 +46,11 @@ def confirm(
     level computed from the looks' joint distribution (``shared.confirm._plan``), so the
     false-winner rate over all looks stays at ``alpha``. With ``storage`` (an Optuna RDB URL) any number of workers, on any machines,
     share the work: run the same call on each.
+
+    The options beside ``metric``, ``tracking_uri`` and ``experiment_name`` are those of every
+    adapter's ``confirm``, with their defaults in one place (``shared.confirm._start``:
+    ``confirm_with``): seeds 3, max_seeds 20, adaptive, min_effect 0, alpha 0.05, step 3,
+    max_attempts 3, heartbeat_interval 2, grace_period 8.
 
     Args:
         configs: a list of dicts of params (a ``name`` key optional) or a YAML/JSON file.
@@ -88,23 +84,20 @@ def confirm(
 
     from mlflow_compare_plugin._confirm_tracker import MlflowConfirmTracker
 
-    plan, queue = start(configs, metric, goal, optuna=optuna, storage=storage, name=name,
-                        heartbeat=heartbeat_interval, grace=grace_period, seeds=seeds,
-                        max_seeds=max_seeds, step=step, adaptive=adaptive,
-                        min_effect=min_effect, alpha=alpha, max_attempts=max_attempts)
-    uri = tracking_uri or mlflow.get_tracking_uri()
-    from shared.store_setup import set_up_store
+    def tracker() -> MlflowConfirmTracker:
+        from shared.store_setup import set_up_store
 
-    # The client opens the store (a fresh database gets its schema): serialised, retried.
-    client = set_up_store(uri, lambda: MlflowClient(uri))
-    experiment = client.get_experiment_by_name(experiment_name)
-    if experiment is not None:
-        experiment_id = experiment.experiment_id
-    else:
-        try:
-            experiment_id = client.create_experiment(experiment_name)
-        except mlflow.exceptions.MlflowException:  # another worker created it meanwhile
-            experiment_id = client.get_experiment_by_name(experiment_name).experiment_id
-    tracker = MlflowConfirmTracker(client, experiment_id, uri)
-    return run_confirm(plan, train, tracker, queue, max_tasks=max_tasks)
+        uri = tracking_uri or mlflow.get_tracking_uri()
+        # The client opens the store (a fresh database gets its schema): serialised, retried.
+        client = set_up_store(uri, lambda: MlflowClient(uri))
+        experiment = client.get_experiment_by_name(experiment_name)
+        if experiment is not None:
+            experiment_id = experiment.experiment_id
+        else:
+            try:
+                experiment_id = client.create_experiment(experiment_name)
+            except mlflow.exceptions.MlflowException:  # another worker created it meanwhile
+                experiment_id = client.get_experiment_by_name(experiment_name).experiment_id
+        return MlflowConfirmTracker(client, experiment_id, uri)
 
+    return confirm_with(configs, train, tracker, optuna=optuna, metric=metric, **options)

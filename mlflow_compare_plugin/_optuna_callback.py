@@ -19,9 +19,9 @@ mismatched multi-objective names) and keeps what the deprecated one loses:
 
 Why this module is over 500 lines: it is one class whose methods share one piece of state
 (the trial -> run bookkeeping under per-study locks); the parent-run protocol
-(``_optuna_parent``), the bounded client (``_optuna_client``) and the seed runs
-(``_optuna_child_runs``) are already their own modules, and splitting the rest would spread
-that locking across files.
+(``_optuna_parent``), the bounded client (``_optuna_client``), the seed runs
+(``_optuna_child_runs``) and the trial run's names (``_optuna_trial_run``) are already their
+own modules, and splitting the rest would spread that locking across files.
 """
 
 from __future__ import annotations
@@ -42,6 +42,14 @@ from mlflow_compare_plugin._optuna_parent import (
     shared_study_run_id,
     visible_active_run_id,
 )
+from mlflow_compare_plugin._optuna_trial_run import (
+    RUN_ATTRIBUTE_KEY,
+    RUN_ID_ATTRIBUTE_KEY,
+    TRIAL_ID_TAG,
+    TRIAL_NUMBER_TAG,
+    pop_fluent,
+    push_fluent,
+)
 from shared.objectives import check_metric_name, metric_names_for
 from shared.retry import LoggingGuard
 
@@ -58,14 +66,6 @@ __all__ = [
     "PARENT_ATTR_PREFIX",
     "metric_names_for",
 ]
-
-#: trial system attr the deprecated callback used (kept for tools that read it).
-RUN_ID_ATTRIBUTE_KEY = "mlflow_run_id"
-#: our trial system attr: ``{"trial_id": int, "run_id": str}``. The trial id guards against
-#: ``RetryFailedTrialCallback``, which copies system attrs into the retried trial.
-RUN_ATTRIBUTE_KEY = "tracker_compare:mlflow_run"
-TRIAL_ID_TAG = "optuna.trial_id"
-TRIAL_NUMBER_TAG = "optuna.trial_number"
 
 _STATUS = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}
 
@@ -204,7 +204,7 @@ class MLflowCallback(ChildRuns):
                 if run is None:
                     return func(trial)
                 try:
-                    pushed = _push_fluent(run)
+                    pushed = push_fluent(run)
                 except Exception as error:
                     self._guard.give_up(f"trial {trial.number}", error)
                     return func(trial)
@@ -212,7 +212,7 @@ class MLflowCallback(ChildRuns):
                     return func(trial)
                 finally:
                     try:
-                        _pop_fluent(pushed)
+                        pop_fluent(pushed)
                     except Exception as error:
                         self._guard.give_up(f"trial {trial.number}", error)
 
@@ -568,38 +568,6 @@ class MLflowCallback(ChildRuns):
             tags.update(study.user_attrs)
         limit = _limits().MAX_TAG_VAL_LENGTH
         return {str(k): _truncate(v, limit) for k, v in tags.items()}
-
-
-def _push_fluent(run: Any) -> Any:
-    """Make ``run`` the active run of this thread's fluent API; returns the handle to pop.
-
-    ``mlflow.start_run(run_id=...)`` would do it with three extra tracker calls (get, update,
-    get) and ``end_run`` a fourth; the stack is per thread in MLflow 3, so pushing onto it is
-    enough and keeps ``n_jobs > 1`` cheap. Falls back to the public API if MLflow changes.
-    """
-    from mlflow.tracking import fluent
-
-    stack_var = getattr(fluent, "_active_run_stack", None)
-    if stack_var is None or not hasattr(stack_var, "get"):
-        return fluent.start_run(run_id=run.info.run_id, nested=True)
-    active = fluent.ActiveRun(run)
-    stack_var.get().append(active)
-    return active
-
-
-def _pop_fluent(active: Any) -> None:
-    from mlflow.tracking import fluent
-
-    stack_var = getattr(fluent, "_active_run_stack", None)
-    if stack_var is None or not hasattr(stack_var, "get"):
-        fluent.end_run()
-        return
-    stack = stack_var.get()
-    for i in range(len(stack) - 1, -1, -1):
-        # The objective may have ended it itself (mlflow.end_run()); then it is gone already.
-        if stack[i] is active:
-            del stack[i]
-            break
 
 
 def _limits() -> Any:

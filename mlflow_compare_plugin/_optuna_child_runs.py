@@ -15,6 +15,12 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mlflow_compare_plugin._optuna_parent import STUDY_TAG, shared_study_run_id
+from mlflow_compare_plugin._optuna_trial_run import (
+    RUN_ATTRIBUTE_KEY,
+    TRIAL_NUMBER_TAG,
+    pop_fluent,
+    push_fluent,
+)
 from shared.seed_trials import ChildRunEnd, ChildRunHost
 
 if TYPE_CHECKING:
@@ -42,8 +48,6 @@ class ChildRuns(ChildRunHost):
     ) -> Any:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
 
-        from mlflow_compare_plugin._optuna_callback import RUN_ATTRIBUTE_KEY, TRIAL_NUMBER_TAG
-
         record = trial.storage.get_trial_system_attrs(trial._trial_id).get(RUN_ATTRIBUTE_KEY)
         parent = record.get("run_id") if isinstance(record, dict) else None
         run_tags = {
@@ -61,14 +65,10 @@ class ChildRuns(ChildRunHost):
         return run
 
     def _enter_child_run(self, run: Any) -> Any:
-        from mlflow_compare_plugin._optuna_callback import _push_fluent
-
-        return _push_fluent(run)
+        return push_fluent(run)
 
     def _exit_child_run(self, token: Any) -> None:
-        from mlflow_compare_plugin._optuna_callback import _pop_fluent
-
-        _pop_fluent(token)
+        pop_fluent(token)
 
     def _end_child_run(self, run: Any, label: str, end: ChildRunEnd) -> None:
         from mlflow.entities import Metric, Param

@@ -6,8 +6,9 @@ The pipeline, one stage per module:
    key and the configurations.
 2. ``_examples_data``: every run's table aligned on the example key (the policy for missing
    tables, keys and scores is stated there), one runs x examples matrix per configuration.
-3. ``_examples_runners``: per pair, the test (``examples-seeds``, ``examples-only``,
-   ``mcnemar``; ``shared/stats/_examples.py``), then the family's correction (Holm by default).
+3. ``_examples_choice`` (the runners in ``_examples_runners``): per pair, the test
+   (``examples-seeds``, ``examples-only``, ``mcnemar``; ``shared/stats/_examples.py``), then the
+   family's correction (Holm by default).
 4. ``_decision``: the decision, as for run levels; when there is no winner,
    ``_examples_advice`` adds "k more seeds or m more examples would ...".
 """
@@ -23,14 +24,10 @@ import numpy as np
 from shared.compare._comparison import Comparison, ConfigSummary, PairResult
 from shared.compare._decision import _Family, _key_pair, decide
 from shared.compare._examples_advice import examples_advice
+from shared.compare._examples_choice import choose_example_test, run_example_test
 from shared.compare._examples_data import example_matrices
 from shared.compare._examples_result import ExamplesSummary
-from shared.compare._examples_runners import (
-    ONE_RUN_SCOPE,
-    ConfigScores,
-    choose_example_test,
-    run_example_test,
-)
+from shared.compare._examples_runners import ONE_RUN_SCOPE, ConfigScores
 from shared.compare._grouping import _sort_key, detect_seed_key, group_runs
 from shared.compare._notes import dedupe
 from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs

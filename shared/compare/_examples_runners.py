@@ -1,9 +1,8 @@
-"""Which test a pair of configurations gets over per-example scores, and running it.
+"""The tests over per-example scores as the registry runs them: each test's runner and refusal.
 
-``auto``: two or more runs in each configuration -> ``examples-seeds`` (paired by seed when
-both ran the same seeds, else unpaired seeds); one run in either -> ``examples-only`` (or
-``mcnemar`` for binary scores of one run each on unclustered examples), and the pair says
-that its answer holds for these trained runs, not for retraining.
+Which test a pair gets (``auto``'s policy) is ``_examples_choice``: it reads the registry
+records, whose runners and refusals are the functions here, so this module never imports the
+registry.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from shared.errors import InputError
 from shared.stats._examples import (
     ExamplesResult,
     examples_only_test,
@@ -21,7 +19,7 @@ from shared.stats._examples import (
     mcnemar_test,
 )
 
-__all__ = ["ConfigScores", "choose_example_test", "run_example_test", "ONE_RUN_SCOPE"]
+__all__ = ["ConfigScores", "ONE_RUN_SCOPE", "paired_by_seed"]
 
 ONE_RUN_SCOPE = (
     "holds for these trained runs on new examples, not for retraining: with one run per "
@@ -48,32 +46,6 @@ def paired_by_seed(a: ConfigScores, b: ConfigScores) -> bool:
         return False
     sa, sb = list(a.seeds), list(b.seeds)
     return len(set(map(repr, sa))) == len(sa) and sorted(map(repr, sa)) == sorted(map(repr, sb))
-
-
-def choose_example_test(
-    test: str, a: ConfigScores, b: ConfigScores, binary: bool, clustered: bool
-) -> tuple[str, str]:
-    """(test, why) for this pair; ``InputError`` when a named test cannot run on it."""
-    from shared.compare._registry import EXAMPLES_ONLY, EXAMPLES_SEEDS, MCNEMAR, REGISTRY
-
-    if test == "auto":
-        # auto's policy names the tests it picks: seeds' variance needs 2+ runs per
-        # configuration; McNemar only for binary scores of one run each, unclustered
-        if min(a.runs, b.runs) >= 2:
-            chosen = EXAMPLES_SEEDS
-        elif refuse_mcnemar(a, b, binary, clustered) is None:
-            chosen = MCNEMAR
-        else:
-            chosen = EXAMPLES_ONLY
-        why = chosen.why
-        if chosen is EXAMPLES_ONLY and not (a.runs == b.runs == 1):
-            why += f" ({a.name} has {a.runs} run(s), {b.name} {b.runs})"
-        return chosen.name, why
-    spec = REGISTRY[test]
-    refusal = spec.examples_refusal(a, b, binary, clustered)  # type: ignore[misc]
-    if refusal is not None:
-        raise InputError(refusal)
-    return test, f"{spec.label} (requested)"
 
 
 def refuse_examples_seeds(
@@ -131,13 +103,3 @@ def run_examples_seeds(
         order_b = {repr(s): i for i, s in enumerate(b.seeds or ())}
         y = y[[order_b[repr(s)] for s in a.seeds or ()]]
     return examples_seeds_test(x, y, codes, paired=paired), paired
-
-
-def run_example_test(
-    name: str, a: ConfigScores, b: ConfigScores, codes: np.ndarray | None
-) -> tuple[ExamplesResult, bool]:
-    """Run test ``name`` (its registry record's runner) on ``a`` versus ``b``:
-    (result, paired by seed)."""
-    from shared.compare._registry import REGISTRY
-
-    return REGISTRY[name].examples_runner(a, b, codes)  # type: ignore[misc,return-value]

@@ -21,8 +21,16 @@ from typing import Any
 import numpy as np
 
 from shared.compare._grouping import _freeze, _sort_key, format_value
+from shared.model import Run
 
-__all__ = ["MIN_SHARED", "Sample", "PairPlan", "plan_pair", "complete_blocks"]
+__all__ = [
+    "MIN_SHARED",
+    "Sample",
+    "PairPlan",
+    "plan_pair",
+    "complete_blocks",
+    "duplicate_seed_warnings",
+]
 
 #: Fewest shared seeds for which a partial pairing is used instead of an unpaired test.
 MIN_SHARED = 3
@@ -155,3 +163,49 @@ def complete_blocks(samples: Sequence[Sample]) -> tuple[np.ndarray, list[Any], l
             f"{dropped} run(s) with other seeds were left out of it"
         )
     return matrix, seeds, warnings
+
+
+def duplicate_seed_warnings(
+    groups: Sequence[tuple[str, Sequence[Run]]], seed_key: str | None
+) -> list[str]:
+    """Warnings naming the runs that share a seed within one configuration.
+
+    Args:
+        groups: (configuration name, its runs).
+        seed_key: the replicate param (nothing to say without one).
+
+    Example:
+        >>> rs = [Run("frame", i, name=f"run-{i}", params={"seed": 0}) for i in "ab"]
+        >>> duplicate_seed_warnings([("lr=0.1", rs)], "seed")[0]
+        'configuration lr=0.1 has duplicate seeds (seed 0: run-a, run-b); its runs cannot be paired by seed, so its tests are unpaired'
+    """
+    if seed_key is None:
+        return []
+    found: list[tuple[str, str]] = []
+    for name, runs in groups:
+        by_seed: dict[Any, list[Run]] = {}
+        for r in runs:
+            if seed_key in r.params:
+                by_seed.setdefault(_freeze(r.params[seed_key]), []).append(r)
+        dup = [(rs[0].params[seed_key], rs) for rs in by_seed.values() if len(rs) > 1]
+        if not dup:
+            continue
+        shown = "; ".join(
+            f"{seed_key} {format_value(seed)}: {', '.join(r.label for r in rs[:4])}"
+            + (f" and {len(rs) - 4} more" if len(rs) > 4 else "")
+            for seed, rs in dup[:3]
+        )
+        more = f"; and {len(dup) - 3} more seeds" if len(dup) > 3 else ""
+        found.append((name, f"{shown}{more}"))
+    if not found:
+        return []
+    tail = "its runs cannot be paired by seed, so its tests are unpaired"
+    if len(found) == 1:
+        return [f"configuration {found[0][0]} has duplicate seeds ({found[0][1]}); {tail}"]
+    listed = " | ".join(f"{name} ({detail})" for name, detail in found[:3])
+    more = f" | and {len(found) - 3} more" if len(found) > 3 else ""
+    return [
+        f"{len(found)} configurations have duplicate seeds, so their tests are unpaired: "
+        f"{listed}{more}. Runs from different sweeps or groups with the same params often "
+        "cause this (see the warning about where the runs come from)"
+    ]

@@ -9,7 +9,8 @@ filled by the fetchers) and its tags. Both can define configurations or be check
 * When the runs come from several sweeps, groups, job types or parent runs and that key does
   not define the configurations, one warning per key names the sources with their run counts
   and the option that keeps one of them. Mixing a sweep with ad-hoc runs of the same params is
-  how duplicate seeds appear, so :func:`duplicate_seed_warnings` names those runs too.
+  how duplicate seeds appear, so ``shared.compare._pairing.duplicate_seed_warnings`` names
+  those runs too.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ __all__ = [
     "MISSING",
     "SOURCE_PREFIX",
     "TAG_PREFIX",
-    "duplicate_seed_warnings",
     "key_value",
     "mixed_source_warnings",
     "normalise_key",
@@ -143,51 +143,3 @@ def _coarser(labels: Sequence[Any], other: Sequence[Any]) -> bool:
         if seen.setdefault(theirs, mine) != mine:
             return False
     return True
-
-
-def duplicate_seed_warnings(
-    groups: Sequence[tuple[str, Sequence[Run]]], seed_key: str | None
-) -> list[str]:
-    """Warnings naming the runs that share a seed within one configuration.
-
-    Args:
-        groups: (configuration name, its runs).
-        seed_key: the replicate param (nothing to say without one).
-
-    Example:
-        >>> rs = [Run("frame", i, name=f"run-{i}", params={"seed": 0}) for i in "ab"]
-        >>> duplicate_seed_warnings([("lr=0.1", rs)], "seed")[0]
-        'configuration lr=0.1 has duplicate seeds (seed 0: run-a, run-b); its runs cannot be paired by seed, so its tests are unpaired'
-    """
-    if seed_key is None:
-        return []
-    from shared.compare._grouping import _freeze, format_value
-
-    found: list[tuple[str, str]] = []
-    for name, runs in groups:
-        by_seed: dict[Any, list[Run]] = {}
-        for r in runs:
-            if seed_key in r.params:
-                by_seed.setdefault(_freeze(r.params[seed_key]), []).append(r)
-        dup = [(rs[0].params[seed_key], rs) for rs in by_seed.values() if len(rs) > 1]
-        if not dup:
-            continue
-        shown = "; ".join(
-            f"{seed_key} {format_value(seed)}: {', '.join(r.label for r in rs[:4])}"
-            + (f" and {len(rs) - 4} more" if len(rs) > 4 else "")
-            for seed, rs in dup[:3]
-        )
-        more = f"; and {len(dup) - 3} more seeds" if len(dup) > 3 else ""
-        found.append((name, f"{shown}{more}"))
-    if not found:
-        return []
-    tail = "its runs cannot be paired by seed, so its tests are unpaired"
-    if len(found) == 1:
-        return [f"configuration {found[0][0]} has duplicate seeds ({found[0][1]}); {tail}"]
-    listed = " | ".join(f"{name} ({detail})" for name, detail in found[:3])
-    more = f" | and {len(found) - 3} more" if len(found) > 3 else ""
-    return [
-        f"{len(found)} configurations have duplicate seeds, so their tests are unpaired: "
-        f"{listed}{more}. Runs from different sweeps or groups with the same params often "
-        "cause this (see the warning about where the runs come from)"
-    ]

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from shared.compare._grouping import ConfigGroup, Grouping, detect_seed_key, group_runs
-from shared.compare._pairing import Sample
-from shared.compare._provenance import duplicate_seed_warnings
+from shared.compare._pairing import Sample, duplicate_seed_warnings
 from shared.compare._selection import is_constant
 from shared.errors import InputError, Param
 from shared.model import Run

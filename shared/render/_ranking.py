@@ -310,29 +310,3 @@ def shown_pairs(
 PAIR_ROWS = 15
 #: Warnings printed in the large layout (JSON keeps all of them).
 WARNING_ROWS = 12
-
-
-def ranking_lines(d: Mapping[str, Any], top: int, safe: Any) -> tuple[list[str], list[str]]:
-    """The large layout as text lines: (summary and ranking lines, lines after the pairs).
-
-    ``safe`` makes a cell safe for the medium (``terminal_safe`` for terminals). The pairs
-    between the shown configurations are printed by the caller (:func:`shown_pairs`).
-    """
-    from shared.render._table import grid
-
-    r = ranking(d, top)
-    out = [safe(line) for line in r.summary] + ["", safe(r.title)]
-    out += grid(r.header, [[safe(c) for c in row] for row in r.rows], r.right)
-    if r.left_out:
-        out.append(safe(r.left_out))
-    after: list[str] = []
-    if r.effects_rows:
-        after += ["", safe(r.effects_title or "")]
-        after += grid(
-            r.effects_header,
-            [[safe(c) for c in row] for row in r.effects_rows],
-            (False, True, True, True, False),
-        )
-    if r.confirm:
-        after += [""] + [safe(line) for line in r.confirm]
-    return out, after

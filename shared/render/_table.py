@@ -11,17 +11,14 @@ from shared.render._data import build_rows
 from shared.render._ranking import (
     DEFAULT_TOP,
     PAIR_ROWS,
+    WARNING_ROWS,
     is_large,
     ranking,
-    ranking_lines,
     shown_pairs,
     single_runs,
 )
 
 __all__ = ["render_table", "terminal_safe"]
-
-#: Warnings printed in the large layout (JSON keeps all of them).
-WARNING_ROWS = 12
 
 # C0/C1 control characters (ESC starts ANSI sequences that could rewrite a terminal), the
 # Unicode line/paragraph separators, and the bidirectional overrides/isolates, zero-width
@@ -72,6 +69,30 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[b
     for row in rows:
         lines.append("  ".join(_pad(c, widths[i], right[i]) for i, c in enumerate(row)).rstrip())
     return lines
+
+
+def ranking_lines(d: Mapping[str, Any], top: int, safe: Any) -> tuple[list[str], list[str]]:
+    """The large layout as text lines: (summary and ranking lines, lines after the pairs).
+
+    ``safe`` makes a cell safe for the medium (``terminal_safe`` for terminals). The pairs
+    between the shown configurations are printed by the caller (``_ranking.shown_pairs``).
+    """
+    r = ranking(d, top)
+    out = [safe(line) for line in r.summary] + ["", safe(r.title)]
+    out += grid(r.header, [[safe(c) for c in row] for row in r.rows], r.right)
+    if r.left_out:
+        out.append(safe(r.left_out))
+    after: list[str] = []
+    if r.effects_rows:
+        after += ["", safe(r.effects_title or "")]
+        after += grid(
+            r.effects_header,
+            [[safe(c) for c in row] for row in r.effects_rows],
+            (False, True, True, True, False),
+        )
+    if r.confirm:
+        after += [""] + [safe(line) for line in r.confirm]
+    return out, after
 
 
 def render_table(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 
 from shared.errors import InputError
 from shared.stats._result import TestResult
+from shared.stats._validate import check_alpha
 
 __all__ = ["aso"]
 
@@ -117,8 +118,7 @@ def aso(
 
     xa = _sample(a, "a")
     xb = _sample(b, "b")
-    if not 0.0 < float(alpha) < 1.0:
-        raise InputError(f"alpha must be in (0, 1), got {alpha!r}")
+    alpha = check_alpha(alpha)
     if int(n_bootstrap) != n_bootstrap or n_bootstrap < 1:
         raise InputError(f"n_bootstrap must be a positive integer, got {n_bootstrap!r}")
     if int(num_comparisons) != num_comparisons or num_comparisons < 1:

@@ -151,6 +151,24 @@ def _rank_warnings(m: np.ndarray) -> list[str]:
     return warnings
 
 
+def _pairs(
+    i: Any, j: Any, diff: Any, stat: Any, p: Any, p_adj: Any, a: float
+) -> tuple[PosthocPair, ...]:
+    """One ``PosthocPair`` per (i, j), significant when its adjusted p-value is at most ``a``."""
+    return tuple(
+        PosthocPair(
+            i=int(ii),
+            j=int(jj),
+            rank_diff=float(d),
+            statistic=float(st),
+            pvalue=float(pv),
+            p_adjusted=float(pa),
+            significant=bool(pa <= a),
+        )
+        for ii, jj, d, st, pv, pa in zip(i, j, diff, stat, p, p_adj, strict=True)
+    )
+
+
 def nemenyi(matrix: Any, alpha: float = 0.05, *, higher_is_better: bool = True) -> PosthocResult:
     """Nemenyi all-pairs test on mean ranks, with its critical difference (Demsar 2006).
 
@@ -180,18 +198,7 @@ def nemenyi(matrix: Any, alpha: float = 0.05, *, higher_is_better: bool = True) 
     diff = mean_ranks[iu] - mean_ranks[ju]
     q = np.abs(diff) / se * math.sqrt(2.0)
     p = np.clip(studentized_range.sf(q, k, np.inf), 0.0, 1.0)
-    pairs = tuple(
-        PosthocPair(
-            i=int(i),
-            j=int(j),
-            rank_diff=float(d),
-            statistic=float(s),
-            pvalue=float(pv),
-            p_adjusted=float(pv),
-            significant=bool(pv <= a),
-        )
-        for i, j, d, s, pv in zip(iu, ju, diff, q, p, strict=True)
-    )
+    pairs = _pairs(iu, ju, diff, q, p, p, a)  # Nemenyi's p is already family-wise
     return PosthocResult(
         test="nemenyi",
         alpha=a,
@@ -242,18 +249,7 @@ def holm_vs_control(
     z = diff / se
     p = np.clip(2.0 * norm.sf(np.abs(z)), 0.0, 1.0)
     adj = adjust_pvalues(p, "holm")
-    pairs = tuple(
-        PosthocPair(
-            i=int(i),
-            j=c,
-            rank_diff=float(d),
-            statistic=float(zz),
-            pvalue=float(pv),
-            p_adjusted=float(pa),
-            significant=bool(pa <= a),
-        )
-        for i, d, zz, pv, pa in zip(others, diff, z, p, adj, strict=True)
-    )
+    pairs = _pairs(others, [c] * len(others), diff, z, p, adj, a)
     return PosthocResult(
         test="holm-vs-control",
         alpha=a,

@@ -5,18 +5,9 @@ from __future__ import annotations
 import math
 
 from shared.errors import InputError
+from shared.stats._validate import check_alpha, check_fraction
 
 __all__ = ["power", "seeds_needed"]
-
-
-def _check_prob(value: float, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number between 0 and 1, got {value!r}") from None
-    if not 0.0 < v < 1.0:
-        raise InputError(f"{name} must be between 0 and 1, got {value!r}")
-    return v
 
 
 def _check_effect(effect_size: float) -> float:
@@ -103,7 +94,7 @@ def power(effect_size: float, n: int, *, alpha: float = 0.05, paired: bool = Tru
         >>> round(power(0.5, 20, alpha=0.05, paired=True), 4)
         0.5645
     """
-    alpha = _check_prob(alpha, "alpha")
+    alpha = check_alpha(alpha)
     es = _check_effect(effect_size)
     if isinstance(n, bool) or int(n) != n or n < 2:
         raise InputError(f"n must be an integer >= 2, got {n!r}")
@@ -140,8 +131,8 @@ def seeds_needed(
         >>> seeds_needed(0.5, alpha=0.05, power=0.8, paired=True)
         34
     """
-    alpha = _check_prob(alpha, "alpha")
-    target = _check_prob(power, "power")
+    alpha = check_alpha(alpha)
+    target = check_fraction(power, "power")
     es = _check_effect(effect_size)
     if es == 0.0:
         return None

@@ -17,6 +17,7 @@ import numpy as np
 
 from shared.errors import InputError
 from shared.stats._result import ConfidenceInterval
+from shared.stats._validate import check_level
 
 __all__ = ["RobustEstimate", "iqm", "iqm_ci", "probability_of_improvement"]
 
@@ -92,8 +93,7 @@ def _scores(x: Any, name: str) -> np.ndarray:
 def _check_common(n_resamples: int, level: float) -> None:
     if int(n_resamples) != n_resamples or n_resamples < 1:
         raise InputError(f"n_resamples must be a positive integer, got {n_resamples!r}")
-    if not 0.0 < float(level) < 1.0:
-        raise InputError(f"level must be in (0, 1), got {level!r}")
+    check_level(level)
 
 
 def _iqm_rows(values: np.ndarray) -> np.ndarray:

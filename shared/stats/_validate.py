@@ -14,6 +14,7 @@ __all__ = [
     "as_sample",
     "as_pair",
     "check_alpha",
+    "check_fraction",
     "check_level",
     "is_constant",
     "pow2_scale",
@@ -99,26 +100,35 @@ def as_pair(
     return xa, xb
 
 
+def check_fraction(value: Any, name: str, example: str = "") -> float:
+    """``value`` as a float strictly between 0 and 1 (alpha, a confidence level, a power),
+    else an ``InputError`` naming ``name``: one wording for every such option.
+
+    Example:
+        >>> check_fraction("0.05", "alpha")
+        0.05
+        >>> check_fraction(1.5, "power")
+        Traceback (most recent call last):
+        ...
+        shared.errors.InputError: power must be in (0, 1), got 1.5
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number in (0, 1), got {value!r}") from None
+    if not 0.0 < v < 1.0:  # NaN fails this too
+        raise InputError(f"{name} must be in (0, 1){example}, got {value!r}")
+    return v
+
+
 def check_alpha(alpha: Any) -> float:
     """A significance level strictly between 0 and 1 (one message for every caller)."""
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        raise InputError(f"alpha must be a number in (0, 1), got {alpha!r}") from None
-    if not 0.0 < a < 1.0:
-        raise InputError(f"alpha must be in (0, 1), got {alpha!r}")
-    return a
+    return check_fraction(alpha, "alpha")
 
 
 def check_level(level: float) -> float:
     """A confidence level strictly between 0 and 1."""
-    try:
-        lv = float(level)
-    except (TypeError, ValueError):
-        raise InputError(f"level must be a number between 0 and 1, got {level!r}") from None
-    if not 0.0 < lv < 1.0:
-        raise InputError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}")
-    return lv
+    return check_fraction(level, "level", " (e.g. 0.95)")
 
 
 def tie_tolerance(*arrays: Sequence[float] | np.ndarray) -> float:
