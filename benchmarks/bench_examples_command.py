@@ -78,6 +78,7 @@ def baseline(uri: str) -> None:
     from statsmodels.stats.multitest import multipletests
 
     mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment(EXPERIMENT)  # load_table reads the active experiment
     runs = mlflow.search_runs(experiment_names=[EXPERIMENT])
     runs = runs[["run_id", "params.lr", "params.seed"]]
     long = mlflow.load_table(TABLE, run_ids=list(runs["run_id"]), extra_columns=["run_id"])
