@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlparse
 from mlflow_compare_plugin._tracker_errors import tracker_errors
 from shared import InputError, Run, TrackerUnreachable
 from shared._example_files import attach_tables, table_from_bytes
+from shared._gc import paused_gc
 from shared.cli import is_connection_problem
 from shared.model import ExampleTable
 
@@ -80,10 +81,11 @@ def fetch_example_tables(
         else:
             uris = _artifact_uris(source, [r.id for r in runs], workers)
             blobs = _by_uri(source, uris, path, workers, on_progress)
-    tables = {
-        run_id: None if data is None else table_from_bytes(table, data, path=path)
-        for run_id, data in blobs.items()
-    }
+    with paused_gc():  # 50 x 100,000 rows: 4x faster without the collector (shared/_gc.py)
+        tables = {
+            run_id: None if data is None else table_from_bytes(table, data, path=path)
+            for run_id, data in blobs.items()
+        }
     return attach_tables(runs, table, tables, where="table artifact")
 
 

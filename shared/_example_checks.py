@@ -42,6 +42,15 @@ def _runs_text(items: Sequence[str], total: int) -> str:
     return f"{len(items)} of {total} runs ({shown}{more})"
 
 
+_NUMBER_TYPES = frozenset({bool, int, float, type(None), np.float64, np.int64, np.bool_})
+
+
+def _plain_numbers(items: Sequence[Any]) -> bool:
+    """Whether every item is a bool, int, float or None (one C loop over the types; strings,
+    which numpy would parse as numbers, are not)."""
+    return set(map(type, items)) <= _NUMBER_TYPES
+
+
 def numeric_scores(values: Any) -> tuple[np.ndarray | None, str | None]:
     """Scores as float64, or ``None`` and the first value that is not a number.
 
@@ -57,8 +66,9 @@ def numeric_scores(values: Any) -> tuple[np.ndarray | None, str | None]:
     array = values if isinstance(values, np.ndarray) else None
     if array is not None and array.dtype.kind in "biuf":
         scores = array.astype(np.float64, copy=False)
+    elif _plain_numbers(items := list(values)):
+        scores = np.asarray(items, dtype=np.float64)  # None becomes NaN
     else:
-        items = list(values)
         bad = next(
             (
                 i

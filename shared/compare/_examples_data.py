@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from shared._example_checks import _plain_numbers
 from shared.errors import InputError
 from shared.model import Run
 
@@ -66,6 +67,8 @@ def _scores(run: Run, table_name: str, metric: str) -> np.ndarray:
     raw = _column(run, table_name, metric, "score")
     if raw.dtype.kind in "biuf":
         return raw.astype(np.float64, copy=False)
+    if _plain_numbers(raw):  # the common case, in C: JSON numbers (None becomes NaN)
+        return np.asarray(raw, dtype=np.float64)
     out = np.empty(raw.shape[0], dtype=np.float64)
     for i, v in enumerate(raw):  # object columns only (tuples from JSON): numbers, bools, None
         if v is None:

@@ -115,12 +115,13 @@ class ExampleTable:
         """
         rows = list(data)
         width = len(columns)
-        for i, row in enumerate(rows):
-            if len(row) != width:
-                raise InputError(
-                    f"table {name!r}: row {i} has {len(row)} values for {width} columns"
-                )
-        return cls(name, {str(c): tuple(r[j] for r in rows) for j, c in enumerate(columns)})
+        lengths = list(map(len, rows))  # C loops: 100,000-row tables are common
+        if lengths.count(width) != len(rows):
+            i = next(i for i, n in enumerate(lengths) if n != width)
+            raise InputError(f"table {name!r}: row {i} has {lengths[i]} values for {width} columns")
+        if not rows:
+            return cls(name, {str(c): () for c in columns})
+        return cls(name, {str(c): col for c, col in zip(columns, zip(*rows, strict=True), strict=True)})
 
     @classmethod
     def from_frame(cls, name: str, frame: pd.DataFrame) -> ExampleTable:
