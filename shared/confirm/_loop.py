@@ -254,12 +254,19 @@ def run_confirm(plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
     check_signature(train, plan.configs)
     worker = _Worker(plan, train, tracker, queue)
     if queue.open(plan.to_dict()):
-        worker.parent = tracker.open_parent(queue.study_name, plan)
-        queue.set_attr("parent", worker.parent)
-        queue.enqueue_round(0, {c: list(range(plan.looks[0])) for c in plan.configs})
-        queue.set_attr("ready", True)
+        # every step may be redone by a worker taking over an interrupted set-up
+        try:
+            with queue.setting_up():
+                worker.parent = queue.attr("parent") or tracker.open_parent(queue.study_name, plan)
+                queue.set_attr("parent", worker.parent)
+                queue.enqueue_round(0, {c: list(range(plan.looks[0])) for c in plan.configs})
+                queue.set_attr("ready", True)
+        except KeyboardInterrupt:
+            if worker.parent:
+                _quietly(lambda: tracker.fail_parent(
+                    worker.parent, "interrupted (Ctrl-C or SIGTERM) during set-up"))
+            raise
     else:
-        queue.wait_ready()
         worker.parent = queue.attr("parent")
     try:
         return _work(worker, queue, max_tasks)
