@@ -44,6 +44,7 @@ def confirm(
     step: int = 3,
     max_attempts: int = 3,
     max_tasks: int | None = None,
+    item_timeout: float | None = None,
     heartbeat_interval: int = 2,
     grace_period: int = 8,
 ) -> ConfirmResult | None:
@@ -70,6 +71,10 @@ def confirm(
             running the same call again resumes (or returns) the same confirm.
         step: seeds added per round; max_attempts: tries per (configuration, seed).
         max_tasks: stop this worker after that many tasks (returns None unless decided).
+        item_timeout: seconds one train call may take (None: no limit); a longer call fails
+            its attempt, which is retried like any failure. The call then runs in a thread
+            the worker stops waiting for: a function cannot be killed (it runs on, its result
+            ignored); ``--program`` is killed.
         heartbeat_interval, grace_period: seconds between a worker's heartbeats, and without
             one before its task is retried elsewhere (RDB storages only).
 
@@ -106,5 +111,6 @@ def confirm(
         except mlflow.exceptions.MlflowException:  # another worker created it meanwhile
             experiment_id = client.get_experiment_by_name(experiment_name).experiment_id
     tracker = MlflowConfirmTracker(client, experiment_id, uri)
-    return run_confirm(plan, train, tracker, queue, max_tasks=max_tasks)
+    return run_confirm(plan, train, tracker, queue, max_tasks=max_tasks,
+                       item_timeout=item_timeout)
 

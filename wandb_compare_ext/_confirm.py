@@ -43,6 +43,7 @@ def confirm(
     step: int = 3,
     max_attempts: int = 3,
     max_tasks: int | None = None,
+    item_timeout: float | None = None,
     heartbeat_interval: int = 2,
     grace_period: int = 8,
     program: bool = False,
@@ -56,7 +57,9 @@ def confirm(
     and where the report and the Report spec go: ``<dir>/confirm/<group>/``). ``parent`` in
     the result is the group's name. ``program`` (used by ``wandb-compare confirm
     --program``): ``train`` starts a program whose own ``wandb.init()`` makes the item's run;
-    ``on_tracker`` receives the tracker (for the program's environment).
+    ``on_tracker`` receives the tracker (for the program's environment). ``item_timeout``:
+    as in MLflow's (a function that runs over is abandoned, not killed: its later
+    ``wandb.log`` calls may land in whichever run is current then).
     """
     import optuna
 
@@ -74,5 +77,6 @@ def confirm(
                                   program=program)
     if on_tracker is not None:
         on_tracker(tracker)
-    return run_confirm(plan, train, tracker, queue, max_tasks=max_tasks)
+    return run_confirm(plan, train, tracker, queue, max_tasks=max_tasks,
+                       item_timeout=item_timeout)
 
