@@ -20,6 +20,8 @@ import pytest
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
+from tests.distributed.test_optuna_distributed import pg_database  # noqa: F401
+
 pytestmark = pytest.mark.timeout(300)
 
 TRAIN = """
@@ -89,13 +91,21 @@ def _rerun(
     )
 
 
-@pytest.mark.parametrize("how", ["SIGINT", "SIGKILL", "no-plan"])
-def test_interrupted_set_up_is_resumed(tmp_path: Path, how: str) -> None:
+@pytest.mark.parametrize(
+    ("how", "backend"),
+    [("SIGINT", "sqlite"), ("SIGKILL", "sqlite"), ("no-plan", "sqlite"), ("SIGINT", "postgres")],
+)
+def test_interrupted_set_up_is_resumed(
+    tmp_path: Path,
+    how: str,
+    backend: str,
+    pg_database,  # noqa: F811
+) -> None:
     (tmp_path / "train_fn.py").write_text(TRAIN)
     (tmp_path / "creator.py").write_text(CREATOR)
     (tmp_path / "configs.yaml").write_text("- {name: a, lr: 0.1}\n- {name: b, lr: 0.2}\n")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}" if backend == "sqlite" else pg_database("setup")
     if how == "no-plan":  # its creator stopped right after creating the study
         optuna.create_study(study_name="resumable", storage=storage, direction="maximize")
     else:
