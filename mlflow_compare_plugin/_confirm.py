@@ -66,6 +66,10 @@ def confirm(
             running the same call again resumes (or returns) the same confirm.
         step: seeds added per round; max_attempts: tries per (configuration, seed).
         max_tasks: stop this worker after that many tasks (returns None unless decided).
+        item_timeout: seconds one train call may take (None: no limit); a longer call fails
+            its attempt, which is retried like any failure. The call then runs in a thread
+            the worker stops waiting for: a function cannot be killed (it runs on, its result
+            ignored); ``--program`` is killed.
         heartbeat_interval, grace_period: seconds between a worker's heartbeats, and without
             one before its task is retried elsewhere (RDB storages only).
 

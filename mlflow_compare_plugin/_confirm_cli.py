@@ -51,12 +51,14 @@ def confirm_command(tracking_uri: str | None, experiment_name: str, fmt: str,
 
     from mlflow_compare_plugin._confirm import confirm
 
+    verbose = bool(options.get("verbose"))
     kwargs = resolve_inputs(options, optuna, _program_env)
     import logging
 
-    # MLflow's and Alembic's INFO lines stay off the user's terminal (warnings still show)
+    # MLflow's and Alembic's INFO lines stay off the user's terminal unless -v (warnings show)
     previous = logging.root.manager.disable
-    logging.disable(logging.INFO)
+    if not verbose:
+        logging.disable(logging.INFO)
     try:
         result = confirm(**kwargs, tracking_uri=tracking_uri, experiment_name=experiment_name)
     finally:

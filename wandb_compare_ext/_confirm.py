@@ -47,7 +47,9 @@ def confirm(
     and where the report and the Report spec go: ``<dir>/confirm/<group>/``). ``parent`` in
     the result is the group's name. ``program`` (used by ``wandb-compare confirm
     --program``): ``train`` starts a program whose own ``wandb.init()`` makes the item's run;
-    ``on_tracker`` receives the tracker (for the program's environment).
+    ``on_tracker`` receives the tracker (for the program's environment). ``item_timeout``:
+    as in MLflow's (a function that runs over is abandoned, not killed: its later
+    ``wandb.log`` calls may land in whichever run is current then).
     """
     import optuna
 

@@ -61,6 +61,11 @@ def confirm_options(func: F) -> F:
         click.option("--name", default=None, help="The confirm's name (default: from the plan)."),
         click.option("--max-attempts", type=click.IntRange(min=1), default=3, show_default=True,
                      help="Tries per (configuration, seed) before confirm stops with exit 2."),
+        click.option("--item-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+                     metavar="SECONDS",
+                     help="Time limit of one train call: a longer one fails its attempt (retried "
+                          "like any failure); a --program is killed, a --function is left "
+                          "running, its result ignored. Default: none."),
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                      show_default=True),
         click.option("--verbose", "-v", is_flag=True, default=False,
@@ -107,7 +112,7 @@ def resolve_inputs(options: dict[str, Any], optuna: Any,
         "seeds": options["seeds"], "max_seeds": options["max_seeds"], "step": options["step"],
         "adaptive": not options["fixed"], "min_effect": options["min_effect"],
         "alpha": options["alpha"], "storage": options["storage"], "name": options["name"],
-        "max_attempts": options["max_attempts"],
+        "max_attempts": options["max_attempts"], "item_timeout": options["item_timeout"],
     }
 
 

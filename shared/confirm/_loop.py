@@ -20,6 +20,7 @@ from shared.confirm._program import check_signature
 from shared.confirm._queue import Task, WorkQueue
 from shared.confirm._result import STOP_REASONS, ConfirmFailed, ConfirmResult
 from shared.confirm._rule import look_outcome
+from shared.confirm._timeout import ItemTimeout, call_with_timeout
 from shared.errors import InputError
 from shared.model import Run
 
@@ -128,8 +129,9 @@ def _group_by(plan: Plan) -> list[str]:
 
 class _Worker:
     def __init__(self, plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
-                 queue: WorkQueue) -> None:
+                 queue: WorkQueue, item_timeout: float | None = None) -> None:
         self.plan, self.train, self.tracker, self.queue = plan, train, tracker, queue
+        self.item_timeout = item_timeout
         self.parent: str = ""
 
     def item(self, task: Task) -> None:
@@ -141,7 +143,7 @@ class _Worker:
         handle = self.tracker.start_item(self.parent, config, params, seed, task.attempt)
         self.queue.set_task_attr(task, "run_id", handle.run_id)
         try:
-            out = self.tracker.call(handle, lambda: self.train(**params, seed=seed))
+            out = self._call(handle, params, seed, where)
             metrics = _as_metrics(out, where, self.plan.metric)
         except KeyboardInterrupt:
             # Ctrl-C / SIGTERM: the item's run ends FAILED (not left RUNNING); the item
@@ -154,6 +156,8 @@ class _Worker:
             text = "".join(traceback.format_exception_only(type(error), error)).strip()
             if isinstance(error, SystemExit):
                 text = f"train called sys.exit({error.code!r})"
+            elif isinstance(error, ItemTimeout):
+                text = f"{error} for {where}: the attempt failed"
             self.tracker.end_item(handle, None, text)
             message = self.queue.fail(task, text, handle.run_id)
             if message:
@@ -183,6 +187,17 @@ class _Worker:
         self.tracker.end_item(handle, metrics, None)
         if not self.queue.complete(task, float(value)):
             self.tracker.abandon((handle.run_id,))  # a retry owns the item now
+
+    def _call(self, handle: Any, params: Mapping[str, Any], seed: int, where: str) -> Any:
+        """train in the item's run; with ``item_timeout``, in a thread given that long (a
+        program is killed then; an in-process function is abandoned, its result ignored)."""
+        def call() -> Any:
+            return self.tracker.call(handle, lambda: self.train(**params, seed=seed))
+
+        def late() -> None:  # the abandoned call ended its run as it pleased: FAILED again
+            self.tracker.end_item(handle, None, f"train ran longer than item_timeout for {where}")
+
+        return call_with_timeout(call, self.item_timeout, getattr(self.train, "stop", None), late)
 
     def _stop(self, message: str) -> None:
         self.tracker.fail_parent(self.parent, message)
@@ -238,7 +253,8 @@ class _Worker:
 
 
 def run_confirm(plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
-                queue: WorkQueue, *, max_tasks: int | None = None) -> ConfirmResult | None:
+                queue: WorkQueue, *, max_tasks: int | None = None,
+                item_timeout: float | None = None) -> ConfirmResult | None:
     """Work on the confirm ``plan`` until it is decided; return its result.
 
     Args:
@@ -247,19 +263,30 @@ def run_confirm(plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
         tracker: the adapter's tracker calls.
         queue: the work items (in memory, or an Optuna RDB storage shared by many workers).
         max_tasks: stop after this many tasks (None: until decided); returns None then.
+        item_timeout: seconds a train call may take; a longer one fails its attempt (retried
+            like any failure). None: no limit.
 
     Raises:
         ConfirmFailed: a (configuration, seed) failed every attempt, or never gave the metric.
     """
     check_signature(train, plan.configs)
-    worker = _Worker(plan, train, tracker, queue)
+    if item_timeout is not None and not item_timeout > 0:
+        raise InputError(f"item_timeout must be a positive number of seconds, got {item_timeout!r}")
+    worker = _Worker(plan, train, tracker, queue, item_timeout)
     if queue.open(plan.to_dict()):
-        worker.parent = tracker.open_parent(queue.study_name, plan)
-        queue.set_attr("parent", worker.parent)
-        queue.enqueue_round(0, {c: list(range(plan.looks[0])) for c in plan.configs})
-        queue.set_attr("ready", True)
+        # every step may be redone by a worker taking over an interrupted set-up
+        try:
+            with queue.setting_up():
+                worker.parent = queue.attr("parent") or tracker.open_parent(queue.study_name, plan)
+                queue.set_attr("parent", worker.parent)
+                queue.enqueue_round(0, {c: list(range(plan.looks[0])) for c in plan.configs})
+                queue.set_attr("ready", True)
+        except KeyboardInterrupt:
+            if worker.parent:
+                _quietly(lambda: tracker.fail_parent(
+                    worker.parent, "interrupted (Ctrl-C or SIGTERM) during set-up"))
+            raise
     else:
-        queue.wait_ready()
         worker.parent = queue.attr("parent")
     try:
         return _work(worker, queue, max_tasks)

@@ -9,6 +9,7 @@ A program that exits non-zero fails its item (retried up to ``max_attempts``).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import shlex
@@ -49,6 +50,8 @@ def program_train(program: str, env_for: Callable[[], Mapping[str, str]]) -> Cal
     if not command:
         raise InputError("--program is empty")
 
+    running: list[subprocess.Popen[str]] = []
+
     def train(**kwargs: Any) -> None:
         import os
 
@@ -56,15 +59,32 @@ def program_train(program: str, env_for: Callable[[], Mapping[str, str]]) -> Cal
         argv = command + program_args(kwargs, seed)
         env = {**os.environ, **env_for()}
         try:
-            proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+            proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
         except OSError as error:
             raise InputError(f"cannot start {command[0]!r}: {error.strerror}") from None
+        running.append(proc)
+        try:
+            stdout, stderr = proc.communicate()
+        except BaseException:
+            proc.kill()  # Ctrl-C: the program does not outlive the item
+            proc.wait()
+            raise
+        finally:
+            running.remove(proc)
         if proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+            tail = (stderr or stdout).strip().splitlines()[-1:]
             said = f": {tail[0][:500]}" if tail else " (it printed nothing)"
             raise RuntimeError(f"{shlex.join(argv)} exited with code {proc.returncode}{said}")
         return None
 
+    def stop() -> None:
+        """Kill the program of the item that ran out of time (``item_timeout``)."""
+        for proc in list(running):
+            with contextlib.suppress(OSError):
+                proc.kill()
+
+    train.stop = stop  # type: ignore[attr-defined]
     return train
 
 

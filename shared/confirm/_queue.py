@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -105,6 +106,8 @@ class WorkQueue:
         self._state = optuna.trial.TrialState
         self.study_name = study_name
         self.max_attempts = max_attempts
+        self.grace = grace
+        self._owner = ""
         if url is None:
             self.storage = optuna.storages.InMemoryStorage()
         else:
@@ -132,37 +135,86 @@ class WorkQueue:
 
     # -- the study ---------------------------------------------------------------------------
     def open(self, plan: dict[str, Any]) -> bool:
-        """Create the confirm's study (True: this worker must set it up) or join it."""
+        """Create the confirm's study or join it; True: this worker must set it up.
+
+        The set-up (plan, parent, first round) is held by a lease (``setup``: owner and time,
+        renewed while it runs): a joiner waits while the lease is fresh, and takes the set-up
+        over when its holder let go of it (Ctrl-C) or stopped renewing it (killed), so an
+        interrupted set-up is resumed under its name. A different plan is refused at once.
+        """
         directions = [self._optuna.study.StudyDirection.MAXIMIZE]
         try:
             self.study_id = self.storage.create_new_study(directions, self.study_name)
+            self._take_setup(settle=False)  # the study's creator: nobody else competes
+            self.set_attr("plan", plan)
             created = True
         except self._optuna.exceptions.DuplicatedStudyError:
             self.study_id = self.storage.get_study_id_from_name(self.study_name)
-            created = False
-            stored = self._wait_attr("plan")
-            if stored != plan:
-                raise InputError(
-                    f"the storage already holds confirm {self.study_name!r} with another plan "
-                    "(configurations, metric or seeds): give it another name") from None
-        if created:
-            self.set_attr("plan", plan)
+            created = self._join(plan)
         self._study = self._optuna.load_study(study_name=self.study_name, storage=self.storage)
         return created
 
-    def _wait_attr(self, name: str, timeout: float = 60.0) -> Any:
-        deadline = time.monotonic() + timeout
+    def _join(self, plan: dict[str, Any]) -> bool:
+        """Wait for the set-up of an existing confirm; True when this worker takes it over."""
+        started = time.monotonic()
         while True:
-            value = self.attr(name)
-            if value is not None or time.monotonic() > deadline:
-                return value
+            attrs = self.storage.get_study_user_attrs(self.study_id)
+            stored = attrs.get(PREFIX + "plan")
+            if stored is not None and stored != plan:
+                raise InputError(
+                    f"the storage already holds confirm {self.study_name!r} with another plan "
+                    "(configurations, metric or seeds): give it another name") from None
+            if attrs.get(PREFIX + "ready"):
+                return False
+            lease = attrs.get(PREFIX + "setup")
+            if lease is None:
+                # no lease: a creator of an older version, or one that stopped right after
+                # creating the study (given the grace period to write its lease)
+                abandoned = stored is not None or time.monotonic() - started > self.grace
+            else:
+                abandoned = (lease.get("owner") is None
+                             or time.time() - float(lease.get("at", 0)) > self.grace)
+            if abandoned and self._take_setup():
+                if stored is None:
+                    self.set_attr("plan", plan)
+                return True
             time.sleep(POLL_SECONDS)
 
-    def wait_ready(self) -> None:
-        """Wait until the worker that created the confirm has enqueued its first round."""
-        if self._wait_attr("ready", timeout=120.0) is None:
-            raise InputError(f"confirm {self.study_name!r} was never set up (its creator "
-                             "stopped before enqueuing the first round): use another name")
+    def _take_setup(self, settle: bool = True) -> bool:
+        """Write this worker's set-up lease; True when it still holds it a moment later (two
+        workers taking over at once: the last write wins, the other one keeps waiting)."""
+        self._owner = uuid.uuid4().hex
+        self.set_attr("setup", {"owner": self._owner, "at": time.time()})
+        if not settle:
+            return True
+        time.sleep(2 * POLL_SECONDS)
+        return (self.attr("setup") or {}).get("owner") == self._owner
+
+    @contextlib.contextmanager
+    def setting_up(self) -> Iterator[None]:
+        """Hold the set-up lease while the block runs: renewed, and let go on an interrupt
+        (a rerun then takes over at once; a killed worker's lease goes stale after grace)."""
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(max(1.0, self.grace / 4)):
+                with contextlib.suppress(Exception):  # a missed renewal is retried next time
+                    self.set_attr("setup", {"owner": self._owner, "at": time.time()})
+
+        thread = threading.Thread(target=renew, name="confirm-setup-lease", daemon=True)
+        thread.start()
+        try:
+            yield
+        except BaseException:
+            stop.set()
+            thread.join()
+            from shared.cli._signals import ignoring_signals
+
+            with ignoring_signals(), contextlib.suppress(Exception):
+                self.set_attr("setup", {"owner": None, "at": 0})
+            raise
+        stop.set()
+        thread.join()
 
     def attr(self, name: str) -> Any:
         return self.storage.get_study_user_attrs(self.study_id).get(PREFIX + name)

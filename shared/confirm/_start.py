@@ -91,6 +91,7 @@ class ConfirmOptions(TypedDict, total=False):
     step: int
     max_attempts: int
     max_tasks: int | None
+    item_timeout: float | None
     heartbeat_interval: int
     grace_period: int
 
@@ -113,6 +114,7 @@ def confirm_with(
     step: int = 3,
     max_attempts: int = 3,
     max_tasks: int | None = None,
+    item_timeout: float | None = None,
     heartbeat_interval: int = 2,
     grace_period: int = 8,
 ) -> ConfirmResult | None:
@@ -134,6 +136,8 @@ def confirm_with(
             again resumes (or returns) the same confirm.
         step: seeds added per round; max_attempts: tries per (configuration, seed).
         max_tasks: stop this worker after that many tasks (returns None unless decided).
+        item_timeout: seconds a train call may run before its attempt fails and is retried
+            (``shared.confirm._timeout``; None: no limit).
         heartbeat_interval, grace_period: seconds between a worker's heartbeats, and without
             one before its task is retried elsewhere (RDB storages only).
 
@@ -152,4 +156,5 @@ def confirm_with(
                         heartbeat=heartbeat_interval, grace=grace_period, seeds=seeds,
                         max_seeds=max_seeds, step=step, adaptive=adaptive,
                         min_effect=min_effect, alpha=alpha, max_attempts=max_attempts)
-    return run_confirm(plan, train, tracker(), queue, max_tasks=max_tasks)
+    return run_confirm(plan, train, tracker(), queue, max_tasks=max_tasks,
+                       item_timeout=item_timeout)
