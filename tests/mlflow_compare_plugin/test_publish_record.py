@@ -97,10 +97,13 @@ def test_comparison_run_has_question_params_answer_metrics_and_clean_tags(tmp_pa
     assert metrics["compare/winner_ci_low"] == pytest.approx(winner["ci"][0], rel=1e-12)
     assert metrics["compare/winner_ci_high"] == pytest.approx(winner["ci"][1], rel=1e-12)
     assert metrics["compare/winner_n"] == winner["n"] == 5
-    assert len(data["pairs"]) == 3
-    assert metrics["compare/n_pairs"] == 3
+    # 3 configurations: "which is best?", each compared with the best (k - 1 pairs, MCB's
+    # simultaneous intervals: no p-values, so no smallest adjusted p is logged)
+    assert data["question"].startswith("which configuration is best")
+    assert len(data["pairs"]) == 2 and {p["test"] for p in data["pairs"]} == {"mcb"}
+    assert metrics["compare/n_pairs"] == 2
     assert metrics["compare/n_significant"] == sum(p["significant"] for p in data["pairs"])
-    assert metrics["compare/min_p_adj"] == pytest.approx(min(p["p_adjusted"] for p in data["pairs"]))
+    assert "compare/min_p_adj" not in metrics
     assert metrics["compare/n_runs"] == 15 and metrics["compare/n_configs"] == 3
     assert metrics["compare/winner_found"] == (1 if data["decision"]["winner"] else 0)
     from mlflow import MlflowClient
@@ -117,7 +120,8 @@ def test_comparison_run_has_question_params_answer_metrics_and_clean_tags(tmp_pa
     rows = [dict(zip(pairs["columns"], row, strict=True)) for row in pairs["data"]]
     for r, p in zip(rows, data["pairs"], strict=True):
         assert (r["a"], r["b"]) == (p["a"], p["b"])
-        assert r["p_adj"] == pytest.approx(p["p_adjusted"], rel=1e-9, abs=1e-10)
+        assert r["p_adj"] is None and p["p_adjusted"] is None
+        assert r["diff"] == pytest.approx(p["diff"], rel=1e-9, abs=1e-10)
     # Tags: the decision in words, nothing that reads "None", keys short enough to read.
     assert tags["compare.winner"] == data["decision"]["winner"] == "lr=0.01"
     assert tags["compare.status"] == "complete"
