@@ -138,7 +138,7 @@ def test_python_example_fetch_runs_and_search_runs(
     ns = _run_block(frame_block, demo_store)
     _check_names(ns["comparison"])
     data = ns["comparison"].to_dict()
-    assert data["schema"] == "tracker-compare/comparison/v2"
+    assert data["schema"] == "tracker-compare/comparison/v3"
     assert data["schema"] in frame_block
 
 

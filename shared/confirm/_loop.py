@@ -119,7 +119,8 @@ def compare_items(queue: WorkQueue, plan: Plan, look: int, tracker: str) -> tupl
 def _group_by(plan: Plan) -> list[str]:
     """Group by the params that vary when they name the configurations (the report then says
     ``lr=0.01``); by the confirm's own names when those were given or params repeat."""
-    keys = list(dict.fromkeys(k for p in plan.configs.values() for k in p))
+    # in name order, as ``config_names`` writes the names and ``compare`` groups
+    keys = sorted(dict.fromkeys(k for p in plan.configs.values() for k in p))
     varying = [k for k in keys
                if len({repr(p.get(k)) for p in plan.configs.values()}) > 1]
     auto = all(name == ", ".join(f"{k}={p.get(k)}" for k in varying)
