@@ -168,16 +168,18 @@ def example_matrices(
         )
     aligned: dict[str, np.ndarray] = {}
     codes = None
+    ref_raw: Any = None
     g = len(common)
     for i, (run, where, s, c) in enumerate(zip(runs, wheres, scores, clusters, strict=True)):
         aligned[run.key] = s[where]
         if c is None:
             continue
-        mine = np.asarray(c)[where]
-        if mine.dtype.kind not in "biuf":
-            mine = mine.astype(str)  # one spelling for mixed keys ("3" and 3 are one cluster)
+        raw = np.asarray(c)[where]
+        if codes is not None and np.array_equal(raw, ref_raw):
+            continue  # the same cluster column as the first run's: nothing to convert
+        mine = raw if raw.dtype.kind in "biuf" else raw.astype(str)  # "3" and 3: one cluster
         if codes is None:
-            ref_run, ref = run, mine
+            ref_run, ref, ref_raw = run, mine, raw
             uniques, codes = np.unique(mine, return_inverse=True)
             codes = codes.reshape(-1).astype(np.int64)
             g = len(uniques)
