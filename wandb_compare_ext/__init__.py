@@ -1,13 +1,9 @@
 """tracker-compare's W&B adapter (``wandb compare``, ``confirm``, sweeps, the Optuna callback).
 
-Nothing is imported here: the start-up hook loads this package with every ``wandb`` command.
+Nothing but the kit's tiny lazy-attribute helper is imported here: the start-up hook loads this package with every ``wandb`` command.
 ``confirm`` loads on first use.
 """
 
+from tracker_compare_kit._lazy import lazy_attributes
 
-def __getattr__(name: str):  # noqa: ANN202 (PEP 562 lazy attribute)
-    if name in ("confirm", "ConfirmResult"):
-        from wandb_compare_ext import _confirm as _module
-
-        return getattr(_module, name)
-    raise AttributeError(f"module 'wandb_compare_ext' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, "_confirm", ("confirm", "ConfirmResult"))
