@@ -9,11 +9,19 @@ this file is included, so a new adapter's examples run the day it is added.
 A docstring whose every example is marked ``+SKIP`` (it needs a tracker, a server or a
 comparison made elsewhere) is an illustration, not a test: it is left out of the run and
 counted in the summary, rather than reported as a skipped test.
+
+Every docstring example runs in a fresh temporary folder (its working directory, also ``tmp``
+in its namespace), with the real ``wandb`` SDK offline and isolated there (no user config, no
+network) and MLflow's default tracking folder there too, so examples that log real runs
+(``wandb.init(mode="offline")``, ``sqlite:///mlflow.db``) leave nothing behind.
 """
 
 from __future__ import annotations
 
 import doctest
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +46,37 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if package not in PRODUCT or file_path.name == "__main__.py":
         return None
     return DoctestModule.from_parent(parent, path=file_path)
+
+
+@pytest.fixture(autouse=True)
+def _doctest_folder(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """For docstring examples only: the temporary folder and offline trackers (module doc)."""
+    from _pytest.doctest import DoctestItem
+
+    if not isinstance(request.node, DoctestItem):
+        yield
+        return
+    monkeypatch.chdir(tmp_path)
+    request.getfixturevalue("doctest_namespace")["tmp"] = tmp_path
+    for key in [k for k in os.environ if k.startswith(("WANDB_", "MLFLOW_"))]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
+    for name in ("CONFIG", "CACHE", "DATA"):
+        monkeypatch.setenv(f"WANDB_{name}_DIR", str(tmp_path / f".wandb-{name.lower()}"))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    wandb = sys.modules.get("wandb")
+    if wandb is not None:  # its settings singleton keeps the first WANDB_DIR it saw
+        wandb.teardown()
+    yield
+    wandb = sys.modules.get("wandb")
+    if wandb is not None:
+        wandb.finish()
+        wandb.teardown()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -126,10 +126,13 @@ def read_wandb_log(path: str | Path) -> OfflineLog:
         path: the ``run-<id>.wandb`` file.
 
     Example:
-        >>> log = read_wandb_log("wandb/offline-run-20250101_000000-abc123/run-abc123.wandb")
-        ... # doctest: +SKIP
-        >>> len(log.history)  # doctest: +SKIP
-        100
+        >>> import wandb
+        >>> with wandb.init(project="p", mode="offline", id="abc123") as run:
+        ...     for step in range(100):
+        ...         run.log({"loss": 1.0 / (step + 1)})
+        >>> log = read_wandb_log(next(Path("wandb").glob("offline-run-*/run-abc123.wandb")))
+        >>> len(log.history), log.warnings
+        (100, [])
     """
     path = Path(path)
     log = OfflineLog(path=path)

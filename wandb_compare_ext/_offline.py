@@ -69,9 +69,14 @@ def read_offline_run(path: str | Path, *, warnings: list[str] | None = None) -> 
         warnings: a list that damage warnings are appended to.
 
     Example:
-        >>> run = read_offline_run("wandb/offline-run-20250101_000000-abc123")  # doctest: +SKIP
-        >>> run.params["lr"], run.metrics["val/acc"]  # doctest: +SKIP
-        (0.001, 0.93)
+        >>> import wandb
+        >>> with wandb.init(project="digits", mode="offline", config={"lr": 0.001}) as run:
+        ...     run.log({"val/acc": 0.91})
+        ...     run.log({"val/acc": 0.93})
+        >>> folder = next(Path("wandb").glob("offline-run-*"))  # WANDB_DIR's wandb/ folder
+        >>> run = read_offline_run(folder)
+        >>> run.params["lr"], run.metrics["val/acc"], run.histories["val/acc"].values.tolist()
+        (0.001, 0.93, [0.91, 0.93])
     """
     from wandb.proto import wandb_internal_pb2 as pb
 
@@ -220,8 +225,11 @@ def find_offline_logs(path: str | Path) -> list[Path]:
         InputError: the path does not exist or holds no runs.
 
     Example:
-        >>> find_offline_logs("experiments/")  # doctest: +SKIP
-        [PosixPath('experiments/wandb/offline-run-20250101_000000-abc123/run-abc123.wandb')]
+        >>> import wandb
+        >>> with wandb.init(project="p", mode="offline", dir="experiments", id="abc123"):
+        ...     pass
+        >>> [p.name for p in find_offline_logs("experiments/")]
+        ['run-abc123.wandb']
     """
     path = Path(path)
     if not path.exists():
@@ -266,9 +274,13 @@ def load_offline_runs(
         InputError: a missing path, no runs, or (unless ``allow_damaged``) a damaged log.
 
     Example:
-        >>> found = load_offline_runs(["exp-a/", "exp-b/"])  # doctest: +SKIP
-        >>> len(found.runs)  # doctest: +SKIP
-        12
+        >>> import wandb
+        >>> for folder, lr in (("exp-a", 0.01), ("exp-b", 0.1), ("exp-b", 0.1)):
+        ...     with wandb.init(project="p", mode="offline", dir=folder, config={"lr": lr}) as r:
+        ...         r.log({"loss": lr})
+        >>> found = load_offline_runs(["exp-a/", "exp-b/"])
+        >>> sorted(run.params["lr"] for run in found.runs)
+        [0.01, 0.1, 0.1]
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
