@@ -130,6 +130,7 @@ def read_wandb_log(path: str | Path) -> OfflineLog:
         >>> with wandb.init(project="p", mode="offline", id="abc123") as run:
         ...     for step in range(100):
         ...         run.log({"loss": 1.0 / (step + 1)})
+        >>> wandb.teardown()  # W&B's service process finishes writing the log
         >>> log = read_wandb_log(next(Path("wandb").glob("offline-run-*/run-abc123.wandb")))
         >>> len(log.history), log.warnings
         (100, [])

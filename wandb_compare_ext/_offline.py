@@ -73,6 +73,7 @@ def read_offline_run(path: str | Path, *, warnings: list[str] | None = None) -> 
         >>> with wandb.init(project="digits", mode="offline", config={"lr": 0.001}) as run:
         ...     run.log({"val/acc": 0.91})
         ...     run.log({"val/acc": 0.93})
+        >>> wandb.teardown()  # W&B's service process finishes writing the log
         >>> folder = next(Path("wandb").glob("offline-run-*"))  # WANDB_DIR's wandb/ folder
         >>> run = read_offline_run(folder)
         >>> run.params["lr"], run.metrics["val/acc"], run.histories["val/acc"].values.tolist()
@@ -228,6 +229,7 @@ def find_offline_logs(path: str | Path) -> list[Path]:
         >>> import wandb
         >>> with wandb.init(project="p", mode="offline", dir="experiments", id="abc123"):
         ...     pass
+        >>> wandb.teardown()  # W&B's service process finishes writing the log
         >>> [p.name for p in find_offline_logs("experiments/")]
         ['run-abc123.wandb']
     """
@@ -278,6 +280,7 @@ def load_offline_runs(
         >>> for folder, lr in (("exp-a", 0.01), ("exp-b", 0.1), ("exp-b", 0.1)):
         ...     with wandb.init(project="p", mode="offline", dir=folder, config={"lr": lr}) as r:
         ...         r.log({"loss": lr})
+        >>> wandb.teardown()  # W&B's service process finishes writing the logs
         >>> found = load_offline_runs(["exp-a/", "exp-b/"])
         >>> sorted(run.params["lr"] for run in found.runs)
         [0.01, 0.1, 0.1]
