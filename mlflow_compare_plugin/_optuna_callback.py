@@ -108,12 +108,16 @@ class MLflowCallback(ChildRuns):
             ``retries`` then repeats the whole logging step.
 
     Example:
-        >>> import optuna
+        >>> import mlflow, optuna
         >>> from mlflow_compare_plugin.optuna import MLflowCallback
-        >>> cb = MLflowCallback(tracking_uri="sqlite:////tmp/doc-mlflow.db")  # doctest: +SKIP
-        >>> study = optuna.create_study()  # doctest: +SKIP
-        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3, callbacks=[cb])
-        ... # doctest: +SKIP
+        >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+        >>> cb = MLflowCallback(tracking_uri="sqlite:///mlflow.db", metric_name="loss")
+        >>> study = optuna.create_study(study_name="tune")
+        >>> study.optimize(lambda t: (t.suggest_float("x", 0, 1) - 0.3) ** 2, n_trials=3,
+        ...                n_jobs=2, callbacks=[cb])
+        >>> runs = mlflow.search_runs(experiment_names=["tune"])  # one run per trial
+        >>> len(runs), sorted(runs["status"].unique()), "metrics.loss" in runs
+        (3, ['FINISHED'], True)
     """
 
     def __init__(
@@ -176,9 +180,14 @@ class MLflowCallback(ChildRuns):
             The MLflow run id, or ``None`` when the tracker could not be reached.
 
         Example:
-            >>> trial = study.ask()  # doctest: +SKIP
-            >>> frozen = study.tell(trial, 1.0)  # doctest: +SKIP
-            >>> callback.log_trial(study, frozen)  # doctest: +SKIP
+            >>> import optuna
+            >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+            >>> callback = MLflowCallback(tracking_uri="sqlite:///mlflow.db")
+            >>> study = optuna.create_study(study_name="ask-tell")
+            >>> trial = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
+            >>> frozen = study.tell(trial, 1.0)
+            >>> len(callback.log_trial(study, frozen))  # the MLflow run id
+            32
         """
         return self._log(study, trial, lookup=True)
 
@@ -189,10 +198,17 @@ class MLflowCallback(ChildRuns):
         objective lands in it, from any thread. No lock is held while the objective runs.
 
         Example:
-            >>> @callback.track_in_mlflow()  # doctest: +SKIP
+            >>> import mlflow, optuna
+            >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+            >>> callback = MLflowCallback(tracking_uri="sqlite:///mlflow.db")
+            >>> @callback.track_in_mlflow()
             ... def objective(trial):
-            ...     mlflow.log_metric("extra", 1.0)
+            ...     mlflow.log_metric("extra", 1.0)  # lands in the trial's run
             ...     return trial.suggest_float("x", 0, 1)
+            >>> study = optuna.create_study(study_name="tracked")
+            >>> study.optimize(objective, n_trials=2, n_jobs=2, callbacks=[callback])
+            >>> mlflow.search_runs(experiment_names=["tracked"])["metrics.extra"].tolist()
+            [1.0, 1.0]
         """
 
         def decorator(func: Callable) -> Callable:
@@ -225,8 +241,13 @@ class MLflowCallback(ChildRuns):
         down when they ended); returns how many were logged. Safe to call again.
 
         Example:
-            >>> callback.backfill(study)  # after the tracking server is back  # doctest: +SKIP
-            4
+            >>> import optuna
+            >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+            >>> study = optuna.create_study(study_name="offline-first")
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)  # not logged
+            >>> callback = MLflowCallback(tracking_uri="sqlite:///mlflow.db")
+            >>> callback.backfill(study), callback.backfill(study)  # the second finds none
+            (4, 0)
         """
         from optuna.trial import TrialState
 
@@ -270,8 +291,11 @@ class MLflowCallback(ChildRuns):
         (e.g. ``RetryFailedTrialCallback(max_retry=2)``).
 
         Example:
-            >>> storage = optuna.storages.RDBStorage(  # doctest: +SKIP
-            ...     url, heartbeat_interval=1, grace_period=3,
+            >>> import optuna
+            >>> from optuna.storages import RetryFailedTrialCallback
+            >>> cb = MLflowCallback(tracking_uri="sqlite:///mlflow.db")
+            >>> storage = optuna.storages.RDBStorage(
+            ...     "sqlite:///optuna.db", heartbeat_interval=1, grace_period=3,
             ...     failed_trial_callback=cb.failed_trial_callback(RetryFailedTrialCallback()))
         """
 
@@ -288,8 +312,15 @@ class MLflowCallback(ChildRuns):
         """End the study run the callback created for ``study`` (if any); returns its id.
 
         Example:
-            >>> study.optimize(objective, n_trials=10, callbacks=[cb])  # doctest: +SKIP
-            >>> cb.finish(study)  # the shared study run is now FINISHED  # doctest: +SKIP
+            >>> import mlflow, optuna
+            >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+            >>> cb = MLflowCallback(tracking_uri="sqlite:///mlflow.db",
+            ...                     mlflow_kwargs={"nested": True})  # trials under a study run
+            >>> study = optuna.create_study(study_name="nested")
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, callbacks=[cb])
+            >>> parent = cb.finish(study)  # the shared study run is now FINISHED
+            >>> mlflow.get_run(parent).info.status
+            'FINISHED'
         """
         client = self._get_client()
         experiment_id = self._guard.call("study", lambda: self._experiment_id(study))
