@@ -38,14 +38,22 @@ class SeedEvaluator(SeedTrials):
         metric: the metric name logged in each seed run (default: the callback's metric name).
 
     Example:
-        >>> cb = MLflowCallback(tracking_uri=uri, mlflow_kwargs={"nested": True})  # doctest: +SKIP
-        >>> seeds = SeedEvaluator(cb, seeds=5)  # doctest: +SKIP
-        >>> @seeds.objective  # doctest: +SKIP
-        ... def objective(trial, seed):
-        ...     return train(lr=trial.suggest_float("lr", 1e-4, 1e-1, log=True), seed=seed)
-        >>> study.optimize(objective, n_trials=20, callbacks=[cb])  # doctest: +SKIP
+        >>> import math, optuna
+        >>> from mlflow_compare_plugin.optuna import MLflowCallback
+        >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+        >>> cb = MLflowCallback(tracking_uri="sqlite:///mlflow.db", metric_name="acc",
+        ...                     mlflow_kwargs={"nested": True})
+        >>> seeds = SeedEvaluator(cb, seeds=5)
+        >>> @seeds.objective
+        ... def objective(trial, seed):  # a stand-in for training: lr 0.01 is best
+        ...     lr = trial.suggest_categorical("lr", [0.001, 0.01, 0.1])
+        ...     return 0.9 - abs(lr - 0.01) + 0.002 * math.sin(1000 * lr + seed)
+        >>> study = optuna.create_study(study_name="seeds", direction="maximize",
+        ...                             sampler=optuna.samplers.BruteForceSampler(seed=0))
+        >>> study.optimize(objective, n_trials=3, callbacks=[cb])
         >>> comparison = seeds.compare(study)  # best vs runner-up, report on the parent run
-        ... # doctest: +SKIP
+        >>> comparison.decision.winner, comparison.pairs[0].test, study.trials[0].params
+        ('trial=0', 'paired-t', {'lr': 0.01})
     """
 
     tracker = "mlflow"
