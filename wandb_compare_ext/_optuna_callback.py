@@ -75,13 +75,18 @@ class WeightsAndBiasesCallback(ChildRuns):
             skipped rather than waiting on timeouts trial after trial.
 
     Example:
-        >>> import optuna
+        >>> import optuna, wandb
+        >>> from wandb_compare_ext.offline import load_offline_runs
         >>> from wandb_compare_ext.optuna import WeightsAndBiasesCallback
-        >>> cb = WeightsAndBiasesCallback(  # doctest: +SKIP
+        >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+        >>> cb = WeightsAndBiasesCallback(
         ...     wandb_kwargs={"project": "p", "mode": "offline"}, as_multirun=True)
-        >>> study = optuna.create_study()  # doctest: +SKIP
-        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=8, n_jobs=4,
-        ...                callbacks=[cb])  # doctest: +SKIP
+        >>> study = optuna.create_study()
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4, n_jobs=2,
+        ...                callbacks=[cb])
+        >>> wandb.teardown()  # W&B's service process finishes writing the offline logs
+        >>> len(load_offline_runs(".").runs)  # one offline run per trial
+        4
     """
 
     def __init__(
@@ -139,8 +144,18 @@ class WeightsAndBiasesCallback(ChildRuns):
         """Log a finished trial (also the explicit call for ask-and-tell studies).
 
         Example:
-            >>> frozen = study.tell(trial, 0.5)  # doctest: +SKIP
-            >>> callback.log_trial(study, frozen)  # doctest: +SKIP
+            >>> import optuna, wandb
+            >>> from wandb_compare_ext.offline import load_offline_runs
+            >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+            >>> callback = WeightsAndBiasesCallback(wandb_kwargs={"mode": "offline"},
+            ...                                     as_multirun=True)
+            >>> study = optuna.create_study()
+            >>> trial = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
+            >>> frozen = study.tell(trial, 0.5)
+            >>> callback.log_trial(study, frozen)
+            >>> wandb.teardown()
+            >>> load_offline_runs(".").runs[0].metrics["value"]
+            0.5
         """
         self._log(study, trial)
         if self._as_multirun:
@@ -179,10 +194,19 @@ class WeightsAndBiasesCallback(ChildRuns):
         of the trial's rows. No lock is held while the objective runs.
 
         Example:
-            >>> @callback.track_in_wandb()  # doctest: +SKIP
+            >>> import optuna, wandb
+            >>> from wandb_compare_ext.offline import load_offline_runs
+            >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+            >>> callback = WeightsAndBiasesCallback(wandb_kwargs={"mode": "offline"},
+            ...                                     as_multirun=True)
+            >>> @callback.track_in_wandb()
             ... def objective(trial):
-            ...     wandb.log({"power": 2})
+            ...     wandb.log({"power": 2})  # lands in the trial's run
             ...     return trial.suggest_float("x", 0, 1)
+            >>> optuna.create_study().optimize(objective, n_trials=2, callbacks=[callback])
+            >>> wandb.teardown()
+            >>> [run.metrics["power"] for run in load_offline_runs(".").runs]
+            [2.0, 2.0]
         """
 
         def decorator(func: Callable) -> Callable:
