@@ -15,8 +15,14 @@ runs and grouped by the params that define a configuration. No block is empty.
   asked), so exactly what wandb-workspaces sends is sent.
 
 Example:
-    >>> report = build_report(comparison, runs, project="team/lora")  # doctest: +SKIP
-    >>> write_report_spec(report, "report.json")  # doctest: +SKIP
+    >>> import json
+    >>> from shared import Run, compare_runs
+    >>> runs = [Run("wandb", f"{lr}-{s}", params={"lr": lr, "seed": s},
+    ...             metrics={"val_loss": 0.5 - lr + 0.01 * ((3 * s + 10 * lr) % 5)})
+    ...         for lr in (0.1, 0.2) for s in range(4)]
+    >>> report = build_report(compare_runs(runs, metric="val_loss"), runs, project="team/lora")
+    >>> json.loads(write_report_spec(report, "report.json").read_text())["displayName"]
+    'tracker-compare: val_loss'
 """
 
 from __future__ import annotations
@@ -140,9 +146,14 @@ def build_report(
         title: the report title (default: ``tracker-compare: <metric>``).
 
     Example:
-        >>> report = build_report(comparison, runs, project="team/lora")  # doctest: +SKIP
-        >>> report.title  # doctest: +SKIP
-        'tracker-compare: val_loss'
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("wandb", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"val_loss": 0.5 - lr + 0.01 * ((3 * s + 10 * lr) % 5)})
+        ...         for lr in (0.1, 0.2) for s in range(4)]
+        >>> report = build_report(compare_runs(runs, metric="val_loss"), runs,
+        ...                       project="team/lora")
+        >>> report.title, report.entity, report.project
+        ('tracker-compare: val_loss', 'team', 'lora')
     """
     import wandb_workspaces.reports.v2 as wr
 
@@ -255,9 +266,12 @@ def report_spec(report: Any) -> dict[str, Any]:
     (``entityName``/``name``) instead of carrying the internal id only a server knows.
 
     Example:
-        >>> spec = report_spec(report)  # doctest: +SKIP
-        >>> spec["displayName"]  # doctest: +SKIP
-        'tracker-compare: val_loss'
+        >>> import wandb_workspaces.reports.v2 as wr
+        >>> report = wr.Report(project="lora", entity="team", title="tracker-compare: val_loss",
+        ...                    blocks=[wr.H1("Decision")])
+        >>> spec = report_spec(report)
+        >>> spec["displayName"], spec["project"]["entityName"]
+        ('tracker-compare: val_loss', 'team')
     """
     from wandb_workspaces.reports.v2 import internal
 
