@@ -1,9 +1,14 @@
 """``confirm``: configurations x seeds into W&B (one group), seeds added where the answer is open.
 
 Example:
+    >>> import math
     >>> from wandb_compare_ext import confirm
-    >>> result = confirm(configs, train, metric="val/acc", project="digits",
-    ...                  mode="offline")  # doctest: +SKIP
+    >>> def train(lr, seed):  # a stand-in for training: lr 0.01 is clearly better
+    ...     return {"val/acc": 0.9 - 5 * abs(lr - 0.01) + 0.01 * math.sin(1000 * lr + 7 * seed)}
+    >>> result = confirm([{"lr": 0.001}, {"lr": 0.01}], train, metric="val/acc",
+    ...                  project="digits", mode="offline")
+    >>> result.winner, result.stopped_because
+    ('lr=0.01', 'decided')
 """
 
 from __future__ import annotations

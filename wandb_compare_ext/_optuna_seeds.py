@@ -40,12 +40,22 @@ class SeedEvaluator(SeedTrials):
         metric: the metric logged in each seed run (default: the callback's metric name).
 
     Example:
-        >>> cb = WeightsAndBiasesCallback(wandb_kwargs={"project": "p"}, as_multirun=True)
-        ... # doctest: +SKIP
-        >>> seeds = SeedEvaluator(cb, seeds=5)  # doctest: +SKIP
-        >>> study.optimize(seeds.objective(train), n_trials=20, callbacks=[cb])  # doctest: +SKIP
+        >>> import math, optuna
+        >>> from wandb_compare_ext.optuna import WeightsAndBiasesCallback
+        >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+        >>> cb = WeightsAndBiasesCallback(metric_name="acc",
+        ...                               wandb_kwargs={"project": "p", "mode": "offline"},
+        ...                               as_multirun=True)
+        >>> seeds = SeedEvaluator(cb, seeds=4)
+        >>> def train(trial, seed):  # a stand-in for training: lr 0.01 is best
+        ...     lr = trial.suggest_categorical("lr", [0.001, 0.01])
+        ...     return 0.9 - abs(lr - 0.01) + 0.002 * math.sin(1000 * lr + seed)
+        >>> study = optuna.create_study(direction="maximize",
+        ...                             sampler=optuna.samplers.BruteForceSampler(seed=0))
+        >>> study.optimize(seeds.objective(train), n_trials=2, callbacks=[cb])
         >>> comparison = seeds.compare(study, project="team/p", spec_path="seeds-report.json")
-        ... # doctest: +SKIP
+        >>> comparison.decision.winner == f"trial={study.best_trial.number}"
+        True
     """
 
     tracker = "wandb"
