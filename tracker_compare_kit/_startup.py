@@ -87,9 +87,9 @@ def register(cli_module: object, hook: Hook) -> bool:
     later); True only if the one there is ours.
 
     Example:
-        >>> import mlflow.cli  # doctest: +SKIP
-        >>> register(mlflow.cli, HOOKS[0])  # doctest: +SKIP
-        True
+        >>> import mlflow.cli  # the hook has already added `compare` while it was imported
+        >>> register(mlflow.cli, HOOKS[0]), "compare" in mlflow.cli.cli.commands
+        (True, True)
     """
     try:
         group = getattr(cli_module, "cli", None)
