@@ -64,6 +64,7 @@ CLUSTER_SIZE = 10
 SEED_SD = 0.05
 EFFECT = 0.15
 ICCS = (0.0, 0.1, 0.3, 0.7)
+BEST_EFFECT = 0.35  # "which is best?" rows: about 2.8 true SEs of a pair at 3 seeds, ICC 0.3
 SEEDS = (1, 3, 5)
 
 
@@ -142,6 +143,101 @@ def one_cell(cell: Cell, reps: int, seed: int) -> dict[str, float]:
     return out
 
 
+@dataclass(frozen=True)
+class BestCell:
+    """k configurations, 3+ seeds, clustered examples: "which is best?" (compare with the
+    best, ``_examples_mcb``) against Holm over every pair, on the same data sets."""
+
+    k: int
+    seeds: int
+    icc: float
+    effect: float = 0.0  # configuration 0 ahead by this; 0: all equal (no strict best)
+
+
+def _k_data(cell: BestCell, rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray]:
+    """k seeds x examples matrices of the model above (configuration 0 ahead by ``effect``)."""
+    n = N_EXAMPLES
+    codes = np.arange(n) // CLUSTER_SIZE
+    g = n // CLUSTER_SIZE
+    shared = rng.normal(0, 1, g)[codes] + rng.normal(0, 1, n)
+    rest = (1.0 - cell.icc) / 2.0
+    mats = [
+        shared
+        + rng.normal(0, math.sqrt(cell.icc), g)[codes]
+        + rng.normal(0, math.sqrt(rest), n)
+        + rng.normal(0, SEED_SD, (cell.seeds, 1))
+        + rng.normal(0, math.sqrt(rest), (cell.seeds, n))
+        + (cell.effect if c == 0 else 0.0)
+        for c in range(cell.k)
+    ]
+    return mats, codes
+
+
+def best_cell(cell: BestCell, reps: int, seed: int) -> dict[str, float]:
+    """P(a winner is named) by MCB (ours), by Holm over every pair (the rule before), and by
+    the known-variance oracle (exact MCB quantile with the true variances); with an effect,
+    P(configuration 0 is named); and how often configuration 0 is in our possibly-best set."""
+    from shared.compare._examples_mcb import examples_mcb
+    from shared.stats import adjust_pvalues
+    from shared.stats._simultaneous import stepped_quantile
+
+    rng = np.random.default_rng(seed)
+    names = [f"c{c}" for c in range(cell.k)]
+    se = true_se(Cell(cell.seeds, cell.icc))  # every pair's true sd of the mean difference
+    # the oracle: comparisons with one control correlated 1/2 (equal variances), infinite df
+    c_oracle = stepped_quantile(np.full(cell.k - 1, math.sqrt(0.5)), math.inf, ALPHA / 2)
+    want = "c0" if cell.effect > 0 else None
+    hits = {"ours": 0, "holm": 0, "oracle": 0, "in_set": 0}
+    for _ in range(reps):
+        mats, codes = _k_data(cell, rng)
+        scores = [ConfigScores(n, m, tuple(range(cell.seeds))) for n, m in zip(names, mats, strict=True)]
+        results = {}
+        for i in range(cell.k):
+            for j in range(i + 1, cell.k):
+                results[i, j], _ = run_example_test("examples-seeds", scores[i], scores[j], codes)
+        r = examples_mcb(names, scores, results, goal="maximize", alpha=ALPHA)
+        won = r["best"]
+        hits["in_set"] += "c0" in r["best_set"]
+        keys = list(results)
+        adj = adjust_pvalues([results[key].pvalue for key in keys], "holm")
+        beats = {n: 0 for n in names}
+        for (i, j), pa in zip(keys, adj, strict=True):
+            if pa < ALPHA:
+                beats[names[i] if results[i, j].estimate > 0 else names[j]] += 1
+        holm = next((n for n, b in beats.items() if b == cell.k - 1), None)
+        means = np.array([m.mean() for m in mats])
+        top = int(np.argmax(means))
+        oracle = names[top] if all(
+            means[top] - means[j] > c_oracle * se for j in range(cell.k) if j != top) else None
+        for key, name in (("ours", won), ("holm", holm), ("oracle", oracle)):
+            hits[key] += name is not None if want is None else name == want
+    return {key: v / reps for key, v in hits.items()}
+
+
+def best_section(reps: int, power_reps: int) -> bool:
+    """The compare-with-the-best rows (``--mcb``); True when every null cell holds."""
+    cells = [BestCell(k, s, 0.3) for k, s in ((3, 3), (4, 3), (4, 5), (8, 3))]
+    print(
+        f"\nWhich is best? k configurations, clustered examples (ICC 0.3), false winners with "
+        f"all equal ({reps} data sets), power at +{BEST_EFFECT} for one ({power_reps}): compare "
+        "with the best (ours) beside Holm over every pair and the known-variance oracle.\n"
+    )
+    print("| k | seeds | ours: false winners | Holm, every pair: false winners | ours: power "
+          "| Holm: power | oracle: power | ours / oracle | best in our set |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    ok = True
+    for n, cell in enumerate(cells):
+        null = best_cell(cell, reps, 9000 + n)
+        power = best_cell(BestCell(cell.k, cell.seeds, cell.icc, BEST_EFFECT), power_reps,
+                          9500 + n)
+        ok &= null["ours"] <= ALPHA + 2 * math.sqrt(ALPHA * (1 - ALPHA) / reps)
+        ratio = power["ours"] / power["oracle"] if power["oracle"] else math.nan
+        print(f"| {cell.k} | {cell.seeds} | {fmt(null['ours'], reps)} | "
+              f"{fmt(null['holm'], reps)} | {power['ours']:.2f} | {power['holm']:.2f} | "
+              f"{power['oracle']:.2f} | {ratio:.2f} | {power['in_set']:.3f} |")
+    return ok
+
+
 def fmt(p: float, reps: int) -> str:
     return f"{p:.3f}±{math.sqrt(max(p * (1 - p), 1e-12) / reps):.3f}"
 
@@ -150,8 +246,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=2000, help="data sets per cell")
     parser.add_argument("--power-reps", type=int, default=500, help="data sets per power cell")
+    parser.add_argument("--mcb", action="store_true",
+                        help="only the rows of 3+ configurations (compare with the best)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
+    if args.mcb:
+        ok = best_section(args.reps, args.power_reps)
+        print(f"\n{time.perf_counter() - start:.0f} s; "
+              + ("every null cell within alpha + 2 SE" if ok else "ABOVE alpha + 2 SE"))
+        return 0 if ok else 1
     rows = []
     cells = [Cell(s, icc) for icc in ICCS for s in SEEDS]
     cells += [Cell(1, icc, seed_sd=0.0) for icc in ICCS]

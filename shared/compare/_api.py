@@ -112,7 +112,7 @@ def compare_runs(
             Table's key); ``metric`` is then its score column. The comparison pairs by example
             (and by seed where both configurations ran the same seeds) and counts the
             variance of both examples and seeds (``shared/compare/_examples_api.py``);
-            ``reduce``, ``x_axis``, ``budget``, ``cost_metric`` and ``all_pairs`` do not apply.
+            ``reduce``, ``x_axis``, ``budget`` and ``cost_metric`` do not apply.
         example_key: the column naming an example (needed with ``examples``).
         cluster_key: the column naming an example's cluster (several questions on one
             passage): standard errors are then clustered by it.
@@ -140,7 +140,7 @@ def compare_runs(
                               correction=correction, alpha=alpha, baseline=baseline,
                               min_effect=min_effect, cost_metric=cost_metric, seed=seed,
                               examples=examples, example_key=example_key,
-                              cluster_key=cluster_key)
+                              cluster_key=cluster_key, all_pairs=all_pairs)
     opts = check_options(goal, test, correction, alpha, min_effect, seed)
     check_named(test, opts.min_effect)
     runs, metric, group_by = check_runs(runs, metric, group_by)

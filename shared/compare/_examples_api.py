@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -26,11 +27,14 @@ from shared.compare._decision import _Family, _key_pair, decide
 from shared.compare._examples_advice import examples_advice
 from shared.compare._examples_choice import choose_example_test, run_example_test
 from shared.compare._examples_data import example_matrices
+from shared.compare._examples_mcb import examples_mcb
 from shared.compare._examples_result import ExamplesSummary
 from shared.compare._examples_runners import ONE_RUN_SCOPE, ConfigScores
 from shared.compare._grouping import _sort_key, detect_seed_key, group_runs
+from shared.compare._mcb import MCB_DEFAULT_ABOVE, mcb_pairs
 from shared.compare._notes import dedupe
 from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs
+from shared.compare._pairing import Sample
 from shared.compare._registry import EXAMPLE_TESTS, REGISTRY
 from shared.errors import InputError, Param
 from shared.model import Run
@@ -103,10 +107,14 @@ def compare_examples(
     baseline: str | None = None,
     min_effect: float = 0.0,
     seed: int = 0,
+    all_pairs: bool = False,
 ) -> Comparison:
     """Compare configurations on the per-example scores ``metric`` of table ``examples``.
 
-    See ``compare_runs`` (``examples=``, ``example_key=``, ``cluster_key=``) for the options.
+    See ``compare_runs`` (``examples=``, ``example_key=``, ``cluster_key=``, ``all_pairs``)
+    for the options. With ``auto``, no baseline and 3 or more configurations, the question is
+    "which is best?" and each configuration is compared with the best (``_examples_mcb``), as
+    for run-level comparisons; ``all_pairs`` tests every pair with the correction instead.
 
     Example:
         >>> import numpy as np
@@ -178,8 +186,10 @@ def compare_examples(
         scores.append(ConfigScores(g.name, np.vstack([data.scores[r.key] for r in rows]), seeds))
     names = [g.name for g in groups]
 
-    # 3. the pairs
-    raw: list[tuple[int, int, str, str, object, bool]] = []
+    # 3. the pairs (every pair when comparing with the best: each pair's variance feeds MCB)
+    with_best = test == "auto" and baseline_name is None and not all_pairs and (
+        len(names) > MCB_DEFAULT_ABOVE)
+    raw: list[tuple[int, int, str, str, Any, bool]] = []
     for i, j in _pairs_to_test(names, baseline_name):
         name, why = choose_example_test(
             test, scores[i], scores[j], data.binary, cluster_key is not None
@@ -227,6 +237,20 @@ def compare_examples(
         )
     if min(s.runs for s in scores) < 2:
         warnings.append("a configuration has one run: " + ONE_RUN_SCOPE)
+    tests_used = [p.test for p in pairs]
+    best = None
+    if with_best:
+        by_seed = all(r[5] for r in raw)
+        best = examples_mcb(
+            names, scores, {(r[0], r[1]): r[4] for r in raw}, goal=goal, alpha=opts.alpha,
+            min_effect=opts.min_effect,
+            design="paired by example" + (" and by seed" if by_seed else ""),
+        )
+        variance = {(p.a, p.b): p.variance for p in pairs}
+        variance.update({(p.b, p.a): p.variance for p in pairs})
+        mcb_rows = mcb_pairs(best, [Sample(n, s.matrix.mean(axis=1), None)
+                                    for n, s in zip(names, scores, strict=True)], goal)
+        pairs = [dataclasses.replace(p, variance=variance[(p.a, p.b)]) for p in mcb_rows]
 
     # 4. the decision, and the advice in seeds and examples when there is none
     configs = [
@@ -241,6 +265,7 @@ def compare_examples(
         min_effect=opts.min_effect,
         baseline=baseline_name,
         correction=correction,
+        mcb=best,
     )
     if decision.winner is None and pairs:
         fam = _Family(names, pairs, opts.alpha, correction)
@@ -251,7 +276,7 @@ def compare_examples(
             opts.min_effect,
             fam.level,
             fam.note,
-            REGISTRY[keyp.test].seed_variance,
+            all(REGISTRY[t].seed_variance for t in tests_used),
         )
         if advice.text and not decision.rationale.endswith(advice.text):
             decision = dataclasses.replace(
@@ -261,7 +286,7 @@ def compare_examples(
                 examples_needed=advice.examples,
                 seeds_needed_how=advice.how if (advice.seeds or advice.examples) else "",
             )
-    scope = SCOPE_SEEDS if all(REGISTRY[p.test].seed_variance for p in pairs) else SCOPE_RUNS
+    scope = SCOPE_SEEDS if all(REGISTRY[t].seed_variance for t in tests_used) else SCOPE_RUNS
     summary = ExamplesSummary(
         examples,
         example_key,
@@ -289,4 +314,5 @@ def compare_examples(
         min_effect=opts.min_effect,
         baseline=baseline_name,
         examples=summary,
+        mcb=best,
     )

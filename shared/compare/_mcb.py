@@ -91,6 +91,8 @@ def mcb(
     min_effect: float = 0.0,
     moderate: bool = True,
     model: Moderated | None = None,
+    critical: tuple[np.ndarray, float, str] | None = None,
+    design: str | None = None,
 ) -> dict[str, Any]:
     """The MCB intervals, the possibly-best set and the separated best (if any).
 
@@ -105,7 +107,12 @@ def mcb(
         moderate: share variance across configurations (``shared.stats._moderated``); False:
             each pair's own variance.
         model: a given variance model instead of the estimated one (the known-variance
-            oracle of ``benchmarks/calibration.py``).
+            oracle of ``benchmarks/calibration.py``; the pairs over examples).
+        critical: given critical values instead of the exact ones: the set's (per control,
+            k, or per comparison, ``[control, other]``, k x k), the winner's (one, or k x k),
+            and how they were found (the Bonferroni quantiles over examples,
+            ``_examples_mcb``, whose pairs have different degrees of freedom).
+        design: how the data were paired, for the report (default from the model).
 
     Returns:
         ``{"method", "question", "alpha", "design", "variance", "df", "critical",
@@ -127,13 +134,19 @@ def mcb(
         means, model, design = _model(samples, matrix, moderate)
     else:
         means = np.array([float(np.mean(s.values)) for s in samples])
-        design = "known variances"
+        design = design or "known variances"
     se = np.sqrt(model.var_diff)
-    c_set, c_win = critical_values(model, alpha)
+    if critical is None:
+        c_set, c_win = critical_values(model, alpha)
+        quant = ("exact one-sided simultaneous quantiles (multivariate t with the comparisons' "
+                 "correlation, Hsu 1996)")
+    else:
+        c_set, c_win, quant = critical
     sign = 1.0 if goal == "maximize" else -1.0
     g = sign * means
     diff = g[:, None] - g[None, :]  # i better than j by diff[i, j] (goal units)
-    margin = c_set[:, None] * se  # row i: is some j better than i (control i)
+    # row i: is some j better than i (control i); per comparison when given so
+    margin = (c_set[:, None] if np.ndim(c_set) == 1 else np.asarray(c_set)) * se
     eye = np.eye(k, dtype=bool)
     lo_all = np.where(eye, np.inf, diff - margin)
     hi_all = np.where(eye, np.inf, diff + margin)
@@ -175,8 +188,6 @@ def mcb(
          "significant": bool(diff[top, i] - margin[i, top] > 0)}
         for i in order[1:]
     ]
-    quant = ("exact one-sided simultaneous quantiles (multivariate t with the comparisons' "
-             "correlation, Hsu 1996)")
     return {
         "method": (f"comparison with the best (Hsu's MCB), {quant}, {design}; "
                    f"variance: {model.how}"),
@@ -185,12 +196,21 @@ def mcb(
         "design": design,
         "variance": model.how,
         "df": float(model.df),
-        "critical": {"set": [float(c) for c in c_set[order]], "winner": c_win},
+        "critical": {"set": [float(c) for c in _per_control(c_set)[order]],
+                     "winner": float(np.max(c_win))},
         "best": best,
         "best_set": [best] if best else best_set,
         "rows": rows,
         "versus_top": versus_top,
     }
+
+
+def _per_control(c: np.ndarray) -> np.ndarray:
+    """Each control's critical value (the largest of its comparisons' when per comparison)."""
+    c = np.asarray(c, dtype=np.float64)
+    if c.ndim == 1:
+        return c
+    return np.where(np.eye(c.shape[0], dtype=bool), -np.inf, c).max(axis=1)
 
 
 def mcb_pairs(result: dict[str, Any], samples: Sequence[Sample], goal: str) -> list[Any]:
