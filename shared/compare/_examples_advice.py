@@ -52,11 +52,20 @@ def _power(
     g = np.maximum(v.n_clusters / e, 2.0)
     if with_seeds:
         df_s = np.maximum(seeds - 1.0, 1.0)
-        # the same df rule as the test: the seed part at its upper confidence bound
-        guarded = parts_s * df_s / stats.chi2.ppf(1.0 - SEED_DF_BOUND, df_s)
-        total = guarded + parts_e + parts_i
-        denom = guarded**2 / df_s + parts_e**2 / (g - 1) + parts_i**2 / (df_s * (g - 1))
+        # the test's own terms (shared/stats/_examples.py): the run term (a run's mean, which
+        # carries the run x example noise / N too, with S - 1 df), the example term and the
+        # negative interaction term; the run term at its upper confidence bound, as there.
+        # (Before: only the seed component got S - 1 df, so with most of the variance in the
+        # interaction the df, and the power, came out far above the test's.)
+        runs_t = (parts_s + parts_i) * df_s / stats.chi2.ppf(1.0 - SEED_DF_BOUND, df_s)
+        ex_t = parts_e + parts_i
+        int_t = -parts_i
+        total = runs_t + ex_t + int_t
+        denom = runs_t**2 / df_s + ex_t**2 / (g - 1) + int_t**2 / (df_s * (g - 1))
         df = np.where(denom > 0, total**2 / np.where(denom > 0, denom, 1.0), 1e6)
+        # the test's rule when the negative term overshoots: the largest piece's df
+        df = np.where(total <= np.maximum(runs_t, ex_t), np.where(runs_t >= ex_t, df_s, g - 1),
+                      df)
     else:
         df = g - 1
     ncp = effect / np.sqrt(var)
