@@ -52,6 +52,7 @@ from shared.errors import InputError, Param
 from shared.model import Run
 from shared.model._own_runs import leave_out_not_replicates
 from shared.normalise._goal import resolve_goal
+from shared.normalise._metric_spec import MetricSpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,7 +63,7 @@ __all__ = ["compare_runs", "compare_frame"]
 def compare_runs(
     runs: Sequence[Run],
     *,
-    metric: str,
+    metric: str | MetricSpec,
     goal: str | None = None,
     seed_key: str | None = None,
     group_by: str | Sequence[str] | None = None,
@@ -85,7 +86,9 @@ def compare_runs(
 
     Args:
         runs: the runs (any tracker; ``shared.Run``).
-        metric: the metric to compare (any spelling: ``val/loss`` finds ``val_loss``).
+        metric: the metric to compare (any spelling: ``val/loss`` finds ``val_loss``), or a
+            ``MetricSpec`` (its goal is the default goal; the run spellings it resolved are
+            used as they are).
         goal: "maximize" or "minimize" (what "better" means); default: a ``:min``/``:max``
             suffix of ``metric``, else from its name (``val_loss`` minimize, ``acc`` maximize),
             the rule of every entry point (``shared.normalise.resolve_goal``). An explicit goal
@@ -133,6 +136,9 @@ def compare_runs(
         ('wilcoxon', 0.125, None)
     """
     # 1. options and runs: a bad option fails before any data is touched
+    spec = metric if isinstance(metric, MetricSpec) else None
+    if spec is not None:
+        metric, goal = spec.name, spec.goal if goal is None else goal
     metric, goal, conflict = resolve_goal(metric, goal)
     if examples is not None or example_key is not None or cluster_key is not None:
         return _over_examples(runs, metric=metric, goal=goal, seed_key=seed_key,
@@ -151,7 +157,9 @@ def compare_runs(
     runs = usable_runs(runs, warnings)
 
     # 2. one number per run, grouped into configurations: one sample each
-    cfg = configurations(runs, metric, seed_key=seed_key, group_by=group_by, reduce=reduce,
+    # the spellings the command resolved (a spec of the same name) are not resolved again
+    named = MetricSpec(metric, goal, spec.spellings) if spec and spec.name == metric else metric
+    cfg = configurations(runs, named, seed_key=seed_key, group_by=group_by, reduce=reduce,
                          x_axis=x_axis, budget=budget, goal=goal, warnings=warnings)
     baseline_name = resolve_baseline(baseline, cfg.groups)
     samples, names = cfg.samples, cfg.names
