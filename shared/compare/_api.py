@@ -19,7 +19,8 @@
 7. ``_decision``: the decision, with the seeds needed by the test actually run
    (``_seeds``) when there is no winner.
 8. extras: the Pareto front on a cost metric (``_pareto``), param importance
-   (``_importance``); then the ``Comparison`` is assembled.
+   (``_importance``); then the ``Comparison`` is assembled, in one place for both pipelines
+   (``_findings.Findings.comparison``).
 
 Nothing here crashes on bad data: unusable input raises ``InputError`` with one clear line,
 and anything that limits what can be concluded lands in ``Comparison.warnings``.
@@ -35,9 +36,9 @@ from shared.compare._cd import cd_bars
 from shared.compare._comparison import Comparison, CriticalDifference
 from shared.compare._decision import decide
 from shared.compare._family import plan_family
+from shared.compare._findings import Findings
 from shared.compare._importance import config_importance
 from shared.compare._mcb import MCB_DEFAULT_ABOVE, mcb, mcb_pairs
-from shared.compare._notes import dedupe
 from shared.compare._omnibus import critical_difference, omnibus_test
 from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs
 from shared.compare._pair_tests import pairwise_tests
@@ -205,29 +206,13 @@ def compare_runs(
         # but each numeric param's rank trend with the metric is supported by the data
         effects = tuple(param_effects([c.to_dict() for c in configs], goal))
 
-    return Comparison(
-        metric=metric,
-        goal=goal,
-        reduce=reduce,
-        seed_key=cfg.seed_key,
-        configs=tuple(configs),
-        omnibus=omnibus,
-        pairs=tuple(pairs),
-        decision=decision,
-        warnings=dedupe(warnings),
-        alpha=opts.alpha,
-        correction=correction,
-        test_requested=test,
-        min_effect=opts.min_effect,
-        baseline=baseline_name,
-        x_axis=x_axis,
-        budget=budget,
-        critical_difference=diagram,
-        param_importance=importance,
-        pareto=pareto,
-        mcb=best,
+    return Findings(
+        metric=metric, goal=goal, reduce=reduce, seed_key=cfg.seed_key, configs=configs,
+        pairs=pairs, decision=decision, warnings=warnings, opts=opts, correction=correction,
+        test=test, baseline=baseline_name, x_axis=x_axis, budget=budget, omnibus=omnibus,
+        critical_difference=diagram, param_importance=importance, pareto=pareto, mcb=best,
         param_effects=effects,
-    )
+    ).comparison()
 
 
 def _over_examples(runs: Sequence[Run], *, reduce: str, budget: float | None,
@@ -244,7 +229,8 @@ def _over_examples(runs: Sequence[Run], *, reduce: str, budget: float | None,
                                  ("cost_metric", cost_metric, None)):
         if value != default:
             raise InputError(f"{name}={value!r} does not apply to a comparison over examples")
-    return compare_examples(runs, examples=examples, example_key=example_key, **options)
+    findings = compare_examples(runs, examples=examples, example_key=example_key, **options)
+    return findings.comparison()
 
 
 def _wants_mcb(test: str, baseline: str | None, all_pairs: bool, samples: Sequence[Any],
