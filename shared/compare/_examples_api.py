@@ -10,7 +10,8 @@ The pipeline, one stage per module:
    (``examples-seeds``, ``examples-only``, ``mcnemar``; ``shared/stats/_examples.py``), then the
    family's correction (Holm by default).
 4. ``_decision``: the decision, as for run levels; when there is no winner,
-   ``_examples_advice`` adds "k more seeds or m more examples would ...".
+   ``_examples_advice`` adds "k more seeds or m more examples would ...". The findings go
+   back to ``compare_runs``, which assembles the ``Comparison`` as for run levels.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from shared.compare._comparison import Comparison, ConfigSummary, PairResult
+from shared.compare._comparison import ConfigSummary, PairResult
 from shared.compare._decision import _Family, _key_pair, decide
 from shared.compare._examples_advice import examples_advice
 from shared.compare._examples_choice import choose_example_test, run_example_test
 from shared.compare._examples_data import example_matrices
 from shared.compare._examples_result import ExamplesSummary
 from shared.compare._examples_runners import ONE_RUN_SCOPE, ConfigScores
+from shared.compare._findings import Findings
 from shared.compare._grouping import _sort_key, detect_seed_key, group_runs
-from shared.compare._notes import dedupe
 from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs
 from shared.compare._registry import EXAMPLE_TESTS, REGISTRY
 from shared.errors import InputError, Param
@@ -103,10 +104,12 @@ def compare_examples(
     baseline: str | None = None,
     min_effect: float = 0.0,
     seed: int = 0,
-) -> Comparison:
+) -> Findings:
     """Compare configurations on the per-example scores ``metric`` of table ``examples``.
 
     See ``compare_runs`` (``examples=``, ``example_key=``, ``cluster_key=``) for the options.
+    Returns the findings; ``compare_runs`` makes them its ``Comparison`` (one assembly for
+    both pipelines: ``Findings.comparison``).
 
     Example:
         >>> import numpy as np
@@ -273,20 +276,8 @@ def compare_examples(
         data.binary,
         scope,
     )
-    return Comparison(
-        metric=metric,
-        goal=goal,
-        reduce="mean over examples",
-        seed_key=key,
-        configs=tuple(configs),
-        omnibus=None,
-        pairs=tuple(pairs),
-        decision=decision,
-        warnings=dedupe(warnings),
-        alpha=opts.alpha,
-        correction=correction,
-        test_requested=test,
-        min_effect=opts.min_effect,
-        baseline=baseline_name,
-        examples=summary,
+    return Findings(
+        metric=metric, goal=goal, reduce="mean over examples", seed_key=key, configs=configs,
+        pairs=pairs, decision=decision, warnings=warnings, opts=opts, correction=correction,
+        test=test, baseline=baseline_name, examples=summary,
     )
