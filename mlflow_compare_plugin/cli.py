@@ -218,6 +218,8 @@ def _run(
         keep=_split_ids(run_ids),
     )
     runs = found.runs
+    if found.metrics:  # each run's spelling resolved while reading: not resolved again
+        options["metric"] = found.metrics
     if found.notes:
         from shared.render._table import terminal_safe
 

@@ -259,11 +259,16 @@ def step_metrics(internal: Any, logged: Sequence[str]) -> dict[str, str]:
 
 
 def run_from_api(
-    api_run: Any, history_keys: Iterable[str] = (), page_size: int = 1000, api: Any = None
+    api_run: Any,
+    history_keys: Iterable[str] = (),
+    page_size: int = 1000,
+    api: Any = None,
+    logged: dict[str, list[str]] | None = None,
 ) -> Run:
     """One ``wandb.apis.public.Run`` as a :class:`shared.Run`, with full histories of
     ``history_keys`` (as spelled by the user; matched to the logged keys) read through
-    ``scan_history``.
+    ``scan_history``. ``logged``, when given, receives the run's logged history keys under
+    ``run.key`` (some, such as ``_runtime``, are in no summary).
 
     Example:
         >>> run_from_api(api.run("team/proj/abc123"), ["val_loss"])  # doctest: +SKIP
@@ -322,6 +327,8 @@ def run_from_api(
     ):
         if value:
             tags[name] = str(value)
+    if logged is not None:
+        logged[f"wandb:{api_run.id}"] = list(available)
     return Run(
         tracker="wandb",
         id=api_run.id,
@@ -348,6 +355,7 @@ def fetch_runs(
     group: str | None = None,
     sweep: str | None = None,
     history_keys: Sequence[str] = (),
+    logged: dict[str, list[str]] | None = None,
 ) -> list[Run]:
     """Runs from W&B projects (filtered) and run paths, as :class:`shared.Run`.
 
@@ -359,6 +367,7 @@ def fetch_runs(
         order: W&B order (``-created_at``, ``+summary_metrics.acc``).
         group: only runs in this W&B group; sweep: only this sweep's runs.
         history_keys: metrics to read in full (``scan_history``).
+        logged: receives each run's logged history keys (see :func:`run_from_api`).
 
     Raises:
         TrackerUnreachable: the server is down, failing, or rejects the key.
@@ -392,7 +401,7 @@ def fetch_runs(
             # counts up (asking for the total costs a query of its own); on a terminal only
             with progress_bar(f"fetching {entity}/{project}", None, unit="runs") as bar:
                 for api_run in found:
-                    run = run_from_api(api_run, history_keys, api=api)
+                    run = run_from_api(api_run, history_keys, api=api, logged=logged)
                     bar.update(1)
                     if run.key not in seen:
                         seen.add(run.key)
@@ -401,7 +410,7 @@ def fetch_runs(
             parts = [p for p in path.strip().split("/") if p]
             if len(parts) != 3:
                 raise InputError(f"--run-path {path!r}: use ENTITY/PROJECT/RUN_ID")
-            run = run_from_api(api.run("/".join(parts)), history_keys, api=api)
+            run = run_from_api(api.run("/".join(parts)), history_keys, api=api, logged=logged)
             if run.key not in seen:
                 seen.add(run.key)
                 runs.append(run)

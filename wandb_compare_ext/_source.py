@@ -100,11 +100,27 @@ class WandbOnline(Source):
             "group": group,
             "sweep": sweep,
         }
+        # run.key -> the history keys it logged (filled by runs(), read by metric_keys)
+        self.logged: dict[str, list[str]] = {}
 
     def runs(self) -> list[Run]:
         from wandb_compare_ext._online import fetch_runs
 
-        return fetch_runs(self.connection, **self.selection)
+        self.logged.clear()
+        return fetch_runs(self.connection, **self.selection, logged=self.logged)
+
+    def metric_keys(self, runs: Sequence[Run], name: str) -> dict[str, str]:
+        """As the core resolves it, over each run's summary and every history key it logged
+        (``_runtime`` is logged but in no summary: still an x-axis to read)."""
+        from shared.normalise import resolve_metric
+
+        logged = self.logged
+        seen = [
+            Run(run.tracker, run.id, run.name,
+                metrics=dict.fromkeys(run.metric_names() | set(logged.get(run.key, ())), 0.0))
+            for run in runs
+        ]  # fmt: skip
+        return resolve_metric(seen, name)
 
     def histories(
         self, wanted: Sequence[tuple[Run, str]], *, timestamps: bool = True
@@ -125,6 +141,12 @@ class WandbOnline(Source):
                 # keys' define_metric step metrics with them: a possible default x-axis.
                 read = run_from_api(api.run(runs[run_id].tags["wandb.path"]), run_keys, api=api)
                 out.update(((run_id, key), history) for key, history in read.histories.items())
+                # `api.runs` may drop the define_metric records (see run_from_api): the
+                # step metrics read with the run itself are the ones the x-axis default uses
+                runs[run_id].tags.update(
+                    (tag, axis) for tag, axis in read.tags.items()
+                    if tag.startswith("wandb.step_metric.")
+                )
         except TrackerCompareError:
             raise
         except Exception as error:

@@ -46,14 +46,23 @@ def _parse_filters(text: str | None) -> dict[str, Any] | None:
     return value
 
 
-def _default_x_axis(runs: list[Any], metric: tuple[str, ...]) -> str | None:
-    """The ``define_metric`` step metric every run declares for the deciding metric, if any."""
-    from shared.cli import parse_metric_spec
+def _default_x_axis(runs: list[Any], options: dict[str, Any]) -> str | None:
+    """The ``define_metric`` step metric every run declares for the deciding metric, if any.
 
-    name, _goal = parse_metric_spec(metric[0])
+    Read under each run's own spelling of the metric, resolved here for the runs not resolved
+    yet and written back into ``options`` (the comparison does not resolve it again)."""
+    from shared.errors import TrackerCompareError
+
+    spec, *rest = options["metric"]
+    try:
+        spec = spec.resolve(runs)
+    except TrackerCompareError:
+        return None  # unknown or ambiguous: the comparison says so, in its own words
+    options["metric"] = (spec, *rest)
+    spellings = spec.spellings or {}
     axes = set()
     for run in runs:
-        axis = run.tags.get(f"wandb.step_metric.{name}")
+        axis = run.tags.get(f"wandb.step_metric.{spellings.get(run.key) or spec.name}")
         if axis is None:
             return None
         axes.add(axis)
@@ -195,25 +204,13 @@ def compare(
                          filters=filters)
     source = None
     if online:
-        from wandb_compare_ext._online import WandbSource, fetch_runs
-
-        source = WandbSource(base_url=base_url, timeout=timeout)
-        needs = shared_cli.histories_needed(**options) or make_report or bool(report_spec)
-        # with --examples, --metric names a table column: no history to read
-        needs = needs and not options.get("examples")
-        keys = shared_cli.metric_names_needed(**options) if needs else []
-        runs.extend(
-            fetch_runs(
-                source,
-                projects=projects,
-                run_paths=run_paths,
-                filters=filters,
-                order=order,
-                group=run_group,
-                sweep=sweep_id,
-                history_keys=keys,
-            )
+        source, found = _read_online(
+            base_url, timeout, projects=projects, run_paths=run_paths, filters=filters,
+            order=order, group=run_group, sweep=sweep_id,
+            needs=shared_cli.histories_needed(**options) or make_report or bool(report_spec),
+            options=options,
         )
+        runs.extend(found.runs)
     if not runs:
         raise InputError("no runs found (check --project, --filter and --offline-dir)")
     from shared.model._own_runs import leave_out_not_replicates
@@ -228,8 +225,8 @@ def compare(
         from wandb_compare_ext._tables import fetch_example_tables
 
         runs = fetch_example_tables(runs, options["examples"], source=source)
-    if not x_axis_given:
-        axis = _default_x_axis(runs, options["metric"])
+    if not x_axis_given and not options.get("examples"):
+        axis = _default_x_axis(runs, options)
         if axis:
             options["x_axis"] = axis
     publish = None
@@ -245,6 +242,36 @@ def compare(
             write_notes=write_notes,
         )
     shared_cli.run_comparison(runs, options, publish=publish)
+
+
+def _read_online(
+    base_url: str | None,
+    timeout: float,
+    *,
+    needs: bool,
+    options: dict[str, Any],
+    **selection: Any,
+) -> tuple[Any, Any]:
+    """The online runs (``--project``/``--run-path``) through the W&B online source, as the
+    offline ones: ``shared.source.read_runs`` leaves out what is not a replicate, resolves each
+    ``--metric``'s spelling once (written back into ``options``) and reads the histories
+    needed. Returns the connection (for publishing) and what was found."""
+    from shared.source import read_runs
+    from wandb_compare_ext._online import WandbSource
+    from wandb_compare_ext._source import WandbOnline
+
+    connection = WandbSource(base_url=base_url, timeout=timeout)
+    # with --examples, --metric names a table column: no history to read
+    needs = needs and not options.get("examples")
+    found = read_runs(
+        WandbOnline(connection, **selection),
+        metrics=shared_cli.metric_names_needed(**options) if needs else (),
+    )
+    for note in found.notes:
+        click.echo(f"warning: {note}", err=True)
+    if found.metrics:  # each run's spelling resolved while reading: not resolved again
+        options["metric"] = found.metrics
+    return connection, found
 
 
 def _read_offline(

@@ -72,18 +72,21 @@ def check_example_options(
 
 
 def metric_names_needed(
-    *, metric: str | Iterable[str], x_axis: str = "step", **_: Any
-) -> list[str]:
-    """The metric names whose histories a fetcher should load, as the user spelled them: a
-    run may have logged ``val/loss`` for ``val_loss``. ``shared.source.read_runs`` resolves
-    each run's own spelling before asking a source for histories.
+    *, metric: str | MetricSpec | Iterable[str | MetricSpec], x_axis: str = "step", **_: Any
+) -> list[str | MetricSpec]:
+    """The metrics whose histories a fetcher should load, as the user spelled them: a run
+    may have logged ``val/loss`` for ``val_loss``. Each ``--metric`` is its ``MetricSpec``
+    (a ``(name, goal)`` pair), the x-axis metric its name. ``shared.source.read_runs``
+    resolves each run's own spelling, once, before asking a source for histories, and hands
+    the resolved specs back (``Found.metrics``) for the comparison.
 
     Example:
         >>> metric_names_needed(metric=("val_loss:min",), x_axis="tokens")
-        ['val_loss', 'tokens']
+        [MetricSpec(name='val_loss', goal='minimize'), 'tokens']
     """
-    names = [name for name, _goal in _metric_specs(metric)]
-    if x_axis and x_axis not in _BUILTIN_AXES and x_axis not in names:
+    specs = _metric_specs(metric)
+    names: list[str | MetricSpec] = list(specs)
+    if x_axis and x_axis not in _BUILTIN_AXES and x_axis not in {s.name for s in specs}:
         names.append(x_axis)
     return names
 
@@ -98,10 +101,11 @@ def require_baseline(fail_if_worse: bool, baseline: str | None) -> None:
         raise InputError("--fail-if-worse needs --baseline CONFIG")
 
 
-def _check_present(runs: Sequence[Any], name: str) -> None:
-    from shared import resolve_metric
-
-    spelling = resolve_metric(runs, name)  # raises UnknownMetricError when no run has it
+def _check_present(runs: Sequence[Any], spec: MetricSpec) -> MetricSpec:
+    """``spec`` resolved for every run of ``runs`` (runs resolved before are not resolved
+    again); refused when some run does not have the metric."""
+    spec = spec.resolve(runs)  # raises UnknownMetricError when no run has it
+    name, spelling = spec.name, spec.spellings_in(runs)
     missing = [run for run in runs if run.key not in spelling]
     if missing:
         shown = ", ".join(run.label for run in missing[:5])
@@ -110,6 +114,7 @@ def _check_present(runs: Sequence[Any], name: str) -> None:
             f"metric {name!r} is missing in {len(missing)} of {len(runs)} runs ({shown}{more}); "
             "exclude them with a filter or pick another metric"
         )
+    return spec
 
 
 def _check_named_metrics(runs: Sequence[Any], *, x_axis: str, cost_metric: str | None) -> None:
@@ -134,7 +139,7 @@ def _check_named_metrics(runs: Sequence[Any], *, x_axis: str, cost_metric: str |
 def compare_with_options(
     runs: Sequence[Any],
     *,
-    metric: str | Iterable[str],
+    metric: str | MetricSpec | Iterable[str | MetricSpec],
     seed_key: str | None = None,
     group_by: Iterable[str] | None = None,
     reduce: str = "last",
@@ -161,7 +166,9 @@ def compare_with_options(
 
     Args:
         runs: ``shared.Run`` objects.
-        metric: ``NAME[:min|:max]`` or several; the first is compared.
+        metric: ``NAME[:min|:max]`` or several (or their ``MetricSpec``, resolved or not);
+            the first is compared. Its spelling is resolved once per run: runs a spec
+            already resolved are not resolved again.
         fail_if_worse: only checked for consistency here (needs ``baseline``); call
             :func:`check_gate` after emitting the output.
         all_pairs: test every pair instead of comparing each configuration with the best
@@ -185,7 +192,8 @@ def compare_with_options(
     require_baseline(fail_if_worse, baseline)
     if not runs:
         raise InputError("no runs to compare")
-    (name, goal), *_rest = _metric_specs(metric)
+    spec: MetricSpec = _metric_specs(metric)[0]
+    name = spec.name
     check_example_options(examples, example_key, cluster_key)
     extra: dict[str, Any] = {}
     if examples:
@@ -196,12 +204,13 @@ def compare_with_options(
         )
         extra = {"examples": examples, "example_key": example_key, "cluster_key": cluster_key}
     else:
-        _check_present(runs, name)
+        spec = _check_present(runs, spec)  # resolved once; compare_runs reads the spellings
     _check_named_metrics(runs, x_axis=x_axis, cost_metric=cost_metric)
     return compare_runs(
         list(runs),
-        metric=name,
-        goal=goal,
+        # over examples the metric is a table column: its name only
+        metric=name if examples else spec,
+        goal=spec.goal,
         seed_key=seed_key,
         group_by=list(group_by) if group_by else None,
         reduce=reduce,

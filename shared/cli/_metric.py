@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from shared.errors import InputError
 from shared.normalise._goal import GOALS, guess_goal
+from shared.normalise._metric_spec import MetricSpec
 
 __all__ = ["MetricSpec", "guess_goal", "parse_metric_spec", "parse_metric_specs"]
-
-
-class MetricSpec(NamedTuple):
-    """One ``--metric``, parsed once at the command's edge: the name as typed and the goal.
-
-    Example:
-        >>> spec = MetricSpec("val_loss", "minimize")
-        >>> spec.name, str(spec)
-        ('val_loss', 'val_loss:min')
-    """
-
-    name: str
-    goal: str
-
-    def __str__(self) -> str:
-        return f"{self.name}:{self.goal[:3]}"
 
 
 # one rule for the goal everywhere (compare, confirm, the Python API): see shared.normalise._goal

@@ -19,7 +19,8 @@
 7. ``_decision``: the decision, with the seeds needed by the test actually run
    (``_seeds``) when there is no winner.
 8. extras: the Pareto front on a cost metric (``_pareto``), param importance
-   (``_importance``); then the ``Comparison`` is assembled.
+   (``_importance``); then the ``Comparison`` is assembled, in one place for both pipelines
+   (``_findings.Findings.comparison``).
 
 Nothing here crashes on bad data: unusable input raises ``InputError`` with one clear line,
 and anything that limits what can be concluded lands in ``Comparison.warnings``.
@@ -35,9 +36,9 @@ from shared.compare._cd import cd_bars
 from shared.compare._comparison import Comparison, CriticalDifference
 from shared.compare._decision import decide
 from shared.compare._family import plan_family
+from shared.compare._findings import Findings
 from shared.compare._importance import config_importance
 from shared.compare._mcb import MCB_DEFAULT_ABOVE, mcb, mcb_pairs
-from shared.compare._notes import dedupe
 from shared.compare._omnibus import critical_difference, omnibus_test
 from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs
 from shared.compare._pair_tests import pairwise_tests
@@ -52,6 +53,7 @@ from shared.errors import InputError, Param
 from shared.model import Run
 from shared.model._own_runs import leave_out_not_replicates
 from shared.normalise._goal import resolve_goal
+from shared.normalise._metric_spec import MetricSpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,7 +64,7 @@ __all__ = ["compare_runs", "compare_frame"]
 def compare_runs(
     runs: Sequence[Run],
     *,
-    metric: str,
+    metric: str | MetricSpec,
     goal: str | None = None,
     seed_key: str | None = None,
     group_by: str | Sequence[str] | None = None,
@@ -85,7 +87,9 @@ def compare_runs(
 
     Args:
         runs: the runs (any tracker; ``shared.Run``).
-        metric: the metric to compare (any spelling: ``val/loss`` finds ``val_loss``).
+        metric: the metric to compare (any spelling: ``val/loss`` finds ``val_loss``), or a
+            ``MetricSpec`` (its goal is the default goal; the run spellings it resolved are
+            used as they are).
         goal: "maximize" or "minimize" (what "better" means); default: a ``:min``/``:max``
             suffix of ``metric``, else from its name (``val_loss`` minimize, ``acc`` maximize),
             the rule of every entry point (``shared.normalise.resolve_goal``). An explicit goal
@@ -133,6 +137,9 @@ def compare_runs(
         ('wilcoxon', 0.125, None)
     """
     # 1. options and runs: a bad option fails before any data is touched
+    spec = metric if isinstance(metric, MetricSpec) else None
+    if spec is not None:
+        metric, goal = spec.name, spec.goal if goal is None else goal
     metric, goal, conflict = resolve_goal(metric, goal)
     if examples is not None or example_key is not None or cluster_key is not None:
         return _over_examples(runs, metric=metric, goal=goal, seed_key=seed_key,
@@ -151,7 +158,9 @@ def compare_runs(
     runs = usable_runs(runs, warnings)
 
     # 2. one number per run, grouped into configurations: one sample each
-    cfg = configurations(runs, metric, seed_key=seed_key, group_by=group_by, reduce=reduce,
+    # the spellings the command resolved (a spec of the same name) are not resolved again
+    named = MetricSpec(metric, goal, spec.spellings) if spec and spec.name == metric else metric
+    cfg = configurations(runs, named, seed_key=seed_key, group_by=group_by, reduce=reduce,
                          x_axis=x_axis, budget=budget, goal=goal, warnings=warnings)
     baseline_name = resolve_baseline(baseline, cfg.groups)
     samples, names = cfg.samples, cfg.names
@@ -197,29 +206,13 @@ def compare_runs(
         # but each numeric param's rank trend with the metric is supported by the data
         effects = tuple(param_effects([c.to_dict() for c in configs], goal))
 
-    return Comparison(
-        metric=metric,
-        goal=goal,
-        reduce=reduce,
-        seed_key=cfg.seed_key,
-        configs=tuple(configs),
-        omnibus=omnibus,
-        pairs=tuple(pairs),
-        decision=decision,
-        warnings=dedupe(warnings),
-        alpha=opts.alpha,
-        correction=correction,
-        test_requested=test,
-        min_effect=opts.min_effect,
-        baseline=baseline_name,
-        x_axis=x_axis,
-        budget=budget,
-        critical_difference=diagram,
-        param_importance=importance,
-        pareto=pareto,
-        mcb=best,
+    return Findings(
+        metric=metric, goal=goal, reduce=reduce, seed_key=cfg.seed_key, configs=configs,
+        pairs=pairs, decision=decision, warnings=warnings, opts=opts, correction=correction,
+        test=test, baseline=baseline_name, x_axis=x_axis, budget=budget, omnibus=omnibus,
+        critical_difference=diagram, param_importance=importance, pareto=pareto, mcb=best,
         param_effects=effects,
-    )
+    ).comparison()
 
 
 def _over_examples(runs: Sequence[Run], *, reduce: str, budget: float | None,
@@ -236,7 +229,8 @@ def _over_examples(runs: Sequence[Run], *, reduce: str, budget: float | None,
                                  ("cost_metric", cost_metric, None)):
         if value != default:
             raise InputError(f"{name}={value!r} does not apply to a comparison over examples")
-    return compare_examples(runs, examples=examples, example_key=example_key, **options)
+    findings = compare_examples(runs, examples=examples, example_key=example_key, **options)
+    return findings.comparison()
 
 
 def _wants_mcb(test: str, baseline: str | None, all_pairs: bool, samples: Sequence[Any],

@@ -10,7 +10,8 @@ The pipeline, one stage per module:
    (``examples-seeds``, ``examples-only``, ``mcnemar``; ``shared/stats/_examples.py``), then the
    family's correction (Holm by default).
 4. ``_decision``: the decision, as for run levels; when there is no winner,
-   ``_examples_advice`` adds "k more seeds or m more examples would ...".
+   ``_examples_advice`` adds "k more seeds or m more examples would ...". The findings go
+   back to ``compare_runs``, which assembles the ``Comparison`` as for run levels.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from shared.compare._comparison import Comparison, ConfigSummary, PairResult
+from shared.compare._comparison import ConfigSummary, PairResult
 from shared.compare._decision import _Family, _key_pair, decide
 from shared.compare._examples_advice import examples_advice
 from shared.compare._examples_choice import choose_example_test, run_example_test
@@ -30,9 +31,9 @@ from shared.compare._examples_data import example_matrices
 from shared.compare._examples_mcb import examples_mcb
 from shared.compare._examples_result import ExamplesSummary
 from shared.compare._examples_runners import ONE_RUN_SCOPE, ConfigScores
+from shared.compare._findings import Findings
 from shared.compare._grouping import _sort_key, detect_seed_key, group_runs
 from shared.compare._mcb import MCB_DEFAULT_ABOVE, mcb_pairs
-from shared.compare._notes import dedupe
 from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs
 from shared.compare._pairing import Sample
 from shared.compare._registry import EXAMPLE_TESTS, REGISTRY
@@ -108,13 +109,15 @@ def compare_examples(
     min_effect: float = 0.0,
     seed: int = 0,
     all_pairs: bool = False,
-) -> Comparison:
+) -> Findings:
     """Compare configurations on the per-example scores ``metric`` of table ``examples``.
 
     See ``compare_runs`` (``examples=``, ``example_key=``, ``cluster_key=``, ``all_pairs``)
     for the options. With ``auto``, no baseline and 3 or more configurations, the question is
     "which is best?" and each configuration is compared with the best (``_examples_mcb``), as
     for run-level comparisons; ``all_pairs`` tests every pair with the correction instead.
+    Returns the findings; ``compare_runs`` makes them its ``Comparison`` (one assembly for
+    both pipelines: ``Findings.comparison``).
 
     Example:
         >>> import numpy as np
@@ -298,21 +301,8 @@ def compare_examples(
         data.binary,
         scope,
     )
-    return Comparison(
-        metric=metric,
-        goal=goal,
-        reduce="mean over examples",
-        seed_key=key,
-        configs=tuple(configs),
-        omnibus=None,
-        pairs=tuple(pairs),
-        decision=decision,
-        warnings=dedupe(warnings),
-        alpha=opts.alpha,
-        correction=correction,
-        test_requested=test,
-        min_effect=opts.min_effect,
-        baseline=baseline_name,
-        examples=summary,
-        mcb=best,
+    return Findings(
+        metric=metric, goal=goal, reduce="mean over examples", seed_key=key, configs=configs,
+        pairs=pairs, decision=decision, warnings=warnings, opts=opts, correction=correction,
+        test=test, baseline=baseline_name, examples=summary, mcb=best,
     )

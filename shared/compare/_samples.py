@@ -20,6 +20,7 @@ from shared.compare._pairing import Sample, duplicate_seed_warnings
 from shared.compare._selection import is_constant
 from shared.errors import InputError, Param
 from shared.model import Run
+from shared.normalise._metric_spec import MetricSpec
 
 if TYPE_CHECKING:
     from shared.normalise import Reduction
@@ -53,7 +54,7 @@ class Configurations:
 
 def configurations(
     runs: Sequence[Run],
-    metric: str,
+    metric: str | MetricSpec,
     *,
     seed_key: str | None,
     group_by: Sequence[str] | None,
@@ -66,6 +67,7 @@ def configurations(
     """Reduce the metric per run, group the runs, and make one sample per configuration.
 
     Args are those of ``compare_runs``; ``warnings`` collects what limits the conclusions.
+    ``metric`` may be a ``MetricSpec`` whose spellings are resolved (read, not resolved again).
 
     Raises:
         InputError: an unknown seed key or group-by param, no run with a usable value, or
@@ -81,9 +83,10 @@ def configurations(
     """
     from shared.normalise import reduce_runs
 
+    spec, metric = metric, metric.name if isinstance(metric, MetricSpec) else metric
     key, w = detect_seed_key(runs, seed_key)
     warnings.extend(w)
-    red = reduce_runs(runs, metric, reduce, x_axis=x_axis, budget=budget, goal=goal)
+    red = reduce_runs(runs, spec, reduce, x_axis=x_axis, budget=budget, goal=goal)
     warnings.extend(red.warnings)
     if not red.values:
         raise InputError(

@@ -18,6 +18,7 @@ from shared.errors import InputError, Param
 from shared.model import Run
 from shared.normalise._curves import Curve, metric_curve
 from shared.normalise._metric_names import resolve_metric
+from shared.normalise._metric_spec import MetricSpec
 
 __all__ = ["REDUCTIONS", "Reduction", "parse_reduce", "reduce_curve", "reduce_runs"]
 
@@ -121,7 +122,7 @@ def reduce_curve(
 
 def reduce_runs(
     runs: Sequence[Run],
-    metric: str,
+    metric: str | MetricSpec,
     reduce: str = "last",
     *,
     x_axis: str = "step",
@@ -135,7 +136,8 @@ def reduce_runs(
 
     Args:
         runs: the runs.
-        metric: the metric, in any spelling (``val/loss`` finds ``val_loss``).
+        metric: the metric, in any spelling (``val/loss`` finds ``val_loss``); a
+            ``MetricSpec`` whose spellings were resolved is not resolved again.
         reduce: "last", "min", "max", "mean-last-K" (e.g. "mean-last-5"), "auc", "at-budget",
             "best-at-budget".
         x_axis: the axis for "auc" and the budgets ("step", "seconds", "tokens"...).
@@ -153,7 +155,11 @@ def reduce_runs(
     how, k = parse_reduce(reduce)
     if how in ("at-budget", "best-at-budget") and budget is None:
         raise _needs_budget(reduce)
-    spellings = resolve_metric(runs, metric)
+    if isinstance(metric, MetricSpec):
+        spellings = metric.spellings_in(runs)  # resolved once, where the command began
+        metric = metric.name
+    else:
+        spellings = resolve_metric(runs, metric)
     values: dict[str, float] = {}
     missing: list[str] = []
     warnings: list[str] = []

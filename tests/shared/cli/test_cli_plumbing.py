@@ -207,5 +207,7 @@ def test_history_needs() -> None:
     assert histories_needed(reduce="last", fmt="html")
     assert histories_needed(reduce="last", log_report=True)
     assert histories_needed(reduce="auc")
-    assert metric_names_needed(metric=("acc", "loss:min"), x_axis="step") == ["acc", "loss"]
-    assert metric_names_needed(metric=("acc",), x_axis="tokens") == ["acc", "tokens"]
+    # each --metric as its parsed MetricSpec (a (name, goal) pair), the x-axis metric by name
+    both = [("acc", "maximize"), ("loss", "minimize")]
+    assert metric_names_needed(metric=("acc", "loss:min"), x_axis="step") == both
+    assert metric_names_needed(metric=("acc",), x_axis="tokens") == [("acc", "maximize"), "tokens"]
