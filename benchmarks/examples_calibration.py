@@ -152,6 +152,11 @@ class BestCell:
     seeds: int
     icc: float
     effect: float = 0.0  # configuration 0 ahead by this; 0: all equal (no strict best)
+    noisy: float = 1.0  # the last configuration's seed-to-seed sd, times SEED_SD
+
+    @property
+    def label(self) -> str:
+        return f"{self.k}" + (f", one {self.noisy:g}x noisier" if self.noisy != 1 else "")
 
 
 def _k_data(cell: BestCell, rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray]:
@@ -165,7 +170,7 @@ def _k_data(cell: BestCell, rng: np.random.Generator) -> tuple[list[np.ndarray],
         shared
         + rng.normal(0, math.sqrt(cell.icc), g)[codes]
         + rng.normal(0, math.sqrt(rest), n)
-        + rng.normal(0, SEED_SD, (cell.seeds, 1))
+        + rng.normal(0, SEED_SD * (cell.noisy if c == cell.k - 1 else 1.0), (cell.seeds, 1))
         + rng.normal(0, math.sqrt(rest), (cell.seeds, n))
         + (cell.effect if c == 0 else 0.0)
         for c in range(cell.k)
@@ -174,28 +179,37 @@ def _k_data(cell: BestCell, rng: np.random.Generator) -> tuple[list[np.ndarray],
 
 
 def best_cell(cell: BestCell, reps: int, seed: int) -> dict[str, float]:
-    """P(a winner is named) by MCB (ours), by Holm over every pair (the rule before), and by
-    the known-variance oracle (exact MCB quantile with the true variances); with an effect,
-    P(configuration 0 is named); and how often configuration 0 is in our possibly-best set."""
+    """P(a winner is named) by MCB on the sweep's shared run terms (ours), by Holm over every
+    pair with each pair's own terms (the rule before), and by the known-variance oracle
+    (exact MCB quantile with the true variances); with an effect, P(configuration 0 is
+    named); and how often configuration 0 is in our possibly-best set."""
     from shared.compare._examples_mcb import examples_mcb
+    from shared.compare._examples_runners import share_run_terms
     from shared.stats import adjust_pvalues
     from shared.stats._simultaneous import stepped_quantile
 
     rng = np.random.default_rng(seed)
     names = [f"c{c}" for c in range(cell.k)]
-    se = true_se(Cell(cell.seeds, cell.icc))  # every pair's true sd of the mean difference
+    # every pair's true sd of the mean difference (the noisier configuration's pairs larger)
+    sd = np.full(cell.k, SEED_SD)
+    sd[-1] *= cell.noisy
+    base = true_se(Cell(cell.seeds, cell.icc, seed_sd=0.0)) ** 2
+    se = np.sqrt(base + (sd[:, None] ** 2 + sd[None, :] ** 2) / cell.seeds)
     # the oracle: comparisons with one control correlated 1/2 (equal variances), infinite df
     c_oracle = stepped_quantile(np.full(cell.k - 1, math.sqrt(0.5)), math.inf, ALPHA / 2)
     want = "c0" if cell.effect > 0 else None
     hits = {"ours": 0, "holm": 0, "oracle": 0, "in_set": 0}
     for _ in range(reps):
         mats, codes = _k_data(cell, rng)
-        scores = [ConfigScores(n, m, tuple(range(cell.seeds))) for n, m in zip(names, mats, strict=True)]
-        results = {}
-        for i in range(cell.k):
-            for j in range(i + 1, cell.k):
-                results[i, j], _ = run_example_test("examples-seeds", scores[i], scores[j], codes)
-        r = examples_mcb(names, scores, results, goal="maximize", alpha=ALPHA)
+        own = [ConfigScores(n, m, tuple(range(cell.seeds)))
+               for n, m in zip(names, mats, strict=True)]
+        shared = share_run_terms(own)
+        pairs = [(i, j) for i in range(cell.k) for j in range(i + 1, cell.k)]
+        mine = {(i, j): run_example_test("examples-seeds", shared[i], shared[j], codes)[0]
+                for i, j in pairs}
+        results = {(i, j): run_example_test("examples-seeds", own[i], own[j], codes)[0]
+                   for i, j in pairs}
+        r = examples_mcb(names, shared, mine, goal="maximize", alpha=ALPHA)
         won = r["best"]
         hits["in_set"] += "c0" in r["best_set"]
         keys = list(results)
@@ -208,7 +222,8 @@ def best_cell(cell: BestCell, reps: int, seed: int) -> dict[str, float]:
         means = np.array([m.mean() for m in mats])
         top = int(np.argmax(means))
         oracle = names[top] if all(
-            means[top] - means[j] > c_oracle * se for j in range(cell.k) if j != top) else None
+            means[top] - means[j] > c_oracle * se[top, j] for j in range(cell.k) if j != top
+        ) else None
         for key, name in (("ours", won), ("holm", holm), ("oracle", oracle)):
             hits[key] += name is not None if want is None else name == want
     return {key: v / reps for key, v in hits.items()}
@@ -217,23 +232,26 @@ def best_cell(cell: BestCell, reps: int, seed: int) -> dict[str, float]:
 def best_section(reps: int, power_reps: int) -> bool:
     """The compare-with-the-best rows (``--mcb``); True when every null cell holds."""
     cells = [BestCell(k, s, 0.3) for k, s in ((3, 3), (4, 3), (4, 5), (8, 3))]
+    cells += [BestCell(4, 3, 0.3, noisy=3.0), BestCell(8, 3, 0.3, noisy=3.0)]
     print(
         f"\nWhich is best? k configurations, clustered examples (ICC 0.3), false winners with "
-        f"all equal ({reps} data sets), power at +{BEST_EFFECT} for one ({power_reps}): compare "
-        "with the best (ours) beside Holm over every pair and the known-variance oracle.\n"
+        f"all equal ({reps} data sets, {max(reps // 2, 1)} at k = 8), power at +{BEST_EFFECT} for one ({power_reps}): compare "
+        "with the best on the sweep's shared run terms (ours) beside Holm over every pair with "
+        "each pair's own terms (before) and the known-variance oracle.\n"
     )
     print("| k | seeds | ours: false winners | Holm, every pair: false winners | ours: power "
           "| Holm: power | oracle: power | ours / oracle | best in our set |")
     print("|---|---|---|---|---|---|---|---|---|")
     ok = True
     for n, cell in enumerate(cells):
-        null = best_cell(cell, reps, 9000 + n)
-        power = best_cell(BestCell(cell.k, cell.seeds, cell.icc, BEST_EFFECT), power_reps,
-                          9500 + n)
-        ok &= null["ours"] <= ALPHA + 2 * math.sqrt(ALPHA * (1 - ALPHA) / reps)
+        null_reps = reps if cell.k < 8 else max(reps // 2, 1)  # 28 pairs a set: SE still 0.01
+        null = best_cell(cell, null_reps, 9000 + n)
+        power = best_cell(BestCell(cell.k, cell.seeds, cell.icc, BEST_EFFECT, cell.noisy),
+                          power_reps, 9500 + n)
+        ok &= null["ours"] <= ALPHA + 2 * math.sqrt(ALPHA * (1 - ALPHA) / null_reps)
         ratio = power["ours"] / power["oracle"] if power["oracle"] else math.nan
-        print(f"| {cell.k} | {cell.seeds} | {fmt(null['ours'], reps)} | "
-              f"{fmt(null['holm'], reps)} | {power['ours']:.2f} | {power['holm']:.2f} | "
+        print(f"| {cell.label} | {cell.seeds} | {fmt(null['ours'], null_reps)} | "
+              f"{fmt(null['holm'], null_reps)} | {power['ours']:.2f} | {power['holm']:.2f} | "
               f"{power['oracle']:.2f} | {ratio:.2f} | {power['in_set']:.3f} |")
     return ok
 

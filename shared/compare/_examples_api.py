@@ -30,7 +30,7 @@ from shared.compare._examples_choice import choose_example_test, run_example_tes
 from shared.compare._examples_data import example_matrices
 from shared.compare._examples_mcb import examples_mcb
 from shared.compare._examples_result import ExamplesSummary
-from shared.compare._examples_runners import ONE_RUN_SCOPE, ConfigScores
+from shared.compare._examples_runners import ONE_RUN_SCOPE, ConfigScores, share_run_terms
 from shared.compare._findings import Findings
 from shared.compare._grouping import _sort_key, detect_seed_key, group_runs
 from shared.compare._mcb import MCB_DEFAULT_ABOVE, mcb_pairs
@@ -188,6 +188,7 @@ def compare_examples(
         seeds = tuple(r.params.get(key) for r in rows) if key else None
         scores.append(ConfigScores(g.name, np.vstack([data.scores[r.key] for r in rows]), seeds))
     names = [g.name for g in groups]
+    scores = share_run_terms(scores)  # 3+ configurations on the same seeds: one run variance
 
     # 3. the pairs (every pair when comparing with the best: each pair's variance feeds MCB)
     with_best = test == "auto" and baseline_name is None and not all_pairs and (

@@ -7,7 +7,7 @@ registry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -18,8 +18,9 @@ from shared.stats._examples import (
     examples_seeds_test,
     mcnemar_test,
 )
+from shared.stats._moderated import Moderated, moderated_differences
 
-__all__ = ["ConfigScores", "ONE_RUN_SCOPE", "paired_by_seed"]
+__all__ = ["ConfigScores", "ONE_RUN_SCOPE", "SharedRuns", "paired_by_seed", "share_run_terms"]
 
 ONE_RUN_SCOPE = (
     "holds for these trained runs on new examples, not for retraining: with one run per "
@@ -28,16 +29,57 @@ ONE_RUN_SCOPE = (
 
 
 @dataclass(frozen=True)
+class SharedRuns:
+    """The run term of every pair of one sweep, estimated across its configurations.
+
+    The run term of a pair paired by seed is the variance of the mean of its per-seed
+    differences of run means: from the pair alone it has R - 1 df (2 with 3 seeds), which is
+    what limits the test's power at few seeds. With 3 or more configurations on the same
+    seeds, the seeds x configurations matrix of run means gives every pair's variance
+    moderated across the sweep (``shared.stats._moderated.moderated_differences``, Smyth
+    2004, as the run-level comparisons do, issue 17): a pooled estimate with up to
+    (R - 1)(k - 1) df when the configurations are equally noisy, each pair's own when one is
+    much noisier. ``benchmarks/examples_calibration.py --mcb`` measures it, a noisier
+    configuration included.
+    """
+
+    index: dict[str, int]
+    model: Moderated
+
+    def term(self, a: str, b: str) -> tuple[float, float, str]:
+        """(variance, df, how) of the run term of ``a`` vs ``b``."""
+        return (float(self.model.var_diff[self.index[a], self.index[b]]), float(self.model.df),
+                self.model.how)
+
+
+@dataclass(frozen=True)
 class ConfigScores:
-    """One configuration's runs x examples score matrix, rows in seed order."""
+    """One configuration's runs x examples score matrix, rows in seed order; ``shared``: the
+    sweep's run terms when they are shared (``share_run_terms``)."""
 
     name: str
     matrix: np.ndarray
     seeds: tuple[Any, ...] | None
+    shared: SharedRuns | None = None
 
     @property
     def runs(self) -> int:
         return int(self.matrix.shape[0])
+
+
+def share_run_terms(scores: list[ConfigScores]) -> list[ConfigScores]:
+    """``scores`` with the sweep's moderated run terms attached when 3 or more
+    configurations ran the same 2 or more seeds (rows in the same seed order); else as they
+    are."""
+    if len(scores) < 3 or not all(paired_by_seed(scores[0], s) for s in scores[1:]):
+        return scores
+    if any(list(map(repr, s.seeds or ())) != list(map(repr, scores[0].seeds or ()))
+           for s in scores):
+        return scores  # rows in another order: pair them as the pairs do
+    means = np.column_stack([s.matrix.mean(axis=1) for s in scores])
+    shared = SharedRuns({s.name: i for i, s in enumerate(scores)},
+                        moderated_differences(means))
+    return [replace(s, shared=shared) for s in scores]
 
 
 def paired_by_seed(a: ConfigScores, b: ConfigScores) -> bool:
@@ -102,4 +144,7 @@ def run_examples_seeds(
     if paired:
         order_b = {repr(s): i for i, s in enumerate(b.seeds or ())}
         y = y[[order_b[repr(s)] for s in a.seeds or ()]]
-    return examples_seeds_test(x, y, codes, paired=paired), paired
+    term = None
+    if paired and a.shared is not None and a.shared is b.shared:
+        term = a.shared.term(a.name, b.name)
+    return examples_seeds_test(x, y, codes, paired=paired, runs_term=term), paired

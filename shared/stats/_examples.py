@@ -184,7 +184,7 @@ def _codes(codes: np.ndarray | None, n: int) -> tuple[np.ndarray, int]:
     return codes, int(codes.max()) + 1
 
 
-def _satterthwaite(terms: list[tuple[float, int]]) -> tuple[float, float]:
+def _satterthwaite(terms: list[tuple[float, float]]) -> tuple[float, float]:
     """(variance, df) of a sum of variance terms, each with its df (Satterthwaite 1946)."""
     total = sum(v for v, _ in terms)
     top = max((v for v, d in terms if d > 0), default=0.0)
@@ -242,6 +242,7 @@ def examples_seeds_test(
     *,
     paired: bool,
     level: float = 0.95,
+    runs_term: tuple[float, float, str] | None = None,
 ) -> ExamplesResult:
     """Over examples and seeds: two-way cluster-robust variance, Satterthwaite t (module doc).
 
@@ -250,6 +251,10 @@ def examples_seeds_test(
             are aligned by seed (same number of rows).
         codes: each example's cluster (0..G-1), or ``None``.
         paired: the runs are paired by seed.
+        runs_term: paired only: the run term (the variance of the mean of the per-seed
+            differences of run means), its df and how it was found, estimated across the
+            configurations of the sweep (``moderated_differences`` on the seeds x
+            configurations run means) instead of from this pair's R - 1 df alone.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -269,14 +274,18 @@ def examples_seeds_test(
         if a.shape != b.shape or a.shape[0] < 2:
             raise ValueError("paired by seed needs the same seeds (2 or more) on both sides")
         t = two_way_terms(cluster_pieces(a - b, codes, g))
+        runs_v, runs_df = t.runs, float(t.df_runs)
+        n_seeds = a.shape[0]
+        how = f"paired by seed ({n_seeds} seeds)"
+        if runs_term is not None:
+            runs_v, runs_df, shared_how = runs_term
+            how += f"; run term {shared_how}"
         terms = [
-            (t.runs, t.df_runs),
+            (runs_v, runs_df),
             (t.examples, t.df_examples),
             (t.interaction, t.df_interaction),
         ]
-        seeds_part, inter_part = t.runs + t.interaction, -t.interaction
-        n_seeds = a.shape[0]
-        how = f"paired by seed ({n_seeds} seeds)"
+        seeds_part, inter_part = runs_v + t.interaction, -t.interaction
     else:
         if min(a.shape[0], b.shape[0]) < 2:
             raise ValueError("unpaired seeds need 2 or more runs per configuration")
