@@ -94,3 +94,31 @@ def test_no_difference_rarely_names_a_winner():
         wins += r["best"] is not None
         assert len(r["best_set"]) >= 1
     assert wins / reps <= 0.05 + 2 * math.sqrt(0.05 * 0.95 / reps)
+
+
+def test_three_or_more_configurations_on_the_same_seeds_share_the_run_variance():
+    runs = _runs((0.0, 0.02, 0.0, 0.4))
+    four = compare_runs(runs, metric="y", examples="eval", example_key="id", all_pairs=True)
+    two = compare_runs([r for r in runs if r.params["cfg"] in (0, 1)], metric="y",
+                       examples="eval", example_key="id")
+    shared = next(p for p in four.pairs if {p.a, p.b} == {"cfg=0", "cfg=1"})
+    alone = two.pairs[0]
+    assert "moderated across the 6 pairs" in shared.ci_method
+    assert "moderated" not in alone.ci_method
+    # the same pair, the same estimate; its run term now has up to (3 - 1)(4 - 1) = 6 df
+    assert math.isclose(shared.diff, alone.diff, rel_tol=1e-12)
+    assert shared.df > alone.df
+
+
+def test_a_noisier_configuration_keeps_its_own_wide_run_terms():
+    rng = np.random.default_rng(3)
+    mats = _scores(rng, (0.0,) * 5, seeds=4, n=400, seed_sd=0.02, noise=0.3)
+    mats[4] = mats[4] + rng.normal(0, 0.3, (4, 1))  # one configuration's seeds vary 15x more
+    from shared.compare._examples_runners import share_run_terms
+
+    scores = share_run_terms([ConfigScores(f"c{i}", m, (0, 1, 2, 3)) for i, m in enumerate(mats)])
+    shared = scores[0].shared
+    assert shared is not None
+    quiet = shared.term("c0", "c1")[0]
+    noisy = shared.term("c0", "c4")[0]
+    assert noisy > 10 * quiet
