@@ -153,10 +153,12 @@ class BestCell:
     icc: float
     effect: float = 0.0  # configuration 0 ahead by this; 0: all equal (no strict best)
     noisy: float = 1.0  # the last configuration's seed-to-seed sd, times SEED_SD
+    tie: bool = False  # the last configuration ahead by ``effect`` too: no strict best
 
     @property
     def label(self) -> str:
-        return f"{self.k}" + (f", one {self.noisy:g}x noisier" if self.noisy != 1 else "")
+        return (f"{self.k}" + (f", one {self.noisy:g}x noisier" if self.noisy != 1 else "")
+                + (", top two tied" if self.tie else ""))
 
 
 def _k_data(cell: BestCell, rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray]:
@@ -172,7 +174,7 @@ def _k_data(cell: BestCell, rng: np.random.Generator) -> tuple[list[np.ndarray],
         + rng.normal(0, math.sqrt(rest), n)
         + rng.normal(0, SEED_SD * (cell.noisy if c == cell.k - 1 else 1.0), (cell.seeds, 1))
         + rng.normal(0, math.sqrt(rest), (cell.seeds, n))
-        + (cell.effect if c == 0 else 0.0)
+        + (cell.effect if c == 0 or (cell.tie and c == cell.k - 1) else 0.0)
         for c in range(cell.k)
     ]
     return mats, codes
@@ -197,7 +199,7 @@ def best_cell(cell: BestCell, reps: int, seed: int) -> dict[str, float]:
     se = np.sqrt(base + (sd[:, None] ** 2 + sd[None, :] ** 2) / cell.seeds)
     # the oracle: comparisons with one control correlated 1/2 (equal variances), infinite df
     c_oracle = stepped_quantile(np.full(cell.k - 1, math.sqrt(0.5)), math.inf, ALPHA / 2)
-    want = "c0" if cell.effect > 0 else None
+    want = "c0" if cell.effect > 0 and not cell.tie else None  # a tie: any winner is false
     hits = {"ours": 0, "holm": 0, "oracle": 0, "in_set": 0}
     for _ in range(reps):
         mats, codes = _k_data(cell, rng)
@@ -233,6 +235,8 @@ def best_section(reps: int, power_reps: int) -> bool:
     """The compare-with-the-best rows (``--mcb``); True when every null cell holds."""
     cells = [BestCell(k, s, 0.3) for k, s in ((3, 3), (4, 3), (4, 5), (8, 3))]
     cells += [BestCell(4, 3, 0.3, noisy=3.0), BestCell(8, 3, 0.3, noisy=3.0)]
+    ties = [BestCell(4, 3, 0.3, BEST_EFFECT, tie=True),
+            BestCell(4, 3, 0.3, BEST_EFFECT, noisy=3.0, tie=True)]
     print(
         f"\nWhich is best? k configurations, clustered examples (ICC 0.3), false winners with "
         f"all equal ({reps} data sets, {max(reps // 2, 1)} at k = 8), power at +{BEST_EFFECT} for one ({power_reps}): compare "
@@ -253,6 +257,15 @@ def best_section(reps: int, power_reps: int) -> bool:
         print(f"| {cell.label} | {cell.seeds} | {fmt(null['ours'], null_reps)} | "
               f"{fmt(null['holm'], null_reps)} | {power['ours']:.2f} | {power['holm']:.2f} | "
               f"{power['oracle']:.2f} | {ratio:.2f} | {power['in_set']:.3f} |")
+    print(f"\nNo strict best, two configurations tied {BEST_EFFECT} ahead of the others "
+          f"({reps} data sets): any winner is false.\n")
+    print("| k | seeds | ours: false winners | Holm, every pair: false winners |")
+    print("|---|---|---|---|")
+    for n, cell in enumerate(ties):
+        null = best_cell(cell, reps, 9800 + n)
+        ok &= null["ours"] <= ALPHA + 2 * math.sqrt(ALPHA * (1 - ALPHA) / reps)
+        print(f"| {cell.label} | {cell.seeds} | {fmt(null['ours'], reps)} | "
+              f"{fmt(null['holm'], reps)} |")
     return ok
 
 
