@@ -204,8 +204,12 @@ def status(
         return
     from tqdm.auto import tqdm
 
-    # no total: tqdm's own format would draw an empty bar; the label, the count, the clock
-    shape = None if total else "{desc} [{elapsed}]" if unit == "it" else "{desc}: {n_fmt}{unit} [{elapsed}]"
+    # no total: tqdm's own format would draw an empty bar; the label, the count, the clock;
+    # with a total: the bar and the clock (a rate means nothing for a few long items)
+    shape = (
+        "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} done [{elapsed}]" if total
+        else "{desc} [{elapsed}]" if unit == "it" else "{desc}: {n_fmt}{unit} [{elapsed}]"
+    )
     bar = tqdm(
         total=total, initial=initial, desc=label, unit=f" {unit}", file=sys.stderr,
         leave=False, mininterval=0.2, bar_format=shape, **_width(),
