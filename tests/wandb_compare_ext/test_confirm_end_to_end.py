@@ -121,3 +121,25 @@ def test_the_same_confirm_run_again_in_the_same_folder_starts_beside_the_first(
     compared = _compare(tmp_path, env, "--group", two["parent"])
     assert compared.returncode == 0, compared.stderr[-3000:]
     assert json.loads(compared.stdout)["runs"] == 6
+
+
+def test_on_a_terminal_a_bar_per_item_and_no_wandb_banner(tmp_path: Path,
+                                                          env: dict[str, str]) -> None:
+    import re
+
+    from _pty import run_in_pty
+
+    code, output = run_in_pty(
+        [sys.executable, "-m", "wandb_compare_ext", "confirm", "configs.yaml", "--function",
+         "digits_train:train", "-m", "val/accuracy", "--project", "digits", "--mode", "offline",
+         "--dir", str(tmp_path), "--fixed", "--seeds", "2"],
+        env=env, cwd=tmp_path, rows=0, cols=0)  # a terminal reporting no size: 80 columns
+    assert code == 0, output[-3000:]
+    frames = [f for f in re.split(r"[\r\n]+", output) if f.strip()]
+    bars = [f for f in frames if f.startswith("round 1: training item ")]
+    assert {f.split(" (")[0] for f in bars} == {f"round 1: training item {k}/6"
+                                                for k in range(1, 7)}, frames
+    assert {len(f) for f in bars} == {80}
+    assert "wandb: " not in output
+    assert ("confirm: look 1/1, 2 seeds per configuration, 6 runs so far (C=0.0001: 2, "
+            "C=0.5: 2, C=0.6: 2); stopped: budget spent, possibly best: C=0.5, C=0.6") in frames
