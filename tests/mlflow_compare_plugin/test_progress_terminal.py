@@ -72,3 +72,21 @@ def test_in_a_pipe_nothing_is_added(sweep: tuple[str, str]) -> None:
                             capture_output=True, text=True, timeout=300)
     assert forced.returncode == 0 and forced.stdout == done.stdout  # asked for: stderr only
     assert "fetching runs: " in forced.stderr and "comparing 180 runs [" in forced.stderr
+
+
+def test_a_tracking_server_on_a_terminal_shows_the_fetch_and_the_statistics(
+        tmp_path: Path, server_factory) -> None:  # noqa: ANN001 (conftest's factory)
+    """The REST route: runs searched page by page from a real ``mlflow server``."""
+    root = tmp_path / "server"
+    root.mkdir()
+    _, experiment = make_sweep_store(root / "mlflow.db", n_configs=60, n_seeds=3, steps=2)
+    with server_factory(root) as url:
+        code, output = run_in_pty(COMMAND + ["--tracking-uri", url, "--experiment-id",
+                                             experiment, "-m", "val_loss"],
+                                  env=terminal_env(), timeout=300)
+    assert code == 0, output
+    shown = frames(output)
+    assert any(f.startswith("opening the tracking store [") for f in shown), output[:2000]
+    assert any(re.match(r"fetching runs: (0|180) runs \[\d\d:\d\d\]$", f) for f in shown), shown
+    assert any(f.startswith("comparing 180 runs [") for f in shown), shown
+    assert "60 configurations, 180 runs (3 per configuration)" in output
