@@ -30,7 +30,7 @@ from shared import (
     coerce_params,
     resolve_metric,
 )
-from shared._progress import progress_bar
+from shared._progress import progress_bar, status
 from shared.cli import is_connection_problem, one_line
 from shared.model._own_runs import without_parents
 from shared.source import OWN_RUN_TAG, register_hints
@@ -363,12 +363,16 @@ def _fetch_runs(
         # whole experiments from a SQL store: set-based queries, not an ORM object per row
         from mlflow_compare_plugin._fetch_sql_runs import search_runs_sql
 
-        with tracker_errors("cannot read runs"):
-            runs = search_runs_sql(source.store, ids)
+        with (
+            tracker_errors("cannot read runs"),
+            status("fetching runs", unit="runs", show=show_progress) as bar,
+        ):
+            runs = search_runs_sql(source.store, ids, on_runs=bar.update)
         raw = None
     elif ids:
-        # the total is unknown until the last page: the count moves page by page
-        with progress_bar("fetching runs", None, unit="runs", show=show_progress) as bar:
+        # the total is unknown until the last page: the count moves page by page, the clock
+        # between pages (a server's page of 2,000 runs takes seconds)
+        with status("fetching runs", unit="runs", show=show_progress) as bar:
             raw = source.search(ids, filter_string, on_page=bar.update)
         if run_ids:
             wanted_ids = set(run_ids)

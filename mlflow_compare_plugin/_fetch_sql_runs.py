@@ -32,7 +32,7 @@ def search_runs_sql(
     Args:
         store: MLflow's ``SqlAlchemyStore``.
         experiment_ids: experiment ids (as MLflow gives them, strings of integers).
-        on_runs: called with the number of runs read (progress).
+        on_runs: called with the number of runs found, before their params are read (progress).
 
     Example:
         >>> # store = MlflowClient("sqlite:///mlruns.db")._tracking_client.store
@@ -52,6 +52,8 @@ def search_runs_sql(
             .where(where)
             .order_by(SqlRun.start_time.desc(), SqlRun.run_uuid)
         ).all()  # fmt: skip
+        if on_runs is not None:  # counted now: params, tags and metrics are read next
+            on_runs(len(rows))
         params: dict[str, dict[str, str]] = {row[0]: {} for row in rows}
         tags: dict[str, dict[str, str]] = {row[0]: {} for row in rows}
         metrics: dict[str, dict[str, float]] = {row[0]: {} for row in rows}
@@ -79,6 +81,4 @@ def search_runs_sql(
             params=coerce_params(params[run_id]), tags=run_tags, metrics=metrics[run_id],
             source={"parent_run": parent} if parent else {},
         ))  # fmt: skip
-    if on_runs is not None:
-        on_runs(len(runs))
     return runs

@@ -199,9 +199,12 @@ def _run(
 ) -> None:
     from mlflow_compare_plugin._fetch import MlflowSource
     from mlflow_compare_plugin._source import MlflowRuns
+    from shared._progress import status
     from shared.source import read_runs
 
-    source = MlflowSource(tracking_uri, retries=retries)
+    # MLflow's import and the store's set-up take seconds: on a terminal, say what is going on
+    with status("opening the tracking store"):
+        source = MlflowSource(tracking_uri, retries=retries)
     needs = histories_needed(log_report=log_report, **options)
     ids = source.experiment_ids(experiment_ids, experiment_names)
     found = read_runs(

@@ -42,6 +42,7 @@ def confirm(
     dir: str | os.PathLike[str] | None = None,  # noqa: A002 (wandb.init's name)
     program: bool = False,
     on_tracker: Callable[[Any], None] | None = None,
+    verbose: bool = False,
     **options: Unpack[ConfirmOptions],
 ) -> ConfirmResult | None:
     """Train every configuration over seeds as W&B runs of one group, until decided.
@@ -52,7 +53,8 @@ def confirm(
     and where the report and the Report spec go: ``<dir>/confirm/<group>/``). ``parent`` in
     the result is the group's name. ``program`` (used by ``wandb-compare confirm
     --program``): ``train`` starts a program whose own ``wandb.init()`` makes the item's run;
-    ``on_tracker`` receives the tracker (for the program's environment). ``item_timeout``:
+    ``on_tracker`` receives the tracker (for the program's environment). ``verbose``: W&B's
+    own messages (``wandb: Tracking run ...``) are shown, not silenced. ``item_timeout``:
     as in MLflow's (a function that runs over is abandoned, not killed: its later
     ``wandb.log`` calls may land in whichever run is current then).
     """
@@ -67,7 +69,7 @@ def confirm(
     def tracker() -> WandbConfirmTracker:
         directory = str(dir or os.environ.get("WANDB_DIR") or os.getcwd())
         made = WandbConfirmTracker(project, entity=entity, mode=mode, directory=directory,
-                                   program=program)
+                                   program=program, verbose=verbose)
         if on_tracker is not None:
             on_tracker(made)
         return made

@@ -46,8 +46,10 @@ def confirm_command(project: str, entity: str | None, mode: str | None, director
     from wandb_compare_ext import _confirm
 
     holder: dict[str, Any] = {}
+    verbose = bool(options.get("verbose"))  # -v: W&B's own lines too (resolve_inputs drops it)
     kwargs = resolve_inputs(options, optuna, lambda: holder["tracker"].program_env())
     result = _confirm.confirm(**kwargs, project=project, entity=entity, mode=mode,
                               dir=directory, program=bool(options["program"]),
-                              on_tracker=lambda t: holder.__setitem__("tracker", t))
+                              on_tracker=lambda t: holder.__setitem__("tracker", t),
+                              verbose=verbose)
     emit_result(result, fmt)

@@ -38,8 +38,9 @@ class WandbConfirmTracker:
     name = "wandb"
 
     def __init__(self, project: str, *, entity: str | None, mode: str, directory: str,
-                 program: bool = False) -> None:
+                 program: bool = False, verbose: bool = False) -> None:
         self.project = project
+        self.verbose = verbose  # W&B's own "wandb: ..." lines: only when asked (-v)
         self.program = program  # a program's own wandb.init() makes the item's run
         self.current: _Handle | None = None
         self.entity = entity
@@ -50,13 +51,25 @@ class WandbConfirmTracker:
     def _init(self, **kwargs: Any) -> Any:
         import wandb
 
+        # silent unless -v: a line per look is confirm's own report; W&B's banner per run is
+        # noise (set explicitly either way: -v wins over a WANDB_SILENT in the environment)
+        quiet = {"silent": not self.verbose}
+
         return wandb.init(project=self.project, entity=self.entity, mode=self.mode,
                           dir=str(self.dir), group=self.group,
-                          settings=wandb.Settings(silent=True, console="off"), **kwargs)
+                          settings=wandb.Settings(console="off", **quiet), **kwargs)
 
     def open_parent(self, study: str, plan: Any) -> str:
-        self.group = study
-        return study
+        """The group of a new confirm: the study's name, or ``<name>-2``, ``-3``... when an
+        earlier confirm of that name already has its folder here (the same command run
+        again in the same --dir: its runs and report stay apart from the first one's, where
+        the report folder used to refuse them after all the training)."""
+        group, n = study, 1
+        while (self.dir / "confirm" / group).exists():
+            n += 1
+            group = f"{study}-{n}"
+        self.group = group
+        return group
 
     def start_item(self, parent: str, config: str, params: Mapping[str, Any], seed: int,
                    attempt: int) -> _Handle:
@@ -138,6 +151,8 @@ class WandbConfirmTracker:
 
         self.group = parent
         folder = self.dir / "confirm" / parent
+        # an interruption marked the confirm FAILED; resumed (--storage) and decided, it is not
+        (folder / "FAILED").unlink(missing_ok=True)
         write_report(comparison, folder)
         (folder / "confirm.json").write_text(json.dumps(result.to_dict(), indent=2, default=str))
         target = self._report_project()

@@ -77,9 +77,13 @@ def run_comparison(
         InputError: see :func:`compare_with_options`.
         GateFailed: ``--fail-if-worse`` and a configuration is worse than the baseline.
     """
+    from shared._progress import MIN_TOTAL, status
+
     options = dict(options)
-    comparison = compare_with_options(runs, **options)
-    secondary = compare_secondary(runs, **options) if len(options["metric"]) > 1 else None
+    # the statistics of a big sweep take seconds (on 2,000 runs): on a terminal, a clock
+    with status(f"comparing {len(runs)} runs", show=len(runs) >= MIN_TOTAL):
+        comparison = compare_with_options(runs, **options)
+        secondary = compare_secondary(runs, **options) if len(options["metric"]) > 1 else None
     if publish is not None:
         from shared.cli._signals import raise_if_signalled
 

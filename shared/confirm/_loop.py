@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from shared.confirm._plan import Plan
 from shared.confirm._program import check_signature
+from shared.confirm._progress import item_bar, look_line
 from shared.confirm._queue import Task, WorkQueue
 from shared.confirm._result import STOP_REASONS, ConfirmFailed, ConfirmResult
 from shared.confirm._rule import look_outcome
@@ -144,7 +145,8 @@ class _Worker:
         handle = self.tracker.start_item(self.parent, config, params, seed, task.attempt)
         self.queue.set_task_attr(task, "run_id", handle.run_id)
         try:
-            out = self._call(handle, params, seed, where)
+            with item_bar(self.queue, task):  # on a terminal: training item k/n of the round
+                out = self._call(handle, params, seed, where)
             metrics = _as_metrics(out, where, self.plan.metric)
         except KeyboardInterrupt:
             # Ctrl-C / SIGTERM: the item's run ends FAILED (not left RUNNING); the item
@@ -220,10 +222,9 @@ class _Worker:
                         "winner": outcome.winner})
         self.queue.set_attr("looks", history)
         # a line per round, on a terminal or in a pipe: long trainings are not silent
-        state = (f"still in the race: {', '.join(outcome.race)}" if outcome.stop is None
-                 else f"stopped: {outcome.stop}")
-        print(f"confirm: look {k + 1}/{len(looks)}, {looks[k]} seeds per configuration, "
-              f"{sum(seeds_used.values())} runs so far; {state}", file=sys.stderr, flush=True)
+        print(look_line(look=k, looks=looks, seeds_used=seeds_used, race=race, outcome=outcome,
+                        stop_reason=STOP_REASONS.get(outcome.stop or "")),
+              file=sys.stderr, flush=True)
         if outcome.stop is None:
             added = {c: list(range(looks[k], looks[k + 1])) for c in outcome.race}
             self.queue.enqueue_round(k + 1, added)

@@ -251,6 +251,29 @@ class WorkQueue:
         return [(_task(t), t) for t in self._trials((self._state.COMPLETE,))
                 if t.user_attrs.get(PREFIX + "kind") == "item"]
 
+    def round_progress(self, round_: int) -> tuple[int, int]:
+        """(finished, planned) items of ``round_``, each (configuration, seed) counted once
+        however many attempts it took (a progress count shared by every worker).
+
+        Example:
+            >>> import optuna
+            >>> queue = WorkQueue(None, optuna, "demo")
+            >>> queue.open({"demo": 1})
+            True
+            >>> queue.enqueue_round(0, {"a": [0, 1], "b": [0, 1]})
+            4
+            >>> queue.round_progress(0)
+            (0, 4)
+        """
+        planned, done = set(), set()
+        for trial in self._trials():
+            task = _task(trial)
+            if task.kind == "item" and task.round == round_:
+                planned.add(task.key)
+                if trial.state == self._state.COMPLETE:
+                    done.add(task.key)
+        return len(done), len(planned)
+
     def claim(self) -> Task | None:
         """Claim a task another worker does not hold: items first, a look when its round is done."""
         trials = self._trials()
