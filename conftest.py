@@ -58,16 +58,12 @@ def _doctest_folder(
     if not isinstance(request.node, DoctestItem):
         yield
         return
-    monkeypatch.chdir(tmp_path)
+    from _wandb_offline import isolate_offline_wandb  # tests/ is on the path (pyproject)
+
     request.getfixturevalue("doctest_namespace")["tmp"] = tmp_path
     for key in [k for k in os.environ if k.startswith(("WANDB_", "MLFLOW_"))]:
         monkeypatch.delenv(key)
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
-    for name in ("CONFIG", "CACHE", "DATA"):
-        monkeypatch.setenv(f"WANDB_{name}_DIR", str(tmp_path / f".wandb-{name.lower()}"))
+    isolate_offline_wandb(monkeypatch, tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     wandb = sys.modules.get("wandb")
     if wandb is not None:  # its settings singleton keeps the first WANDB_DIR it saw

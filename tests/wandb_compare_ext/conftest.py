@@ -61,14 +61,9 @@ def offline_wandb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     working directory; nothing in the user's ~/.config/wandb), for the sweep runner's tests:
     each test starts afresh and must leave no run active."""
     import wandb
+    from _wandb_offline import isolate_offline_wandb
 
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
-    for name in ("CONFIG", "CACHE", "DATA"):
-        monkeypatch.setenv(f"WANDB_{name}_DIR", str(tmp_path / f".wandb-{name.lower()}"))
-    monkeypatch.chdir(tmp_path)
+    isolate_offline_wandb(monkeypatch, tmp_path)
     # W&B's settings singleton keeps the WANDB_DIR it first saw: start each test afresh.
     wandb.teardown()
     yield
