@@ -188,7 +188,8 @@ def compare_examples(
         seeds = tuple(r.params.get(key) for r in rows) if key else None
         scores.append(ConfigScores(g.name, np.vstack([data.scores[r.key] for r in rows]), seeds))
     names = [g.name for g in groups]
-    scores = share_run_terms(scores)  # 3+ configurations on the same seeds: one run variance
+    if test == "auto":  # 3+ configurations on the same seeds: one run variance for the sweep
+        scores = share_run_terms(scores)  # (a named test is that pair's test as published)
 
     # 3. the pairs (every pair when comparing with the best: each pair's variance feeds MCB)
     with_best = test == "auto" and baseline_name is None and not all_pairs and (

@@ -122,3 +122,9 @@ def test_a_noisier_configuration_keeps_its_own_wide_run_terms():
     quiet = shared.term("c0", "c1")[0]
     noisy = shared.term("c0", "c4")[0]
     assert noisy > 10 * quiet
+
+
+def test_a_named_test_is_that_pairs_own_test():
+    c = compare_runs(_runs((0.0, 0.02, 0.0, 0.4)), metric="y", examples="eval",
+                     example_key="id", test="examples-seeds", all_pairs=True)
+    assert all("moderated" not in p.ci_method for p in c.pairs)
