@@ -126,6 +126,7 @@ def build_report(
     *,
     project: str,
     title: str | None = None,
+    spellings: Mapping[str, str | None] | None = None,
 ) -> Any:
     """The W&B Report for ``comparison``, over the compared online runs.
 
@@ -144,6 +145,8 @@ def build_report(
             set (by run id), others are still in the statistics.
         project: ``ENTITY/PROJECT`` the report and its run set belong to.
         title: the report title (default: ``tracker-compare: <metric>``).
+        spellings: each run's own spelling of the metric (``run.key`` -> key), as the command
+            resolved it (``MetricSpec.spellings``); without it, resolved here.
 
     Example:
         >>> from shared import Run, compare_runs
@@ -174,7 +177,7 @@ def build_report(
         and (run.experiment in (None, project) or run.tags.get("wandb.source") == "offline")
     ]
     # The metric as the runs logged it (the user may have typed `val_loss` for `val/loss`).
-    logged = _logged_metric(runs, metric)
+    logged = _logged_metric(runs, metric, spellings)
 
     filters = "ID in [" + ", ".join(repr(i) for i in ids) + "]" if ids else ""
     groupby = [f"config.{key}" for key in config_keys]
@@ -247,10 +250,16 @@ def _curve_axis(data: Comparison) -> str | None:
     return None
 
 
-def _logged_metric(runs: Sequence[Any], metric: str) -> str:
+def _logged_metric(
+    runs: Sequence[Any], metric: str, spellings: Mapping[str, str | None] | None = None
+) -> str:
     from shared import resolve_metric
 
     wandb_runs = [r for r in runs if r.tracker == "wandb"]
+    if spellings is not None and all(r.key in spellings for r in wandb_runs):
+        # resolved once, where the command began: read, not resolved again
+        found = {spellings[r.key] for r in wandb_runs} - {None}
+        return found.pop() if len(found) == 1 else metric
     try:
         spellings = set(resolve_metric(wandb_runs, metric).values()) if wandb_runs else set()
     except Exception:  # unknown or ambiguous among W&B runs: keep the user's spelling

@@ -46,19 +46,9 @@ def _parse_filters(text: str | None) -> dict[str, Any] | None:
     return value
 
 
-def _default_x_axis(runs: list[Any], options: dict[str, Any]) -> str | None:
-    """The ``define_metric`` step metric every run declares for the deciding metric, if any.
-
-    Read under each run's own spelling of the metric, resolved here for the runs not resolved
-    yet and written back into ``options`` (the comparison does not resolve it again)."""
-    from shared.errors import TrackerCompareError
-
-    spec, *rest = options["metric"]
-    try:
-        spec = spec.resolve(runs)
-    except TrackerCompareError:
-        return None  # unknown or ambiguous: the comparison says so, in its own words
-    options["metric"] = (spec, *rest)
+def _default_x_axis(runs: list[Any], spec: Any) -> str | None:
+    """The ``define_metric`` step metric every run declares for the deciding metric, if any
+    (read under each run's own spelling of it, as ``spec`` resolved it)."""
     spellings = spec.spellings or {}
     axes = set()
     for run in runs:
@@ -225,10 +215,17 @@ def compare(
         from wandb_compare_ext._tables import fetch_example_tables
 
         runs = fetch_example_tables(runs, options["examples"], source=source)
-    if not x_axis_given and not options.get("examples"):
-        axis = _default_x_axis(runs, options)
-        if axis:
-            options["x_axis"] = axis
+    spellings = None
+    if not options.get("examples"):  # with --examples, --metric names a table column
+        # resolved once for every run (the online ones already were, while reading): the
+        # x-axis default, the comparison and the report read these spellings
+        spec, *rest = options["metric"]
+        spec = spec.resolve(runs)
+        options["metric"], spellings = (spec, *rest), spec.spellings
+        if not x_axis_given:
+            axis = _default_x_axis(runs, spec)
+            if axis:
+                options["x_axis"] = axis
     publish = None
     if report_spec or make_report or write_notes:
         publish = functools.partial(
@@ -240,6 +237,7 @@ def compare(
             make_report=make_report,
             draft=not publish_flag,
             write_notes=write_notes,
+            spellings=spellings,
         )
     shared_cli.run_comparison(runs, options, publish=publish)
 
@@ -343,12 +341,13 @@ def _publish(
     make_report: bool,
     draft: bool,
     write_notes: bool,
+    spellings: Any = None,
 ) -> None:
     """Back to W&B: the report (spec file and/or saved report) and the decision on the runs."""
     if report_spec or make_report:
         from wandb_compare_ext._report import build_report, write_report_spec
 
-        report = build_report(comparison, runs, project=target)
+        report = build_report(comparison, runs, project=target, spellings=spellings)
         if report_spec:
             write_report_spec(report, report_spec)
             click.echo(f"wrote report spec to {report_spec}", err=True)

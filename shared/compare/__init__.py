@@ -23,6 +23,18 @@ from shared.compare._comparison import (
     as_comparison,
 )
 from shared.compare._examples_result import ExamplesSummary
+from shared.compare._extras import (
+    MCB,
+    Cost,
+    CostAdvantage,
+    CostAlternative,
+    MCBRow,
+    MCBVersusTop,
+    ParamEffect,
+    ParamImportance,
+    Pareto,
+    ParetoPoint,
+)
 from shared.compare._grouping import SEED_KEYS
 from shared.compare._registry import EXAMPLE_TESTS
 from shared.compare._selection import CORRECTIONS, TESTS
@@ -30,17 +42,27 @@ from shared.compare._selection import CORRECTIONS, TESTS
 __all__ = [
     "CORRECTIONS",
     "EXAMPLE_TESTS",
+    "MCB",
     "SCHEMA",
     "SEED_KEYS",
     "TESTS",
     "Comparison",
     "ConfigSummary",
+    "Cost",
+    "CostAdvantage",
+    "CostAlternative",
     "CriticalDifference",
     "CurveBand",
     "Decision",
     "ExamplesSummary",
+    "MCBRow",
+    "MCBVersusTop",
     "Omnibus",
     "PairResult",
+    "ParamEffect",
+    "ParamImportance",
+    "Pareto",
+    "ParetoPoint",
     "as_comparison",
     "compare_frame",
     "compare_runs",

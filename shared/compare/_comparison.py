@@ -10,6 +10,9 @@ for the rest); the mean difference and its t-interval moved to ``mean_diff``/``m
 ``better`` is the direction that test found. v3 (from v2): comparisons over per-example
 scores: top-level ``examples``, a pair's ``variance`` (where the variance of its difference
 comes from), ``decision.examples_needed``; ``null`` for run-level comparisons.
+
+MCB, the Pareto front, the cost in words, param effects and param importance are typed too
+(``_extras``) with the same JSON: a change of typing, not of schema.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.compare._examples_result import ExamplesSummary
+from shared.compare._extras import MCB, Cost, ParamEffect, ParamImportance, Pareto
 from shared.compare._grouping import match_config
 from shared.compare._jsonable import finite_or_none, jsonable
 from shared.compare._registry import REGISTRY, REPORTED
@@ -459,9 +463,10 @@ class Decision:
         cheaper_alternative: with a cost metric, a configuration cheaper than the best one
             that the data show is not worse than it (not significantly worse, or with
             ``min_effect`` not worse by more than it, judged against the CI), else ``None``.
-        cost: with a cost metric, the cost in words and numbers (``shared.compare._pareto``):
+        cost: with a cost metric, the cost in words and numbers (a ``Cost``:
             ``cost_metric``, ``best``, ``best_cost``, ``cheapest_on_front``, ``ratio``,
-            ``verdict``, ``sentence`` and more; ``None`` without a cost metric.
+            ``verdict``, ``sentence`` and more; ``shared.compare._pareto``); ``None`` without
+            a cost metric. A mapping given here (a stage's dict) becomes a ``Cost``.
         best_set: the configurations that cannot be told apart from the best at alpha (the
             winner alone when it is separated); every configuration when no test could be
             run. Always a tuple (``None`` given is read as ``()``).
@@ -475,7 +480,7 @@ class Decision:
     rationale: str
     seeds_needed: int | None = None
     cheaper_alternative: str | None = None
-    cost: Mapping[str, Any] | None = None
+    cost: Cost | None = None
     best_set: tuple[str, ...] = ()
     seeds_needed_how: str = ""
     tests: tuple[str, ...] = ()
@@ -483,6 +488,8 @@ class Decision:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "best_set", tuple(self.best_set or ()))
+        if isinstance(self.cost, Mapping):
+            object.__setattr__(self, "cost", Cost.from_dict(self.cost))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -490,7 +497,7 @@ class Decision:
             "rationale": self.rationale,
             "seeds_needed": None if self.seeds_needed is None else int(self.seeds_needed),
             "cheaper_alternative": self.cheaper_alternative,
-            "cost": None if self.cost is None else jsonable(dict(self.cost)),
+            "cost": None if self.cost is None else self.cost.to_dict(),
             "best_set": list(self.best_set),
             "seeds_needed_how": self.seeds_needed_how,
             "tests": list(self.tests),
@@ -504,7 +511,8 @@ class Decision:
         return cls(
             winner=d["winner"], rationale=str(d["rationale"]),
             seeds_needed=None if d["seeds_needed"] is None else int(d["seeds_needed"]),
-            cheaper_alternative=d["cheaper_alternative"], cost=d["cost"],
+            cheaper_alternative=d["cheaper_alternative"],
+            cost=None if d["cost"] is None else Cost.from_dict(d["cost"]),
             best_set=None if d["best_set"] is None else tuple(d["best_set"]),
             seeds_needed_how=str(d["seeds_needed_how"]), tests=tuple(d["tests"]),
             examples_needed=None if d.get("examples_needed") is None
@@ -597,11 +605,24 @@ class Comparison:
     x_axis: str = "step"
     budget: float | None = None
     critical_difference: CriticalDifference | None = None
-    param_importance: tuple[Mapping[str, Any], ...] | None = None
-    pareto: Mapping[str, Any] | None = None
-    mcb: Mapping[str, Any] | None = None
-    param_effects: tuple[Mapping[str, Any], ...] | None = None
+    param_importance: tuple[ParamImportance, ...] | None = None
+    pareto: Pareto | None = None
+    mcb: MCB | None = None
+    param_effects: tuple[ParamEffect, ...] | None = None
     examples: ExamplesSummary | None = None
+
+    def __post_init__(self) -> None:
+        # the stages hand their extras over as plain dicts: held typed from here on
+        if isinstance(self.mcb, Mapping):
+            object.__setattr__(self, "mcb", MCB.from_dict(self.mcb))
+        if isinstance(self.pareto, Mapping):
+            object.__setattr__(self, "pareto", Pareto.from_dict(self.pareto))
+        for name, typed in (("param_importance", ParamImportance),
+                            ("param_effects", ParamEffect)):
+            items = getattr(self, name)
+            if items is not None:
+                object.__setattr__(self, name, tuple(
+                    typed.from_dict(i) if isinstance(i, Mapping) else i for i in items))
 
     def _repr_html_(self) -> str:
         """The report (decision, tables, plots) in a Jupyter cell, offline-safe."""
@@ -696,11 +717,11 @@ class Comparison:
             else self.critical_difference.to_dict(),
             "param_importance": None
             if self.param_importance is None
-            else [jsonable(dict(p)) for p in self.param_importance],
-            "pareto": None if self.pareto is None else jsonable(dict(self.pareto)),
-            "mcb": None if self.mcb is None else jsonable(dict(self.mcb)),
+            else [p.to_dict() for p in self.param_importance],
+            "pareto": None if self.pareto is None else self.pareto.to_dict(),
+            "mcb": None if self.mcb is None else self.mcb.to_dict(),
             "param_effects": None if self.param_effects is None
-            else [jsonable(dict(e)) for e in self.param_effects],
+            else [e.to_dict() for e in self.param_effects],
             "runs": len(self.run_keys),
             "examples": None if self.examples is None else self.examples.to_dict(),
             "question": self.question(),
@@ -709,7 +730,7 @@ class Comparison:
     def question(self) -> str:
         """The question the comparison answered, in words (JSON ``question``, schema v3)."""
         if self.mcb is not None:
-            return str(self.mcb.get("question", "which configuration is best"))
+            return self.mcb.question or "which configuration is best"
         if self.baseline is not None:
             return f"which configurations beat the baseline {self.baseline}"
         if len(self.configs) <= 2:
@@ -754,9 +775,11 @@ class Comparison:
             critical_difference=None if d["critical_difference"] is None
             else CriticalDifference.from_dict(d["critical_difference"]),
             param_importance=None if d["param_importance"] is None
-            else tuple(d["param_importance"]),
-            pareto=d["pareto"], mcb=d["mcb"],
-            param_effects=None if d["param_effects"] is None else tuple(d["param_effects"]),
+            else tuple(ParamImportance.from_dict(p) for p in d["param_importance"]),
+            pareto=None if d["pareto"] is None else Pareto.from_dict(d["pareto"]),
+            mcb=None if d["mcb"] is None else MCB.from_dict(d["mcb"]),
+            param_effects=None if d["param_effects"] is None
+            else tuple(ParamEffect.from_dict(e) for e in d["param_effects"]),
             examples=None if d.get("examples") is None
             else ExamplesSummary.from_dict(d["examples"]),
         )

@@ -28,6 +28,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from shared.compare._extras import MCB
+from shared.compare._jsonable import finite_or_none
+from shared.render._data import read_typed
 from shared.render._escape import visible
 
 __all__ = ["render_csv"]
@@ -76,9 +79,8 @@ def render_csv(d: Mapping[str, Any]) -> str:
     for c in configs:
         for k in c.get("params") or {}:
             param_keys.setdefault(str(k), None)
-    mcb = d.get("mcb") if isinstance(d.get("mcb"), Mapping) else None
-    mcb_rows = {str(r.get("name")): r for r in (mcb or {}).get("rows") or []
-                if isinstance(r, Mapping)}  # fmt: skip
+    mcb = read_typed(d.get("mcb"), MCB)
+    mcb_rows = {r.name: r for r in mcb.rows} if mcb is not None else {}
     columns = ["kind", "config", "a", "b", *_STATS, *_PAIR, *(_MCB if mcb else ())]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -98,9 +100,10 @@ def render_csv(d: Mapping[str, Any]) -> str:
         }
         row_mcb = mcb_rows.get(str(c.get("name")))
         if row_mcb is not None:
-            m_lo, m_hi = _bounds(row_mcb.get("ci"))
-            cells.update(mcb_distance=row_mcb.get("distance"), mcb_ci_low=m_lo, mcb_ci_high=m_hi,
-                         in_best_set=bool(row_mcb.get("in_best_set")))  # fmt: skip
+            # an infinite bound is empty, as in the JSON (null)
+            m_lo, m_hi = (finite_or_none(b) for b in row_mcb.ci)
+            cells.update(mcb_distance=finite_or_none(row_mcb.distance), mcb_ci_low=m_lo,
+                         mcb_ci_high=m_hi, in_best_set=row_mcb.in_best_set)  # fmt: skip
         params = {str(k): v for k, v in (c.get("params") or {}).items()}
         row = [cells.get(col) for col in columns]
         row += [params.get(k) for k in param_keys]

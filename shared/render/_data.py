@@ -13,8 +13,9 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from shared.compare._extras import Cost, ParamImportance
 from shared.compare._jsonable import finite_or_none as _as_float
 from shared.errors import InputError
 
@@ -28,7 +29,11 @@ __all__ = [
     "fmt_spread",
     "Rows",
     "build_rows",
+    "read_typed",
+    "read_typed_list",
 ]
+
+T = TypeVar("T")
 
 SCHEMA_PREFIX = "tracker-compare/comparison/"
 
@@ -213,6 +218,35 @@ _CHEAPER_WORDS = {
 }
 
 
+def read_typed(value: Any, cls: type[T]) -> T | None:
+    """``value`` as the typed result ``cls`` (``shared.compare``'s ``Cost``, ``Pareto``,
+    ``ParamImportance``...): as it is, read from its JSON, or ``None`` when it is absent or not
+    one (a hand-edited file renders without it rather than failing).
+
+    Example:
+        >>> from shared.compare import ParetoPoint
+        >>> read_typed({"config": "a", "metric": 0.9, "cost": None}, ParetoPoint).config
+        'a'
+        >>> read_typed({"config": "a"}, ParetoPoint) is None
+        True
+    """
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, Mapping):
+        return None
+    try:
+        return cls.from_dict(value)  # type: ignore[attr-defined]
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+
+
+def read_typed_list(values: Any, cls: type[T]) -> tuple[T, ...]:
+    """Each item of ``values`` that reads as ``cls`` (see :func:`read_typed`)."""
+    if not isinstance(values, Sequence) or isinstance(values, str):
+        return ()
+    return tuple(x for v in values if (x := read_typed(v, cls)) is not None)
+
+
 def _cost_words(decision: Mapping[str, Any]) -> tuple[str, str | None, str]:
     """(rationale without the cost sentence, the cost sentence, what the cheaper alternative
     was found to be).
@@ -222,36 +256,30 @@ def _cost_words(decision: Mapping[str, Any]) -> tuple[str, str | None, str]:
     old wording.
     """
     rationale = _text(decision.get("rationale"))
-    cost = decision.get("cost")
-    if not isinstance(cost, Mapping):
+    cost = read_typed(decision.get("cost"), Cost)
+    if cost is None:
         return rationale, None, "not significantly worse"
-    sentence = _text(cost.get("sentence")) or None
+    sentence = cost.sentence or None
     if sentence and rationale.endswith(f". {sentence}"):
         rationale = rationale[: -len(sentence) - 2]
-    info = cost.get("alternative")
-    verdict = info.get("verdict") if isinstance(info, Mapping) else None
+    verdict = None if cost.alternative is None else cost.alternative.verdict
     return rationale, sentence, _CHEAPER_WORDS.get(str(verdict), "see the cost sentence")
 
 
 def _importance_rows(d: Mapping[str, Any]) -> tuple[str | None, tuple[tuple[str, ...], ...]]:
     """The importance measure in words and one row per separable effect."""
-    items = d.get("param_importance")
-    if not isinstance(items, Sequence) or isinstance(items, str) or not items:
-        return None, ()
+    items = read_typed_list(d.get("param_importance"), ParamImportance)
     measure = None
     rows = []
     for it in items:
-        if not isinstance(it, Mapping):
-            continue
-        measure = measure or (_text(it.get("measure")) or None)
-        method = _text(it.get("method"))
+        measure = measure or it.measure or None
         rows.append(
             (
-                _text(it.get("param")),
-                fmt_int(it.get("levels")),
-                fmt_num(it.get("importance"), 3),
-                fmt_num(it.get("marginal"), 3),
-                _text(it.get("note")) or (method if measure is None else ""),
+                it.param,
+                fmt_int(it.levels),
+                fmt_num(it.importance, 3),
+                fmt_num(it.marginal, 3),
+                _text(it.note) or (it.method if measure is None else ""),
             )
         )
     return measure, tuple(rows)

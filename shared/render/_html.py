@@ -13,7 +13,8 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.render._data import Rows, build_rows, fmt_num
+from shared.compare._extras import Pareto
+from shared.render._data import Rows, build_rows, fmt_num, read_typed
 from shared.render._escape import MAX_NAME, shorten, visible
 
 __all__ = ["render_html"]
@@ -312,23 +313,14 @@ def _runs_table(d: Mapping[str, Any]) -> str:
 
 
 def _pareto(d: Mapping[str, Any]) -> str:
-    p = d.get("pareto")
-    if not isinstance(p, Mapping) or not p.get("points"):
+    p = read_typed(d.get("pareto"), Pareto)
+    if p is None or not p.points:
         return ""
-    front = {str(x) for x in p.get("front") or []}
-    rows = []
-    for pt in p["points"]:
-        if isinstance(pt, Mapping):
-            name = str(pt.get("config", ""))
-            rows.append(
-                (
-                    name,
-                    fmt_num(pt.get("metric")),
-                    fmt_num(pt.get("cost")),
-                    "yes" if name in front else "no",
-                )
-            )
-    out = [f"<h3>Pareto front: metric against {_e(p.get('cost_metric'))}</h3>"]
+    rows = [
+        (pt.config, fmt_num(pt.metric), fmt_num(pt.cost), "yes" if pt.config in p.front else "no")
+        for pt in p.points
+    ]
+    out = [f"<h3>Pareto front: metric against {_e(p.cost_metric)}</h3>"]
     out.append(
         _table(
             ("config", "metric", "cost", "on the front"),

@@ -13,7 +13,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from shared.compare._extras import ParamImportance
 from shared.errors import InputError
+from shared.render._data import read_typed
 
 __all__ = [
     "make_plots",
@@ -324,13 +326,18 @@ def plot_param_importance(d: Mapping[str, Any]) -> bytes | None:
         return None
     rows = []
     methods: dict[str, None] = {}
-    for i, it in enumerate(items):
-        if not isinstance(it, Mapping):
+    for i, raw in enumerate(items):
+        if not isinstance(raw, (Mapping, ParamImportance)):
             raise InputError(f"param_importance[{i}] is not an object")
-        value = _floats([it.get("importance")], f"param_importance[{i}] importance")[0]
-        rows.append((str(it.get("param")), 0.0 if math.isnan(value) else value))
-        if it.get("method"):
-            methods.setdefault(str(it["method"]), None)
+        if isinstance(raw, Mapping):  # a number that is not one is named before reading
+            _floats([raw.get("importance")], f"param_importance[{i}] importance")
+        it = read_typed(raw, ParamImportance)
+        if it is None:
+            raise InputError(f"param_importance[{i}] names no param")
+        value = math.nan if it.importance is None else it.importance
+        rows.append((it.param, 0.0 if math.isnan(value) else value))
+        if it.method:
+            methods.setdefault(it.method, None)
     rows.sort(key=lambda r: -r[1])
     with _style():
         fig = _figure(8, min(30.0, 1.2 + 0.4 * len(rows)))

@@ -25,8 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.compare._extras import MCB, MCBRow, ParamEffect
 from shared.compare._jsonable import finite_or_none as _float
-from shared.render._data import fmt_ci, fmt_int, fmt_num
+from shared.render._data import fmt_ci, fmt_int, fmt_num, read_typed, read_typed_list
 
 __all__ = ["DEFAULT_TOP", "Ranking", "is_large", "ranking", "shown_pairs"]
 
@@ -50,9 +51,13 @@ def single_runs(d: Mapping[str, Any]) -> bool:
     return len(configs) >= 3 and all(_float(c.get("n")) == 1 for c in configs)
 
 
-def _mcb(d: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    m = d.get("mcb")
-    return m if isinstance(m, Mapping) and isinstance(m.get("rows"), Sequence) else None
+def _mcb(d: Mapping[str, Any]) -> MCB | None:
+    return read_typed(d.get("mcb"), MCB)
+
+
+def _span(ci: tuple[float, float]) -> list[float | None]:
+    """An MCB interval as its JSON shows it (an infinite bound is ``null``: "n/a")."""
+    return [_float(ci[0]), _float(ci[1])]
 
 
 def is_large(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> bool:
@@ -70,7 +75,7 @@ def best_set(d: Mapping[str, Any]) -> list[str] | None:
         return [str(n) for n in names]
     m = _mcb(d)
     if m is not None:
-        return [str(r.get("name")) for r in m["rows"] if r.get("in_best_set")]
+        return [r.name for r in m.rows if r.in_best_set]
     return None
 
 
@@ -91,15 +96,15 @@ class Ranking:
     confirm: list[str] = field(default_factory=list)
 
 
-def _order(d: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:
+def _order(d: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], MCBRow | None]]:
     """Configurations best first, each with its MCB row (if any)."""
     configs = _configs(d)
     by_name = {str(c.get("name")): c for c in configs}
     m = _mcb(d)
     if m is not None:
         out = []
-        for row in m["rows"]:
-            c = by_name.pop(str(row.get("name")), None)
+        for row in m.rows:
+            c = by_name.pop(row.name, None)
             if c is not None:
                 out.append((c, row))
         return out + [(c, None) for c in by_name.values()]
@@ -136,8 +141,8 @@ def _summary(d: Mapping[str, Any], n_configs: int) -> list[str]:
         how = ""
         if m is not None:
             # the method's first clause; the whole description is in JSON and "why" lines
-            method = str(m.get("method") or "MCB").split(", ")[0]
-            how = f" ({method}, alpha {fmt_num(m.get('alpha'))})"
+            method = (m.method or "MCB").split(", ")[0]
+            how = f" ({method}, alpha {fmt_num(m.alpha)})"
         if len(best) == 1:
             lines.append(f"best{how}: {best[0]}, separated from every other configuration")
         else:
@@ -154,7 +159,7 @@ def _summary(d: Mapping[str, Any], n_configs: int) -> list[str]:
 
 def _left_out(
     d: Mapping[str, Any],
-    rest: Sequence[tuple[Mapping[str, Any], Mapping[str, Any] | None]],
+    rest: Sequence[tuple[Mapping[str, Any], MCBRow | None]],
     best_name: str | None,
 ) -> str | None:
     if not rest:
@@ -163,7 +168,7 @@ def _left_out(
     head = f"{n} more configuration{'s' if n != 1 else ''}"
     tail = " (--top N shows more; --format json or csv has every one)"
     if any(row is not None for _c, row in rest):
-        in_set = sum(1 for _c, row in rest if row is not None and row.get("in_best_set"))
+        in_set = sum(1 for _c, row in rest if row is not None and row.in_best_set)
         if in_set == 0:
             return f"{head}, all significantly worse than the best{tail}"
         return (
@@ -224,11 +229,12 @@ def ranking(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> Ranking:
         from shared.compare._sweep import param_effects
 
         stored = d.get("param_effects")  # v2 comparisons carry them; older dicts recompute
-        for e in (stored if isinstance(stored, list) else param_effects(_configs(d), goal)):
-            better = e["better_when"]
+        found = stored if isinstance(stored, list) else param_effects(_configs(d), goal)
+        for e in read_typed_list(found, ParamEffect):
+            better = e.better_when
             effects.append((
-                e["param"], fmt_num(e["rho"], 3), fmt_ci(e["ci"], 3), str(e["n"]),
-                "unclear" if better == "unclear" else f"{better} {e['param']}",
+                e.param, fmt_num(e.rho, 3), fmt_ci(e.ci, 3), str(e.n),
+                "unclear" if better == "unclear" else f"{better} {e.param}",
             ))  # fmt: skip
         more = f"{len(rest)} more runs, ranked by value" if rest else None
         return Ranking(
@@ -258,8 +264,8 @@ def ranking(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> Ranking:
     rows = []
     for i, (c, row) in enumerate(shown, 1):
         if row is not None:
-            dist, ci = row.get("distance"), fmt_ci(row.get("ci"))
-            in_set = "yes" if row.get("in_best_set") else "no"
+            dist, ci = _float(row.distance), fmt_ci(_span(row.ci))
+            in_set = "yes" if row.in_best_set else "no"
         else:
             mean = _float(c.get("mean"))
             dist = None if mean is None or best_mean is None else sign * (mean - best_mean)

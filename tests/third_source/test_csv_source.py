@@ -175,6 +175,8 @@ def compare(folder: Path, write_report: bool, **options: Any) -> None:
     found = read_runs(CsvRuns(folder), metrics=needed)
     for note in found.notes:
         click.echo(f"warning: {note}", err=True)
+    if found.metrics:  # each run's spelling resolved while reading: not resolved again
+        options["metric"] = found.metrics
     publish = (lambda comparison: publish_to_folder(comparison, folder)) if write_report else None
     run_comparison(found.runs, options, publish=publish)
 

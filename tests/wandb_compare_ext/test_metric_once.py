@@ -31,11 +31,14 @@ def test_user_spelling_resolved_once_per_run(
     wandb_server: LoopbackWandbServer,
     offline_study: Path,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
     where: str,
 ) -> None:
     source = {
         "online": ["--project", PROJECT],
-        "online+offline": ["--project", PROJECT, "--offline-dir", str(offline_study)],
+        # the W&B Report's panels name the metric as the runs logged it: read, not resolved
+        "online+offline": ["--project", PROJECT, "--offline-dir", str(offline_study),
+                           "--report-spec", str(tmp_path / "report.json")],
         "offline": ["--offline-dir", str(offline_study)],
     }[where]
     args = [*source, "-m", "val_acc", "--reduce", "max", "--format", "json", "--timeout", "10"]
@@ -48,3 +51,5 @@ def test_user_spelling_resolved_once_per_run(
     # the histories under the run's spelling reached the reduction: curves for every config
     assert all(c["curve"] for c in data["configs"])
     assert resolved_once(counts, "val_acc", data["runs"]) == []
+    if where == "online+offline":
+        assert '"val/acc"' in (tmp_path / "report.json").read_text()

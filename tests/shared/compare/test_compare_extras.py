@@ -88,8 +88,8 @@ def test_pareto_front_and_cheaper_rationale():
                      extra_metrics={"A": {"cost/usd": 5.0}, "B": {"cost/usd": 1.0},
                                     "C": {"cost/usd": 2.0}})
     comp = compare_runs(runs, metric="acc", cost_metric="cost_usd")
-    assert comp.pareto["front"] == ["model=A", "model=B"]
-    assert comp.pareto["cost_metric"] == "cost_usd"
+    assert comp.pareto.front == ("model=A", "model=B")
+    assert comp.pareto.cost_metric == "cost_usd"
     assert comp.decision.cheaper_alternative == "model=B"
     assert "model=B is 5.0x cheaper" in comp.decision.rationale
     assert "not significantly worse than model=A" in comp.decision.rationale
@@ -106,7 +106,7 @@ def test_no_cheaper_rationale_when_the_cheap_one_is_reliably_worse():
     assert comp.decision.winner == "m=A"
     assert comp.decision.cheaper_alternative is None
     assert "cheaper" not in comp.decision.rationale
-    assert comp.pareto["front"] == ["m=A", "m=B"]
+    assert comp.pareto.front == ("m=A", "m=B")
 
 
 def test_missing_cost_metric_is_a_warning():
@@ -163,8 +163,8 @@ def test_importance_appears_in_the_comparison_when_two_params_vary():
                                 metrics={"acc": (0.8 if lr == 0.01 else 0.7)
                                          + rng.normal(0, 0.005)}))
     comp = compare_runs(runs, metric="acc")
-    assert comp.param_importance[0]["param"] == "lr"
-    assert comp.param_importance[0]["importance"] > 0.9
+    assert comp.param_importance[0].param == "lr"
+    assert comp.param_importance[0].importance > 0.9
     assert [c.name for c in comp.configs][0] == "bs=16, lr=0.01"  # keys in name order
 
 

@@ -152,7 +152,7 @@ def test_the_best_is_also_the_cheapest(goal):
     assert cost["cheapest_on_front"] == "model=A"
     assert "model=A is also the cheapest configuration" in cost["sentence"]
     assert comp.decision.cheaper_alternative is None
-    assert comp.pareto["front"] == ["model=A"]
+    assert comp.pareto.front == ("model=A",)
 
 
 def test_three_configs_name_the_front_and_a_cheaper_alternative_separately():

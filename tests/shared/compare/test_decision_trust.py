@@ -210,8 +210,8 @@ def test_mcb_large_family_one_clear_best():
     assert comp.decision.best_set == ("cfg=7",)
     assert comp.pairs and all(p.test == "mcb" for p in comp.pairs)
     assert len(comp.pairs) == 11  # each against the top: not 66 pairs
-    row = comp.mcb["rows"][0]
-    assert row["name"] == "cfg=7" and row["ci"][0] == 0 and row["margin_low"] > 0
+    row = comp.mcb.rows[0]
+    assert row.name == "cfg=7" and row.ci[0] == 0 and row.margin_low > 0
     assert comp.to_dict()["decision"]["best_set"] == ["cfg=7"]
     full = compare_runs(make_runs(vals, param="cfg"), metric="acc", all_pairs=True)
     assert full.mcb is None and len(full.pairs) == 66

@@ -124,10 +124,10 @@ def test_compare_runs_reports_confounded_params_the_same_way_for_either_goal(goa
     comp = compare_runs(runs, metric="loss", goal=goal)
     imp = comp.param_importance
     assert imp is not None and len(imp) == 1
-    assert imp[0]["confounded"] and set(imp[0]["params"]) == {"depth", "width"}
-    assert imp[0]["importance"] <= 1.0
+    assert imp[0].confounded and set(imp[0].params) == {"depth", "width"}
+    assert imp[0].importance <= 1.0
     d = comp.to_dict()["param_importance"]
-    assert d[0]["note"].startswith(f"{imp[0]['params'][0]} and {imp[0]['params'][1]} are "
+    assert d[0]["note"].startswith(f"{imp[0].params[0]} and {imp[0].params[1]} are "
                                    "confounded")
 
 

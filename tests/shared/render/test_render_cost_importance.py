@@ -36,26 +36,26 @@ def _comparison(goal: str):
 def test_cost_sentence_and_importance_in_every_format(goal):
     comp = _comparison(goal)
     cost = comp.decision.cost
-    assert cost is not None and cost["verdict"] == "worse"
-    sentence = cost["sentence"]
+    assert cost is not None and cost.verdict == "worse"
+    sentence = cost.sentence
     imp = comp.param_importance
-    assert len(imp) == 1 and imp[0]["confounded"]
+    assert len(imp) == 1 and imp[0].confounded
 
     text = render(comp, "table")
     assert f"  cost: {sentence}" in text
     assert text.count(sentence) == 1  # shown on its own line, not repeated in the rationale
-    assert "parameter importance:" in text and imp[0]["measure"] in text
+    assert "parameter importance:" in text and imp[0].measure in text
     assert "temp + top_k" in text and "are confounded" in text
 
     md = render(comp, "markdown")
     assert f"Cost: {md_escape(sentence)}" in md
-    assert "## Parameter importance" in md and md_escape(imp[0]["measure"]) in md
-    assert md_escape(imp[0]["note"]) in md
+    assert "## Parameter importance" in md and md_escape(imp[0].measure) in md
+    assert md_escape(imp[0].note) in md
 
     page = render(comp, "html")
     assert f'<p id="cost-words">Cost: {html.escape(sentence, quote=True)}</p>' in page
     assert '<table id="importance">' in page
-    assert html.escape(imp[0]["note"], quote=True) in page
+    assert html.escape(imp[0].note, quote=True) in page
 
     d = json.loads(render(comp, "json"))
     assert d["decision"]["cost"]["sentence"] == sentence
