@@ -37,11 +37,11 @@ def test_four_configurations_one_clearly_best_is_named_by_comparing_with_the_bes
     c = compare_runs(_runs((0.0, 0.02, 0.0, 0.4)), metric="y", examples="eval",
                      example_key="id")
     assert c.decision.winner == "cfg=3"
-    assert c.mcb is not None and c.mcb["best_set"] == ["cfg=3"]
+    assert c.mcb is not None and c.mcb.best_set == ("cfg=3",)
     # each other configuration against the top one, with the variance of its examples test
     assert len(c.pairs) == 3 and {p.b for p in c.pairs} == {"cfg=3"}
     assert all(p.test == "mcb" and p.variance is not None for p in c.pairs)
-    assert "examples-seeds" in c.mcb["method"] and "Bonferroni" in c.mcb["method"]
+    assert "examples-seeds" in c.mcb.method and "Bonferroni" in c.mcb.method
     assert c.examples.scope == "new examples and new seeds"
     assert Comparison.from_dict(c.to_dict()).to_dict() == c.to_dict()
 
