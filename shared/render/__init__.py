@@ -5,8 +5,15 @@ comparison.json renders exactly like a fresh comparison.
 
 Example:
     >>> from shared.render import render, write_report
-    >>> print(render(comparison, "table"))  # doctest: +SKIP
-    >>> write_report(comparison, "report/")  # doctest: +SKIP
+    >>> from shared import Run, compare_runs
+    >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+    ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+    ...         for lr in (0.0, 0.1) for s in range(4)]
+    >>> comparison = compare_runs(runs, metric="acc")
+    >>> render(comparison, "table").splitlines()[0]
+    'tracker-compare: acc'
+    >>> sorted(p.name for p in write_report(comparison, "report/"))[:3]
+    ['comparison.json', 'distribution.png', 'report.html']
 """
 
 from shared.render._escape import md_text, visible

@@ -71,8 +71,13 @@ def render_csv(d: Mapping[str, Any]) -> str:
     (see the module docstring for every column).
 
     Example:
-        >>> print(render_csv(comparison_dict).splitlines()[0])  # doctest: +SKIP
-        kind,config,a,b,n,mean,std,median,ci_low,ci_high,stopped_early,test,...,params.lr,runs
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
+        >>> render_csv(comparison_dict).splitlines()[0].split(",")[:4]
+        ['kind', 'config', 'a', 'b']
     """
     configs = d.get("configs") or []
     param_keys: dict[str, None] = {}

@@ -42,7 +42,12 @@ def render_json(d: Mapping[str, Any]) -> str:
     """The comparison dict as indented JSON (strict: no NaN tokens), ending with a newline.
 
     Example:
-        >>> json.loads(render_json(comparison_dict))["schema"]  # doctest: +SKIP
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
+        >>> json.loads(render_json(comparison_dict))["schema"]
         'tracker-compare/comparison/v3'
     """
     return json.dumps(to_jsonable(d), indent=2, allow_nan=False, ensure_ascii=False) + "\n"

@@ -49,7 +49,13 @@ def render_markdown(d: Mapping[str, Any], top: int | None = None) -> str:
             it (report.md) every configuration and pair is listed.
 
     Example:
-        >>> Path("report.md").write_text(render_markdown(comparison_dict))  # doctest: +SKIP
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
+        >>> render_markdown(comparison_dict).splitlines()[0]
+        '# tracker-compare: acc'
     """
     large = top is not None and is_large(d, top)
     if large:

@@ -101,7 +101,13 @@ def plot_curves(d: Mapping[str, Any]) -> bytes | None:
         InputError: when a curve's ``grid``, ``mean``, ``lo`` and ``hi`` differ in length.
 
     Example:
-        >>> Path("curves.png").write_bytes(plot_curves(comparison_dict))  # doctest: +SKIP
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
+        >>> plot_curves(comparison_dict) is None  # final values only: no curves to draw
+        True
     """
     configs = list(d.get("configs") or [])
     curves = []
@@ -161,7 +167,13 @@ def plot_distribution(d: Mapping[str, Any]) -> bytes | None:
     the vertical axis, in comparison order). None when no config has values.
 
     Example:
-        >>> Path("distribution.png").write_bytes(plot_distribution(comparison_dict))  # doctest: +SKIP
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
+        >>> plot_distribution(comparison_dict)[1:4]  # a PNG
+        b'PNG'
     """
     import numpy as np
 
@@ -226,7 +238,13 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
     None with fewer than three configurations or no ``critical_difference``.
 
     Example:
-        >>> Path("cd_diagram.png").write_bytes(plot_cd_diagram(comparison_dict))  # doctest: +SKIP
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
+        >>> plot_cd_diagram(comparison_dict) is None  # two configurations: no diagram
+        True
     """
     cdd = d.get("critical_difference")
     if not isinstance(cdd, Mapping):
@@ -319,7 +337,13 @@ def plot_param_importance(d: Mapping[str, Any]) -> bytes | None:
     """Parameter importance as horizontal bars, most important first. None when absent.
 
     Example:
-        >>> Path("param_importance.png").write_bytes(plot_param_importance(d))  # doctest: +SKIP
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{h}-{s}", params={"lr": lr, "hidden": h, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.001 * h + 0.01 * ((7 * s + h) % 5)})
+        ...         for lr in (0.0, 0.1) for h in (16, 32) for s in range(4)]
+        >>> d = compare_runs(runs, metric="acc").to_dict()
+        >>> [p["param"] for p in d["param_importance"]], plot_param_importance(d)[1:4]
+        (['lr', 'hidden'], b'PNG')
     """
     items = d.get("param_importance")
     if not items:
@@ -357,8 +381,13 @@ def make_plots(d: Mapping[str, Any]) -> dict[str, bytes]:
     """Every plot that applies to ``d``, as ``{file name: PNG bytes}`` in report order.
 
     Example:
-        >>> sorted(make_plots(comparison_dict))  # doctest: +SKIP
-        ['cd_diagram.png', 'curves.png', 'distribution.png', 'param_importance.png']
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
+        >>> sorted(make_plots(comparison_dict))
+        ['distribution.png']
     """
     out: dict[str, bytes] = {}
     for name, fn in (

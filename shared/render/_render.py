@@ -31,7 +31,13 @@ def render(comparison: Any, fmt: str = "table", *, top: int | None = None) -> st
 
     Example:
         >>> from shared.render import render
-        >>> print(render(comparison, "markdown"))  # doctest: +SKIP
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison = compare_runs(runs, metric="acc")
+        >>> render(comparison, "markdown").splitlines()[0]
+        '# tracker-compare: acc'
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -62,8 +62,13 @@ def write_report(comparison: Any, folder: str | os.PathLike[str]) -> list[Path]:
         InputError: bad comparison data, or a folder that cannot be written.
 
     Example:
-        >>> paths = write_report(comparison, "report")  # doctest: +SKIP
-        >>> [p.name for p in paths][:2]  # doctest: +SKIP
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison = compare_runs(runs, metric="acc")
+        >>> paths = write_report(comparison, "report")
+        >>> [p.name for p in paths][:2]
         ['report.html', 'report.md']
     """
     from shared.render._csv import render_csv

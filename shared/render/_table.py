@@ -108,7 +108,13 @@ def render_table(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> str:
         top: how many configurations the large layout shows.
 
     Example:
-        >>> print(render_table(comparison_dict))  # doctest: +SKIP
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
+        >>> render_table(comparison_dict).splitlines()[0]
+        'tracker-compare: acc'
     """
     s = terminal_safe
     large = is_large(d, top)
