@@ -1,7 +1,8 @@
 """Bad input to the real ``mlflow confirm`` is exit 2 in one line, not a bug (exit 4).
 
 A configurations file that is not UTF-8 (saved as Latin-1), and a ``--program`` whose quotes
-do not close: both are the user's to fix, found before any store is opened.
+do not close: both are the user's to fix, found before any store is opened. So are a storage
+given as a path and a storage URL naming a database or folder that does not exist.
 """
 
 from __future__ import annotations
@@ -89,3 +90,25 @@ def test_confirm_is_quiet_on_a_new_store_unless_verbose(tmp_path: Path) -> None:
         assert runs[verbose].returncode == 0, runs[verbose].stderr
     assert " INFO " not in runs[False].stderr, runs[False].stderr
     assert "Creating initial MLflow database tables" in runs[True].stderr
+
+
+PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
+
+
+@pytest.mark.parametrize("option", ["--storage", "--study-storage"])
+@pytest.mark.parametrize(("storage", "said"), [
+    ("confirm.db", "is not a URL: for a file give sqlite:///confirm.db"),
+    ("/tmp/confirm.db", "is not a URL"),
+    ("sqlite:///no-such-folder/confirm.db", "no-such-folder"),
+    (f"{PG_SERVER}/tc_no_such_database_h20c", 'database "tc_no_such_database_h20c" does not exist'),
+], ids=["relative-path", "absolute-path", "missing-folder", "missing-database"])
+def test_storage_mistakes_are_bad_input(tmp_path: Path, option: str, storage: str,
+                                        said: str) -> None:
+    """A path where a URL belongs, or a URL of a database that does not exist, is the user's
+    to fix (exit 2), not an unreachable storage (exit 3); nothing is created."""
+    (tmp_path / "configs.yaml").write_text("- {name: a, lr: 0.1}\n- {name: b, lr: 0.2}\n")
+    source = ["configs.yaml"] if option == "--storage" else ["--from-study", "search"]
+    line = _one_error_line(_confirm(tmp_path, *source, option, storage,
+                                    "--program", "python train.py"))
+    assert said in line and "storage" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["configs.yaml"]
