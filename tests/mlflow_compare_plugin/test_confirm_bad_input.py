@@ -112,3 +112,29 @@ def test_storage_mistakes_are_bad_input(tmp_path: Path, option: str, storage: st
                                     "--program", "python train.py"))
     assert said in line and "storage" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["configs.yaml"]
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("case", ["missing-database", "closed-port"])
+def test_tracking_database_missing_or_down_is_one_line(tmp_path: Path, case: str) -> None:
+    """A PostgreSQL tracking store whose database does not exist (exit 2) or whose server is
+    down (exit 3): one line, as `mlflow compare` says it, not MLflow's retry warnings."""
+    (tmp_path / "configs.yaml").write_text("- {name: a, lr: 0.1}\n- {name: b, lr: 0.2}\n")
+    uri = (f"{PG_SERVER}/tc_no_such_database_h20c" if case == "missing-database"
+           else f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/test")
+    done = subprocess.run(
+        [sys.executable, "-m", "mlflow_compare_plugin", "confirm", "configs.yaml",
+         "--program", "python train.py", "-m", "acc", "--tracking-uri", uri],
+        cwd=tmp_path, capture_output=True, text=True, timeout=200,
+    )  # fmt: skip
+    assert done.returncode == (2 if case == "missing-database" else 3), done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot open tracking store"), lines
+    assert ("does not exist" if case == "missing-database" else "connection refused") in lines[0]
