@@ -89,10 +89,9 @@ def confirm(
     from mlflow_compare_plugin._confirm_tracker import MlflowConfirmTracker
 
     def tracker() -> MlflowConfirmTracker:
-        from shared.store_setup import set_up_store
-
         from mlflow_compare_plugin._store_check import redacted
         from mlflow_compare_plugin._tracker_errors import _probe_database, tracker_errors
+        from shared.store_setup import set_up_store
 
         uri = tracking_uri or mlflow.get_tracking_uri()
         if uri.split(":", 1)[0].split("+")[0] in ("postgresql", "mysql", "mssql"):

@@ -7,6 +7,7 @@ given as a path and a storage URL naming a database or folder that does not exis
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,33 @@ def test_tracking_database_missing_or_down_is_one_line(tmp_path: Path, case: str
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot open tracking store"), lines
     assert ("does not exist" if case == "missing-database" else "connection refused") in lines[0]
+
+
+def test_a_required_train_argument_missing_from_a_configuration(tmp_path: Path) -> None:
+    """Found before anything runs (it used to fail three attempts first): one line naming the
+    configuration and the argument; nothing trained, no store made."""
+    (tmp_path / "needs_wd.py").write_text(
+        "def train(lr, weight_decay, seed):\n"
+        "    open('trained', 'a').write('x')\n"
+        "    return {'acc': lr}\n")
+    (tmp_path / "configs.yaml").write_text(
+        "- {name: a, lr: 0.1, weight_decay: 0.0}\n- {name: b, lr: 0.2}\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mlflow_compare_plugin", "confirm", "configs.yaml",
+         "--function", "needs_wd:train", "-m", "acc",
+         "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=200,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path),
+                                                           os.environ.get("PYTHONPATH", "")])},
+    )  # fmt: skip
+    line = _one_error_line(done)
+    assert "configuration 'b'" in line and "'weight_decay'" in line
+    assert not (tmp_path / "trained").exists() and not (tmp_path / "mlflow.db").exists()
+
+
+def test_identical_configurations_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "configs.yaml").write_text(
+        "- {name: a, lr: 0.1}\n- {name: b, lr: 0.2}\n- {name: c, lr: 0.1}\n")
+    line = _one_error_line(_confirm(tmp_path, "configs.yaml", "--program", "python train.py"))
+    assert "'a' and 'c' have the same params" in line
+    assert not (tmp_path / "mlflow.db").exists()
