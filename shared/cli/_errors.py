@@ -137,12 +137,12 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import click
 
-        from shared.cli._logging import quiet_trackers
+        from shared.cli._logging import quiet_trackers, visible_warnings
         from shared.cli._signals import exit_code_for, raise_if_signalled, signals_as_exceptions
 
         quiet = "verbose" in kwargs and not kwargs["verbose"]
         try:
-            with signals_as_exceptions(), quiet_trackers(quiet):
+            with signals_as_exceptions(), quiet_trackers(quiet), visible_warnings():
                 result = func(*args, **kwargs)
                 # A signal whose exception Python swallowed (in a __del__) still stops us.
                 raise_if_signalled("interrupted")
