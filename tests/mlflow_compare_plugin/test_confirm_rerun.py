@@ -4,7 +4,8 @@ The real command (a subprocess, real sqlite tracking store) is interrupted with 
 its fifth item trains; the same command run again finds the parent of that name in the
 experiment, reuses the four finished items and trains only the rest: one parent, each
 (configuration, seed) trained to the end once. A rerun with another plan under the same name
-is refused in one line.
+is refused in one line. ``mlflow-compare`` on the interrupted confirm's experiment leaves the
+interrupted item's run out with a warning (it has no metric: exit 2 before).
 """
 
 from __future__ import annotations
@@ -76,3 +77,16 @@ def test_rerun_with_another_plan_under_the_same_name_is_refused(tmp_path: Path) 
     assert rerun.stderr.startswith("error: ") and "another plan" in rerun.stderr
     assert "--name" in rerun.stderr and "--storage" in rerun.stderr
     assert len(trained(env)) == 1  # nothing trained by the refused rerun
+
+
+def test_compare_after_an_interrupt_leaves_the_unfinished_attempt_out(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    interrupt(_command(tmp_path, "--name", "cut"), env, tmp_path, hang_at=6)
+    out = subprocess.run(
+        [sys.executable, "-m", "mlflow_compare_plugin", "--tracking-uri",
+         f"sqlite:///{tmp_path / 'mlflow.db'}", "--experiment-name", "rerun", "-m", "acc"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr
+    assert ("warning: 1 unfinished confirm attempt left out (interrupted or failed, no "
+            "result): b seed=2") in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
