@@ -259,12 +259,15 @@ class WorkQueue:
             if task.kind == "look" and (any(r <= task.round for r in pending_rounds)
                                         or any(r < task.round for r in pending_looks)):
                 continue
-            if task.key in done:  # a duplicate enqueue: never run twice to completion
-                self.storage.set_trial_state_values(task.trial_id, self._state.FAIL)
-                continue
-            if self.storage.set_trial_state_values(task.trial_id, self._state.RUNNING):
-                self._beat(task.trial_id)
-                return task
+            try:
+                if task.key in done:  # a duplicate enqueue: never run twice to completion
+                    self.storage.set_trial_state_values(task.trial_id, self._state.FAIL)
+                    continue
+                if self.storage.set_trial_state_values(task.trial_id, self._state.RUNNING):
+                    self._beat(task.trial_id)
+                    return task
+            except self._optuna.exceptions.UpdateFinishedTrialError:
+                continue  # claimed and finished by another worker since the snapshot
         return None
 
     def idle(self) -> None:
