@@ -91,11 +91,18 @@ def confirm(
     from mlflow_compare_plugin._confirm_tracker import MlflowConfirmTracker
 
     def tracker() -> MlflowConfirmTracker:
+        from mlflow_compare_plugin._store_check import redacted
+        from mlflow_compare_plugin._tracker_errors import _probe_database, tracker_errors
         from shared.store_setup import set_up_store
 
         uri = tracking_uri or mlflow.get_tracking_uri()
-        # The client opens the store (a fresh database gets its schema): serialised, retried.
-        client = set_up_store(uri, lambda: MlflowClient(uri))
+        if uri.split(":", 1)[0].split("+")[0] in ("postgresql", "mysql", "mssql"):
+            # a database server down or refusing us is said at once, as `mlflow compare` says
+            # it, not after MLflow's ~100 s of retries with a warning each
+            _probe_database(uri, 2, need_store=False)
+        with tracker_errors(f"cannot open tracking store {redacted(uri)!r}"):
+            # The client opens the store (a fresh database gets its schema): serialised, retried.
+            client = set_up_store(uri, lambda: MlflowClient(uri))
         experiment = client.get_experiment_by_name(experiment_name)
         if experiment is not None:
             experiment_id = experiment.experiment_id

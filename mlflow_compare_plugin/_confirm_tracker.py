@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -24,10 +25,21 @@ from shared.normalise import canonical_metric_name
 __all__ = ["MlflowConfirmTracker"]
 
 PARENT_TAG = "confirm.study"
+#: the plan's key on the parent: a rerun under the same name resumes only the same plan
+PLAN_TAG = "confirm.plan"
 
 
 def _param_text(value: Any) -> str:
     return json.dumps(value) if isinstance(value, (list, dict, bool)) or value is None else str(value)
+
+
+def _metric(metrics: Mapping[str, float], metric: str) -> float | None:
+    """``metric`` among a run's metrics, in any spelling ``compare`` accepts."""
+    want = canonical_metric_name(metric)
+    for key, value in metrics.items():
+        if key == metric or canonical_metric_name(key) == want:
+            return float(value)
+    return None
 
 
 class _Handle:
@@ -47,7 +59,8 @@ class MlflowConfirmTracker:
 
     def open_parent(self, study: str, plan: Any) -> str:
         run = self.client.create_run(self.experiment_id, run_name=study,
-                                     tags={PARENT_TAG: study, "confirm.status": "running"})
+                                     tags={PARENT_TAG: study, PLAN_TAG: plan.key(),
+                                           "confirm.status": "running"})
         from mlflow.entities import Param
 
         params = {"confirm.metric": plan.metric, "confirm.goal": plan.goal,
@@ -58,6 +71,56 @@ class MlflowConfirmTracker:
         self.client.log_batch(run.info.run_id,
                               params=[Param(k, _param_text(v)) for k, v in params.items()])
         return run.info.run_id
+
+    def _search(self, filter_string: str) -> list[Any]:
+        runs, token = [], None
+        while True:
+            page = self.client.search_runs([self.experiment_id], filter_string,
+                                           max_results=1000, page_token=token)
+            runs.extend(page)
+            token = page.token
+            if not token:
+                return runs
+
+    def resume(self, study: str, plan: Any) -> Any:
+        """The parent tagged ``confirm.study=study`` in this experiment, reopened, with its
+        children: FINISHED with the metric is a finished item, any other an unfinished one."""
+        from shared.confirm._loop import Resumed, refuse_resume
+
+        # every parent, matched here: a name may hold quotes a filter string would need escaped
+        parents = [r for r in self._search(f"tags.`{PARENT_TAG}` LIKE '%'")
+                   if r.data.tags.get(PARENT_TAG) == study]
+        if not parents:
+            return None
+        where = f"MLflow experiment {self.experiment_id}"
+        if len(parents) > 1:
+            raise refuse_resume(study, where, f"{len(parents)} times (parent runs "
+                                f"{', '.join(r.info.run_id for r in parents[:3])})")
+        parent = parents[0]
+        if parent.data.tags.get(PLAN_TAG) != plan.key():
+            raise refuse_resume(study, where, "with another plan (configurations, metric or "
+                                "seeds), or made before a rerun could resume it")
+        done: dict[tuple[str, int], tuple[str, float]] = {}
+        unfinished = []
+        children = self._search(f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+        for child in sorted(children, key=lambda r: r.info.start_time or 0):
+            config = child.data.tags.get("confirm.config")
+            seed = child.data.params.get("seed")
+            value = _metric(child.data.metrics, plan.metric)
+            key = (str(config), int(seed)) if seed is not None and seed.isdigit() else None
+            if (child.info.status == "FINISHED" and value is not None and math.isfinite(value)
+                    and key is not None
+                    and config in plan.configs and key not in done):
+                done[key] = (child.info.run_id, value)
+            else:
+                unfinished.append(child.info.run_id)
+        # running again: the interrupted confirm's FAILED mark goes (publish or fail_parent
+        # ends it again)
+        with contextlib.suppress(Exception):
+            self.client.delete_tag(parent.info.run_id, "confirm.error")
+        self.client.set_tag(parent.info.run_id, "confirm.status", "running")
+        self.client.update_run(parent.info.run_id, status="RUNNING")
+        return Resumed(parent.info.run_id, done, tuple(unfinished))
 
     def start_item(self, parent: str, config: str, params: Mapping[str, Any], seed: int,
                    attempt: int) -> _Handle:
@@ -87,12 +150,7 @@ class MlflowConfirmTracker:
             mlflow.set_tracking_uri(previous)
 
     def logged(self, handle: _Handle, metric: str) -> float | None:
-        metrics = self.client.get_run(handle.run_id).data.metrics
-        want = canonical_metric_name(metric)
-        for key, value in metrics.items():
-            if key == metric or canonical_metric_name(key) == want:
-                return float(value)
-        return None
+        return _metric(self.client.get_run(handle.run_id).data.metrics, metric)
 
     def end_item(self, handle: _Handle, metrics: Mapping[str, float] | None,
                  error: str | None) -> None:

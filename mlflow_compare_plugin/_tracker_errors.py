@@ -54,13 +54,14 @@ def _url(error: BaseException) -> str:
     return match.group(1) if match else one_line(text, 160)
 
 
-def _probe_database(uri: str, retries: int) -> None:
+def _probe_database(uri: str, retries: int, *, need_store: bool = True) -> None:
     """Fail fast (with our retries) when a database server is down or refuses us.
 
     MLflow's SQL store retries engine creation about ten times over ~100 s with a warning each
     time; a CLI should say "unreachable" after the user's ``--retries`` instead. A server that
     answers (missing database or role, rejected password) is bad input, said at once with the
-    server's own words; a database without MLflow's tables is no store (never created here).
+    server's own words; a database without MLflow's tables is no store (never created here)
+    unless ``need_store`` is False (``confirm`` creates the tables of a new store).
     """
     import time
 
@@ -73,7 +74,8 @@ def _probe_database(uri: str, retries: int) -> None:
         for attempt in range(retries + 1):
             try:
                 with engine.connect() as connection:
-                    check_database_has_store(connection, uri)
+                    if need_store:
+                        check_database_has_store(connection, uri)
                     return
             except InputError:
                 raise

@@ -16,25 +16,16 @@ import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
+from shared.reach import is_connection_problem
+
 __all__ = ["LoggingGuard", "unreachable"]
 
 T = TypeVar("T")
 
 
-
-_UNREACHABLE_WORDS = (
-    "connection refused",
-    "max retries exceeded",
-    "failed to establish",
-    "timed out",
-    "name or service not known",
-    "connection reset",
-    "connection aborted",
-)
-
-
 def unreachable(error: BaseException) -> bool:
-    """Whether ``error`` (or what caused it) says the tracker could not be reached.
+    """Whether ``error`` (or what caused it) says the tracker could not be reached (the one
+    classifier of every command: ``shared.reach.is_connection_problem``).
 
     Example:
         >>> unreachable(ConnectionRefusedError(111, "Connection refused"))
@@ -42,17 +33,7 @@ def unreachable(error: BaseException) -> bool:
         >>> unreachable(ValueError("bad metric name"))
         False
     """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, (OSError, TimeoutError)):
-            return True
-        text = str(current).lower()
-        if any(word in text for word in _UNREACHABLE_WORDS):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    return is_connection_problem(error)
 
 
 class LoggingGuard:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["set_up_store", "is_schema_race", "sqlite_file"]
+__all__ = ["set_up_store", "is_schema_race", "sqlite_file", "storage_error"]
 
 T = TypeVar("T")
 
@@ -49,6 +49,40 @@ def sqlite_file(url: str) -> Path | None:
         return None
     path = rest.split("?", 1)[0]
     return Path(path) if path and path != ":memory:" else None
+
+
+def storage_error(url: str, error: BaseException, what: str = "") -> Exception:
+    """An Optuna storage that would not open, as one of our errors: what the user must fix
+    (not a URL, a bad URL, a database the server says does not exist or refuses, a sqlite file
+    in a missing folder) is ``InputError`` (exit 2); only a server that cannot be reached is
+    ``TrackerUnreachable`` (exit 3).
+
+    Example:
+        >>> print(storage_error("confirm.db", ValueError("Could not parse SQLAlchemy URL")))
+        storage 'confirm.db' is not a URL: for a file give sqlite:///confirm.db
+        >>> print(storage_error("postgresql://h/db", Exception('FATAL: database "db" does not exist')))
+        storage 'postgresql://h/db': the database server said: FATAL: database "db" does not exist
+    """
+    from shared.errors import InputError, TrackerUnreachable
+    from shared.reach import is_connection_problem, server_refused
+
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    text = text.split("connection failed: ", 1)[-1]  # psycopg repeats itself before the reason
+    said = text.rsplit("failed: ", 1)[-1] if "FATAL:" in text else text
+    prefix = f"{what}: " if what else ""
+    if "://" not in url:
+        return InputError(f"{prefix}storage {url!r} is not a URL: for a file give sqlite:///{url}")
+    if type(error).__name__ in ("ArgumentError", "NoSuchModuleError", "ValueError"):
+        return InputError(f"{prefix}storage URL {url!r} is not usable: {text}")
+    if server_refused(error):
+        return InputError(f"{prefix}storage {url!r}: the database server said: {said}")
+    path = sqlite_file(url)
+    if path is not None and not path.parent.is_dir():
+        return InputError(f"{prefix}storage {url!r}: no folder {str(path.parent)!r} for the "
+                          "sqlite file")
+    if is_connection_problem(error) or path is None:
+        return TrackerUnreachable(f"{prefix}storage {url!r} cannot be reached: {text}")
+    return InputError(f"{prefix}storage {url!r} cannot be opened: {text}")
 
 
 def is_schema_race(error: BaseException) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -24,6 +25,16 @@ from shared import Run
 from shared.normalise import canonical_metric_name
 
 __all__ = ["WandbConfirmTracker"]
+
+
+def _metric(values: Mapping[str, Any], metric: str) -> float | None:
+    """``metric`` among a run's summary values, in any spelling ``compare`` accepts."""
+    want = canonical_metric_name(metric)
+    for key, value in values.items():
+        if key == metric or canonical_metric_name(key) == want:
+            with contextlib.suppress(TypeError, ValueError):
+                return float(value)
+    return None
 
 
 class _Handle:
@@ -47,6 +58,7 @@ class WandbConfirmTracker:
         self.mode = mode
         self.dir = Path(directory)
         self.group = ""
+        self._old_decisions: list[str] = []  # decision runs of an earlier run, replaced
 
     def _init(self, **kwargs: Any) -> Any:
         import wandb
@@ -60,16 +72,71 @@ class WandbConfirmTracker:
                           settings=wandb.Settings(console="off", **quiet), **kwargs)
 
     def open_parent(self, study: str, plan: Any) -> str:
-        """The group of a new confirm: the study's name, or ``<name>-2``, ``-3``... when an
-        earlier confirm of that name already has its folder here (the same command run
-        again in the same --dir: its runs and report stay apart from the first one's, where
-        the report folder used to refuse them after all the training)."""
-        group, n = study, 1
-        while (self.dir / "confirm" / group).exists():
-            n += 1
-            group = f"{study}-{n}"
-        self.group = group
-        return group
+        """The group of a new confirm: the study's name (a rerun of the same confirm in this
+        directory resumes it instead: ``resume``)."""
+        self.group = study
+        # the plan's key beside the report's folder: a rerun under this name resumes only
+        # this plan
+        self._plan_file(study).parent.mkdir(parents=True, exist_ok=True)
+        self._plan_file(study).write_text(json.dumps({"plan": plan.key()}) + "\n")
+        return study
+
+    def _plan_file(self, study: str) -> Path:
+        return self.dir / "confirm" / f"{study}.plan.json"
+
+    def _group_runs(self, group: str) -> list[Run]:
+        """The runs of ``group`` in this directory's run folders (offline or online: W&B
+        writes the log of both), oldest first; a damaged folder is passed over."""
+        from shared.errors import InputError
+        from wandb_compare_ext._offline import read_offline_run
+
+        runs = []
+        for folder in sorted((self.dir / "wandb").glob("*run-*")):
+            if not folder.is_dir():
+                continue
+            with contextlib.suppress(InputError, OSError):
+                run = read_offline_run(folder)
+                if run.tags.get("wandb.group") == group:
+                    runs.append(run)
+        return sorted(runs, key=lambda r: r.start_time or 0.0)
+
+    def resume(self, study: str, plan: Any) -> Any:
+        """The group ``study`` already in this directory: its item runs FINISHED with the
+        metric are finished items, any other item run an unfinished one."""
+        from shared.confirm._loop import Resumed, refuse_resume
+
+        folder = self.dir / "confirm" / study
+        runs = self._group_runs(study)
+        try:
+            stored = json.loads(self._plan_file(study).read_text()).get("plan")
+        except (OSError, ValueError, AttributeError):
+            stored = None
+        if stored is None and not runs:
+            return None
+        if stored != plan.key():
+            raise refuse_resume(study, f"W&B directory {str(self.dir)!r}",
+                                "with another plan (configurations, metric or seeds), or made "
+                                "before a rerun could resume it")
+        done: dict[tuple[str, int], tuple[str, float]] = {}
+        unfinished = []
+        for run in runs:
+            kind = run.tags.get("wandb.job_type")
+            if kind == "confirm-decision":
+                self._old_decisions.append(run.id)
+                continue
+            if kind != "confirm":
+                continue
+            config, _, seed = (run.name or "").rpartition(" seed=")
+            value = _metric(run.metrics, plan.metric)
+            key = (config, int(seed)) if seed.isdigit() else None
+            if (run.status == "FINISHED" and value is not None and math.isfinite(value)
+                    and key is not None and config in plan.configs and key not in done):
+                done[key] = (run.id, value)
+            else:
+                unfinished.append(run.id)
+        (folder / "FAILED").unlink(missing_ok=True)  # running again
+        self.group = study
+        return Resumed(study, done, tuple(unfinished))
 
     def start_item(self, parent: str, config: str, params: Mapping[str, Any], seed: int,
                    attempt: int) -> _Handle:
@@ -108,12 +175,7 @@ class WandbConfirmTracker:
             value, reports = read_log(find_log(handle.run_id, [str(self.dir)]), metric,
                                       finished=True)
             return value if value is not None else (reports[-1] if reports else None)
-        want = canonical_metric_name(metric)
-        for key, value in dict(handle.run.summary).items():
-            if key == metric or canonical_metric_name(key) == want:
-                with contextlib.suppress(TypeError, ValueError):
-                    return float(value)
-        return None
+        return _metric(dict(handle.run.summary), metric)
 
     def end_item(self, handle: _Handle, metrics: Mapping[str, float] | None,
                  error: str | None) -> None:
@@ -151,8 +213,10 @@ class WandbConfirmTracker:
 
         self.group = parent
         folder = self.dir / "confirm" / parent
-        # an interruption marked the confirm FAILED; resumed (--storage) and decided, it is not
+        # an interruption marked the confirm FAILED; resumed and decided, it is not
         (folder / "FAILED").unlink(missing_ok=True)
+        for ours in ("confirm.json", "report-spec.json"):  # a rerun's report replaces them
+            (folder / ours).unlink(missing_ok=True)
         write_report(comparison, folder)
         (folder / "confirm.json").write_text(json.dumps(result.to_dict(), indent=2, default=str))
         target = self._report_project()
@@ -179,6 +243,9 @@ class WandbConfirmTracker:
         })
         run.finish()
         self._wait_written(run.id)
+        # a rerun of a decided confirm decides again: the earlier decision run goes
+        self.abandon(tuple(self._old_decisions))
+        self._old_decisions.clear()
 
     def _wait_written(self, run_id: str, timeout: float = 15.0) -> None:
         """Offline, W&B's service may still be writing the run's log when ``finish()`` returns:

@@ -14,34 +14,11 @@ from shared.errors import (
     EXIT_TRACKER_UNREACHABLE,
     TrackerCompareError,
 )
+from shared.reach import is_connection_problem, server_refused
 
 __all__ = ["handle_errors", "is_connection_problem", "one_line", "option_name", "server_refused"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# Phrases that requests, urllib3, http.client, psycopg2, SQLAlchemy and the trackers' own
-# wrappers (MLflow's "API request to ... failed", W&B's "retry") use for a tracker that is down.
-# Matching text keeps ``shared`` free of tracker and HTTP imports.
-_CONNECTION_PHRASES = (
-    "connection refused",
-    "connection reset",
-    "connection aborted",
-    "failed to establish a new connection",
-    "max retries exceeded",
-    "name or service not known",
-    "temporary failure in name resolution",
-    "timed out",
-    "remotedisconnected",
-    "could not connect to server",
-    "connection to server at",
-    "server closed the connection",
-    "too many 500 error responses",
-    "too many 502 error responses",
-    "too many 503 error responses",
-    "too many 504 error responses",
-)
-_CONNECTION_CLASS_WORDS = ("connection", "timeout", "maxretry", "protocolerror", "operationalerror")
-
 
 def one_line(text: str, limit: int = 500) -> str:
     """Collapse whitespace (tracebacks, HTML bodies) to one line of at most ``limit`` chars.
@@ -52,74 +29,6 @@ def one_line(text: str, limit: int = 500) -> str:
     """
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def is_connection_problem(error: BaseException) -> bool:
-    """True when ``error`` (or what caused it) clearly says the tracker could not be reached.
-
-    Example:
-        >>> is_connection_problem(ConnectionRefusedError(111, "Connection refused"))
-        True
-        >>> is_connection_problem(ValueError("bad value"))
-        False
-    """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if server_refused(current):
-            return False
-        if isinstance(current, (ConnectionError, TimeoutError)):
-            return True
-        for klass in type(current).__mro__:
-            name = klass.__name__.lower()
-            module = klass.__module__ or ""
-            if module.split(".")[0] in {
-                "requests",
-                "urllib3",
-                "http",
-                "psycopg2",
-                "sqlalchemy",
-            } and any(word in name for word in _CONNECTION_CLASS_WORDS):
-                # SQLAlchemy's OperationalError also covers "no such table": only count it
-                # when its text says the server is unreachable.
-                if "operationalerror" in name and not _has_connection_phrase(current):
-                    continue
-                return True
-        if _has_connection_phrase(current):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-# A database server that answers "FATAL: ..." was reached: a missing database or role, or a
-# rejected password, is the user's input (exit 2), not worth retrying. Only these are
-# transient: the server is starting, stopping or full.
-_TRANSIENT_FATAL = (
-    "starting up",
-    "shutting down",
-    "too many clients",
-    "in recovery mode",
-    "terminating connection",
-)
-
-
-def server_refused(error: BaseException) -> bool:
-    """True when a database server answered the connection with a lasting refusal.
-
-    Example:
-        >>> server_refused(Exception('FATAL:  database "x" does not exist'))
-        True
-        >>> server_refused(Exception("FATAL:  the database system is starting up"))
-        False
-    """
-    text = str(error).lower()
-    return "fatal:" in text and not any(phrase in text for phrase in _TRANSIENT_FATAL)
-
-
-def _has_connection_phrase(error: BaseException) -> bool:
-    text = str(error).lower()
-    return any(phrase in text for phrase in _CONNECTION_PHRASES)
 
 
 # Exceptions from these packages are the tracker (or its database driver) refusing what we
@@ -228,12 +137,12 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import click
 
-        from shared.cli._logging import quiet_trackers
+        from shared.cli._logging import quiet_trackers, visible_warnings
         from shared.cli._signals import exit_code_for, raise_if_signalled, signals_as_exceptions
 
         quiet = "verbose" in kwargs and not kwargs["verbose"]
         try:
-            with signals_as_exceptions(), quiet_trackers(quiet):
+            with signals_as_exceptions(), quiet_trackers(quiet), visible_warnings():
                 result = func(*args, **kwargs)
                 # A signal whose exception Python swallowed (in a __del__) still stops us.
                 raise_if_signalled("interrupted")

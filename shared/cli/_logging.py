@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-__all__ = ["quiet_trackers"]
+__all__ = ["quiet_trackers", "visible_warnings"]
 
 
 @contextlib.contextmanager
@@ -33,3 +33,37 @@ def quiet_trackers(quiet: bool = True) -> Iterator[None]:
         yield
     finally:
         logging.disable(previous)
+
+
+@contextlib.contextmanager
+def visible_warnings() -> Iterator[None]:
+    """Meanwhile, Python warnings reach stderr with invisible and reordering characters
+    escaped (``shared.render.visible``): a library's warning may quote run data, as
+    matplotlib's "Glyph 27 (\\x1b) missing from font(s)" quotes a character of a label, and a
+    raw ESC, BEL or U+202E would act on the user's terminal.
+
+    Example:
+        >>> import warnings
+        >>> with visible_warnings():
+        ...     warnings.warn("label a\\u202eb")  # doctest: +SKIP
+    """
+    import warnings
+
+    from shared.render._escape import visible
+
+    previous = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: object = None, line: str | None = None) -> None:
+        import sys
+
+        text = warnings.formatwarning(message, category, filename, lineno, line)
+        stream = file if file is not None else sys.stderr
+        with contextlib.suppress(OSError, ValueError):  # a closed stderr: nothing to show
+            stream.write(visible(text, one_line=False))  # type: ignore[attr-defined]
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous

@@ -13,6 +13,7 @@ import math
 import sys
 import traceback
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shared.confirm._plan import Plan
@@ -25,7 +26,25 @@ from shared.confirm._timeout import ItemTimeout, call_with_timeout
 from shared.errors import InputError
 from shared.model import Run
 
-__all__ = ["ConfirmTracker", "compare_items", "run_confirm"]
+__all__ = ["ConfirmTracker", "Resumed", "compare_items", "run_confirm"]
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What an earlier run of a confirm left in the tracker (a rerun without ``--storage``
+    after an interruption): its parent, each finished item (``(config, seed) -> (run_id,
+    value)``: a run that ended FINISHED with the metric) and the runs of attempts that never
+    finished (hidden like a killed worker's)."""
+
+    parent: str
+    done: dict[tuple[str, int], tuple[str, float]] = field(default_factory=dict)
+    unfinished: tuple[str, ...] = ()
+
+
+def refuse_resume(study: str, where: str, why: str) -> InputError:
+    """The one line when a confirm of this name exists but cannot be resumed safely."""
+    return InputError(f"{where} already holds confirm {study!r} {why}: give this one another "
+                      "--name, or resume it with the --storage it was run with")
 
 
 class ConfirmTracker(Protocol):
@@ -35,6 +54,11 @@ class ConfirmTracker(Protocol):
 
     def open_parent(self, study: str, plan: Plan) -> str:
         """Create the parent run (MLflow) or name the group (W&B); return its id."""
+
+    def resume(self, study: str, plan: Plan) -> Resumed | None:
+        """The confirm named ``study`` already in the tracker (its parent reopened), None when
+        there is none; raises ``InputError`` (:func:`refuse_resume`) when it holds another
+        plan or cannot be read safely."""
 
     def start_item(self, parent: str, config: str, params: Mapping[str, Any], seed: int,
                    attempt: int) -> Any:
@@ -135,6 +159,24 @@ class _Worker:
         self.plan, self.train, self.tracker, self.queue = plan, train, tracker, queue
         self.item_timeout = item_timeout
         self.parent: str = ""
+        self.reused: dict[tuple[str, int], tuple[str, float]] = {}
+
+    def open(self) -> str:
+        """The parent: the one an earlier run of this confirm left in the tracker (its finished
+        items reused, not trained again), else a new one."""
+        resume = getattr(self.tracker, "resume", None)  # optional: a tracker may not keep one
+        found = resume(self.queue.study_name, self.plan) if resume is not None else None
+        if found is None:
+            return self.tracker.open_parent(self.queue.study_name, self.plan)
+        self.queue.set_attr("reused", [[c, s, run_id, value]
+                                       for (c, s), (run_id, value) in sorted(found.done.items())])
+        if found.unfinished:
+            self.tracker.abandon(found.unfinished)
+        return found.parent
+
+    def load_reused(self) -> None:
+        self.reused = {(str(c), int(s)): (str(run_id), float(value))
+                       for c, s, run_id, value in self.queue.attr("reused") or []}
 
     def item(self, task: Task) -> None:
         config, seed = task.config or "", int(task.seed or 0)
@@ -142,6 +184,11 @@ class _Worker:
         params = self.plan.configs[config]
         if task.previous_runs:
             self.tracker.abandon(task.previous_runs)
+        if (config, seed) in self.reused:  # finished by an earlier run of this confirm
+            run_id, value = self.reused[(config, seed)]
+            self.queue.set_task_attr(task, "run_id", run_id)
+            self.queue.complete(task, value)
+            return
         handle = self.tracker.start_item(self.parent, config, params, seed, task.attempt)
         self.queue.set_task_attr(task, "run_id", handle.run_id)
         try:
@@ -279,7 +326,7 @@ def run_confirm(plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
         # every step may be redone by a worker taking over an interrupted set-up
         try:
             with queue.setting_up():
-                worker.parent = queue.attr("parent") or tracker.open_parent(queue.study_name, plan)
+                worker.parent = queue.attr("parent") or worker.open()
                 queue.set_attr("parent", worker.parent)
                 queue.enqueue_round(0, {c: list(range(plan.looks[0])) for c in plan.configs})
                 queue.set_attr("ready", True)
@@ -290,6 +337,7 @@ def run_confirm(plan: Plan, train: Callable[..., Any], tracker: ConfirmTracker,
             raise
     else:
         worker.parent = queue.attr("parent")
+    worker.load_reused()
     try:
         return _work(worker, queue, max_tasks)
     except KeyboardInterrupt:

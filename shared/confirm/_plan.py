@@ -231,4 +231,12 @@ def config_names(configs: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
         if name in out:
             raise InputError(f"two configurations are both named {name!r}")
         out[name] = p
+    # the same params twice compare a configuration with itself: a typo, never meant
+    seen: dict[str, str] = {}
+    for name, p in out.items():
+        key = json.dumps(p, sort_keys=True, default=str)
+        if key in seen:
+            raise InputError(f"configurations {seen[key]!r} and {name!r} have the same params "
+                             f"({key}): remove one, or change its params")
+        seen[key] = name
     return out

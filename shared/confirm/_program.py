@@ -96,11 +96,21 @@ def check_signature(train: Callable[..., Any], configs: Mapping[str, Mapping[str
     except (TypeError, ValueError):  # a builtin or C callable: nothing to check
         return
     params = signature.parameters.values()
+    name = getattr(train, "__name__", "train")
+    # an argument without a default must come from every configuration (or be the seed):
+    # else each attempt of that configuration fails, found only after max_attempts of them
+    required = [p.name for p in params if p.default is inspect.Parameter.empty
+                and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+                and p.name != "seed"]
+    for config, values in configs.items():
+        missing = [r for r in required if r not in values]
+        if missing:
+            raise InputError(f"configuration {config!r} lacks {missing[0]!r}, which {name}() "
+                             "requires: add it to the configuration, or give it a default")
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
         return
     accepted = {p.name for p in params
                 if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
-    name = getattr(train, "__name__", "train")
     if "seed" not in accepted:
         raise InputError(f"{name}() takes no 'seed' argument: confirm calls {name}(**params, seed=N)")
     for config, values in configs.items():

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.errors import InputError, TrackerUnreachable
+from shared.errors import InputError
 
 __all__ = ["Task", "WorkQueue"]
 
@@ -81,14 +81,6 @@ def _task(frozen: Any) -> Task:
     )
 
 
-def _storage_error(url: str, error: BaseException) -> Exception:
-    """Bad URLs are the user's to fix (exit 2); anything else is an unreachable storage (3)."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if type(error).__name__ in ("ArgumentError", "NoSuchModuleError", "ValueError"):
-        return InputError(f"storage URL {url!r} is not usable: {text}")
-    return TrackerUnreachable(f"storage {url!r} cannot be reached: {text}")
-
-
 class WorkQueue:
     """A confirm's tasks in an Optuna storage (``url``; None keeps them in memory).
 
@@ -112,15 +104,15 @@ class WorkQueue:
             self.storage = optuna.storages.InMemoryStorage()
         else:
             try:
-                from shared.store_setup import set_up_store
+                from shared.store_setup import set_up_store, storage_error
 
                 # Workers started together on a fresh storage: one creates the schema.
                 with self._quiet():
                     self.storage = set_up_store(url, lambda: optuna.storages.RDBStorage(
                         url, heartbeat_interval=heartbeat, grace_period=grace,
                         heartbeat_stale_trial_callback=self._retry_stale))
-            except Exception as error:  # noqa: BLE001 (SQLAlchemy's errors: see _storage_error)
-                raise _storage_error(url, error) from None
+            except Exception as error:  # noqa: BLE001 (SQLAlchemy's errors: storage_error)
+                raise storage_error(url, error) from None
         # In memory there is one worker: no heartbeats (only RDB storages have them).
         self._beats = url is not None and bool(self.storage.get_heartbeat_interval())
         self._study: Any = None
@@ -290,12 +282,15 @@ class WorkQueue:
             if task.kind == "look" and (any(r <= task.round for r in pending_rounds)
                                         or any(r < task.round for r in pending_looks)):
                 continue
-            if task.key in done:  # a duplicate enqueue: never run twice to completion
-                self.storage.set_trial_state_values(task.trial_id, self._state.FAIL)
-                continue
-            if self.storage.set_trial_state_values(task.trial_id, self._state.RUNNING):
-                self._beat(task.trial_id)
-                return task
+            try:
+                if task.key in done:  # a duplicate enqueue: never run twice to completion
+                    self.storage.set_trial_state_values(task.trial_id, self._state.FAIL)
+                    continue
+                if self.storage.set_trial_state_values(task.trial_id, self._state.RUNNING):
+                    self._beat(task.trial_id)
+                    return task
+            except self._optuna.exceptions.UpdateFinishedTrialError:
+                continue  # claimed and finished by another worker since the snapshot
         return None
 
     def idle(self) -> None:

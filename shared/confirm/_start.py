@@ -11,6 +11,7 @@ from typing import Any, TypedDict
 from shared.confirm._configs import load_configs
 from shared.confirm._loop import ConfirmTracker, run_confirm
 from shared.confirm._plan import Plan
+from shared.confirm._program import check_signature
 from shared.confirm._queue import WorkQueue
 from shared.confirm._result import ConfirmResult
 from shared.errors import InputError
@@ -156,5 +157,6 @@ def confirm_with(
                         heartbeat=heartbeat_interval, grace=grace_period, seeds=seeds,
                         max_seeds=max_seeds, step=step, adaptive=adaptive,
                         min_effect=min_effect, alpha=alpha, max_attempts=max_attempts)
+    check_signature(train, plan.configs)  # before the tracker is opened: nothing made
     return run_confirm(plan, train, tracker(), queue, max_tasks=max_tasks,
                        item_timeout=item_timeout)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.errors import InputError, TrackerUnreachable
+from shared.errors import InputError
 
 __all__ = ["top_configs"]
 
@@ -22,7 +22,7 @@ def top_configs(optuna: Any, storage: str, study_name: str, k: int, *,
         InputError: no such study, a multi-objective study, or no finished trial.
         TrackerUnreachable: the storage cannot be reached.
     """
-    from shared.store_setup import sqlite_file
+    from shared.store_setup import sqlite_file, storage_error
 
     path = sqlite_file(storage) if isinstance(storage, str) else None
     if path is not None and not path.is_file():
@@ -31,10 +31,7 @@ def top_configs(optuna: Any, storage: str, study_name: str, k: int, *,
     try:
         summaries = optuna.study.get_all_study_summaries(storage=storage, include_best_trial=False)
     except Exception as error:  # noqa: BLE001 (SQLAlchemy's errors: the storage is unusable)
-        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        if type(error).__name__ in ("ArgumentError", "NoSuchModuleError", "ValueError"):
-            raise InputError(f"{what}: storage URL {storage!r} is not usable: {text}") from None
-        raise TrackerUnreachable(f"{what}: storage {storage!r} cannot be reached: {text}") from None
+        raise storage_error(storage, error, what) from None
     names = [s.study_name for s in summaries]
     if study_name not in names:
         raise InputError(f"{what}: no study {study_name!r} in {storage} "

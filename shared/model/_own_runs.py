@@ -1,4 +1,5 @@
-"""Runs that are not replicates: tracker-compare's own runs, and parents of compared runs.
+"""Runs that are not replicates: tracker-compare's own runs, unfinished confirm attempts, and
+parents of compared runs.
 
 Every entry point leaves them out with one warning each (``mlflow compare``, ``wandb compare``,
 ``compare_runs`` after ``fetch_runs``, ``compare_frame`` after ``mlflow.search_runs``): compared
@@ -12,7 +13,8 @@ from collections.abc import Sequence
 
 from shared.model._run import Run
 
-__all__ = ["OWN_RUN_TAGS", "is_own_run", "leave_out_not_replicates", "without_parents"]
+__all__ = ["OWN_RUN_TAGS", "is_failed_attempt", "is_own_run", "leave_out_not_replicates",
+           "without_parents"]
 
 #: Tags our own runs carry, tag -> the value that marks them (None: any value). A comparison run
 #: of ``--log-report``, the parent run of an MLflow confirm, the decision run of a W&B confirm.
@@ -37,6 +39,29 @@ def is_own_run(run: Run) -> bool:
         if got is not None and got == (value if value is not None else got):
             return True
     return False
+
+
+def is_failed_attempt(run: Run) -> bool:
+    """Whether ``run`` is a confirm item's attempt that never finished (interrupted, failed,
+    abandoned): it holds no result, and a later comparison of the same runs leaves it out
+    (the confirm retrains that (configuration, seed) in a run of its own).
+
+    A confirm marks its item runs (MLflow: tag ``confirm.config``; W&B: job type ``confirm``)
+    and ends an attempt that failed FAILED (W&B: exit code 1); a killed worker's run stays
+    RUNNING. Only the status of such a run is read: a user's own failed run stays compared
+    (its missing metric is then the user's to filter out).
+
+    Example:
+        >>> is_failed_attempt(Run("wandb", "i", status="FAILED",
+        ...                       tags={"wandb.job_type": "confirm"}))
+        True
+        >>> is_failed_attempt(Run("mlflow", "i", status="FINISHED", tags={"confirm.config": "a"}))
+        False
+    """
+    if run.tags.get("confirm.abandoned") == "true":
+        return True
+    item = "confirm.config" in run.tags or run.tags.get("wandb.job_type") == "confirm"
+    return item and run.status is not None and str(run.status).upper() != "FINISHED"
 
 
 def without_parents(runs: Sequence[Run], keep: Sequence[str] = ()) -> tuple[list[Run], str | None]:
@@ -91,6 +116,15 @@ def leave_out_not_replicates(
         )
         own_ids = {id(r) for r in own}
         runs = [r for r in runs if id(r) not in own_ids]
+    failed = [r for r in runs if r.id not in kept and is_failed_attempt(r)]
+    if failed:
+        shown = ", ".join(r.label for r in failed[:5]) + (" ..." if len(failed) > 5 else "")
+        notes.append(
+            f"{len(failed)} unfinished confirm attempt{'s' if len(failed) != 1 else ''} left "
+            f"out (interrupted or failed, no result): {shown}"
+        )
+        failed_ids = {id(r) for r in failed}
+        runs = [r for r in runs if id(r) not in failed_ids]
     runs, note = without_parents(runs, keep)
     if note:
         notes.append(note)

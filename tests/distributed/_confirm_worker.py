@@ -15,7 +15,8 @@ from pathlib import Path
 
 from mlflow_compare_plugin import confirm
 
-CONFIGS = [{"name": "a", "lr": 0.1}, {"name": "b", "lr": 0.1}, {"name": "c", "lr": 0.01}]
+# a and b differ only in a digit train ignores (identical configurations are refused)
+CONFIGS = [{"name": "a", "lr": 0.1}, {"name": "b", "lr": 0.1000001}, {"name": "c", "lr": 0.01}]
 
 
 def main() -> int:

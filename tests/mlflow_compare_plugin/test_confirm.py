@@ -65,7 +65,8 @@ def test_equal_configurations_no_false_winner_and_train_logging_itself(tmp_path:
     def logs_itself(C: float, seed: int) -> None:  # noqa: N803
         mlflow.log_metric("val_accuracy", train(C, seed)["val_accuracy"])
 
-    configs = [{"name": "a", "C": 0.5}, {"name": "b", "C": 0.5}]
+    # practically the same model (identical configurations are refused as a typo)
+    configs = [{"name": "a", "C": 0.5}, {"name": "b", "C": 0.5000001}]
     result = confirm(configs, logs_itself, metric="val_accuracy", seeds=3, max_seeds=7,
                      min_effect=0.05, tracking_uri=uri, experiment_name="same")
     assert result.winner is None

@@ -41,3 +41,33 @@ def test_default_table_escapes_bidi_and_zero_width(tmp_path: Path) -> None:
     for char in RAW:
         assert char not in done.stdout and char not in done.stderr, repr(char)
     assert "fast\\u202egnp.exe" in done.stdout and "slow\\u200b" in done.stdout
+
+
+def test_matplotlib_glyph_warnings_reach_stderr_escaped(tmp_path: Path) -> None:
+    """An HTML report plots the configuration names; matplotlib warns "Glyph 27 (<ESC>)
+    missing from font(s)" quoting the raw character, and that warning reached the terminal
+    raw (ESC, BEL, U+202E act on it). The bytes of stderr hold only the escapes."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(uri)
+    exp = client.create_experiment("glyphs", (tmp_path / "artifacts").as_uri())
+    for lr, acc in (("fast\x1b[31m\x07\u202egnp", 0.9), ("slow", 0.8)):
+        for seed in range(4):
+            run = client.create_run(exp)
+            client.log_batch(run.info.run_id,
+                             metrics=[Metric("acc", acc + 0.001 * seed, 0, 0)],
+                             params=[Param("lr", lr), Param("seed", str(seed))])  # fmt: skip
+            client.set_terminated(run.info.run_id)
+    done = subprocess.run(
+        [sys.executable, "-m", "mlflow_compare_plugin", "--tracking-uri", uri,
+         "--experiment-name", "glyphs", "-m", "acc", "--seed-key", "seed", "--format", "html",
+         "-o", str(tmp_path / "report.html")],
+        capture_output=True, timeout=200,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    stderr = done.stderr
+    for char in ("\x1b", "\x07", "\u202e"):
+        assert char.encode() not in stderr, (char, stderr)
+    assert b"Glyph 27 (\\x1b) missing" in stderr, stderr  # the warning itself is kept

@@ -79,3 +79,22 @@ def test_config_of_random_bytes_names_the_file(tmp_path):
     assert completed.returncode == 2, completed.stderr
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and str(config) in lines[0] and "UTF-8" in lines[0], completed.stderr
+
+
+@pytest.mark.parametrize(("storage", "code", "said"), [
+    ("sweep.db", 2, "is not a URL: for a file give sqlite:///sweep.db"),
+    ("sqlite:///no-such-folder/sweep.db", 2, "no folder"),
+    ("postgresql+psycopg2://postgres@127.0.0.1:5432/tc_no_such_database_h20c", 2,
+     'database "tc_no_such_database_h20c" does not exist'),
+], ids=["path", "missing-folder", "missing-database"])
+def test_storage_mistakes_are_one_line_of_bad_input(tmp_path, storage, code, said):
+    """Real PostgreSQL and sqlite: the user's to fix (exit 2), said in our words."""
+    (tmp_path / "sweep.yaml").write_text(GRID.format(name="stored") + "program: train.py\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "wandb_compare_ext", "sweep", "sweep.yaml", "--storage", storage],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == code, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0] and "storage" in lines[0], completed.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.yaml"]

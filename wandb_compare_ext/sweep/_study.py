@@ -192,6 +192,8 @@ def make_storage(storage: Any, heartbeat_interval: int | None) -> Any:
     if isinstance(storage, str):
         import sqlalchemy.exc
 
+        from shared.store_setup import storage_error
+
         for attempt in range(5):
             try:
                 return optuna.storages.RDBStorage(
@@ -199,12 +201,14 @@ def make_storage(storage: Any, heartbeat_interval: int | None) -> Any:
                     heartbeat_interval=heartbeat_interval,
                     grace_period=None if heartbeat_interval is None else 2 * heartbeat_interval,
                 )
-            except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as error:
                 # Runners started together on a fresh database race to create Optuna's
                 # tables; the loser finds them made by the winner on the next try.
                 if attempt == 4:
-                    raise
+                    raise storage_error(storage, error) from None
                 time.sleep(0.2 * (attempt + 1))
+            except Exception as error:  # noqa: BLE001 (SQLAlchemy's: a path, a missing database)
+                raise storage_error(storage, error) from None
     if storage is None:
         return optuna.storages.InMemoryStorage()
     return storage

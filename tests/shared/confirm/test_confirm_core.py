@@ -247,3 +247,21 @@ def test_equivalence_is_claimed_only_on_the_looks_own_interval():
     assert wide.high > 0.8 > stats.ttest_1samp(diffs, 0.0).confidence_interval(0.95).high
     result, _ = _run(plan, _paired_train(diffs))
     assert len(result.looks) == 2 and result.stopped_because != "decided"
+
+
+def test_claiming_a_task_another_worker_finished_since_the_snapshot(tmp_path):
+    """claim() reads the WAITING tasks, then claims one: another worker may have claimed and
+    finished it in between (four workers on PostgreSQL: Optuna raises UpdateFinishedTrialError,
+    which stopped the worker). The stale task is passed over."""
+    url = f"sqlite:///{tmp_path}/q.db"
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc")
+    slow, fast = WorkQueue(url, optuna, "race"), WorkQueue(url, optuna, "race")
+    assert slow.open(plan.to_dict())
+    slow.set_attr("ready", True)
+    assert not fast.open(plan.to_dict())
+    slow.enqueue_round(0, {"a": [0]})
+    snapshot = slow._trials()  # what the slow worker read before it claimed
+    task = fast.claim()
+    assert task is not None and fast.complete(task, 0.5)
+    slow._trials = lambda states=None: [t for t in snapshot if states is None or t.state in states]
+    assert slow.claim() is None  # its round's item is taken: nothing to claim yet
