@@ -247,3 +247,18 @@ def test_equivalence_is_claimed_only_on_the_looks_own_interval():
     assert wide.high > 0.8 > stats.ttest_1samp(diffs, 0.0).confidence_interval(0.95).high
     result, _ = _run(plan, _paired_train(diffs))
     assert len(result.looks) == 2 and result.stopped_because != "decided"
+
+
+def test_every_look_runs_the_test_its_level_was_computed_for():
+    # issue 17: the looks' levels come from the joint law of the paired t statistics. Here the
+    # first look's 10 differences are all positive but one is an outlier (Shapiro-Wilk rejects
+    # normality): ``auto`` would switch to the signed-rank test (exact p = 2/1024, below the
+    # look's level) and stop with a winner, a data-driven switch of test outside the joint
+    # law that let 6.3% false winners through at alpha 5%. The paired t-test (p = 0.31) runs.
+    diffs = np.array([0.10, 0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 10.0])
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=10, max_seeds=20, step=10)
+    assert stats.shapiro(diffs).pvalue < 0.05
+    assert stats.wilcoxon(diffs).pvalue < plan.look_alpha(0) < stats.ttest_1samp(diffs, 0).pvalue
+    result, _ = _run(plan, _paired_train(diffs))
+    assert result.looks[0]["winner"] is None
+    assert result.winner is None and result.stopped_because == "budget spent"
