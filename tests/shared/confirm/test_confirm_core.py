@@ -254,7 +254,7 @@ def test_every_look_runs_the_test_its_level_was_computed_for():
     # first look's 10 differences are all positive but one is an outlier (Shapiro-Wilk rejects
     # normality): ``auto`` would switch to the signed-rank test (exact p = 2/1024, below the
     # look's level) and stop with a winner, a data-driven switch of test outside the joint
-    # law (+0.1 points of false winners at alpha 5%). The paired t-test (p = 0.31) runs.
+    # law (+0.1 points of false winners at alpha 5%). The paired t-test (p = 0.28) runs.
     diffs = np.array([0.10, 0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 10.0])
     plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=10, max_seeds=20, step=10)
     assert stats.shapiro(diffs).pvalue < 0.05
