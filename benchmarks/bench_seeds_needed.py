@@ -33,7 +33,7 @@ import numpy as np
 
 def one_pilot(
     rng: np.random.Generator, n0: int, d: float
-) -> tuple[float, float, float, float | None, bool]:
+) -> tuple[float, float, float, float, bool, bool | None]:
     from shared.compare import compare_runs
     from shared.compare._registry import REGISTRY
     from shared.compare._seeds import seeds_needed_for
@@ -63,8 +63,12 @@ def one_pilot(
     lo, hi = need.span if need.span is not None else (None, None)
     truth = seeds_needed(d, alpha=0.05, power=0.8, paired=True)
     covered = lo is not None and lo <= truth and (hi is None or truth <= hi)
-    printed = None
+    printed, printed_covers = None, None
     if comp.decision.winner is None:
+        shown = seeds_needed_for(pair, REGISTRY[pair.test], level=0.05, alpha=0.05,
+                                 min_effect=0.0, k=2, missed=True).span
+        printed_covers = shown is not None and shown[0] <= truth and (
+            shown[1] is None or truth <= shown[1])
         # the number the sentence names: ``seeds_needed`` when more seeds are advised, else
         # "N seeds would do" (no more than were run), else "already had 80% power" (n0 do)
         printed = comp.decision.seeds_needed
@@ -79,6 +83,7 @@ def one_pilot(
         float(printed or np.nan),
         float(truth),
         covered,
+        printed_covers,
     )
 
 
@@ -91,9 +96,10 @@ def main() -> None:
     print(
         "| true d | seeds truly needed | median advice (ours) | ours / truth | q10-q90 ours | "
         "median advice sized for Hedges' g (before) | before / truth | median printed advice "
-        "(undecided pilots; median-unbiased: half at or below the truth) | range contains the truth | reps | s |"
+        "(undecided pilots; median-unbiased: half at or below the truth) | range contains the truth | "
+        "printed range contains it | reps | s |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for d in (0.5, 1.0):
         start = time.perf_counter()
         rng = np.random.default_rng(int(d * 1000) + args.n0)
@@ -103,6 +109,7 @@ def main() -> None:
         printed = np.array([r[2] for r in rows])
         truth = rows[0][3]
         covered = np.mean([r[4] for r in rows])
+        printed_covered = np.mean([r[5] for r in rows if r[5] is not None])
         med, med_old = np.median(ours), np.median(old)
         q10, q90 = np.quantile(ours, [0.1, 0.9])
         shown = printed[np.isfinite(printed)]
@@ -112,7 +119,7 @@ def main() -> None:
         print(
             f"| {d} | {truth:.0f} | {med:.0f} | {med / truth:.2f} | {q10:.0f}-{q90:.0f} | "
             f"{med_old:.0f} | {med_old / truth:.2f} | {med_printed} | {covered:.2f} | "
-            f"{args.reps} | {time.perf_counter() - start:.0f} |",
+            f"{printed_covered:.2f} | {args.reps} | {time.perf_counter() - start:.0f} |",
             flush=True,
         )
 
