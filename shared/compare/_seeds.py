@@ -344,6 +344,7 @@ def seeds_needed_for(
         # the means would size the study for the outlier, not for what the test sees)
         d, md = abs(pair.diff) / float(robust), pair.diff
         observed = abs(d)
+        missed_at = None  # the miss was the rank test's, not a t statistic's: no conditioning
     paired = bool(pair.paired)
     floor = max(s.min_n, min_n_reaching(s, level, paired)) if s.min_p or s.min_n > 2 else 2
     if md is None or not math.isfinite(md) or md == 0:
