@@ -294,7 +294,7 @@ def decide(
     n_needed, how = None, ""
     if spec_ is not None and (key.p_value is not None or not spec_.has_p_value):
         need = seeds_needed_for(key, spec_, level=fam.level, alpha=alpha,
-                                min_effect=min_effect, k=len(names))
+                                min_effect=min_effect, k=len(names), missed=True)
         text, n_needed = _seeds_text(need, key, fam)
         why += text
         how = need.how if n_needed is not None else ""

@@ -29,6 +29,18 @@ of a few seeds estimates the effect roughly, so the advice also gives the range 
 the effect's 80% interval (the noncentral-t interval of d, Steiger & Fouladi 1997): the point
 figure is the median-unbiased one (its median over pilots is close to the seeds the true
 effect needs, ``benchmarks/bench_seeds_needed.py``), the range says how far off it may be.
+
+The advice is printed only when the pilot found no difference, and those pilots are not a
+random half: their observed effects are the smaller ones (at 5 seeds and d_z = 1, the 60% of
+pilots that miss), so an estimate median-unbiased over all pilots overstates the seeds among
+the pilots that print it (1.7x at d_z = 1). For an undecided pair the estimate and its range
+are conditional on the pilot having missed (``|t| < t_crit`` at the pair's level): the
+noncentral t truncated to the acceptance region is inverted instead of the whole one, the
+conditional (selection-adjusted) estimate of Zhong & Prentice (2008) and Fithian, Sun &
+Taylor (2017, "Optimal inference after model selection"), here for the selection "not
+significant". Its median over the pilots that print advice is the seed count the true
+effect needs. A pilot whose t is close to the critical value gets a large estimate (the
+true effect is then most likely just above what it could detect) and few seeds.
 """
 
 from __future__ import annotations
@@ -99,21 +111,62 @@ def _t_scale(n_a: int, n_b: int, paired: bool) -> tuple[float, float]:
     return n_a + n_b - 2.0, math.sqrt(n_a * n_b / (n_a + n_b))
 
 
-def _ncp_at(t: float, df: float, p: float) -> float:
-    """The noncentrality at which ``t`` is the ``p`` quantile of the noncentral t."""
+def _ncp_at(t: float, df: float, p: float, crit: float | None = None) -> float:
+    """The noncentrality at which ``t`` is the ``p`` quantile of the noncentral t; with
+    ``crit``, of the noncentral t conditional on ``|T| < crit`` (the pilot missed).
+
+    The conditional law is stochastically increasing in the noncentrality (the noncentral t
+    has a monotone likelihood ratio, and truncation keeps it), so the root is unique. As the
+    noncentrality grows the conditional law piles up below ``crit``: a ``t`` near ``crit``
+    may need a very large one; the search stops at ``crit + 12`` (the seeds advised are then
+    the fewest the test allows).
+    """
     from scipy import optimize, stats
 
-    def f(ncp: float) -> float:
-        c = float(stats.nct.cdf(t, df, ncp))
-        if not math.isfinite(c):  # scipy's far tails: the cdf is 1 below t, 0 above
-            c = 1.0 if ncp < t else 0.0
-        return c - (1.0 - p)
+    def cdf(x: float, ncp: float) -> float:
+        c = float(stats.nct.cdf(x, df, ncp))
+        if not math.isfinite(c):  # scipy's far tails: the cdf is 1 below x, 0 above
+            c = 1.0 if ncp < x else 0.0
+        return c
 
-    lo, hi = t - 10.0 - 2 * abs(t), t + 10.0 + 2 * abs(t)
-    return float(optimize.brentq(f, lo, hi, xtol=1e-10))
+    if crit is None:
+        def f(ncp: float) -> float:
+            return cdf(t, ncp) - (1.0 - p)
+
+        lo, hi = t - 10.0 - 2 * abs(t), t + 10.0 + 2 * abs(t)
+        return float(optimize.brentq(f, lo, hi, xtol=1e-10))
+
+    def conditional(x: float, ncp: float) -> float:
+        if ncp < 0:  # by symmetry, so that the differences below are of small numbers
+            return 1.0 - conditional(-x, -ncp)
+        low, high = cdf(-crit, ncp), cdf(crit, ncp)
+        if high - low < 1e-300:  # the mass left below crit piles up at crit, above x
+            return 0.0
+        return min(max((cdf(x, ncp) - low) / (high - low), 0.0), 1.0)
+
+    def g(ncp: float) -> float:
+        return conditional(t, ncp) - (1.0 - p)
+
+    lo, hi = -crit - 12.0, crit + 12.0
+    if g(hi) > 0:
+        return hi
+    if g(lo) < 0:
+        return lo
+    return float(optimize.brentq(g, lo, hi, xtol=1e-8))
 
 
-def median_unbiased(d: float, n_a: int, n_b: int, paired: bool) -> float:
+def _crit(level: float | None, n_a: int, n_b: int, paired: bool) -> float | None:
+    """The two-sided t critical value at ``level`` (None: no conditioning)."""
+    from scipy import special
+
+    df, _ = _t_scale(n_a, n_b, paired)
+    if level is None or df < 1:
+        return None
+    return float(special.stdtrit(df, 1.0 - level / 2.0))
+
+
+def median_unbiased(d: float, n_a: int, n_b: int, paired: bool,
+                    missed_at: float | None = None) -> float:
     """The median-unbiased estimate of a standardised effect from its observed value ``d``.
 
     The observed d (d_z) over a few seeds overstates the effect in the median (the sample SD
@@ -123,21 +176,30 @@ def median_unbiased(d: float, n_a: int, n_b: int, paired: bool) -> float:
     median-unbiased, and because the seeds needed fall monotonically with the effect, so is the
     advice sized for it: over pilots its median is the seed count the true effect needs.
 
-    Example (5 paired seeds, observed d_z = 1):
+    ``missed_at``: the level at which the pilot found no difference; the estimate is then
+    median-unbiased among the pilots that missed (module docstring), not over all pilots.
+
+    Example (5 paired seeds, observed d_z = 1; and knowing the pilot missed at 0.05):
         >>> round(median_unbiased(1.0, 5, 5, True), 3)
         0.931
+        >>> round(median_unbiased(1.0, 5, 5, True, missed_at=0.05), 3)
+        1.626
     """
     df, scale = _t_scale(n_a, n_b, paired)
     if df < 1 or not math.isfinite(d):
         return d
+    crit = _crit(missed_at, n_a, n_b, paired)
+    if crit is not None and abs(d) * scale >= crit:
+        crit = None  # it did not miss at that level: nothing to condition on
     try:
-        return _ncp_at(d * scale, df, 0.5) / scale
+        return _ncp_at(d * scale, df, 0.5, crit) / scale
     except (ValueError, RuntimeError):
         return d
 
 
 def effect_interval(d: float, n_a: int, n_b: int, paired: bool,
-                    level: float = RANGE_LEVEL) -> tuple[float, float] | None:
+                    level: float = RANGE_LEVEL,
+                    missed_at: float | None = None) -> tuple[float, float] | None:
     """The two-sided ``level`` interval of a standardised effect ``d`` (d_z when paired), by
     inverting the noncentral t (Steiger & Fouladi 1997); None when it cannot be computed.
 
@@ -148,9 +210,13 @@ def effect_interval(d: float, n_a: int, n_b: int, paired: bool,
     df, scale = _t_scale(n_a, n_b, paired)
     if df < 1 or not math.isfinite(d):
         return None
+    crit = _crit(missed_at, n_a, n_b, paired)
+    if crit is not None and abs(d) * scale >= crit:
+        crit = None
     tail = (1.0 - level) / 2.0
     try:
-        return (_ncp_at(d * scale, df, tail) / scale, _ncp_at(d * scale, df, 1.0 - tail) / scale)
+        return (_ncp_at(d * scale, df, tail, crit) / scale,
+                _ncp_at(d * scale, df, 1.0 - tail, crit) / scale)
     except (ValueError, RuntimeError):
         return None
 
@@ -241,7 +307,8 @@ def _simulated_n(s: TestSpec, d: float, level: float, rope_sd: float, start: int
 
 
 def seeds_needed_for(
-    pair: Any, s: TestSpec, *, level: float, alpha: float, min_effect: float, k: int
+    pair: Any, s: TestSpec, *, level: float, alpha: float, min_effect: float, k: int,
+    missed: bool = False,
 ) -> SeedsNeeded:
     """Seeds per configuration for ``pair``'s test to detect the effect that matters.
 
@@ -252,6 +319,8 @@ def seeds_needed_for(
         alpha: the family's alpha (Nemenyi's critical value is family-wise already).
         min_effect: the smallest difference that matters (metric units).
         k: configurations in the family (for the rank-based family tests).
+        missed: the advice is given because this pair missed at ``level``: the effect and its
+            range are estimated conditionally on that (module docstring).
     """
     if s.power == "friedman":
         n = _friedman_n(pair, s, level, alpha, k)
@@ -260,12 +329,14 @@ def seeds_needed_for(
         return SeedsNeeded(n, "the observed mean-rank difference", how)
     d = pair.std_effect
     n_a, n_b = int(pair.n_a or pair.n), int(pair.n_b or pair.n)
+    missed_at = level if missed and not pair.significant else None
     observed = None  # the observed d the interval is computed for
     if d is not None and math.isfinite(d):
         # std_effect is Hedges' g whatever effect is shown: back to the observed d, then its
         # median-unbiased value (module docstring)
         observed = abs(_unshrunk(d, pair))
-        d = math.copysign(median_unbiased(observed, n_a, n_b, bool(pair.paired)), d)
+        d = math.copysign(median_unbiased(observed, n_a, n_b, bool(pair.paired), missed_at),
+                          d)
     md = pair.mean_diff if pair.mean_diff is not None else pair.diff
     robust = getattr(pair, "robust_sd", None)
     if pair.estimate == "hodges_lehmann_shift" and robust and math.isfinite(pair.diff):
@@ -273,6 +344,7 @@ def seeds_needed_for(
         # the means would size the study for the outlier, not for what the test sees)
         d, md = abs(pair.diff) / float(robust), pair.diff
         observed = abs(d)
+        missed_at = None  # the miss was the rank test's, not a t statistic's: no conditioning
     paired = bool(pair.paired)
     floor = max(s.min_n, min_n_reaching(s, level, paired)) if s.min_p or s.min_n > 2 else 2
     if md is None or not math.isfinite(md) or md == 0:
@@ -308,7 +380,8 @@ def seeds_needed_for(
     if n is None:
         return SeedsNeeded(None, target, "")
     span = None
-    interval = effect_interval(observed, n_a, n_b, paired) if observed else None
+    interval = (effect_interval(observed, n_a, n_b, paired, missed_at=missed_at)
+                if observed else None)
     if interval is not None:
         lo_d, hi_d = interval[0] * factor, interval[1] * factor
         fewest = _sized(s, hi_d, level, paired, floor)[0] if hi_d > 0 else None

@@ -248,12 +248,19 @@ def test_seeds_needed_matches_statsmodels_power_analysis():
     assert not p.significant and comp.decision.winner is None
     d = comp.decision
     assert d.rationale.startswith("no reliable difference")
-    # sized for the observed d_z made median-unbiased (issue 17): scipy's noncentral t median
+    # sized for the observed d_z made median-unbiased among the pilots that miss (issue 17):
+    # the median of scipy's noncentral t conditional on |T| < t_crit
     from scipy import optimize, stats
 
     diff = a - b
     t = abs(diff.mean() / diff.std(ddof=1)) * np.sqrt(5)
-    dz = optimize.brentq(lambda ncp: stats.nct(4, ncp).median() - t, -50, 50) / np.sqrt(5)
+    c = stats.t.ppf(0.975, 4)
+
+    def below(ncp: float) -> float:
+        law = stats.nct(4, ncp)
+        return (law.cdf(t) - law.cdf(-c)) / (law.cdf(c) - law.cdf(-c)) - 0.5
+
+    dz = optimize.brentq(below, 0.0, c + 3) / np.sqrt(5)
     expected = math.ceil(TTestPower().solve_power(dz, alpha=0.05, power=0.8))
     assert d.seeds_needed == expected
     assert f"about {expected} seeds per configuration" in d.rationale

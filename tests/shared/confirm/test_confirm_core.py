@@ -265,3 +265,18 @@ def test_claiming_a_task_another_worker_finished_since_the_snapshot(tmp_path):
     assert task is not None and fast.complete(task, 0.5)
     slow._trials = lambda states=None: [t for t in snapshot if states is None or t.state in states]
     assert slow.claim() is None  # its round's item is taken: nothing to claim yet
+
+
+def test_every_look_runs_the_test_its_level_was_computed_for():
+    # issue 17: the looks' levels come from the joint law of the paired t statistics. Here the
+    # first look's 10 differences are all positive but one is an outlier (Shapiro-Wilk rejects
+    # normality): ``auto`` would switch to the signed-rank test (exact p = 2/1024, below the
+    # look's level) and stop with a winner, a data-driven switch of test outside the joint
+    # law (+0.1 points of false winners at alpha 5%). The paired t-test (p = 0.28) runs.
+    diffs = np.array([0.10, 0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 10.0])
+    plan = Plan({"a": {"c": 0}, "b": {"c": 1}}, "acc", seeds=10, max_seeds=20, step=10)
+    assert stats.shapiro(diffs).pvalue < 0.05
+    assert stats.wilcoxon(diffs).pvalue < plan.look_alpha(0) < stats.ttest_1samp(diffs, 0).pvalue
+    result, _ = _run(plan, _paired_train(diffs))
+    assert result.looks[0]["winner"] is None
+    assert result.winner is None and result.stopped_because == "budget spent"
