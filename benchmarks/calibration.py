@@ -18,6 +18,10 @@ runs with min_effect = 0.1 (its ROPE; it refuses to decide without one).
 The check: wherever a test decides, its false-winner rate must be <= alpha + 2 SE.
 Repeated looks (confirm's adaptive seeds) are measured in ``benchmarks/confirm_calibration.py``.
 
+``--unequal`` runs issue 17's D1 cells instead (``benchmarks/_unequal.py``): unpaired, 6 vs 24
+runs, unequal spread, heavy tails, equal centres: ``auto`` beside Mann-Whitney,
+Brunner-Munzel and Welch on the same data sets, and their power under equal shapes.
+
 ``--power`` runs the power section instead (``benchmarks/_power.py``): per cell our power and
 a known-variance oracle's on the same data sets, and the ratio; the MCB cells report the mean
 possibly-best set size beside the oracle's; false winners with the configurations' noise
@@ -27,6 +31,7 @@ Usage::
 
     python benchmarks/calibration.py              # the README table
     python benchmarks/calibration.py --power --reps 480   # the power section (SE <= 0.01)
+    python benchmarks/calibration.py --unequal --reps 500 --workers 1   # D1 cells
     python benchmarks/calibration.py --reps 60    # quicker, noisier
     python benchmarks/calibration.py --markdown benchmarks/calibration.md
 """
@@ -146,9 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", help="also write the table to this file")
     ap.add_argument("--power", action="store_true",
                     help="the power section: ours against the known-variance oracle")
+    ap.add_argument("--unequal", action="store_true",
+                    help="issue 17's D1 cells: unpaired, unequal n and spread, heavy tails")
     args = ap.parse_args(argv)
     if args.power:
         return _power_main(args)
+    if args.unequal:
+        return _unequal_main(args)
     tests = list(test_names()) if args.tests == "all" else args.tests.split(",")
     todo = cells(args.reps, tests)
     t0 = time.perf_counter()
@@ -209,6 +218,28 @@ def _power_main(args: argparse.Namespace) -> int:
               f"{args.workers} workers, CPU {cpu:.0f} s; "
               + ("every cell passes its check" if not bad
                  else f"{len(bad)} cells fail: " + "; ".join(bad))]
+    text = "\n".join(lines)
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    return 0 if not bad else 1
+
+
+def _unequal_main(args: argparse.Namespace) -> int:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _unequal import run_unequal_cell, unequal_cells, unequal_table
+
+    todo = unequal_cells(args.reps)
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(args.workers) as ex:
+        results = list(ex.map(run_unequal_cell, todo, chunksize=1))
+    lines, bad = unequal_table(results)
+    cpu = sum(r["cpu"] for r in results)
+    lines += ["", f"cells: {len(results)}, wall time {time.perf_counter() - t0:.0f} s with "
+              f"{args.workers} workers, CPU {cpu:.0f} s; "
+              + ("every auto cell within alpha + 2 SE" if not bad
+                 else f"{len(bad)} auto cells above alpha + 2 SE: " + "; ".join(bad))]
     text = "\n".join(lines)
     print(text)
     if args.markdown:

@@ -59,7 +59,7 @@ def pairwise_tests(
     # copies of one warning
     pair_notes: list[tuple[str, str | None]] = [(w, None) for p in plans for w in p.warnings]
     level = pair_level(opts, len(index_pairs))
-    choices = _choose_tests(names, family, plans, opts.test, level)
+    choices = _choose_tests(names, family, plans, opts.test, level, opts.min_effect > 0)
     tested = _run_tests(samples, index_pairs, plans, choices, opts)
     adjusted = _adjust(tested, opts.correction)
     pairs = []
@@ -93,9 +93,11 @@ def pair_level(opts: Options, m: int) -> float:
 
 
 def _choose_tests(
-    names: Sequence[str], family: Family, plans: Sequence[PairPlan], test: str, level: float
+    names: Sequence[str], family: Family, plans: Sequence[PairPlan], test: str, level: float,
+    margin: bool = False,
 ) -> list[Choice | None]:
-    """The test of each pair, or ``None`` where the pair has too few runs for any test."""
+    """The test of each pair, or ``None`` where the pair has too few runs for any test
+    (``margin``: ``min_effect`` is judged, so ``auto`` needs intervals in metric units)."""
     k = len(names)
     choices: list[Choice | None] = []
     for (i, j), plan in zip(family.index_pairs, plans, strict=True):
@@ -105,9 +107,10 @@ def _choose_tests(
         elif test != "auto":
             choices.append(choose_named(plan, test, names[i], names[j], level))
         elif k == 2:
-            choices.append(choose_auto(plan, level))
+            choices.append(choose_auto(plan, level, margin))
         else:
-            choices.append(choose_family(plan, family.parametric, family.reason, level))
+            choices.append(choose_family(plan, family.parametric, family.reason, level,
+                                         margin))
     return choices
 
 

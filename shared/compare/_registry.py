@@ -29,6 +29,7 @@ from shared.compare._runners import (
     aso_runner,
     bayes_runner,
     bootstrap_runner,
+    brunner_munzel_runner,
     holm_rank_runner,
     nemenyi_runner,
     permutation_runner,
@@ -104,6 +105,18 @@ def _permutation_min_p(na: int, nb: int, paired: bool) -> float:
     # exact enumeration when few arrangements, else 10,000 random ones: p >= 1 / 10,001
     arrangements = 2.0**na if paired else float(math.comb(na + nb, na))
     return max(2.0 / arrangements, 1.0 / 10_001) if arrangements <= 10_000 else 1.0 / 10_001
+
+
+def _brunner_munzel_min_p(na: int, nb: int, paired: bool) -> float:
+    # the studentized permutation (smaller sample under 30 runs): exact when at most 10,000
+    # relabellings (complete separation either way: 2 / C(n_a + n_b, n_a)), else 10,000
+    # random ones (p >= 1 / 10,001); the t approximation above reaches any p
+    from shared.stats._brunner import PERMUTATION_BELOW
+
+    if min(na, nb) >= PERMUTATION_BELOW:
+        return 0.0
+    arrangements = math.comb(na + nb, na)
+    return 2.0 / arrangements if arrangements <= 10_000 else 1.0 / 10_001
 
 
 @dataclass(frozen=True)
@@ -241,6 +254,15 @@ MANN_WHITNEY = TestSpec(
     runner=rank_runner(_stats("mann_whitney"), paired_test=False),
     estimate_label="Hodges-Lehmann shift",
     reported=("prob_superiority", "ci_level_achieved", "robust_sd"),
+)
+BRUNNER_MUNZEL = TestSpec(
+    "brunner-munzel", "Brunner-Munzel test", "unpaired", family=False,
+    estimate="cliffs_delta", decides_by="p-value", effect="cliffs_delta", power="rank",
+    min_p=_brunner_munzel_min_p, min_n=2, refusal="", margin=False,
+    why=("Brunner-Munzel test of P(a > b) = 1/2, valid with unequal spreads and shapes, "
+         "studentized permutation p-value below 30 runs (Neubert & Brunner 2007) (requested)"),
+    runner=brunner_munzel_runner, estimate_label="Cliff's delta",
+    reported=("prob_superiority",), bench_share=0.5,
 )
 PERMUTATION = TestSpec(
     "permutation", "permutation test of the mean difference", "either", family=False,
@@ -399,7 +421,7 @@ def registered(s: TestSpec) -> Iterator[TestSpec]:
 
 
 for _s in (PAIRED_T, WELCH, STUDENT_T, WILCOXON, MANN_WHITNEY, PERMUTATION, BOOTSTRAP,
-           FRIEDMAN_NEMENYI, FRIEDMAN_HOLM, ASO, BAYES_SIGNED_RANK):
+           FRIEDMAN_NEMENYI, FRIEDMAN_HOLM, ASO, BAYES_SIGNED_RANK, BRUNNER_MUNZEL):
     register(_s)
 
 

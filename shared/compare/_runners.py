@@ -33,6 +33,7 @@ __all__ = [
     "aso_runner",
     "bayes_runner",
     "bootstrap_runner",
+    "brunner_munzel_runner",
     "holm_rank_runner",
     "mean_diff_ci",
     "nemenyi_runner",
@@ -316,6 +317,25 @@ def bootstrap_runner(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutco
     return PairOutcome(ctx.test, paired, _finite(res.statistic), _finite(res.df),
                        _finite(res.pvalue), mdiff, _ci(res), "BCa bootstrap", res.method,
                        _direction(mdiff), mdiff, mci, mhow, dict(res.extra),
+                       list(res.warnings))
+
+
+def brunner_munzel_runner(plan: PairPlan, paired: bool, ctx: RunContext) -> PairOutcome:
+    """The Brunner-Munzel test (unpaired): its relative effect P(b < a) + P(b = a)/2, reported
+    as Cliff's delta ``2 p - 1`` with its studentized-permutation interval (same scale as
+    the effect-size column and ASO's estimate)."""
+    from shared import stats as st
+
+    res = st.brunner_munzel(plan.a, plan.b, ctx.level, seed=ctx.seed)
+    p = _finite(res.pvalue)
+    est = 2.0 * float(res.estimate) - 1.0
+    ci = _ci(res) if p is not None else None
+    ci = (2.0 * ci[0] - 1.0, 2.0 * ci[1] - 1.0) if ci is not None else None
+    mdiff, mci, mhow = _mean(plan, False, ctx)
+    # the direction is the statistic's own (the estimate's sign, 0 when it found none)
+    return PairOutcome(ctx.test, False, _finite(res.statistic), _finite(res.df), p, est, ci,
+                       "Brunner-Munzel, studentized permutation" if ci else "", res.method,
+                       _direction(est), mdiff, mci, mhow, dict(res.extra),
                        list(res.warnings))
 
 

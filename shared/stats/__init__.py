@@ -8,6 +8,7 @@ from shared.stats._aso import aso
 from shared.stats._batch import PairwiseResult, bootstrap_mean_cis, pairwise_t
 from shared.stats._bayes import BayesResult, bayes_signed_rank
 from shared.stats._bootstrap import bootstrap_diff
+from shared.stats._brunner import brunner_munzel
 from shared.stats._correction import CORRECTIONS, adjust_pvalues
 from shared.stats._descriptive import Description, describe
 from shared.stats._effect import Effect, cliffs_delta, hedges_correction, hedges_g
@@ -42,6 +43,7 @@ __all__ = [
     "hedges_correction",
     "hedges_g",
     "mann_whitney",
+    "brunner_munzel",
     "paired_t",
     "pairwise_t",
     "permutation_test",

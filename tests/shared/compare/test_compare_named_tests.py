@@ -30,7 +30,7 @@ def _runs3():
 def test_vocabulary_is_the_issue_s():
     assert TESTS == ("auto", "paired-t", "welch", "student-t", "wilcoxon", "mann-whitney",
                      "permutation", "bootstrap", "friedman-nemenyi", "friedman-holm", "aso",
-                     "bayes-signed-rank")
+                     "bayes-signed-rank", "brunner-munzel")
 
 
 def test_permutation_exact_paired_matches_scipy():
@@ -214,13 +214,14 @@ def test_three_unpaired_configs_welch_anova_matches_pingouin():
     assert [p.p_value for p in comp.pairs] == pytest.approx(raw, rel=1e-10)
 
 
-def test_three_unpaired_non_normal_configs_kruskal_and_mann_whitney():
+def test_three_unpaired_non_normal_configs_kruskal_and_brunner_munzel():
     vals = {0: [1.0, 1.0, 1.0, 1.0, 9.0], 1: [2.0, 2.0, 2.0, 2.0, 30.0], 2: [3.0, 3.0, 3.0, 3.0, 50.0]}
     comp = compare_runs(make_runs(vals, param="c", seed_key=None), metric="acc")
     ref = stats.kruskal(*vals.values())
     assert comp.omnibus.test == "kruskal-wallis"
     assert comp.omnibus.p_value == pytest.approx(ref.pvalue, rel=1e-10)
-    assert all(p.test == "mann-whitney" for p in comp.pairs)
+    # rank tests that do not assume equal shapes (issue 17's D1)
+    assert all(p.test == "brunner-munzel" for p in comp.pairs)
 
 
 def test_paired_t_family_uses_repeated_measures_anova():

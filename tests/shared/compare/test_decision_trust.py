@@ -33,18 +33,21 @@ def test_unpaired_outlier_direction_comes_from_the_rank_test(goal):
     comp = compare_runs(make_runs({"P": p, "Q": q}, param="opt", seed_key=None),
                         metric="acc", goal=goal)
     (pair,) = comp.pairs
-    assert pair.test == "mann-whitney"
-    assert np.sign(np.mean(p) - np.mean(q)) != np.sign(_hl_unpaired(p, q))  # the trap
-    assert pair.diff == pytest.approx(_hl_unpaired(p, q), abs=1e-12)
-    assert pair.estimate == "hodges_lehmann_shift"
-    assert pair.p_value == pytest.approx(stats.mannwhitneyu(p, q, method="exact").pvalue,
-                                         rel=1e-9)
+    # not normal, unpaired: the Brunner-Munzel test (issue 17's D1: Mann-Whitney assumed
+    # equal shapes)
+    assert pair.test == "brunner-munzel"
+    delta = float(np.mean(np.sign(np.subtract.outer(p, q))))  # Cliff's delta, P over Q
+    assert np.sign(np.mean(p) - np.mean(q)) != np.sign(delta)  # the trap
+    assert np.sign(np.mean(p) - np.mean(q)) != np.sign(_hl_unpaired(p, q))
+    assert pair.diff == pytest.approx(delta, abs=1e-12)
+    assert pair.estimate == "cliffs_delta"
+    assert pair.p_value < 0.01  # its p-value is checked against scipy in tests/shared/stats
     assert pair.significant and pair.better == "opt=P"
     assert comp.decision.winner == "opt=P"
     # the CI printed beside the verdict excludes zero on the winner's side
     lo, hi = pair.ci
     assert (lo > 0) if goal == "maximize" else (hi < 0)
-    assert "Hodges-Lehmann shift" in comp.decision.rationale
+    assert "Cliff's delta" in comp.decision.rationale
     assert "mean difference points the other way" in comp.decision.rationale
     assert pair.mean_diff == pytest.approx(np.mean(p) - np.mean(q))
 
