@@ -137,17 +137,26 @@ def fmt_spread(values: Sequence[Any], spread: Any, digits: int = 3) -> list[str]
     ``0.9073 ± 0.0143``, not ``0.9073 ± 0.01431``. Falls back to :func:`fmt_num` (4
     significant digits) when there is no usable spread.
 
+    Values of 1e12 and more keep enough significant digits to show the spread (a mean of
+    1e12 with a std of 1,103 is not "1e+12 ± 1103" with a CI of "[1e+12, 1e+12]").
+
     Example:
         >>> fmt_spread([0.90734, 0.014312], 0.014312)
         ['0.9073', '0.0143']
         >>> fmt_spread([12.5, None], None)
         ['12.5', 'n/a']
+        >>> fmt_spread([1e12 + 1234.5, 1103.2, 1e12 - 800.0], 1103.2)
+        ['1000000001230', '1103', '999999999200']
     """
     places = _decimals(spread, digits)
+    sp = _as_float(spread)
     out = []
     for v in values:
         f = _as_float(v)
-        if places is None or f is None or abs(f) >= 1e12:
+        if f is not None and abs(f) >= 1e12 and places is not None and sp:
+            place = math.floor(math.log10(abs(sp))) - digits + 1  # the spread's last digit
+            out.append(f"{round(f, -place):.0f}" if place >= 0 else f"{f:.{-place}f}")
+        elif places is None or f is None or abs(f) >= 1e12:
             out.append(fmt_num(v))
         else:
             text = f"{f:.{places}f}"

@@ -123,3 +123,21 @@ def test_d12_best_set_is_a_tuple_when_nothing_is_testable():
     assert comp.decision.winner is None
     assert comp.decision.best_set == ("h=p", "h=q", "h=r")
     assert comp.to_dict()["decision"]["best_set"] == ["h=p", "h=q", "h=r"]
+
+
+def test_d11_values_near_1e12_with_a_real_spread_are_tested_and_shown_with_it():
+    import numpy as np
+
+    from shared import Run, compare_runs
+    from shared.render import render
+
+    rng = np.random.default_rng(11)
+    runs = [Run("f", f"{c}-{s}", params={"c": c, "seed": s},
+                metrics={"m": 1e12 + rng.normal(0, 1e3) + c * 500})
+            for c in range(2) for s in range(6)]
+    c = compare_runs(runs, metric="m:max")
+    assert 0 < c.pairs[0].p_value < 1
+    assert not any("variance" in w and "zero" in w for w in c.warnings)
+    table = render(c, "table")
+    row = next(line for line in table.splitlines() if line.startswith("c=0 "))
+    assert "[1e+12, 1e+12]" not in table and "± 0" not in row
