@@ -9,7 +9,7 @@ two ways:
   whatever the pilot decided), and
 * as printed, from the pilots that did not decide (``Decision.seeds_needed``).
 
-Ours sizes for the observed d_z made median-unbiased (``shared.compare._seeds``). Beside it,
+Ours sizes for the observed d_z made median-unbiased (``shared.compare.decision._seeds``). Beside it,
 in the same run, the advice sized for Hedges' g (the previous rule, the baseline).
 The truth is the seed count whose paired t-test at alpha has the stated power for the true
 ``d`` (``shared.stats.seeds_needed``, checked against statsmodels in the tests). Goal: the
@@ -31,8 +31,8 @@ def one_pilot(
     rng: np.random.Generator, n0: int, d: float
 ) -> tuple[float, float, float, float | None, bool]:
     from shared.compare import compare_runs
-    from shared.compare._registry import REGISTRY
-    from shared.compare._seeds import seeds_needed_for
+    from shared.compare.decision._seeds import seeds_needed_for
+    from shared.compare.inference._registry import REGISTRY
     from shared.model import Run
     from shared.stats import seeds_needed
 
