@@ -13,7 +13,7 @@ Example:
 from shared.compare._api import compare_frame, compare_runs
 from shared.compare.configs._grouping import SEED_KEYS
 from shared.compare.inference._registry import EXAMPLE_TESTS
-from shared.compare.inference._selection import CORRECTIONS, TESTS
+from shared.compare.inference._selection import TESTS
 from shared.compare.results._comparison import (
     SCHEMA,
     Comparison,
@@ -38,6 +38,7 @@ from shared.compare.results._extras import (
     Pareto,
     ParetoPoint,
 )
+from shared.stats._correction import CORRECTIONS
 
 __all__ = [
     "CORRECTIONS",

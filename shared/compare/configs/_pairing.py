@@ -29,8 +29,25 @@ __all__ = [
     "PairPlan",
     "plan_pair",
     "complete_blocks",
+    "is_constant",
     "duplicate_seed_warnings",
 ]
+
+def is_constant(x: np.ndarray, *scale_from: np.ndarray) -> bool:
+    """All values equal up to rounding noise, as ``shared.stats`` judges ties.
+
+    ``scale_from``: the arrays whose magnitude sets the noise level (for differences
+    ``a - b`` that is ``a`` and ``b``: 1000.3 - 1000.2 carries noise of order 1e-13, far above
+    what the difference's own size suggests). Defaults to ``x`` itself.
+    """
+    from shared.stats._validate import is_constant as _constant
+    from shared.stats._validate import tie_tolerance
+
+    x = np.asarray(x, dtype=np.float64)
+    if x.size < 2:
+        return True
+    return _constant(x, tie_tolerance(*(scale_from or (x,))))
+
 
 #: Fewest shared seeds for which a partial pairing is used instead of an unpaired test.
 MIN_SHARED = 3

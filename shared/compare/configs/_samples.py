@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from shared.compare.configs._grouping import ConfigGroup, Grouping, detect_seed_key, group_runs
-from shared.compare.configs._pairing import Sample, duplicate_seed_warnings
-from shared.compare.inference._selection import is_constant
+from shared.compare.configs._pairing import Sample, duplicate_seed_warnings, is_constant
 from shared.errors import InputError, Param
 from shared.model import Run
 from shared.normalise._metric_spec import MetricSpec

@@ -26,8 +26,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.compare.decision._seeds import POWER, RANGE_LEVEL, SeedsNeeded, seeds_needed_for
-from shared.compare.decision._verdict import better_name, reliably_better
+from shared.compare.decision._verdict import reliably_better
 from shared.compare.decision._wording import describe_pair, fmt_num
+from shared.compare.inference._better import better_name
 from shared.compare.inference._registry import MCB, REGISTRY, is_tested
 from shared.compare.results._comparison import ConfigSummary, Decision, Omnibus, PairResult
 

@@ -11,21 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from shared.compare.inference._better import better_name
 from shared.compare.inference._registry import REGISTRY
 
 __all__ = ["advantage_bound", "better_name", "reliably_better"]
-
-
-def better_name(a: str, b: str, a_higher: bool | None, goal: str) -> str | None:
-    """Which of ``a``/``b`` is better, given the direction a test found and the goal.
-
-    Example:
-        >>> better_name("A", "B", True, "minimize")
-        'B'
-    """
-    if a_higher is None:
-        return None
-    return a if a_higher == (goal == "maximize") else b
 
 
 def advantage_bound(pair: Any) -> float | None:

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from shared.compare.configs._pairing import is_constant
 from shared.compare.inference._options import LEVEL
-from shared.compare.inference._selection import is_constant
 from shared.errors import InputError
 
 __all__ = ["EffectSize", "effect_size", "g_name", "g_point"]

@@ -216,7 +216,7 @@ def _per_control(c: np.ndarray) -> np.ndarray:
 def mcb_pairs(result: dict[str, Any], samples: Sequence[Sample], goal: str) -> list[Any]:
     """``PairResult`` rows of every configuration against the top one by mean, with MCB's
     simultaneous intervals (the table beside the possibly-best set tells the same story)."""
-    from shared.compare.decision._verdict import better_name
+    from shared.compare.inference._better import better_name
     from shared.compare.inference._registry import MCB
     from shared.compare.results._comparison import PairResult
 

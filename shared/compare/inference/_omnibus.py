@@ -12,11 +12,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from shared.compare.configs._pairing import Sample
+from shared.compare.configs._pairing import Sample, is_constant
 from shared.compare.inference._family import Blocks, Family
 from shared.compare.inference._options import Options
 from shared.compare.inference._registry import REGISTRY
-from shared.compare.inference._selection import is_constant
 from shared.compare.results._comparison import Omnibus
 
 __all__ = ["critical_difference", "omnibus_test"]

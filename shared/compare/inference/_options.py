@@ -14,9 +14,9 @@ from typing import Any
 
 from shared.compare.configs._grouping import ConfigGroup, match_config, strip_prefix
 from shared.compare.inference._registry import test_names
-from shared.compare.inference._selection import CORRECTIONS
 from shared.errors import InputError, Param
 from shared.model import Run
+from shared.stats._correction import CORRECTIONS
 from shared.stats._validate import check_alpha
 
 __all__ = [

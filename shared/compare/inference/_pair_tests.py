@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from shared.compare.configs._pairing import PairPlan, Sample, plan_pair
-from shared.compare.decision._verdict import better_name
 from shared.compare.inference._batch import batch_pairs, bulk_t
+from shared.compare.inference._better import better_name
 from shared.compare.inference._effects import EffectSize, effect_size, g_name
 from shared.compare.inference._family import Family
 from shared.compare.inference._notes import summarise_notes

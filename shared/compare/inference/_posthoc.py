@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from shared.compare.decision._verdict import better_name
+from shared.compare.inference._better import better_name
 from shared.compare.inference._effects import effect_size
 from shared.compare.inference._family import Family
 from shared.compare.inference._options import BATCH_PAIRS, LEVEL, Options

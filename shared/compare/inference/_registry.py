@@ -36,6 +36,7 @@ from shared.compare.inference._runners import (
     t_runner,
     unequal_spread,
 )
+from shared.compare.results._comparison import REPORTED, REPORTED_BY_TEST
 from shared.errors import InputError
 
 __all__ = [
@@ -75,13 +76,6 @@ EFFECTS = ("hedges_g", "cliffs_delta", "none")
 #: What a test compares: one number per run (``--test``) or per-example scores of each run
 #: (``compare_runs(examples=...)``).
 DATA_KINDS = ("runs", "examples")
-#: The numbers beyond the common ones a pair may report (``PairResult`` attributes, JSON
-#: members of a pair); a record's ``reported`` names those its pairs carry, in JSON order.
-REPORTED = (
-    "epsilon_min", "epsilon_min_reverse", "a_better", "b_better", "threshold", "p_a_better",
-    "p_rope", "p_b_better", "rope", "prob_superiority", "ci_level_achieved", "robust_sd",
-    "rank_diff",
-)
 #: Words for estimates that no registered test makes (MCB's distance from the best).
 _OTHER_ESTIMATES = {"mcb_distance": "diff"}
 
@@ -380,11 +374,13 @@ def register(s: TestSpec) -> TestSpec:
     if s.name in REGISTRY:
         raise ValueError(f"test {s.name!r} is already registered")
     REGISTRY[s.name] = s
+    REPORTED_BY_TEST[s.name] = s.reported
     return s
 
 
 def unregister(name: str) -> TestSpec:
     """Remove test ``name`` from the registry (``KeyError`` if absent); returns its record."""
+    REPORTED_BY_TEST.pop(name, None)
     return REGISTRY.pop(name)
 
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shared.compare.configs._pairing import PairPlan
+from shared.compare.configs._pairing import PairPlan, is_constant
 from shared.compare.inference._registry import (
     REGISTRY,
     TESTS,
@@ -51,6 +51,7 @@ from shared.compare.inference._registry import (
     spec,
 )
 from shared.errors import InputError, Param
+from shared.stats._correction import CORRECTIONS
 from shared.stats._rank import EXACT_MAX_N
 
 __all__ = [
@@ -62,7 +63,6 @@ __all__ = [
     "MULTI_ONLY",
     "Choice",
     "shapiro_p",
-    "is_constant",
     "unreachable",
     "choose_auto",
     "choose_family",
@@ -71,7 +71,6 @@ __all__ = [
     "family_choice",
 ]
 
-CORRECTIONS: tuple[str, ...] = ("holm", "bonferroni", "bh", "none")
 # derived from the registry (kept for callers that ask "is this test paired-only?")
 PAIRED_ONLY = frozenset(n for n, s in REGISTRY.items() if s.paired_only and not s.family)
 UNPAIRED_ONLY = frozenset(n for n, s in REGISTRY.items() if s.unpaired_only)
@@ -82,22 +81,6 @@ NORMALITY_ALPHA = 0.05
 
 # Shapiro-Wilk's p-value approximation is validated up to n = 5000 (scipy warns above).
 _SHAPIRO_MAX = 5000
-
-
-def is_constant(x: np.ndarray, *scale_from: np.ndarray) -> bool:
-    """All values equal up to rounding noise, as ``shared.stats`` judges ties.
-
-    ``scale_from``: the arrays whose magnitude sets the noise level (for differences
-    ``a - b`` that is ``a`` and ``b``: 1000.3 - 1000.2 carries noise of order 1e-13, far above
-    what the difference's own size suggests). Defaults to ``x`` itself.
-    """
-    from shared.stats._validate import is_constant as _constant
-    from shared.stats._validate import tie_tolerance
-
-    x = np.asarray(x, dtype=np.float64)
-    if x.size < 2:
-        return True
-    return _constant(x, tie_tolerance(*(scale_from or (x,))))
 
 
 def shapiro_p(x: np.ndarray, seed: int = 0) -> float | None:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.compare.configs._grouping import match_config
-from shared.compare.inference._registry import REGISTRY, REPORTED
 from shared.compare.results._examples_result import ExamplesSummary
 from shared.compare.results._extras import MCB, Cost, ParamEffect, ParamImportance, Pareto
 from shared.compare.results._jsonable import finite_or_none, jsonable
@@ -43,6 +42,18 @@ __all__ = [
 ]
 
 SCHEMA = "tracker-compare/comparison/v3"
+
+#: The numbers beyond the common ones a pair may report (``PairResult`` attributes, JSON
+#: members of a pair); a test's registry record names those its pairs carry, in JSON order.
+REPORTED = (
+    "epsilon_min", "epsilon_min_reverse", "a_better", "b_better", "threshold", "p_a_better",
+    "p_rope", "p_b_better", "rope", "prob_superiority", "ci_level_achieved", "robust_sd",
+    "rank_diff",
+)
+#: Per registered test, the numbers its pairs report, in JSON order (``TestSpec.reported``).
+#: ``inference._registry.register`` fills it: the result types sit below the registry and
+#: learn each test's numbers from it without importing it.
+REPORTED_BY_TEST: dict[str, tuple[str, ...]] = {}
 
 
 def _pair_list(ci: tuple[float, float] | None) -> list[float | None] | None:
@@ -376,9 +387,9 @@ class PairResult:
     def reported(self) -> tuple[str, ...]:
         """The test-specific numbers this pair carries, in JSON order: its test's
         ``TestSpec.reported`` (a test unknown here: the ones that are set)."""
-        s = REGISTRY.get(self.test)
-        if s is not None:
-            return s.reported
+        known = REPORTED_BY_TEST.get(self.test)
+        if known is not None:
+            return known
         return tuple(k for k in REPORTED if getattr(self, k) is not None)
 
     def to_dict(self) -> dict[str, Any]:
