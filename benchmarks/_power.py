@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from shared.compare import compare_runs
-from shared.compare._mcb import mcb
-from shared.compare._pairing import Sample
+from shared.compare.configs._pairing import Sample
+from shared.compare.inference._mcb import mcb
 from shared.model import Run
 from shared.stats._moderated import Moderated, _lam
 

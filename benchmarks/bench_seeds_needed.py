@@ -12,7 +12,7 @@ two ways:
   80% power" name no more than the pilot's seeds). That advice is conditional on the pilot
   having missed (``shared.compare._seeds``); the goal applies to it.
 
-Ours sizes for the observed d_z made median-unbiased (``shared.compare._seeds``). Beside it,
+Ours sizes for the observed d_z made median-unbiased (``shared.compare.decision._seeds``). Beside it,
 in the same run, the advice sized for Hedges' g (the previous rule, the baseline).
 The truth is the seed count whose paired t-test at alpha has the stated power for the true
 ``d`` (``shared.stats.seeds_needed``, checked against statsmodels in the tests). Goal: the
@@ -35,8 +35,8 @@ def one_pilot(
     rng: np.random.Generator, n0: int, d: float
 ) -> tuple[float, float, float, float, bool, bool | None]:
     from shared.compare import compare_runs
-    from shared.compare._registry import REGISTRY
-    from shared.compare._seeds import seeds_needed_for
+    from shared.compare.decision._seeds import seeds_needed_for
+    from shared.compare.inference._registry import REGISTRY
     from shared.model import Run
     from shared.stats import seeds_needed
 

@@ -52,7 +52,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from shared.compare import compare_runs  # noqa: E402
-from shared.compare._registry import REGISTRY, test_names  # noqa: E402
+from shared.compare.inference._registry import REGISTRY, test_names  # noqa: E402
 from shared.model import Run  # noqa: E402
 
 ALPHA = 0.05

@@ -52,11 +52,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from shared.compare._examples_choice import (  # noqa: E402
+from shared.compare.inference._examples_choice import (  # noqa: E402
     choose_example_test,
     run_example_test,
 )
-from shared.compare._examples_runners import ConfigScores  # noqa: E402
+from shared.compare.inference._examples_runners import ConfigScores  # noqa: E402
 
 ALPHA = 0.05
 N_EXAMPLES = 500
@@ -185,8 +185,8 @@ def best_cell(cell: BestCell, reps: int, seed: int) -> dict[str, float]:
     pair with each pair's own terms (the rule before), and by the known-variance oracle
     (exact MCB quantile with the true variances); with an effect, P(configuration 0 is
     named); and how often configuration 0 is in our possibly-best set."""
-    from shared.compare._examples_mcb import examples_mcb
-    from shared.compare._examples_runners import share_run_terms
+    from shared.compare.inference._examples_mcb import examples_mcb
+    from shared.compare.inference._examples_runners import share_run_terms
     from shared.stats import adjust_pvalues
     from shared.stats._simultaneous import stepped_quantile
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shared.compare._jsonable import finite_or_none as _finite
+from shared.compare.results._jsonable import finite_or_none as _finite
 
 if TYPE_CHECKING:
     from shared.compare import Comparison, ConfigSummary

@@ -3,7 +3,7 @@
 A table that cannot be compared is refused whole, before any statistic, with the runs at
 fault named: a run without the table, a missing example key, score or cluster column,
 duplicate example keys within a run, and scores that are not numbers (booleans count as 0/1).
-The core checks the same (``shared/compare/_examples_data.py``) but stops at the first run;
+The core checks the same (``shared/compare/configs/_examples_data.py``) but stops at the first run;
 here every run at fault is named at once. Examples present in some runs and not others, and
 missing scores, are the comparison's business (it states its policy), not an input error.
 

@@ -63,7 +63,7 @@ def _comparisons_read_back() -> Iterator[None]:
     Only our own class is wrapped, and only once a test module has imported it (the suite's
     start-up and isolation tests see nothing).
     """
-    module = sys.modules.get("shared.compare._comparison")
+    module = sys.modules.get("shared.compare.results._comparison")
     if module is None:
         yield
         return

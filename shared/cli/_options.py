@@ -49,7 +49,7 @@ class _TestOption(click.Option):
     (the registry loads numpy: not for every command start)."""
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        from shared.compare._registry import TESTS
+        from shared.compare.inference._registry import TESTS
 
         record = super().get_help_record(ctx)
         if record is None:

@@ -11,7 +11,10 @@ Example:
 """
 
 from shared.compare._api import compare_frame, compare_runs
-from shared.compare._comparison import (
+from shared.compare.configs._grouping import SEED_KEYS
+from shared.compare.inference._registry import EXAMPLE_TESTS
+from shared.compare.inference._selection import TESTS
+from shared.compare.results._comparison import (
     SCHEMA,
     Comparison,
     ConfigSummary,
@@ -22,8 +25,8 @@ from shared.compare._comparison import (
     PairResult,
     as_comparison,
 )
-from shared.compare._examples_result import ExamplesSummary
-from shared.compare._extras import (
+from shared.compare.results._examples_result import ExamplesSummary
+from shared.compare.results._extras import (
     MCB,
     Cost,
     CostAdvantage,
@@ -35,9 +38,7 @@ from shared.compare._extras import (
     Pareto,
     ParetoPoint,
 )
-from shared.compare._grouping import SEED_KEYS
-from shared.compare._registry import EXAMPLE_TESTS
-from shared.compare._selection import CORRECTIONS, TESTS
+from shared.stats._correction import CORRECTIONS
 
 __all__ = [
     "CORRECTIONS",

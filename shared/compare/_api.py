@@ -32,23 +32,28 @@ import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from shared.compare._cd import cd_bars
-from shared.compare._comparison import Comparison, CriticalDifference
-from shared.compare._decision import decide
-from shared.compare._family import plan_family
 from shared.compare._findings import Findings
-from shared.compare._importance import config_importance
-from shared.compare._mcb import MCB_DEFAULT_ABOVE, mcb, mcb_pairs
-from shared.compare._omnibus import critical_difference, omnibus_test
-from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs
-from shared.compare._pair_tests import pairwise_tests
-from shared.compare._pareto import cost_front
-from shared.compare._posthoc import rank_pairs
-from shared.compare._registry import REGISTRY
-from shared.compare._samples import configurations
-from shared.compare._selection import check_named
-from shared.compare._summaries import bootstrap_cis, summarise_configs
-from shared.compare._sweep import param_effects
+from shared.compare.configs._samples import configurations
+from shared.compare.configs._sweep import param_effects
+from shared.compare.decision._decision import decide
+from shared.compare.decision._importance import config_importance
+from shared.compare.decision._pareto import cost_front
+from shared.compare.decision._summaries import bootstrap_cis, summarise_configs
+from shared.compare.inference._cd import cd_bars
+from shared.compare.inference._family import plan_family
+from shared.compare.inference._mcb import MCB_DEFAULT_ABOVE, mcb, mcb_pairs
+from shared.compare.inference._omnibus import critical_difference, omnibus_test
+from shared.compare.inference._options import (
+    check_options,
+    check_runs,
+    resolve_baseline,
+    usable_runs,
+)
+from shared.compare.inference._pair_tests import pairwise_tests
+from shared.compare.inference._posthoc import rank_pairs
+from shared.compare.inference._registry import REGISTRY
+from shared.compare.inference._selection import check_named
+from shared.compare.results._comparison import Comparison, CriticalDifference
 from shared.errors import InputError, Param
 from shared.model import Run
 from shared.model._own_runs import leave_out_not_replicates

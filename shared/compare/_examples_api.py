@@ -23,20 +23,25 @@ from typing import Any
 
 import numpy as np
 
-from shared.compare._comparison import ConfigSummary, PairResult
-from shared.compare._decision import _Family, _key_pair, decide
-from shared.compare._examples_advice import examples_advice
-from shared.compare._examples_choice import choose_example_test, run_example_test
-from shared.compare._examples_data import example_matrices
-from shared.compare._examples_mcb import examples_mcb
-from shared.compare._examples_result import ExamplesSummary
-from shared.compare._examples_runners import ONE_RUN_SCOPE, ConfigScores, share_run_terms
 from shared.compare._findings import Findings
-from shared.compare._grouping import _sort_key, detect_seed_key, group_runs
-from shared.compare._mcb import MCB_DEFAULT_ABOVE, mcb_pairs
-from shared.compare._options import check_options, check_runs, resolve_baseline, usable_runs
-from shared.compare._pairing import Sample
-from shared.compare._registry import EXAMPLE_TESTS, REGISTRY
+from shared.compare.configs._examples_data import example_matrices
+from shared.compare.configs._grouping import _sort_key, detect_seed_key, group_runs
+from shared.compare.configs._pairing import Sample
+from shared.compare.decision._decision import _Family, _key_pair, decide
+from shared.compare.decision._examples_advice import examples_advice
+from shared.compare.inference._examples_choice import choose_example_test, run_example_test
+from shared.compare.inference._examples_mcb import examples_mcb
+from shared.compare.inference._examples_runners import ONE_RUN_SCOPE, ConfigScores, share_run_terms
+from shared.compare.inference._mcb import MCB_DEFAULT_ABOVE, mcb_pairs
+from shared.compare.inference._options import (
+    check_options,
+    check_runs,
+    resolve_baseline,
+    usable_runs,
+)
+from shared.compare.inference._registry import EXAMPLE_TESTS, REGISTRY
+from shared.compare.results._comparison import ConfigSummary, PairResult
+from shared.compare.results._examples_result import ExamplesSummary
 from shared.errors import InputError, Param
 from shared.model import Run
 from shared.stats import adjust_pvalues

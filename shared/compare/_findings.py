@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.compare._comparison import (
+from shared.compare.inference._notes import dedupe
+from shared.compare.inference._options import Options
+from shared.compare.results._comparison import (
     Comparison,
     ConfigSummary,
     CriticalDifference,
@@ -19,9 +21,7 @@ from shared.compare._comparison import (
     Omnibus,
     PairResult,
 )
-from shared.compare._examples_result import ExamplesSummary
-from shared.compare._notes import dedupe
-from shared.compare._options import Options
+from shared.compare.results._examples_result import ExamplesSummary
 
 __all__ = ["Findings"]
 

@@ -28,8 +28,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from shared.compare._extras import MCB
-from shared.compare._jsonable import finite_or_none
+from shared.compare.results._extras import MCB
+from shared.compare.results._jsonable import finite_or_none
 from shared.render._data import read_typed
 from shared.render._escape import visible
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from shared.compare._extras import Cost, ParamImportance
-from shared.compare._jsonable import finite_or_none as _as_float
+from shared.compare.results._extras import Cost, ParamImportance
+from shared.compare.results._jsonable import finite_or_none as _as_float
 from shared.errors import InputError
 
 __all__ = [

@@ -13,7 +13,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.compare._extras import Pareto
+from shared.compare.results._extras import Pareto
 from shared.render._data import Rows, build_rows, fmt_num, read_typed
 from shared.render._escape import MAX_NAME, shorten, visible
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.compare._extras import ParamImportance
+from shared.compare.results._extras import ParamImportance
 from shared.errors import InputError
 from shared.render._data import read_typed
 
@@ -267,7 +267,7 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
     bars = cdd.get("bars")
     source = cdd.get("source")
     if isinstance(bars, list):
-        # the bars the comparison computed from the tests it reports (shared.compare._cd):
+        # the bars the comparison computed from the tests it reports (shared.compare.inference._cd):
         # the picture never disagrees with the table
         pos = {n: i for i, n in enumerate(names)}
         cliques = sorted((min(pos[b[0]], pos[b[1]]), max(pos[b[0]], pos[b[1]]))

@@ -12,7 +12,7 @@ outputs show instead:
 
 When every configuration has one run (a search over a continuous param), no seed-level test
 is possible: the runs are ranked, the rank trend of each numeric param is reported
-(``shared.compare._sweep``), and the lines that confirm the top ones with seeds are shown.
+(``shared.compare.configs._sweep``), and the lines that confirm the top ones with seeds are shown.
 
 Everything here reads the comparison dict leniently (a saved comparison.json from before
 ``mcb`` existed renders too).
@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.compare._extras import MCB, MCBRow, ParamEffect
-from shared.compare._jsonable import finite_or_none as _float
+from shared.compare.results._extras import MCB, MCBRow, ParamEffect
+from shared.compare.results._jsonable import finite_or_none as _float
 from shared.render._data import fmt_ci, fmt_int, fmt_num, read_typed, read_typed_list
 
 __all__ = ["DEFAULT_TOP", "Ranking", "is_large", "ranking", "shown_pairs"]
@@ -226,7 +226,7 @@ def ranking(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> Ranking:
             run_names = c.get("run_names") or c.get("runs") or [""]
             rows.append((str(i), str(c.get("name")), str(run_names[0]), fmt_num(c.get("mean"))))
         effects = []
-        from shared.compare._sweep import param_effects
+        from shared.compare.configs._sweep import param_effects
 
         stored = d.get("param_effects")  # v2 comparisons carry them; older dicts recompute
         found = stored if isinstance(stored, list) else param_effects(_configs(d), goal)

@@ -53,7 +53,7 @@ def test_mlflow_compare_confirm_runs_through_the_mlflow_cli(tmp_path: Path) -> N
 
 
 def test_help_lists_confirm_and_the_tests(tmp_path: Path) -> None:
-    from shared.compare._registry import TESTS
+    from shared.compare.inference._registry import TESTS
 
     for command in (
         [str(BIN / "mlflow-compare"), "--help"],

@@ -10,8 +10,8 @@ from _tracker_compare_compare_data import curve_runs, make_runs
 from scipy import stats
 
 from shared.compare import compare_runs
-from shared.compare._importance import param_importance
-from shared.compare._pareto import pareto_front
+from shared.compare.decision._importance import param_importance
+from shared.compare.decision._pareto import pareto_front
 from shared.model import Run
 
 ISSUE_TOP = {"schema", "metric", "seed_key", "configs", "omnibus", "pairs", "decision",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.compare._grouping import (
+from shared.compare.configs._grouping import (
     config_name,
     detect_seed_key,
     format_value,
     group_runs,
 )
-from shared.compare._pairing import MIN_SHARED, Sample, complete_blocks, plan_pair
+from shared.compare.configs._pairing import MIN_SHARED, Sample, complete_blocks, plan_pair
 from shared.errors import InputError
 from shared.model import Run
 

@@ -8,8 +8,8 @@ from _tracker_compare_compare_data import make_runs
 from scipy import stats
 
 from shared.compare import compare_runs
-from shared.compare._pairing import Sample, plan_pair
-from shared.compare._selection import choose_auto, family_choice
+from shared.compare.configs._pairing import Sample, plan_pair
+from shared.compare.inference._selection import choose_auto, family_choice
 from shared.model import Run
 
 NORMALISH = [0.0, 0.5, -0.4, 1.1, -1.0, 0.2, 0.7, -0.6]

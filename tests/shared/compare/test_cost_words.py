@@ -13,8 +13,8 @@ import pytest
 from _tracker_compare_compare_data import make_runs
 
 from shared.compare import compare_runs
-from shared.compare._decision import fmt_num
-from shared.compare._pareto import ALTERNATIVE_VERDICTS, VERDICTS
+from shared.compare.decision._decision import fmt_num
+from shared.compare.decision._pareto import ALTERNATIVE_VERDICTS, VERDICTS
 
 # eight seeds of a base accuracy, and small per-seed wobbles (made up for these tests)
 BASE = np.array([0.842, 0.857, 0.861, 0.838, 0.850, 0.866, 0.845, 0.853])

@@ -9,7 +9,7 @@ separate.
 
 import numpy as np
 
-from shared.compare._examples_advice import _power
+from shared.compare.decision._examples_advice import _power
 from shared.stats._examples import ExampleVariance, examples_seeds_test
 
 

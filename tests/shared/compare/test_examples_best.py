@@ -1,7 +1,7 @@
 """Which configuration is best over per-example scores: compare with the best (MCB).
 
 Three or more configurations over examples answer the run-level question "which is best?"
-(``shared/compare/_examples_mcb.py``); before, every pair was tested with Holm.
+(``shared/compare/inference/_examples_mcb.py``); before, every pair was tested with Holm.
 """
 
 import math
@@ -11,8 +11,8 @@ from scipy import stats
 
 from shared import ExampleTable, Run
 from shared.compare import Comparison, compare_runs
-from shared.compare._examples_mcb import examples_mcb
-from shared.compare._examples_runners import ConfigScores
+from shared.compare.inference._examples_mcb import examples_mcb
+from shared.compare.inference._examples_runners import ConfigScores
 from shared.stats._examples import examples_seeds_test
 
 
@@ -114,7 +114,7 @@ def test_a_noisier_configuration_keeps_its_own_wide_run_terms():
     rng = np.random.default_rng(3)
     mats = _scores(rng, (0.0,) * 5, seeds=4, n=400, seed_sd=0.02, noise=0.3)
     mats[4] = mats[4] + rng.normal(0, 0.3, (4, 1))  # one configuration's seeds vary 15x more
-    from shared.compare._examples_runners import share_run_terms
+    from shared.compare.inference._examples_runners import share_run_terms
 
     scores = share_run_terms([ConfigScores(f"c{i}", m, (0, 1, 2, 3)) for i, m in enumerate(mats)])
     shared = scores[0].shared

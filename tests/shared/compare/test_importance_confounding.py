@@ -16,7 +16,7 @@ from statsmodels.formula.api import ols
 from statsmodels.stats.anova import anova_lm
 
 from shared.compare import compare_runs
-from shared.compare._importance import param_importance
+from shared.compare.decision._importance import param_importance
 from shared.model import Run
 
 

@@ -14,7 +14,7 @@ from _tracker_compare_compare_data import make_runs
 from scipy import stats
 
 from shared.compare import TESTS, compare_runs
-from shared.compare._registry import (
+from shared.compare.inference._registry import (
     MCB,
     NO_TEST,
     POWER_METHODS,
@@ -27,7 +27,7 @@ from shared.compare._registry import (
     spec,
     test_names,
 )
-from shared.compare._runners import stats_runner
+from shared.compare.inference._runners import stats_runner
 from shared.errors import InputError
 from shared.stats import ConfidenceInterval, TestResult
 
@@ -159,7 +159,7 @@ named_by_power = test in ("permutation", "t")
 
 def test_no_test_name_is_compared_outside_the_registry():
     names = set(REGISTRY) | {MCB}
-    registry = ROOT / "shared" / "compare" / "_registry.py"
+    registry = ROOT / "shared" / "compare" / "inference" / "_registry.py"
     bad = []
     for package in PRODUCT:
         for path in sorted((ROOT / package).rglob("*.py")):
@@ -245,7 +245,7 @@ def test_a_test_added_by_registering_one_object():
 def test_every_test_the_automatic_choice_names_is_registered():
     # ``auto`` chooses among registered tests by name (a choice, not a comparison): a name
     # that is not registered would fail only when that branch runs
-    source = (ROOT / "shared" / "compare" / "_selection.py").read_text(encoding="utf-8")
+    source = (ROOT / "shared" / "compare" / "inference" / "_selection.py").read_text(encoding="utf-8")
     named = {
         call.args[0].value
         for call in ast.walk(ast.parse(source))

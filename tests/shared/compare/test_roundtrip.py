@@ -18,7 +18,7 @@ from shared.compare import (
     PairResult,
     compare_runs,
 )
-from shared.compare._registry import REGISTRY
+from shared.compare.inference._registry import REGISTRY
 from shared.errors import InputError
 from shared.model import History, Run
 

@@ -12,7 +12,7 @@ from scipy import optimize, stats
 from statsmodels.stats.power import TTestPower
 
 from shared.compare import compare_runs
-from shared.compare._seeds import effect_interval, median_unbiased
+from shared.compare.decision._seeds import effect_interval, median_unbiased
 from shared.stats import seeds_needed
 
 

@@ -14,8 +14,8 @@ from scipy import stats
 
 from shared import Run
 from shared.compare import compare_runs
-from shared.compare._grouping import group_runs, match_config
-from shared.compare._sweep import param_effects, spearman_ci
+from shared.compare.configs._grouping import group_runs, match_config
+from shared.compare.configs._sweep import param_effects, spearman_ci
 from shared.errors import InputError
 from shared.render import render
 
