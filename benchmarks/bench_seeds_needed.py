@@ -10,7 +10,7 @@ two ways:
 * as printed, from the pilots that did not decide: the number the sentence names
   (``Decision.seeds_needed`` when more seeds are advised; "N seeds would do" and "already had
   80% power" name no more than the pilot's seeds). That advice is conditional on the pilot
-  having missed (``shared.compare._seeds``); the goal applies to it.
+  having missed (``shared.compare.decision._seeds``); the goal applies to it.
 
 Ours sizes for the observed d_z made median-unbiased (``shared.compare.decision._seeds``). Beside it,
 in the same run, the advice sized for Hedges' g (the previous rule, the baseline).

@@ -43,8 +43,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _power import PowerCell, _set, data, oracle_model  # noqa: E402
 
-from shared.compare._mcb import mcb  # noqa: E402
-from shared.compare._pairing import Sample  # noqa: E402
+from shared.compare.configs._pairing import Sample  # noqa: E402
+from shared.compare.inference._mcb import mcb  # noqa: E402
 from shared.stats._moderated import Moderated, _lam, moderated_differences, pooled_two_way  # noqa: E402
 from shared.stats._simultaneous import stepped_quantile  # noqa: E402
 
