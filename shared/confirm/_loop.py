@@ -135,7 +135,13 @@ def compare_items(queue: WorkQueue, plan: Plan, look: int, tracker: str) -> tupl
     # test outside that joint law (+0.1 points of false winners at alpha 5%, _plan's
     # docstring). A fixed design has one look: ``auto`` chooses as ``compare`` does.
     sequential = len(plan.looks) > 1
-    comparison = _compare(runs, plan, alpha, "paired-t" if sequential else "auto")
+    try:
+        comparison = _compare(runs, plan, alpha, "paired-t" if sequential else "auto")
+    except InputError:
+        # the paired t-test refuses a pair with too few shared seeds (``--seeds 2``: a
+        # configuration that left the race after 2 seeds against one with 4); ``auto``
+        # answers such a look as ``compare`` would
+        comparison = _compare(runs, plan, alpha, "auto")
     if sequential and any(p.p_value is None for p in comparison.pairs):
         # every paired difference equal (no spread): the t statistic is undefined, and such
         # data have probability zero under the continuous noise the levels assume; ``auto``
