@@ -40,6 +40,9 @@ def test_signal_during_mlflow_start_up(
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=200)
     assert "Traceback" not in stderr, stderr
-    assert proc.returncode == code, stderr
+    # our handler's exit code; or, when the command had already answered and was exiting
+    # (its handlers back to the defaults) as the signal came, the signal's own death, which
+    # the shell reports as the same 130 / 143 (seen at 3 s on a fast machine)
+    assert proc.returncode in (code, -signum), stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert lines and lines[-1].startswith("error: "), stderr

@@ -150,13 +150,17 @@ def wandb_server(
     try:
         yield server
     finally:
-        server.stop()
         # wandb keeps one process-wide setup (settings read from the environment when it
         # was made, and its wandb-core service): end it, as wandb's own public teardown does,
-        # so later tests in this process do not talk to this stopped server.
+        # so later tests in this process do not talk to this server. First, while the server
+        # still answers: a service with a request in flight to a stopped server retries, and
+        # teardown waited on it past the test's time limit (seen once in CI under load).
         import wandb
 
-        wandb.teardown()
+        try:
+            wandb.teardown()
+        finally:
+            server.stop()
 
 
 @pytest.fixture
