@@ -204,48 +204,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if not bad else 1
 
 
-def _power_main(args: argparse.Namespace) -> int:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from _power import power_cells, power_table, run_power_cell
+def _section_main(args: argparse.Namespace, module: str, ok_words: str, bad_words: str) -> int:
+    """Run one section's cells (``--power``: ``_power``, ``--unequal``: ``_unequal``), each
+    module giving ``<name>_cells``, ``run_<name>_cell`` and ``<name>_table``."""
+    import importlib
 
-    todo = power_cells(args.reps)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    name = module.strip("_")
+    mod = importlib.import_module(module)
+    todo = getattr(mod, f"{name}_cells")(args.reps)
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as ex:
-        results = list(ex.map(run_power_cell, todo, chunksize=1))
-    lines, bad = power_table(results)
+        results = list(ex.map(getattr(mod, f"run_{name}_cell"), todo, chunksize=1))
+    lines, bad = getattr(mod, f"{name}_table")(results)
     cpu = sum(r["cpu"] for r in results)
     lines += ["", f"cells: {len(results)}, wall time {time.perf_counter() - t0:.0f} s with "
               f"{args.workers} workers, CPU {cpu:.0f} s; "
-              + ("every cell passes its check" if not bad
-                 else f"{len(bad)} cells fail: " + "; ".join(bad))]
+              + (ok_words if not bad else f"{len(bad)} {bad_words}: " + "; ".join(bad))]
     text = "\n".join(lines)
     print(text)
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
     return 0 if not bad else 1
+
+
+def _power_main(args: argparse.Namespace) -> int:
+    return _section_main(args, "_power", "every cell passes its check", "cells fail")
 
 
 def _unequal_main(args: argparse.Namespace) -> int:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from _unequal import run_unequal_cell, unequal_cells, unequal_table
-
-    todo = unequal_cells(args.reps)
-    t0 = time.perf_counter()
-    with ProcessPoolExecutor(args.workers) as ex:
-        results = list(ex.map(run_unequal_cell, todo, chunksize=1))
-    lines, bad = unequal_table(results)
-    cpu = sum(r["cpu"] for r in results)
-    lines += ["", f"cells: {len(results)}, wall time {time.perf_counter() - t0:.0f} s with "
-              f"{args.workers} workers, CPU {cpu:.0f} s; "
-              + ("every auto cell within alpha + 2 SE" if not bad
-                 else f"{len(bad)} auto cells above alpha + 2 SE: " + "; ".join(bad))]
-    text = "\n".join(lines)
-    print(text)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-    return 0 if not bad else 1
+    return _section_main(args, "_unequal", "every auto cell within alpha + 2 SE",
+                         "auto cells above alpha + 2 SE")
 
 
 if __name__ == "__main__":

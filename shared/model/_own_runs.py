@@ -106,25 +106,17 @@ def leave_out_not_replicates(
         (['c0', 'c1'], '1 tracker-compare run left out (a comparison or decision, not training): cmp')
     """
     kept = set(keep)
-    own = [r for r in runs if r.id not in kept and is_own_run(r)]
     notes: list[str] = []
-    if own:
-        shown = ", ".join(r.label for r in own[:5]) + (" ..." if len(own) > 5 else "")
-        notes.append(
-            f"{len(own)} tracker-compare run{'s' if len(own) != 1 else ''} left out "
-            f"(a comparison or decision, not training): {shown}"
-        )
-        own_ids = {id(r) for r in own}
-        runs = [r for r in runs if id(r) not in own_ids]
-    failed = [r for r in runs if r.id not in kept and is_failed_attempt(r)]
-    if failed:
-        shown = ", ".join(r.label for r in failed[:5]) + (" ..." if len(failed) > 5 else "")
-        notes.append(
-            f"{len(failed)} unfinished confirm attempt{'s' if len(failed) != 1 else ''} left "
-            f"out (interrupted or failed, no result): {shown}"
-        )
-        failed_ids = {id(r) for r in failed}
-        runs = [r for r in runs if id(r) not in failed_ids]
+    for test, what in ((is_own_run, "tracker-compare run{s} left out (a comparison or "
+                                     "decision, not training)"),
+                       (is_failed_attempt, "unfinished confirm attempt{s} left out "
+                                           "(interrupted or failed, no result)")):
+        out = [r for r in runs if r.id not in kept and test(r)]
+        if out:
+            shown = ", ".join(r.label for r in out[:5]) + (" ..." if len(out) > 5 else "")
+            notes.append(f"{len(out)} {what.format(s='s' if len(out) != 1 else '')}: {shown}")
+            out_ids = {id(r) for r in out}
+            runs = [r for r in runs if id(r) not in out_ids]
     runs, note = without_parents(runs, keep)
     if note:
         notes.append(note)
