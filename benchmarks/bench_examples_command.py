@@ -80,6 +80,9 @@ def baseline(uri: str) -> None:
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_examples import pandas_pair  # the same per-pair pandas computation
+
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment(EXPERIMENT)  # load_table reads the active experiment
     runs = mlflow.search_runs(experiment_names=[EXPERIMENT])
@@ -95,31 +98,7 @@ def baseline(uri: str) -> None:
     pairs = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
-            d = (wide[a] - wide[b]).stack().rename("d").reset_index()
-            d["passage"] = passage.reindex(d["id"]).to_numpy()
-            mean = d["d"].mean()
-            d["e"] = d["d"] - mean
-            big = float(len(d)) ** 2
-            v_s = (d.groupby("seed")["e"].sum() ** 2).sum() / big
-            v_g = (d.groupby("passage")["e"].sum() ** 2).sum() / big
-            v_sg = (d.groupby(["seed", "passage"])["e"].sum() ** 2).sum() / big
-            s, g = d["seed"].nunique(), d["passage"].nunique()
-            cs, cg = s / (s - 1), g / (g - 1)
-            t_s, t_g = cs * v_s, cg * v_g
-            t_i = -cs * cg * (v_sg - v_s / g - v_g / s)
-            dfs = (s - 1, g - 1, (s - 1) * (g - 1))
-
-            def satterthwaite(pieces, dfs=dfs):
-                # a sum below its largest piece keeps that piece and its df
-                total = sum(pieces)
-                if total <= max(pieces):
-                    k = int(np.argmax(pieces))
-                    return pieces[k], dfs[k]
-                return total, total**2 / sum(v * v / f for v, f in zip(pieces, dfs, strict=True))
-
-            var = satterthwaite((t_s, t_g, t_i))[0]
-            up = t_s * (s - 1) / stats.chi2.ppf(0.25, s - 1)  # the seed term's 75% upper bound
-            df = satterthwaite((up, t_g, t_i))[1]
+            mean, var, df = pandas_pair(wide[a], wide[b], passage)
             p = float(2 * stats.t.sf(abs(mean) / np.sqrt(var), df))
             pairs.append({"a": a, "b": b, "diff": float(mean), "p": p})
     adjusted = multipletests([p["p"] for p in pairs], alpha=0.05, method="holm")[1]
