@@ -326,9 +326,10 @@ def _tag_winners(
     others not, which is what the tags must never say.
     """
     answer = plan(data, experiments, run_id)
+    replaced: dict[str, str | None] = {}
     with deferring_signals() as deferred:
         try:
-            write_intent(client, answer)
+            write_intent(client, answer, replaced)
             if deferred.pending is not None:
                 raise deferred.interrupt("interrupted")
             if run_id:
@@ -339,7 +340,7 @@ def _tag_winners(
             commit(client, answer, run_id)
         except BaseException as error:
             try:
-                roll_back(client, answer)
+                roll_back(client, answer, replaced)
                 rolled = "winner tags left as they were"
             except Exception:
                 rolled = (

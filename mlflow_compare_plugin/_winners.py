@@ -24,9 +24,12 @@ self-healing instead of being edited in place:
    question's first experiment. Every answer writes its own tag (never overwrites another's),
    so the answer in force is simply the committed one with the latest stamp, whatever the
    order in which concurrent answers commit. Before the commit, a failure or signal rolls the
-   intent back (and if even that fails, the next answer removes it: it is not committed).
+   intent back: each run gets back the value the intent replaced (the answer in force keeps
+   its runs when the same configuration wins again), or loses the key if it had none; if even
+   that fails, the next answer removes it (it is not committed).
 3. Settle: every run holding the question's key from an older answer than the latest
    committed one loses it (never a newer one: that answer may still be in progress), then the
+   answer in force puts its key back on any of its winners an older intent overwrote; the
    summary tags of each touched run are derived from its keys, re-read and rewritten until a
    read after the last write agrees. The last writer of a run's summary thus always saw every
    key written before it, so concurrent answers converge instead of losing updates. A settle
@@ -211,11 +214,23 @@ def _delete_tag(client: Any, run_id: str, key: str) -> None:
     _retried(delete)
 
 
-def write_intent(client: Any, answer: Answer) -> None:
-    """Step 1: the question's key on every winner run (not yet in force)."""
+def write_intent(
+    client: Any, answer: Answer, replaced: dict[str, str | None] | None = None
+) -> None:
+    """Step 1: the question's key on every winner run (not yet in force).
+
+    ``replaced`` (filled as the writes go) keeps each winner run's earlier value of the key,
+    ``None`` where it had none: when the configuration that won the answer in force wins again,
+    the intent overwrites that answer's key, and a roll-back must put it back, not delete it
+    (deleting it left the answer in force with no run holding it).
+    """
     from mlflow.entities import RunTag
 
+    before = _search(client, answer.experiments, f"tags.`{answer.key}` LIKE '%'")
+    found = replaced if replaced is not None else {}
+
     def one(run_id: str) -> None:
+        found[run_id] = before.get(run_id, {}).get(answer.key)
         _retried(lambda: client.log_batch(run_id, tags=[RunTag(answer.key, answer.value)]))
 
     with ThreadPoolExecutor(_THREADS) as pool:
@@ -228,12 +243,23 @@ def commit(client: Any, answer: Answer, comparison_run: str | None = None) -> No
     _retried(client.set_experiment_tag, answer.home, name, comparison_run or "-")
 
 
-def roll_back(client: Any, answer: Answer) -> None:
-    """Undo step 1 (before a commit): the key goes from the runs where it is still ours."""
+def roll_back(
+    client: Any, answer: Answer, replaced: Mapping[str, str | None] | None = None
+) -> None:
+    """Undo step 1 (before a commit): where the key is still ours, the value it replaced
+    (``write_intent``'s ``replaced``) comes back, or the key goes if there was none."""
+    from mlflow.entities import RunTag
+
+    earlier = replaced or {}
 
     def one(run_id: str) -> None:
         tags = client.get_run(run_id).data.tags
-        if _stamp(tags.get(answer.key)) == answer.stamp:
+        if _stamp(tags.get(answer.key)) != answer.stamp:
+            return
+        previous = earlier.get(run_id)
+        if previous:
+            _retried(lambda: client.log_batch(run_id, tags=[RunTag(answer.key, previous)]))
+        else:
             _delete_tag(client, run_id, answer.key)
 
     with ThreadPoolExecutor(_THREADS) as pool:
@@ -298,8 +324,18 @@ def settle(client: Any, answer: Answer) -> tuple[tuple[str, ...], tuple[str, ...
         if _stamp(tags.get(answer.key)) < latest:
             _delete_tag(client, run_id, answer.key)
 
+    def claim(run_id: str) -> None:
+        # This answer is in force: its winners hold its key, even where an older answer's
+        # intent, written after ours, overwrote it (concurrent answers naming the same runs).
+        from mlflow.entities import RunTag
+
+        if _stamp(client.get_run(run_id).data.tags.get(answer.key)) < answer.stamp:
+            _retried(lambda: client.log_batch(run_id, tags=[RunTag(answer.key, answer.value)]))
+
     with ThreadPoolExecutor(_THREADS) as pool:
         list(pool.map(untag, stale))
+        if latest == answer.stamp:
+            list(pool.map(claim, answer.winners))
         list(pool.map(lambda r: derive(client, r), sorted({*holders, *answer.winners})))
     for old in committed[:-1]:  # superseded records: tidy, best effort
         with contextlib.suppress(Exception):
@@ -328,12 +364,13 @@ def tag_winners(
         >>> # tag_winners(MlflowClient(uri), comparison, ["1"]).tagged
     """
     answer = plan(comparison, experiments, comparison_run)
+    replaced: dict[str, str | None] = {}
     try:
-        write_intent(client, answer)
+        write_intent(client, answer, replaced)
         commit(client, answer, comparison_run)
     except BaseException:
         with contextlib.suppress(Exception):
-            roll_back(client, answer)
+            roll_back(client, answer, replaced)
         raise
     tagged, untagged = settle(client, answer)
     return Tagged(answer.question, tagged, untagged)

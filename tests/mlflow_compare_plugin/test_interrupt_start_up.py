@@ -40,9 +40,12 @@ def test_signal_during_mlflow_start_up(
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=200)
     assert "Traceback" not in stderr, stderr
-    # our handler's exit code; or, when the command had already answered and was exiting
-    # (its handlers back to the defaults) as the signal came, the signal's own death, which
-    # the shell reports as the same 130 / 143 (seen at 3 s on a fast machine)
-    assert proc.returncode in (code, -signum), stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert lines and lines[-1].startswith("error: "), stderr
+    if "no MLflow tracking store" in stderr:
+        # On a fast machine the start-up is over by 3 s and the command has answered (the
+        # store does not exist: exit 2) as the signal comes; its answer stands, or the signal
+        # ends the exiting interpreter (its handlers back to the defaults) with its own code.
+        assert proc.returncode in (2, code, -signum), stderr
+    else:
+        assert proc.returncode == code, stderr
