@@ -34,6 +34,7 @@ Usage::
     python benchmarks/calibration.py --unequal --reps 500 --workers 1   # D1 cells
     python benchmarks/calibration.py --reps 60    # quicker, noisier
     python benchmarks/calibration.py --markdown benchmarks/calibration.md
+    python benchmarks/calibration.py --se 0.01    # then every false-winner rate to SE <= 0.01
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class Cell:
     dist: str
     effect: float
     reps: int
+    part: int = 0  # > 0: a top-up of the cell (``--se``), on data sets of its own
 
 
 def _data(rng: np.random.Generator, k: int, n: int, dist: str, effect: float) -> np.ndarray:
@@ -92,8 +94,8 @@ def _runs(m: np.ndarray) -> list[Run]:
 
 def run_cell(cell: Cell) -> dict[str, object]:
     # a stable seed per cell (str hash() is salted per process): the same data sets every run
-    rng = np.random.default_rng(zlib.crc32(repr((cell.test, cell.k, cell.n, cell.dist,
-                                                 cell.effect)).encode()))
+    key = (cell.test, cell.k, cell.n, cell.dist, cell.effect) + ((cell.part,) if cell.part else ())
+    rng = np.random.default_rng(zlib.crc32(repr(key).encode()))
     wins = refused = 0
     me = REGISTRY[cell.test].bench_min_effect if cell.test in REGISTRY else 0.0
     t0, c0 = time.perf_counter(), time.process_time()
@@ -113,7 +115,46 @@ def run_cell(cell: Cell) -> dict[str, object]:
     rate = wins / decided if decided else math.nan
     se = math.sqrt(rate * (1 - rate) / decided) if decided else math.nan
     return {"cell": cell, "rate": rate, "se": se, "refused": refused / cell.reps,
-            "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+            "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+            "wins": wins, "decided": decided}
+
+
+def _top_up_cells(results: list[dict[str, object]], target: float) -> list[Cell]:
+    """The extra data sets each deciding no-difference cell needs for a Monte Carlo SE of at
+    most ``target`` (taking its rate as at least 0.01, so a cell with no false winner in its
+    first data sets is not taken as exact)."""
+    out = []
+    for r in results:
+        cell = r["cell"]
+        if cell.effect != 0 or r["refused"] > 0.5 or not r["decided"]:
+            continue
+        p = max(float(r["rate"]), 0.01)
+        need = math.ceil(p * (1 - p) / target**2 / (1 - r["refused"]))
+        if need > cell.reps:
+            out.append(Cell(cell.test, cell.k, cell.n, cell.dist, 0.0, need - cell.reps, 1))
+    return out
+
+
+def _merge(results: list[dict[str, object]]) -> list[dict[str, object]]:
+    """One result per cell: its first data sets and its top-up together."""
+    by: dict[tuple, dict[str, object]] = {}
+    for r in results:
+        c = r["cell"]
+        key = (c.test, c.k, c.n, c.dist, c.effect)
+        if key not in by:
+            by[key] = dict(r)
+            continue
+        m = by[key]
+        total = m["cell"].reps + c.reps
+        m["cell"] = Cell(c.test, c.k, c.n, c.dist, c.effect, total)
+        for f in ("wins", "decided", "seconds", "cpu"):
+            m[f] += r[f]
+        m["refused"] = 1 - m["decided"] / total
+    for m in by.values():
+        d = m["decided"]
+        m["rate"] = m["wins"] / d if d else math.nan
+        m["se"] = math.sqrt(m["rate"] * (1 - m["rate"]) / d) if d else math.nan
+    return list(by.values())
 
 
 def sizes(test: str) -> tuple[int, ...]:
@@ -149,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tests", default="all", help="comma-separated tests (default all)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--markdown", help="also write the table to this file")
+    ap.add_argument("--se", type=float,
+                    help="then top up every deciding no-difference cell to this Monte Carlo SE "
+                         "(e.g. 0.01)")
     ap.add_argument("--power", action="store_true",
                     help="the power section: ours against the known-variance oracle")
     ap.add_argument("--unequal", action="store_true",
@@ -163,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as ex:
         results = list(ex.map(run_cell, todo, chunksize=1))
+        if args.se:
+            extra = sorted(_top_up_cells(results, args.se), key=lambda c: -c.reps)
+            results = _merge(results + list(ex.map(run_cell, extra, chunksize=1)))
     by = {(r["cell"].test, r["cell"].k, r["cell"].n, r["cell"].dist, r["cell"].effect): r
           for r in results}
     lines = [
