@@ -1,4 +1,5 @@
-"""``wandb.teardown()`` with a bound, for the fixtures of the W&B tests.
+"""``wandb.teardown()`` with a bound, for the fixtures of the W&B tests and the docstring examples
+(the root conftest).
 
 Why: ``wandb.teardown()`` sends wandb-core a teardown message and then waits for the service
 process to exit with no time limit (``ServiceProcess.join()`` is a bare ``Popen.wait()``).
