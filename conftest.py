@@ -59,6 +59,7 @@ def _doctest_folder(
         yield
         return
     from _wandb_offline import isolate_offline_wandb  # tests/ is on the path (pyproject)
+    from _wandb_teardown import teardown_wandb  # bounded: wandb's own waits without a limit
 
     request.getfixturevalue("doctest_namespace")["tmp"] = tmp_path
     for key in [k for k in os.environ if k.startswith(("WANDB_", "MLFLOW_"))]:
@@ -67,12 +68,12 @@ def _doctest_folder(
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     wandb = sys.modules.get("wandb")
     if wandb is not None:  # its settings singleton keeps the first WANDB_DIR it saw
-        wandb.teardown()
+        teardown_wandb()
     yield
     wandb = sys.modules.get("wandb")
     if wandb is not None:
         wandb.finish()
-        wandb.teardown()
+        teardown_wandb()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

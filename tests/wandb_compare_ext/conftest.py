@@ -31,6 +31,7 @@ if str(HERE) not in sys.path:
 
 from _loopback_server import LoopbackWandbServer  # noqa: E402
 from _study import LRS, SEEDS, offline_env, values  # noqa: E402
+from _wandb_teardown import teardown_wandb  # noqa: E402
 
 STUDY_PROJECT = "study"
 
@@ -52,7 +53,7 @@ def wandb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     import wandb
 
     wandb.finish()
-    wandb.teardown()
+    teardown_wandb()
 
 
 @pytest.fixture
@@ -65,10 +66,10 @@ def offline_wandb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 
     isolate_offline_wandb(monkeypatch, tmp_path)
     # W&B's settings singleton keeps the WANDB_DIR it first saw: start each test afresh.
-    wandb.teardown()
+    teardown_wandb()
     yield
     assert wandb.run is None, "a test left a W&B run active"
-    wandb.teardown()
+    teardown_wandb()
 
 
 @pytest.fixture
@@ -153,12 +154,13 @@ def wandb_server(
         # wandb keeps one process-wide setup (settings read from the environment when it
         # was made, and its wandb-core service): end it, as wandb's own public teardown does,
         # so later tests in this process do not talk to this server. First, while the server
-        # still answers: a service with a request in flight to a stopped server retries, and
-        # teardown waited on it past the test's time limit (seen once in CI under load).
-        import wandb
-
+        # still answers, so no request of the service's fails for want of it. Bounded
+        # (_wandb_teardown.py): wandb.teardown() waits for the service to exit with no time
+        # limit, and after a history-reading test it waited past pytest-timeout's limit in
+        # CI under load; past the bound the service is stopped and a warning says where
+        # teardown was waiting.
         try:
-            wandb.teardown()
+            teardown_wandb()
         finally:
             server.stop()
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from _loopback_server import LoopbackWandbServer
 from _study import LRS, SEEDS, STEPS, values
+from _wandb_teardown import teardown_wandb
 from click.testing import CliRunner
 
 from shared.errors import InputError, TrackerUnreachable
@@ -266,10 +267,11 @@ def test_wandb_sync_then_api_matches_offline_reader(offline_study: Path, tmp_pat
         data = json.loads(result.stdout)
         assert data["x_axis"] == "tokens" and data["decision"]["winner"] == "optimizer.lr=0.01"
     finally:
-        server.stop()
-        import wandb
-
-        wandb.teardown()
+        # the service first, while the server still answers (as the wandb_server fixture)
+        try:
+            teardown_wandb()
+        finally:
+            server.stop()
 
 
 def test_sampled_history_is_what_we_avoid(wandb_server: LoopbackWandbServer) -> None:

@@ -145,7 +145,9 @@ def test_reader_reads_back_what_the_sdk_wrote(tmp_path: Path, monkeypatch) -> No
         run.tags = ("t1", "t2")
         run.finish(exit_code=1)
     finally:
-        wandb.teardown()
+        from _wandb_teardown import teardown_wandb
+
+        teardown_wandb()  # bounded: see _wandb_teardown.py
     (back,) = read_runs(tmp_path)
     assert (back.project, back.group, back.job_type, back.name) == ("p", "g", "j", "named")
     assert back.tags == ("t1", "t2")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import wandb
 from _loopback_server import LoopbackWandbServer
+from _wandb_teardown import teardown_wandb
 
 from shared.errors import InputError
 from wandb_compare_ext.sweep import SweepCallback
@@ -51,12 +52,15 @@ def server(tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_SILENT", "true")
     for name in ("CONFIG", "CACHE", "DATA"):
         monkeypatch.setenv(f"WANDB_{name}_DIR", str(tmp_path / f".wandb-{name.lower()}"))
-    wandb.teardown()
+    teardown_wandb()
     try:
         yield srv
     finally:
-        srv.stop()
-        wandb.teardown()
+        # the service first, while the server still answers (as the wandb_server fixture)
+        try:
+            teardown_wandb()
+        finally:
+            srv.stop()
 
 
 @pytest.mark.timeout(120)
