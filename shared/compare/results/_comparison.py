@@ -1,4 +1,4 @@
-"""The result of a comparison: frozen dataclasses that serialise to the v1 JSON shape.
+"""The result of a comparison: frozen dataclasses that serialise to the versioned JSON shape.
 
 The JSON shape (``Comparison.to_dict()``) is a public, versioned contract
 (``"tracker-compare/comparison/v3"``): renderers, adapters and saved ``comparison.json`` files
@@ -10,6 +10,7 @@ for the rest); the mean difference and its t-interval moved to ``mean_diff``/``m
 ``better`` is the direction that test found. v3 (from v2): comparisons over per-example
 scores: top-level ``examples``, a pair's ``variance`` (where the variance of its difference
 comes from), ``decision.examples_needed``; ``null`` for run-level comparisons.
+``from_dict`` reads every version (``_upgrade`` holds the history and the upgrade steps).
 
 MCB, the Pareto front, the cost in words, param effects and param importance are typed too
 (``_extras``) with the same JSON: a change of typing, not of schema.
@@ -26,6 +27,7 @@ from shared.compare.configs._grouping import match_config
 from shared.compare.results._examples_result import ExamplesSummary
 from shared.compare.results._extras import MCB, Cost, ParamEffect, ParamImportance, Pareto
 from shared.compare.results._jsonable import finite_or_none, jsonable
+from shared.compare.results._upgrade import upgrade
 from shared.errors import InputError
 from shared.stats._examples import ExampleVariance
 
@@ -750,13 +752,14 @@ class Comparison:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Comparison:
-        """The comparison a ``comparison.json`` (:meth:`to_dict`, schema ``SCHEMA``) holds.
+        """The comparison a ``comparison.json`` (:meth:`to_dict`) holds, of any schema version
+        (v1 and v2 files are upgraded first: ``_upgrade``).
 
         Reading and writing back changes nothing:
         ``Comparison.from_dict(c.to_dict()).to_dict() == c.to_dict()``.
 
         Raises:
-            InputError: not a comparison of this schema version.
+            InputError: not a tracker-compare comparison, or a member that cannot be read.
 
         Example:
             >>> from shared.model import Run
@@ -769,9 +772,14 @@ class Comparison:
             >>> c.decision.winner, c.pairs[0].ci_level_achieved, c.to_dict() == d
             ('lr=0.01', 0.96875, True)
         """
-        if not isinstance(d, Mapping) or d.get("schema") != SCHEMA:
-            got = d.get("schema") if isinstance(d, Mapping) else type(d).__name__
-            raise InputError(f"not a {SCHEMA} comparison (schema: {got!r})")
+        d = upgrade(d)  # a v1 or v2 file, or one lacking members added since: as v3
+        try:
+            return cls._from_v3(d)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise InputError(f"cannot read the comparison: {type(exc).__name__}: {exc}") from exc
+
+    @classmethod
+    def _from_v3(cls, d: Mapping[str, Any]) -> Comparison:
         metric = d["metric"]
         return cls(
             metric=str(metric["name"]), goal=str(metric["goal"]), reduce=str(metric["reduce"]),
@@ -798,10 +806,11 @@ class Comparison:
 
 def as_comparison(comparison: Comparison | Mapping[str, Any]) -> Comparison:
     """``comparison`` itself, or the ``Comparison`` its JSON dict holds (a saved
-    ``comparison.json``): publishers and reports read the typed object either way.
+    ``comparison.json`` of any schema version): publishers and reports read the typed object
+    either way.
 
     Raises:
-        InputError: a dict that is not a comparison of this schema version.
+        InputError: a dict that is not a tracker-compare comparison.
     """
     if isinstance(comparison, Comparison):
         return comparison
