@@ -641,13 +641,13 @@ class Comparison:
         """The report (decision, tables, plots) in a Jupyter cell, offline-safe."""
         from shared.render._notebook import notebook_html
 
-        return notebook_html(self.to_dict())
+        return notebook_html(self)
 
     def _repr_markdown_(self) -> str:
         """The Markdown report, where a front end shows no HTML."""
         from shared.render._notebook import notebook_markdown
 
-        return notebook_markdown(self.to_dict())
+        return notebook_markdown(self)
 
     @property
     def run_keys(self) -> list[str]:
