@@ -22,6 +22,7 @@ from shared.compare.results._comparison import (
     ConfigSummary,
     Decision,
     PairResult,
+    as_comparison,
 )
 from shared.compare.results._jsonable import finite_or_none as _as_float
 from shared.compare.results._upgrade import SCHEMA_PREFIX
@@ -60,8 +61,6 @@ def read_comparison(obj: Any) -> Comparison:
         >>> read_comparison({"schema": "tracker-compare/comparison/v1", "configs": []}).configs
         ()
     """
-    if isinstance(obj, Comparison):
-        return obj
     if isinstance(obj, os.PathLike):
         path = Path(obj)
         try:
@@ -70,7 +69,7 @@ def read_comparison(obj: Any) -> Comparison:
             raise InputError(f"cannot read comparison file {path}: {exc.strerror or exc}") from exc
         except ValueError as exc:
             raise InputError(f"{path} is not valid JSON: {exc}") from exc
-    return Comparison.from_dict(obj)
+    return as_comparison(obj)
 
 
 def json_span(ci: Sequence[float] | None) -> list[float | None] | None:

@@ -14,8 +14,8 @@ When every configuration has one run (a search over a continuous param), no seed
 is possible: the runs are ranked, the rank trend of each numeric param is reported
 (``shared.compare.configs._sweep``), and the lines that confirm the top ones with seeds are shown.
 
-Everything here reads the comparison dict leniently (a saved comparison.json from before
-``mcb`` existed renders too).
+Everything here reads the typed ``Comparison`` (a saved comparison.json from before ``mcb`` or
+``best_set`` existed reads with them absent, and renders too).
 """
 
 from __future__ import annotations
