@@ -19,9 +19,9 @@ MCB, the Pareto front, the cost in words, param effects and param importance are
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.compare.configs._grouping import match_config
 from shared.compare.results._examples_result import ExamplesSummary
@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 SCHEMA = "tracker-compare/comparison/v3"
+
+T = TypeVar("T")
 
 #: The numbers beyond the common ones a pair may report (``PairResult`` attributes, JSON
 #: members of a pair); a test's registry record names those its pairs carry, in JSON order.
@@ -773,35 +775,45 @@ class Comparison:
             ('lr=0.01', 0.96875, True)
         """
         d = upgrade(d)  # a v1 or v2 file, or one lacking members added since: as v3
-        try:
-            return cls._from_v3(d)
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            raise InputError(f"cannot read the comparison: {type(exc).__name__}: {exc}") from exc
-
-    @classmethod
-    def _from_v3(cls, d: Mapping[str, Any]) -> Comparison:
-        metric = d["metric"]
+        metric = _read("metric", lambda m: (str(m["name"]), str(m["goal"]), str(m["reduce"])),
+                       d["metric"])
         return cls(
-            metric=str(metric["name"]), goal=str(metric["goal"]), reduce=str(metric["reduce"]),
+            metric=metric[0], goal=metric[1], reduce=metric[2],
             seed_key=d["seed_key"],
-            configs=tuple(ConfigSummary.from_dict(c) for c in d["configs"]),
-            omnibus=None if d["omnibus"] is None else Omnibus.from_dict(d["omnibus"]),
-            pairs=tuple(PairResult.from_dict(p) for p in d["pairs"]),
-            decision=Decision.from_dict(d["decision"]), warnings=tuple(d["warnings"]),
-            alpha=float(d["alpha"]), correction=str(d["correction"]),
-            test_requested=str(d["test_requested"]), min_effect=float(d["min_effect"]),
-            baseline=d["baseline"], x_axis=str(d["x_axis"]), budget=_opt(d["budget"]),
-            critical_difference=None if d["critical_difference"] is None
-            else CriticalDifference.from_dict(d["critical_difference"]),
-            param_importance=None if d["param_importance"] is None
-            else tuple(ParamImportance.from_dict(p) for p in d["param_importance"]),
-            pareto=None if d["pareto"] is None else Pareto.from_dict(d["pareto"]),
-            mcb=None if d["mcb"] is None else MCB.from_dict(d["mcb"]),
-            param_effects=None if d["param_effects"] is None
-            else tuple(ParamEffect.from_dict(e) for e in d["param_effects"]),
-            examples=None if d.get("examples") is None
-            else ExamplesSummary.from_dict(d["examples"]),
+            configs=tuple(_read(f"configs[{i}]", ConfigSummary.from_dict, c)
+                          for i, c in enumerate(d["configs"])),
+            omnibus=_read("omnibus", Omnibus.from_dict, d["omnibus"]),
+            pairs=tuple(_read(f"pairs[{i}]", PairResult.from_dict, p)
+                        for i, p in enumerate(d["pairs"])),
+            decision=_read("decision", Decision.from_dict, d["decision"]),
+            warnings=_read("warnings", tuple, d["warnings"], required=True),
+            alpha=_read("alpha", float, d["alpha"], required=True),
+            correction=str(d["correction"]), test_requested=str(d["test_requested"]),
+            min_effect=_read("min_effect", float, d["min_effect"], required=True),
+            baseline=d["baseline"], x_axis=str(d["x_axis"]),
+            budget=_read("budget", _opt, d["budget"]),
+            critical_difference=_read("critical_difference", CriticalDifference.from_dict,
+                                      d["critical_difference"]),
+            param_importance=_read("param_importance", lambda xs: tuple(
+                ParamImportance.from_dict(p) for p in xs), d["param_importance"]),
+            pareto=_read("pareto", Pareto.from_dict, d["pareto"]),
+            mcb=_read("mcb", MCB.from_dict, d["mcb"]),
+            param_effects=_read("param_effects", lambda xs: tuple(
+                ParamEffect.from_dict(e) for e in xs), d["param_effects"]),
+            examples=_read("examples", ExamplesSummary.from_dict, d["examples"]),
         )
+
+
+def _read(member: str, read: Callable[[Any], T], value: Any, required: bool = False) -> Any:
+    """``read(value)`` (``None`` for a JSON ``null`` unless ``required``), or an
+    ``InputError`` naming ``member`` when it does not read (a hand-edited file)."""
+    if value is None and not required:
+        return None
+    try:
+        return read(value)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise InputError(f"the comparison's {member} cannot be read: {type(exc).__name__}: "
+                         f"{exc}") from exc
 
 
 def as_comparison(comparison: Comparison | Mapping[str, Any]) -> Comparison:

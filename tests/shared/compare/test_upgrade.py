@@ -85,3 +85,19 @@ def test_a_member_that_is_not_a_number_is_named():
     d["configs"][1]["values"][2] = "oops"
     with pytest.raises(InputError, match=r"values of config 'cfg=1' holds 'oops', not a number"):
         Comparison.from_dict(d)
+
+
+@pytest.mark.parametrize("member, broken, named", [
+    ("pareto", {"cost_metric": "usd"}, "pareto"),
+    ("alpha", None, "alpha"),
+    ("decision", {"winner": None, "rationale": "", "tests": 3}, "decision"),
+])
+def test_a_member_that_does_not_read_is_named(member, broken, named):
+    d = compare_runs(_runs(2), metric="y").to_dict()
+    d[member] = broken
+    with pytest.raises(InputError, match=rf"the comparison's {named} cannot be read"):
+        Comparison.from_dict(d)
+    d = compare_runs(_runs(2), metric="y").to_dict()
+    d["pairs"][0]["n"] = "many"
+    with pytest.raises(InputError, match=r"pairs\[0\] cannot be read"):
+        Comparison.from_dict(d)
