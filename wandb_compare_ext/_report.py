@@ -72,7 +72,7 @@ def _config_keys(comparison: Comparison) -> list[str]:
     return [k for k in keys if k != comparison.seed_key]
 
 
-def _statistics_markdown(data: Mapping[str, Any]) -> str:
+def _statistics_markdown(data: Comparison) -> str:
     """The statistics part of the markdown report: configurations, omnibus, pairs, why each
     test, costs, importance, warnings (the title and decision are blocks of their own)."""
     from shared.render import render
@@ -102,7 +102,7 @@ _FIGURES = (
 )  # fmt: skip
 
 
-def _decision_blocks(data: Mapping[str, Any]) -> tuple[str, list[Any]]:
+def _decision_blocks(data: Comparison) -> tuple[str, list[Any]]:
     """The headline and the decision's paragraphs (none empty)."""
     import wandb_workspaces.reports.v2 as wr
 
@@ -188,11 +188,9 @@ def build_report(
         )
         return wr.PanelGrid(runsets=[runset], panels=panels)
 
-    # the renderers read the comparison's JSON (they render saved comparison.json files too)
-    rendered = data.to_dict()
-    headline, blocks = _decision_blocks(rendered)
-    blocks += [wr.H2(text="Statistics"), wr.MarkdownBlock(text=_statistics_markdown(rendered))]
-    images = make_plots(rendered)
+    headline, blocks = _decision_blocks(data)
+    blocks += [wr.H2(text="Statistics"), wr.MarkdownBlock(text=_statistics_markdown(data))]
+    images = make_plots(data)
     figures = [_image(images[name], caption) for name, caption in _FIGURES if name in images]
     if figures:
         blocks += [wr.H2(text="Figures"), *figures]

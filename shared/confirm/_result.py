@@ -74,12 +74,12 @@ class ConfirmResult:
         """Why it stopped and the seeds used, then the last look's report, in a Jupyter cell."""
         from shared.render._notebook import notebook_html
 
-        return notebook_html(self.comparison.to_dict(), self.summary())
+        return notebook_html(self.comparison, self.summary())
 
     def _repr_markdown_(self) -> str:
         from shared.render._notebook import notebook_markdown
 
-        return notebook_markdown(self.comparison.to_dict(), self.summary())
+        return notebook_markdown(self.comparison, self.summary())
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,7 +1,8 @@
 """Rendering a comparison: terminal table, markdown, JSON, CSV, self-contained HTML, PNG plots.
 
-Everything works from the comparison dict (``Comparison.to_dict()``), so a saved
-comparison.json renders exactly like a fresh comparison.
+Everything works from the typed ``Comparison``; a dict or a saved comparison.json (any schema
+version) is read into one first (``_data.read_comparison``), so it renders exactly like a fresh
+comparison.
 
 Example:
     >>> from shared.render import render, write_report

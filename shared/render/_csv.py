@@ -25,12 +25,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
-from shared.compare.results._extras import MCB
-from shared.compare.results._jsonable import finite_or_none
-from shared.render._data import read_typed
+from shared.compare.results._comparison import Comparison
+from shared.compare.results._jsonable import finite_or_none, jsonable
+from shared.render._data import json_span
 from shared.render._escape import visible
 
 __all__ = ["render_csv"]
@@ -61,12 +61,12 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def _bounds(ci: Any) -> list[Any]:
-    ci = list(ci or [None, None])
-    return ci + [None] * (2 - len(ci))
+def _bounds(ci: Sequence[float] | None) -> list[Any]:
+    """An interval's two cells as the JSON holds them (a non-finite bound is empty)."""
+    return json_span(ci) or [None, None]
 
 
-def render_csv(d: Mapping[str, Any]) -> str:
+def render_csv(c: Comparison) -> str:
     """The configurations and the tested pairs as one CSV, told apart by the ``kind`` column
     (see the module docstring for every column).
 
@@ -75,63 +75,64 @@ def render_csv(d: Mapping[str, Any]) -> str:
         >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
         ...         for lr in (0.0, 0.1) for s in range(4)]
-        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
-        >>> render_csv(comparison_dict).splitlines()[0].split(",")[:4]
+        >>> render_csv(compare_runs(runs, metric="acc")).splitlines()[0].split(",")[:4]
         ['kind', 'config', 'a', 'b']
     """
-    configs = d.get("configs") or []
+    num = finite_or_none
+    # params as the JSON holds them (numpy numbers plain, NaN empty), keys as text
+    params_of = [jsonable(dict(cfg.params or {})) for cfg in c.configs]
     param_keys: dict[str, None] = {}
-    for c in configs:
-        for k in c.get("params") or {}:
+    for params in params_of:
+        for k in params:
             param_keys.setdefault(str(k), None)
-    mcb = read_typed(d.get("mcb"), MCB)
+    mcb = c.mcb
     mcb_rows = {r.name: r for r in mcb.rows} if mcb is not None else {}
     columns = ["kind", "config", "a", "b", *_STATS, *_PAIR, *(_MCB if mcb else ())]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([*columns, *(f"params.{k}" for k in param_keys), "runs"])
-    for c in configs:
-        lo, hi = _bounds(c.get("ci"))
+    for cfg, params in zip(c.configs, params_of, strict=True):
+        lo, hi = _bounds(cfg.ci)
         cells = {
             "kind": "config",
-            "config": c.get("name"),
-            "n": c.get("n"),
-            "mean": c.get("mean"),
-            "std": c.get("std"),
-            "median": c.get("median"),
+            "config": cfg.name,
+            "n": int(cfg.n),
+            "mean": num(cfg.mean),
+            "std": num(cfg.std),
+            "median": num(cfg.median),
             "ci_low": lo,
             "ci_high": hi,
-            "stopped_early": c.get("stopped_early"),
+            "stopped_early": int(cfg.stopped_early),
         }
-        row_mcb = mcb_rows.get(str(c.get("name")))
+        row_mcb = mcb_rows.get(str(cfg.name))
         if row_mcb is not None:
             # an infinite bound is empty, as in the JSON (null)
             m_lo, m_hi = (finite_or_none(b) for b in row_mcb.ci)
             cells.update(mcb_distance=finite_or_none(row_mcb.distance), mcb_ci_low=m_lo,
                          mcb_ci_high=m_hi, in_best_set=row_mcb.in_best_set)  # fmt: skip
-        params = {str(k): v for k, v in (c.get("params") or {}).items()}
+        params = {str(k): v for k, v in params.items()}
         row = [cells.get(col) for col in columns]
         row += [params.get(k) for k in param_keys]
-        row.append(c.get("runs"))
+        row.append(list(cfg.run_ids))
         w.writerow([_cell(v) for v in row])
-    for p in d.get("pairs") or []:
-        lo, hi = _bounds(p.get("ci"))
+    for p in c.pairs:
+        lo, hi = _bounds(p.ci)
         cells = {
             "kind": "pair",
-            "a": p.get("a"),
-            "b": p.get("b"),
-            "n": p.get("n"),
+            "a": p.a,
+            "b": p.b,
+            "n": int(p.n),
             "ci_low": lo,
             "ci_high": hi,
-            "test": p.get("test"),
-            "paired": p.get("paired"),
-            "diff": p.get("diff"),
-            "effect_name": p.get("effect_name"),
-            "effect": p.get("effect_size"),
-            "p": p.get("p_value"),
-            "p_adj": p.get("p_adjusted"),
-            "significant": p.get("significant"),
-            "why": p.get("why"),
+            "test": p.test,
+            "paired": bool(p.paired),
+            "diff": num(p.diff),
+            "effect_name": p.effect_name,
+            "effect": num(p.effect_size),
+            "p": num(p.p_value),
+            "p_adj": num(p.p_adjusted),
+            "significant": bool(p.significant),
+            "why": p.why,
         }
         row = [cells.get(col) for col in columns] + [None] * len(param_keys) + [None]
         w.writerow([_cell(v) for v in row])

@@ -1,8 +1,9 @@
 """Turning a ``Comparison`` (or its dict, or a saved comparison.json) into rows of display text.
 
-Every renderer works from the comparison dict (contract B), never from the dataclass, so a
-comparison.json saved yesterday renders exactly like a fresh comparison. The readers here are
-lenient: a missing optional key renders as "n/a" rather than failing.
+Every renderer works from the typed ``Comparison``; :func:`read_comparison` is the one edge
+where a dict or a saved comparison.json of any schema version (v1, v2, v3: see
+``shared.compare.results._upgrade``) becomes one, so a file saved long ago renders like a fresh
+comparison. A number that is not there (``None``, NaN) renders as "n/a".
 """
 
 from __future__ import annotations
@@ -13,30 +14,32 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from shared.compare.results._extras import Cost, ParamImportance
+from shared.compare.results._comparison import (
+    SCHEMA,
+    Comparison,
+    ConfigSummary,
+    Decision,
+    PairResult,
+    as_comparison,
+)
 from shared.compare.results._jsonable import finite_or_none as _as_float
+from shared.compare.results._upgrade import SCHEMA_PREFIX
 from shared.errors import InputError
 
 __all__ = [
     "SCHEMA_PREFIX",
-    "as_dict",
+    "read_comparison",
     "fmt_num",
     "fmt_p",
     "fmt_ci",
     "fmt_int",
     "fmt_spread",
+    "json_span",
     "Rows",
     "build_rows",
-    "read_typed",
-    "read_typed_list",
 ]
-
-T = TypeVar("T")
-
-SCHEMA_PREFIX = "tracker-compare/comparison/"
-
 
 
 #: How a pair's estimate is labelled when it is not the mean difference (schema v2).
@@ -46,19 +49,19 @@ _ESTIMATE_PREFIX = {
     "mean_rank_difference": "rank ",
 }
 
-def as_dict(obj: Any) -> dict[str, Any]:
-    """The comparison dict from a ``Comparison``, a mapping, or a path to a saved comparison.json.
+
+def read_comparison(obj: Any) -> Comparison:
+    """The ``Comparison`` itself, or the one a comparison dict or a path to a saved
+    comparison.json holds (any schema version: older files are upgraded).
 
     Raises:
         InputError: when ``obj`` is none of these, or is not a tracker-compare comparison.
 
     Example:
-        >>> as_dict({"schema": "tracker-compare/comparison/v1", "configs": []})["configs"]
-        []
+        >>> read_comparison({"schema": "tracker-compare/comparison/v1", "configs": []}).configs
+        ()
     """
-    if hasattr(obj, "to_dict") and callable(obj.to_dict):
-        obj = obj.to_dict()
-    elif isinstance(obj, os.PathLike):
+    if isinstance(obj, os.PathLike):
         path = Path(obj)
         try:
             obj = json.loads(path.read_text(encoding="utf-8"))
@@ -66,25 +69,17 @@ def as_dict(obj: Any) -> dict[str, Any]:
             raise InputError(f"cannot read comparison file {path}: {exc.strerror or exc}") from exc
         except ValueError as exc:
             raise InputError(f"{path} is not valid JSON: {exc}") from exc
-    if not isinstance(obj, Mapping):
-        raise InputError(
-            f"expected a Comparison, a comparison dict or a path to comparison.json, "
-            f"got {type(obj).__name__}"
-        )
-    schema = obj.get("schema")
-    if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
-        raise InputError(
-            f"not a tracker-compare comparison (schema is {schema!r}, expected {SCHEMA_PREFIX}v3, v2 or v1)"
-        )
-    configs = obj.get("configs")
-    if not isinstance(configs, Sequence) or isinstance(configs, str):
-        raise InputError("comparison has no 'configs' list")
-    for i, c in enumerate(configs):
-        if not isinstance(c, Mapping):
-            raise InputError(f"configs[{i}] is not an object")
-    return dict(obj)
+    return as_comparison(obj)
 
 
+def json_span(ci: Sequence[float] | None) -> list[float | None] | None:
+    """An interval as the JSON holds it: ``None``, or [lo, hi] with a non-finite bound ``None``.
+
+    Example:
+        >>> json_span((0.5, float("inf"))), json_span(None)
+        ([0.5, None], None)
+    """
+    return None if ci is None else [_as_float(ci[0]), _as_float(ci[1])]
 
 
 def fmt_num(x: Any, digits: int = 4) -> str:
@@ -227,36 +222,7 @@ _CHEAPER_WORDS = {
 }
 
 
-def read_typed(value: Any, cls: type[T]) -> T | None:
-    """``value`` as the typed result ``cls`` (``shared.compare``'s ``Cost``, ``Pareto``,
-    ``ParamImportance``...): as it is, read from its JSON, or ``None`` when it is absent or not
-    one (a hand-edited file renders without it rather than failing).
-
-    Example:
-        >>> from shared.compare import ParetoPoint
-        >>> read_typed({"config": "a", "metric": 0.9, "cost": None}, ParetoPoint).config
-        'a'
-        >>> read_typed({"config": "a"}, ParetoPoint) is None
-        True
-    """
-    if isinstance(value, cls):
-        return value
-    if not isinstance(value, Mapping):
-        return None
-    try:
-        return cls.from_dict(value)  # type: ignore[attr-defined]
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
-
-
-def read_typed_list(values: Any, cls: type[T]) -> tuple[T, ...]:
-    """Each item of ``values`` that reads as ``cls`` (see :func:`read_typed`)."""
-    if not isinstance(values, Sequence) or isinstance(values, str):
-        return ()
-    return tuple(x for v in values if (x := read_typed(v, cls)) is not None)
-
-
-def _cost_words(decision: Mapping[str, Any]) -> tuple[str, str | None, str]:
+def _cost_words(decision: Decision) -> tuple[str, str | None, str]:
     """(rationale without the cost sentence, the cost sentence, what the cheaper alternative
     was found to be).
 
@@ -264,8 +230,8 @@ def _cost_words(decision: Mapping[str, Any]) -> tuple[str, str | None, str]:
     it on its own line instead. Comparisons saved before ``decision.cost`` existed keep the
     old wording.
     """
-    rationale = _text(decision.get("rationale"))
-    cost = read_typed(decision.get("cost"), Cost)
+    rationale = _text(decision.rationale)
+    cost = decision.cost
     if cost is None:
         return rationale, None, "not significantly worse"
     sentence = cost.sentence or None
@@ -275,12 +241,11 @@ def _cost_words(decision: Mapping[str, Any]) -> tuple[str, str | None, str]:
     return rationale, sentence, _CHEAPER_WORDS.get(str(verdict), "see the cost sentence")
 
 
-def _importance_rows(d: Mapping[str, Any]) -> tuple[str | None, tuple[tuple[str, ...], ...]]:
+def _importance_rows(c: Comparison) -> tuple[str | None, tuple[tuple[str, ...], ...]]:
     """The importance measure in words and one row per separable effect."""
-    items = read_typed_list(d.get("param_importance"), ParamImportance)
     measure = None
     rows = []
-    for it in items:
+    for it in c.param_importance or ():
         measure = measure or it.measure or None
         rows.append(
             (
@@ -294,135 +259,135 @@ def _importance_rows(d: Mapping[str, Any]) -> tuple[str | None, tuple[tuple[str,
     return measure, tuple(rows)
 
 
-def build_rows(d: Mapping[str, Any]) -> Rows:
-    """The display rows of a comparison dict (already checked by :func:`as_dict`)."""
-    metric = d.get("metric") or {}
-    name = _text(metric.get("name")) or "metric"
-    goal = _text(metric.get("goal"))
-    reduce = _text(metric.get("reduce"))
-    bits = [f"goal: {goal}" if goal else "", f"reduce: {reduce}" if reduce else ""]
-    if d.get("seed_key"):
-        bits.append(f"paired by: {d['seed_key']}")
-    else:
-        bits.append("unpaired")
-    if d.get("runs") is not None:
-        bits.append(f"runs: {fmt_int(d.get('runs'))}")
-    if d.get("alpha") is not None:
-        bits.append(f"alpha: {fmt_num(d.get('alpha'))}")
-    if d.get("correction"):
-        bits.append(f"correction: {d['correction']}")
-    if d.get("baseline"):
-        bits.append(f"baseline: {d['baseline']}")
+def _subtitle(c: Comparison) -> str:
+    bits = [f"goal: {c.goal}" if c.goal else "", f"reduce: {c.reduce}" if c.reduce else ""]
+    bits.append(f"paired by: {c.seed_key}" if c.seed_key else "unpaired")
+    bits.append(f"runs: {len(c.run_keys)}")
+    bits.append(f"alpha: {fmt_num(c.alpha)}")
+    if c.correction:
+        bits.append(f"correction: {c.correction}")
+    if c.baseline:
+        bits.append(f"baseline: {c.baseline}")
+    return ", ".join(b for b in bits if b)
 
-    config_rows = []
-    for c in d.get("configs") or []:
-        # mean, std, CI and median at one precision: that of the std (3 significant digits).
-        ci = _ci_bounds(c.get("ci")) or (None, None)
-        mean, std, lo, hi, median = fmt_spread(
-            (c.get("mean"), c.get("std"), *ci, c.get("median")), c.get("std")
+
+def _config_row(cfg: ConfigSummary) -> tuple[str, ...]:
+    # mean, std, CI and median at one precision: that of the std (3 significant digits).
+    ci = _ci_bounds(json_span(cfg.ci))
+    mean, std, lo, hi, median = fmt_spread(
+        (cfg.mean, cfg.std, *(ci or (None, None)), cfg.median), cfg.std
+    )
+    return (
+        _text(cfg.name), fmt_int(cfg.n), f"{mean} ± {std}",
+        "n/a" if ci is None else f"[{lo}, {hi}]", median,
+    )  # fmt: skip
+
+
+def _pair_row(p: PairResult) -> tuple[str, ...]:
+    effect = fmt_num(p.effect_size, 3)
+    if p.effect_name and effect != "n/a":
+        effect = f"{p.effect_name}={effect}"
+    test = _text(p.test)
+    # Tests without a p-value decide by their own numbers: show those beside the test.
+    if _as_float(p.p_value) is None and _as_float(p.epsilon_min) is not None:
+        test += f" (eps_min={fmt_num(p.epsilon_min, 3)})"
+    elif _as_float(p.p_value) is None and _as_float(p.p_b_better) is not None:
+        test += (
+            f" (P(a)={fmt_num(p.p_a_better, 3)}, P(rope)={fmt_num(p.p_rope, 3)},"
+            f" P(b)={fmt_num(p.p_b_better, 3)})"
         )
-        config_rows.append(
-            (
-                _text(c.get("name")),
-                fmt_int(c.get("n")),
-                f"{mean} ± {std}",
-                "n/a" if _ci_bounds(c.get("ci")) is None else f"[{lo}, {hi}]",
-                median,
-            )
-        )
-    pair_rows = []
-    for p in d.get("pairs") or []:
-        effect = fmt_num(p.get("effect_size"), 3)
-        if p.get("effect_name") and effect != "n/a":
-            effect = f"{p['effect_name']}={effect}"
-        test = _text(p.get("test"))
-        # Tests without a p-value decide by their own numbers: show those beside the test.
-        if p.get("p_value") is None and p.get("epsilon_min") is not None:
-            test += f" (eps_min={fmt_num(p.get('epsilon_min'), 3)})"
-        elif p.get("p_value") is None and p.get("p_b_better") is not None:
-            test += (
-                f" (P(a)={fmt_num(p.get('p_a_better'), 3)}, P(rope)={fmt_num(p.get('p_rope'), 3)},"
-                f" P(b)={fmt_num(p.get('p_b_better'), 3)})"
-            )
-        # The difference at the precision of its interval (half-width, 3 significant digits).
-        ci = _ci_bounds(p.get("ci"))
-        diff, lo, hi = fmt_spread((p.get("diff"), *(ci or (None, None))), _half_width(ci))
-        # v2: the estimate is the deciding test's own; say which when it is not the mean
-        diff = _ESTIMATE_PREFIX.get(str(p.get("estimate") or ""), "") + diff
-        pair_rows.append(
-            (
-                f"{_text(p.get('a'))} vs {_text(p.get('b'))}",
-                test,
-                diff,
-                "n/a" if ci is None else f"[{lo}, {hi}]",
-                effect,
-                fmt_p(p.get("p_value")),
-                fmt_p(p.get("p_adjusted")),
-                _yes_no(p.get("significant")),
-            )
-        )
+    # The difference at the precision of its interval (half-width, 3 significant digits).
+    ci = _ci_bounds(json_span(p.ci))
+    diff, lo, hi = fmt_spread((p.diff, *(ci or (None, None))), _half_width(ci))
+    # v2: the estimate is the deciding test's own; say which when it is not the mean
+    diff = _ESTIMATE_PREFIX.get(str(p.estimate or ""), "") + diff
+    return (
+        f"{_text(p.a)} vs {_text(p.b)}", test, diff, "n/a" if ci is None else f"[{lo}, {hi}]",
+        effect, fmt_p(p.p_value), fmt_p(p.p_adjusted), _yes_no(bool(p.significant)),
+    )  # fmt: skip
+
+
+def _why(c: Comparison, pairs: Sequence[PairResult], omnibus: bool) -> list[tuple[str, str]]:
     why = []
-    om = d.get("omnibus")
-    if isinstance(om, Mapping) and om and om.get("why"):
-        why.append((f"omnibus ({_text(om.get('test'))})", _text(om.get("why"))))
+    om = c.omnibus if omnibus else None
+    if om is not None and om.why:
+        why.append((f"omnibus ({_text(om.test)})", _text(om.why)))
     pair_why = [
-        (f"{_text(p.get('a'))} vs {_text(p.get('b'))}",
-         _text(p.get("why")) + (f"; {_text(p.get('reach'))}" if p.get("reach") else ""))
-        for p in d.get("pairs") or []
-        if isinstance(p, Mapping) and p.get("why")
+        (f"{_text(p.a)} vs {_text(p.b)}", _text(p.why) + (f"; {_text(p.reach)}" if p.reach else ""))
+        for p in pairs
+        if p.why
     ]
     if len(pair_why) >= 8 and len({w for _, w in pair_why}) == 1:
         # one reason for a large family (MCB, a named test): say it once, not once a line
         pair_why = [(f"all {len(pair_why)} pairs", pair_why[0][1])]
-    why += pair_why
-    omnibus = None
-    if isinstance(om, Mapping) and om:
-        p = fmt_p(om.get("p_value"))
-        omnibus = (
-            f"{_text(om.get('test'))}: statistic={fmt_num(om.get('statistic'))}, "
+    return why + pair_why
+
+
+def _cost_rows(configs: Sequence[ConfigSummary]) -> tuple[tuple[str, ...], ...]:
+    rows = []
+    for cfg in configs:
+        if not isinstance(cfg.costs, Mapping):
+            continue
+        for cost_name, v in cfg.costs.items():
+            v = v if isinstance(v, Mapping) else {}
+            rows.append(
+                (_text(cfg.name), _text(cost_name), fmt_num(v.get("total")),
+                 fmt_num(v.get("per_run")))
+            )  # fmt: skip
+    return tuple(rows)
+
+
+def build_rows(
+    c: Comparison,
+    *,
+    configs: Sequence[ConfigSummary] | None = None,
+    pairs: Sequence[PairResult] | None = None,
+    omnibus: bool = True,
+) -> Rows:
+    """The display rows of comparison ``c``; ``configs`` and ``pairs``, when given, are the
+    ones shown (the large layout shows a part), and ``omnibus=False`` leaves its line out.
+
+    Example:
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
+        ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
+        ...         for lr in (0.0, 0.1) for s in range(4)]
+        >>> r = build_rows(compare_runs(runs, metric="acc"))
+        >>> r.title, r.config_rows[0][0], r.pair_rows[0][0]
+        ('tracker-compare: acc', 'lr=0.0', 'lr=0.0 vs lr=0.1')
+    """
+    configs = c.configs if configs is None else configs
+    pairs = c.pairs if pairs is None else pairs
+    om = c.omnibus if omnibus else None
+    omnibus_line = None
+    if om is not None:
+        p = fmt_p(om.p_value)
+        omnibus_line = (
+            f"{_text(om.test)}: statistic={fmt_num(om.statistic)}, "
             f"p{'' if p.startswith('<') else '='}{p}"
         )
-    decision = d.get("decision") or {}
-    winner = decision.get("winner")
-    seeds = decision.get("seeds_needed")
+    decision = c.decision
     rationale, cost_sentence, cheaper_words = _cost_words(decision)
-    measure, importance_rows = _importance_rows(d)
-    cost_rows = []
-    for c in d.get("configs") or []:
-        costs = c.get("costs")
-        if not isinstance(costs, Mapping):
-            continue
-        for cost_name, v in costs.items():
-            v = v if isinstance(v, Mapping) else {}
-            cost_rows.append(
-                (
-                    _text(c.get("name")),
-                    _text(cost_name),
-                    fmt_num(v.get("total")),
-                    fmt_num(v.get("per_run")),
-                )
-            )
+    measure, importance_rows = _importance_rows(c)
     return Rows(
-        title=f"tracker-compare: {name}",
-        subtitle=", ".join(b for b in bits if b),
+        title=f"tracker-compare: {_text(c.metric) or 'metric'}",
+        subtitle=_subtitle(c),
         config_header=("config", "n", "mean ± std", "95% CI", "median"),
-        config_rows=tuple(config_rows),
+        config_rows=tuple(_config_row(cfg) for cfg in configs),
         pair_header=("a vs b", "test", "estimate", "CI", "effect", "p", "p_adj", "significant"),
-        pair_rows=tuple(pair_rows),
-        omnibus=omnibus,
-        winner=None if winner is None else _text(winner),
+        pair_rows=tuple(_pair_row(p) for p in pairs),
+        omnibus=omnibus_line,
+        winner=None if decision.winner is None else _text(decision.winner),
         rationale=rationale,
-        seeds_needed=None if seeds is None else fmt_int(seeds),
-        cheaper=None
-        if not decision.get("cheaper_alternative")
-        else _text(decision["cheaper_alternative"]),
+        seeds_needed=None if decision.seeds_needed is None else fmt_int(decision.seeds_needed),
+        cheaper=_text(decision.cheaper_alternative) if decision.cheaper_alternative else None,
         cheaper_words=cheaper_words,
-        warnings=tuple(_text(w) for w in d.get("warnings") or []),
+        warnings=tuple(_text(w) for w in c.warnings),
         cost_header=("config", "cost metric", "total", "per run"),
-        cost_rows=tuple(cost_rows),
-        schema=_text(d.get("schema")),
+        cost_rows=_cost_rows(configs),
+        schema=SCHEMA,
         cost=cost_sentence,
-        why=tuple(why),
+        why=tuple(_why(c, pairs, omnibus)),
         importance_measure=measure,
         importance_rows=importance_rows,
     )

@@ -9,12 +9,14 @@ slipped through escaping could neither run nor phone home.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.compare.results._extras import Pareto
-from shared.render._data import Rows, build_rows, fmt_num, read_typed
+from shared.compare.results._comparison import Comparison, PairResult
+from shared.compare.results._jsonable import finite_or_none, jsonable
+from shared.render._data import Rows, build_rows, fmt_num
 from shared.render._escape import MAX_NAME, shorten, visible
 
 __all__ = ["render_html"]
@@ -153,46 +155,40 @@ def _table(
 TOP_CONFIGS = 20
 
 
-def _ranked(d: Mapping[str, Any]) -> list[int]:
-    """Indexes of ``d["configs"]``, best mean first for the goal (no mean: last)."""
-    configs = list(d.get("configs") or [])
-    sign = -1.0 if (d.get("metric") or {}).get("goal") == "minimize" else 1.0
+def _ranked(c: Comparison) -> list[int]:
+    """Indexes of ``c.configs``, best mean first for the goal (no mean: last)."""
+    sign = -1.0 if c.goal == "minimize" else 1.0
 
     def key(i: int) -> tuple[int, float]:
-        mean = configs[i].get("mean") if isinstance(configs[i], Mapping) else None
-        ok = isinstance(mean, (int, float)) and mean == mean
-        return (0, -sign * float(mean)) if ok else (1, 0.0)
+        mean = finite_or_none(c.configs[i].mean)
+        return (0, -sign * mean) if mean is not None else (1, 0.0)
 
-    return sorted(range(len(configs)), key=key)
+    return sorted(range(len(c.configs)), key=key)
 
 
-def _best_set(d: Mapping[str, Any]) -> set[str]:
-    decision = d.get("decision") or {}
-    names = {str(n) for n in decision.get("best_set") or []}
-    if decision.get("winner"):
-        names.add(str(decision["winner"]))
+def _best_set(c: Comparison) -> set[str]:
+    names = {str(n) for n in c.decision.best_set}
+    if c.decision.winner:
+        names.add(str(c.decision.winner))
     return names
 
 
-def _shown(d: Mapping[str, Any]) -> list[int]:
+def _shown(c: Comparison) -> list[int]:
     """The configurations the report lists: the top ``TOP_CONFIGS`` and the possibly-best set."""
-    configs = list(d.get("configs") or [])
-    best = _best_set(d)
-    order = _ranked(d)
+    best = _best_set(c)
+    order = _ranked(c)
     return [i for k, i in enumerate(order)
-            if k < TOP_CONFIGS or str(configs[i].get("name")) in best]
+            if k < TOP_CONFIGS or str(c.configs[i].name) in best]
 
 
-def _configs_section(d: Mapping[str, Any], r: Rows) -> str:
+def _configs_section(c: Comparison, r: Rows) -> str:
     """Configurations ranked best first, the possibly-best set marked; big sweeps cut to the
     top ``TOP_CONFIGS`` (and every possibly-best one), the rest counted."""
-    shown = _shown(d) if len(r.config_rows) == len(d.get("configs") or []) else None
-    configs = list(d.get("configs") or [])
-    best = _best_set(d)
-    if shown is None:  # rows and configurations do not line up: show the rows as they are
-        shown, configs = list(range(len(r.config_rows))), [{}] * len(r.config_rows)
+    shown = _shown(c)
+    configs = c.configs
+    best = _best_set(c)
     rows = [r.config_rows[i] for i in shown]
-    marks = ["best" if str(configs[i].get("name")) in best else "" for i in shown]
+    marks = ["best" if str(configs[i].name) in best else "" for i in shown]
     out = ["<section><h2>Configurations</h2>"]
     if best and len(best) < len(configs):
         out.append(f'<p class="legend">Ranked best first; marked: could be the best '
@@ -207,31 +203,24 @@ def _configs_section(d: Mapping[str, Any], r: Rows) -> str:
     return "".join(out)
 
 
-def _pair_name(p: Mapping[str, Any] | None, fallback: str) -> str:
+def _pair_name(p: PairResult) -> str:
     """Each side of a pair on its own line: two lines, not four."""
-    if not isinstance(p, Mapping) or p.get("a") is None:
-        return _name(fallback)
-    return (f'<span class="side">{_name(p.get("a"))}</span>'
-            f'<span class="side"><span class="vs">vs</span> {_name(p.get("b"))}</span>')
+    return (f'<span class="side">{_name(p.a)}</span>'
+            f'<span class="side"><span class="vs">vs</span> {_name(p.b)}</span>')
 
 
-def _pairs_table(d: Mapping[str, Any], r: Rows) -> str:
+def _pairs_table(c: Comparison, r: Rows) -> str:
     """The pairs, verdict first (significant, p_adj, the estimate with its CI), then the
     details; pairs of configurations the report does not list are counted, not shown."""
-    pairs = list(d.get("pairs") or [])
-    if len(pairs) != len(r.pair_rows):
-        pairs = [None] * len(r.pair_rows)
-    listed = {str((d.get("configs") or [])[i].get("name")) for i in _shown(d)} if (
-        len(r.config_rows) == len(d.get("configs") or [])) else None
-    keep = [i for i, p in enumerate(pairs) if listed is None or p is None
-            or (str(p.get("a")) in listed and str(p.get("b")) in listed)]
+    listed = {str(c.configs[i].name) for i in _shown(c)}
+    keep = [i for i, p in enumerate(c.pairs) if str(p.a) in listed and str(p.b) in listed]
     # r.pair_header: a vs b, test, estimate, CI, effect, p, p_adj, significant
     header = ("pair", "significant", "p_adj", "estimate [95% CI]", "p", "effect", "test")
     rows, names, classes = [], [], []
     for i in keep:
-        name, test, estimate, ci, effect, p_value, p_adj, sig = r.pair_rows[i]
-        rows.append((name, sig, p_adj, f"{estimate} {ci}", p_value, effect, test))
-        names.append(_pair_name(pairs[i], name))
+        _name_text, test, estimate, ci, effect, p_value, p_adj, sig = r.pair_rows[i]
+        rows.append((_name_text, sig, p_adj, f"{estimate} {ci}", p_value, effect, test))
+        names.append(_pair_name(c.pairs[i]))
         classes.append("sig" if sig == "yes" else "")
     out = [_table(header, rows, (False, False, True, True, True, False, False), table_id="pairs",
                   row_classes=classes, cards=True, first_html=names)]
@@ -269,25 +258,22 @@ def _why(r: Rows) -> str:
     return "".join(out)
 
 
-def _runs_table(d: Mapping[str, Any]) -> str:
+def _runs_table(c: Comparison) -> str:
     rows = []
     total = 0
-    configs = list(d.get("configs") or [])
+    configs = list(c.configs)
     if len(configs) > TOP_CONFIGS:  # a big sweep: the runs of the configurations listed above
-        configs = [configs[i] for i in _shown(d)]
-    for c in configs:
-        ids = list(c.get("runs") or [])
-        names = list(c.get("run_names") or [])
-        values = list(c.get("values") or [])
-        seeds = c.get("seeds")
-        seeds = list(seeds) if isinstance(seeds, Sequence) and not isinstance(seeds, str) else []
+        configs = [configs[i] for i in _shown(c)]
+    for cfg in configs:
+        ids, names, values = cfg.run_ids, cfg.run_names, cfg.values
+        seeds = [] if cfg.seeds is None else jsonable(list(cfg.seeds))  # as the JSON shows them
         for i, rid in enumerate(ids):
             total += 1
             if len(rows) >= _MAX_RUN_ROWS:
                 continue
             rows.append(
                 (
-                    str(c.get("name", "")),
+                    str(cfg.name),
                     str(names[i]) if i < len(names) and names[i] is not None else "",
                     str(rid),
                     str(seeds[i]) if i < len(seeds) and seeds[i] is not None else "",
@@ -305,15 +291,15 @@ def _runs_table(d: Mapping[str, Any]) -> str:
             table_id="runs",
         )
     )
-    everything = sum(len(c.get("runs") or []) for c in d.get("configs") or [])
+    everything = sum(len(cfg.run_ids) for cfg in c.configs)
     if everything > len(rows):
         out.append(f"<p>… and {everything - len(rows)} more runs (see comparison.json).</p>")
     out.append("</section>")
     return "".join(out)
 
 
-def _pareto(d: Mapping[str, Any]) -> str:
-    p = read_typed(d.get("pareto"), Pareto)
+def _pareto(c: Comparison) -> str:
+    p = c.pareto
     if p is None or not p.points:
         return ""
     rows = [
@@ -347,11 +333,11 @@ def _importance(r: Rows) -> str:
     return "".join(out)
 
 
-def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None) -> str:
+def render_html(c: Comparison, images: Mapping[str, bytes] | None = None) -> str:
     """The comparison as one self-contained HTML page.
 
     Args:
-        d: the comparison dict (``Comparison.to_dict()``).
+        c: the comparison.
         images: ``{file name: PNG bytes}`` to embed (as made by ``make_plots``); None makes them.
 
     Example:
@@ -359,31 +345,30 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
         >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
         ...         for lr in (0.0, 0.1) for s in range(4)]
-        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
-        >>> page = render_html(comparison_dict)
+        >>> page = render_html(compare_runs(runs, metric="acc"))
         >>> page.startswith("<!DOCTYPE html>"), "<script" in page  # self-contained, no scripts
         (True, False)
     """
     if images is None:
         from shared.render._plots import make_plots
 
-        images = make_plots(d)
-    configs = list(d.get("configs") or [])
+        images = make_plots(c)
+    configs = list(c.configs)
     if len(configs) > TOP_CONFIGS and images:
         # a big sweep: the page plots the configurations it lists (the PNG files keep them all);
         # 400 curves made a 4 MB page no one could read
         from shared.render._plots import make_plots
 
-        shown = [configs[i] for i in _shown(d)]
-        names = {str(c.get("name")) for c in shown}
-        small = {**d, "configs": shown, "critical_difference": None,
-                 "pairs": [p for p in d.get("pairs") or []
-                           if str(p.get("a")) in names and str(p.get("b")) in names]}
+        shown = [configs[i] for i in _shown(c)]
+        names = {str(cfg.name) for cfg in shown}
+        small = dataclasses.replace(
+            c, configs=tuple(shown), critical_difference=None,
+            pairs=tuple(p for p in c.pairs if str(p.a) in names and str(p.b) in names))
         images = {**images, **{k: v for k, v in make_plots(small).items()
                                if k in ("curves.png", "distribution.png")}}
         # the critical-difference diagram of every configuration stays a file of its own
         images = {k: v for k, v in images.items() if k != "cd_diagram.png"}
-    r = build_rows(d)
+    r = build_rows(c)
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -394,14 +379,14 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
         f"<h1>{_e(r.title)}</h1>",
         f'<p class="sub">{_e(r.subtitle)}</p>',
         _decision(r),
-        _configs_section(d, r),
+        _configs_section(c, r),
     ]
     if r.omnibus:
         out.append(f"<p>Omnibus test: {_e(r.omnibus)}</p>")
     out.append("</section>")
     if r.pair_rows:
         out.append("<section><h2>Pairs</h2>")
-        out.append(_pairs_table(d, r))
+        out.append(_pairs_table(c, r))
         out.append(_why(r))
         out.append("</section>")
     if images:
@@ -418,7 +403,7 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
         out.append('<section><h2>Warnings</h2><ul class="warnings">')
         out += [f"<li>{_e(w)}</li>" for w in r.warnings]
         out.append("</ul></section>")
-    pareto = _pareto(d)
+    pareto = _pareto(c)
     if r.cost_rows or pareto:
         out.append("<section><h2>Costs</h2>")
         if r.cost_rows:
@@ -428,7 +413,7 @@ def render_html(d: Mapping[str, Any], images: Mapping[str, bytes] | None = None)
         out.append(pareto)
         out.append("</section>")
     out.append(_importance(r))
-    out.append(_runs_table(d))
+    out.append(_runs_table(c))
     out.append(
         f"<footer>tracker-compare report · schema {_e(r.schema)}</footer></main></body></html>"
     )

@@ -1,11 +1,14 @@
-"""JSON: exactly the comparison dict, NaN and infinities as null."""
+"""JSON: exactly the comparison's dict (``Comparison.to_dict()``), NaN and infinities as null."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.compare.results._comparison import Comparison
 
 __all__ = ["render_json", "to_jsonable"]
 
@@ -38,16 +41,18 @@ def to_jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def render_json(d: Mapping[str, Any]) -> str:
-    """The comparison dict as indented JSON (strict: no NaN tokens), ending with a newline.
+def render_json(c: Comparison) -> str:
+    """The comparison's dict as indented JSON (strict: no NaN tokens), ending with a newline.
+
+    A comparison read from an older file is written in the newest schema (``SCHEMA``).
 
     Example:
         >>> from shared import Run, compare_runs
         >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
         ...         for lr in (0.0, 0.1) for s in range(4)]
-        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
-        >>> json.loads(render_json(comparison_dict))["schema"]
+        >>> comparison = compare_runs(runs, metric="acc")
+        >>> json.loads(render_json(comparison))["schema"]
         'tracker-compare/comparison/v3'
     """
-    return json.dumps(to_jsonable(d), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    return json.dumps(to_jsonable(c.to_dict()), indent=2, allow_nan=False, ensure_ascii=False) + "\n"

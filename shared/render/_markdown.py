@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
+from shared.compare.results._comparison import Comparison
 from shared.render._data import build_rows
 from shared.render._escape import md_text
 from shared.render._ranking import (
@@ -39,11 +39,11 @@ def _table(
     return lines
 
 
-def render_markdown(d: Mapping[str, Any], top: int | None = None) -> str:
+def render_markdown(c: Comparison, top: int | None = None) -> str:
     """The comparison as GitHub-flavoured markdown (headings, GFM tables, lists).
 
     Args:
-        d: the comparison dict (``Comparison.to_dict()``).
+        c: the comparison.
         top: when given (``--top``), more configurations than this give the screen-sized
             layout of the terminal table (summary, the ``top`` best, what was left out); without
             it (report.md) every configuration and pair is listed.
@@ -53,20 +53,19 @@ def render_markdown(d: Mapping[str, Any], top: int | None = None) -> str:
         >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
         ...         for lr in (0.0, 0.1) for s in range(4)]
-        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
-        >>> render_markdown(comparison_dict).splitlines()[0]
+        >>> render_markdown(compare_runs(runs, metric="acc")).splitlines()[0]
         '# tracker-compare: acc'
     """
-    large = top is not None and is_large(d, top)
+    large = top is not None and is_large(c, top)
     if large:
-        rank = ranking(d, top)
+        rank = ranking(c, top)
         keep = set(rank.shown)
-        pairs, pairs_hidden = ([], 0) if single_runs(d) else shown_pairs(d, rank.shown, PAIR_ROWS)
+        pairs, pairs_hidden = ([], 0) if single_runs(c) else shown_pairs(c, rank.shown, PAIR_ROWS)
         # build_rows on the shown part only (as the terminal table does)
-        r = build_rows({**d, "pairs": pairs, "omnibus": None,
-                        "configs": [c for c in d.get("configs") or [] if c.get("name") in keep]})
+        r = build_rows(c, pairs=pairs, omnibus=False,
+                       configs=[cfg for cfg in c.configs if cfg.name in keep])
     else:
-        r = build_rows(d)
+        r = build_rows(c)
     e = md_escape
     out = [f"# {e(r.title)}", "", e(r.subtitle), "", "## Decision", ""]
     if r.winner:

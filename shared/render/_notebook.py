@@ -9,21 +9,23 @@ Markdown report, for front ends that show no HTML.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.compare.results._comparison import Comparison
 
 __all__ = ["notebook_html", "notebook_markdown"]
 
 
-def notebook_html(d: Mapping[str, Any], head: str = "") -> str:
-    """The report of comparison dict ``d`` as a notebook cell's HTML, after ``head`` (text).
+def notebook_html(c: Comparison, head: str = "") -> str:
+    """The report of comparison ``c`` as a notebook cell's HTML, after ``head`` (text).
 
     Example:
-        >>> # comparison._repr_html_() == notebook_html(comparison.to_dict())
+        >>> # comparison._repr_html_() == notebook_html(comparison)
     """
     from shared.render._html import render_html
 
-    page = render_html(d)
+    page = render_html(c)
     lead = f"<p>{html.escape(head)}</p>" if head else ""
     return (
         f'{lead}<iframe class="tracker-compare-report" srcdoc="{html.escape(page, quote=True)}"'
@@ -32,13 +34,13 @@ def notebook_html(d: Mapping[str, Any], head: str = "") -> str:
     )
 
 
-def notebook_markdown(d: Mapping[str, Any], head: str = "") -> str:
-    """The Markdown report of ``d``, after ``head``.
+def notebook_markdown(c: Comparison, head: str = "") -> str:
+    """The Markdown report of ``c``, after ``head``.
 
     Example:
         >>> # comparison._repr_markdown_().startswith("# tracker-compare:")
     """
     from shared.render._markdown import render_markdown
 
-    text = render_markdown(d)
+    text = render_markdown(c)
     return f"{head}\n\n{text}" if head else text

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from shared.compare.results._extras import ParamImportance
+from shared.compare.results._comparison import Comparison
 from shared.errors import InputError
-from shared.render._data import read_typed
 
 __all__ = [
     "make_plots",
@@ -48,9 +47,10 @@ def _floats(values: Any, what: str) -> list[float]:
             out.append(math.nan)
             continue
         try:
-            out.append(float(v))
+            f = float(v)
         except (TypeError, ValueError):
             raise InputError(f"{what} holds {v!r}, not a number") from None
+        out.append(f if math.isfinite(f) else math.nan)  # as the JSON has it: null
     return out
 
 
@@ -80,10 +80,9 @@ def _colors(k: int) -> list:
     return [cmap(i % cmap.N) for i in range(k)]
 
 
-def _metric_label(d: Mapping[str, Any]) -> str:
-    metric = d.get("metric") or {}
-    name = _label(metric.get("name") or "metric")
-    reduce = metric.get("reduce")
+def _metric_label(c: Comparison) -> str:
+    name = _label(c.metric or "metric")
+    reduce = c.reduce
     return f"{name} ({_label(reduce)})" if reduce else name
 
 
@@ -93,7 +92,7 @@ def _style():
     return style.context("default")
 
 
-def plot_curves(d: Mapping[str, Any]) -> bytes | None:
+def plot_curves(c: Comparison) -> bytes | None:
     """Learning curves: per configuration the mean across runs with its 95% CI band, on the
     comparison's x-axis; an ``x`` marks where runs stopped early. None when no config has a curve.
 
@@ -105,19 +104,18 @@ def plot_curves(d: Mapping[str, Any]) -> bytes | None:
         >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
         ...         for lr in (0.0, 0.1) for s in range(4)]
-        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
-        >>> plot_curves(comparison_dict) is None  # final values only: no curves to draw
+        >>> plot_curves(compare_runs(runs, metric="acc")) is None  # final values: no curves
         True
     """
-    configs = list(d.get("configs") or [])
+    configs = list(c.configs)
     curves = []
-    for c in configs:
-        curve = c.get("curve")
-        if not curve:
+    for i, cfg in enumerate(configs):
+        curve = cfg.curve
+        if curve is None:
             continue
-        name = c.get("name")
+        name = cfg.name
         parts = {
-            key: _floats(curve.get(key) or [], f"curve {key!r} of config {name!r}")
+            key: _floats(list(getattr(curve, key)), f"curve {key!r} of config {name!r}")
             for key in ("grid", "mean", "lo", "hi")
         }
         lengths = {key: len(v) for key, v in parts.items()}
@@ -126,9 +124,8 @@ def plot_curves(d: Mapping[str, Any]) -> bytes | None:
                 f"curve of config {name!r} has lists of different lengths "
                 + ", ".join(f"{k}={n}" for k, n in lengths.items())
             )
-        n_runs = curve.get("n")
-        n_list = _floats(n_runs, f"curve 'n' of config {name!r}") if n_runs else []
-        curves.append((c, curve, parts, n_list))
+        n_list = _floats(list(curve.n), f"curve 'n' of config {name!r}")
+        curves.append((i, cfg, curve, parts, n_list))
     if not curves:
         return None
     import numpy as np
@@ -138,11 +135,11 @@ def plot_curves(d: Mapping[str, Any]) -> bytes | None:
         fig = _figure(9, 5)
         ax = fig.add_subplot()
         x_axis = "step"
-        for c, curve, parts, n_list in curves:
-            color = colors[configs.index(c)]
+        for i, cfg, curve, parts, n_list in curves:
+            color = colors[i]
             x = np.asarray(parts["grid"])
-            label = _label(c.get("name"))
-            stopped = c.get("stopped_early") or 0
+            label = _label(cfg.name)
+            stopped = cfg.stopped_early or 0
             if stopped:
                 label += f" ({int(stopped)} stopped early)"
             ax.plot(x, parts["mean"], color=color, lw=1.6, label=label)
@@ -152,9 +149,9 @@ def plot_curves(d: Mapping[str, Any]) -> bytes | None:
                 drops = np.nonzero(np.diff(n_arr) < 0)[0]
                 if len(drops):
                     ax.plot(x[drops], np.asarray(parts["mean"])[drops], "x", color=color, ms=8)
-            x_axis = curve.get("x_axis") or x_axis
+            x_axis = curve.x_axis or x_axis
         ax.set_xlabel(_label(x_axis))
-        ax.set_ylabel(_label((d.get("metric") or {}).get("name") or "metric"))
+        ax.set_ylabel(_label(c.metric or "metric"))
         ax.set_title("Learning curves: mean and 95% CI across runs (x: a run stopped early)")
         ax.grid(alpha=0.3)
         if len(curves) <= _MAX_LEGEND:
@@ -162,7 +159,7 @@ def plot_curves(d: Mapping[str, Any]) -> bytes | None:
         return _png(fig)
 
 
-def plot_distribution(d: Mapping[str, Any]) -> bytes | None:
+def plot_distribution(c: Comparison) -> bytes | None:
     """The reduced metric per configuration: every run as a point over a box plot (configs on
     the vertical axis, in comparison order). None when no config has values.
 
@@ -171,16 +168,15 @@ def plot_distribution(d: Mapping[str, Any]) -> bytes | None:
         >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
         ...         for lr in (0.0, 0.1) for s in range(4)]
-        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
-        >>> plot_distribution(comparison_dict)[1:4]  # a PNG
+        >>> plot_distribution(compare_runs(runs, metric="acc"))[1:4]  # a PNG
         b'PNG'
     """
     import numpy as np
 
-    configs = list(d.get("configs") or [])
+    configs = list(c.configs)
     data = []
-    for c in configs:
-        vals = np.asarray(_floats(c.get("values") or [], f"values of config {c.get('name')!r}"))
+    for cfg in configs:
+        vals = np.asarray(_floats(list(cfg.values), f"values of config {cfg.name!r}"))
         data.append(vals[np.isfinite(vals)])
     if not any(len(v) for v in data):
         return None
@@ -204,9 +200,9 @@ def plot_distribution(d: Mapping[str, Any]) -> bytes | None:
                 jitter = rng.uniform(-0.15, 0.15, len(v))
                 ax.plot(v, i + jitter, "o", color=colors[i], alpha=0.8, ms=5)
                 ax.plot([v.mean()], [i], "D", color="white", mec="black", ms=6)
-        ax.set_yticks(pos, [_label(c.get("name")) for c in configs])
+        ax.set_yticks(pos, [_label(cfg.name) for cfg in configs])
         ax.invert_yaxis()
-        ax.set_xlabel(_metric_label(d))
+        ax.set_xlabel(_metric_label(c))
         ax.set_title("Per-run values (points), box = quartiles, diamond = mean")
         ax.grid(axis="x", alpha=0.3)
         return _png(fig)
@@ -232,7 +228,7 @@ def cd_cliques(ranks: Sequence[float], cd: float) -> list[tuple[int, int]]:
     return out
 
 
-def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
+def plot_cd_diagram(c: Comparison) -> bytes | None:
     """Critical-difference diagram (Demsar 2006, Fig. 1 style): mean ranks on an axis, the CD
     as a bar, and thick bars joining configurations whose ranks differ by no more than the CD.
     None with fewer than three configurations or no ``critical_difference``.
@@ -242,19 +238,18 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
         >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
         ...         for lr in (0.0, 0.1) for s in range(4)]
-        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
-        >>> plot_cd_diagram(comparison_dict) is None  # two configurations: no diagram
+        >>> plot_cd_diagram(compare_runs(runs, metric="acc")) is None  # two: no diagram
         True
     """
-    cdd = d.get("critical_difference")
-    if not isinstance(cdd, Mapping):
+    cdd = c.critical_difference
+    if cdd is None:
         return None
-    mean_ranks = cdd.get("mean_ranks") or {}
+    mean_ranks = cdd.mean_ranks
     if len(mean_ranks) < 3:
         return None
     names = list(mean_ranks)
     ranks = _floats(list(mean_ranks.values()), "critical_difference mean_ranks")
-    cd = _floats([cdd.get("cd")], "critical_difference cd")[0]
+    cd = _floats([cdd.cd], "critical_difference cd")[0]
     if not all(math.isfinite(r) for r in ranks):
         raise InputError("critical_difference has a mean rank that is not a finite number")
     order = sorted(range(len(ranks)), key=lambda i: ranks[i])
@@ -264,17 +259,14 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
     lo = min(1.0, math.floor(ranks[0]))
     hi = max(float(k), math.ceil(ranks[-1]))
     half = (k + 1) // 2
-    bars = cdd.get("bars")
-    source = cdd.get("source")
-    if isinstance(bars, list):
-        # the bars the comparison computed from the tests it reports (shared.compare.inference._cd):
-        # the picture never disagrees with the table
-        pos = {n: i for i, n in enumerate(names)}
-        cliques = sorted((min(pos[b[0]], pos[b[1]]), max(pos[b[0]], pos[b[1]]))
-                         for b in bars if len(b) == 2 and b[0] in pos and b[1] in pos)
-    else:
-        cliques = cd_cliques(ranks, cd) if math.isfinite(cd) else []
-    nemenyi = not isinstance(bars, list) or str(source or "").startswith("Nemenyi")
+    source = cdd.source
+    # the bars the comparison computed from the tests it reports (shared.compare.inference._cd;
+    # a file saved before bars were stored reads with Nemenyi's): the picture never disagrees
+    # with the table
+    pos = {n: i for i, n in enumerate(names)}
+    cliques = sorted((min(pos[b[0]], pos[b[1]]), max(pos[b[0]], pos[b[1]]))
+                     for b in cdd.bars if len(b) == 2 and b[0] in pos and b[1] in pos)
+    nemenyi = str(source or "").startswith("Nemenyi")
     step = 0.35
     with _style():
         fig = _figure(
@@ -319,7 +311,7 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
             ax.plot([ranks[i] - 0.03, ranks[j] + 0.03], [y, y], color="black", lw=4)
         ax.set_xlim(lo - 0.2, hi + 0.2)
         ax.set_ylim(base - step * max(half, k - half) - 0.1, top + 0.8)
-        alpha = cdd.get("alpha")
+        alpha = cdd.alpha
         a_txt = f" at alpha={alpha:g}" if isinstance(alpha, (int, float)) else ""
         ax.text(
             (lo + hi) / 2,
@@ -333,7 +325,7 @@ def plot_cd_diagram(d: Mapping[str, Any]) -> bytes | None:
         return _png(fig, tight=True)
 
 
-def plot_param_importance(d: Mapping[str, Any]) -> bytes | None:
+def plot_param_importance(c: Comparison) -> bytes | None:
     """Parameter importance as horizontal bars, most important first. None when absent.
 
     Example:
@@ -341,24 +333,17 @@ def plot_param_importance(d: Mapping[str, Any]) -> bytes | None:
         >>> runs = [Run("frame", f"{lr}-{h}-{s}", params={"lr": lr, "hidden": h, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.001 * h + 0.01 * ((7 * s + h) % 5)})
         ...         for lr in (0.0, 0.1) for h in (16, 32) for s in range(4)]
-        >>> d = compare_runs(runs, metric="acc").to_dict()
-        >>> [p["param"] for p in d["param_importance"]], plot_param_importance(d)[1:4]
+        >>> c = compare_runs(runs, metric="acc")
+        >>> [p.param for p in c.param_importance], plot_param_importance(c)[1:4]
         (['lr', 'hidden'], b'PNG')
     """
-    items = d.get("param_importance")
+    items = c.param_importance
     if not items:
         return None
     rows = []
     methods: dict[str, None] = {}
-    for i, raw in enumerate(items):
-        if not isinstance(raw, (Mapping, ParamImportance)):
-            raise InputError(f"param_importance[{i}] is not an object")
-        if isinstance(raw, Mapping):  # a number that is not one is named before reading
-            _floats([raw.get("importance")], f"param_importance[{i}] importance")
-        it = read_typed(raw, ParamImportance)
-        if it is None:
-            raise InputError(f"param_importance[{i}] names no param")
-        value = math.nan if it.importance is None else it.importance
+    for it in items:
+        value = _floats([it.importance], f"param_importance {it.param!r} importance")[0]
         rows.append((it.param, 0.0 if math.isnan(value) else value))
         if it.method:
             methods.setdefault(it.method, None)
@@ -377,16 +362,15 @@ def plot_param_importance(d: Mapping[str, Any]) -> bytes | None:
         return _png(fig)
 
 
-def make_plots(d: Mapping[str, Any]) -> dict[str, bytes]:
-    """Every plot that applies to ``d``, as ``{file name: PNG bytes}`` in report order.
+def make_plots(c: Comparison) -> dict[str, bytes]:
+    """Every plot that applies to ``c``, as ``{file name: PNG bytes}`` in report order.
 
     Example:
         >>> from shared import Run, compare_runs
         >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
         ...         for lr in (0.0, 0.1) for s in range(4)]
-        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
-        >>> sorted(make_plots(comparison_dict))
+        >>> sorted(make_plots(compare_runs(runs, metric="acc")))
         ['distribution.png']
     """
     out: dict[str, bytes] = {}
@@ -396,7 +380,7 @@ def make_plots(d: Mapping[str, Any]) -> dict[str, bytes]:
         ("cd_diagram.png", plot_cd_diagram),
         ("param_importance.png", plot_param_importance),
     ):
-        png = fn(d)
+        png = fn(c)
         if png is not None:
             out[name] = png
     return out

@@ -14,20 +14,21 @@ When every configuration has one run (a search over a continuous param), no seed
 is possible: the runs are ranked, the rank trend of each numeric param is reported
 (``shared.compare.configs._sweep``), and the lines that confirm the top ones with seeds are shown.
 
-Everything here reads the comparison dict leniently (a saved comparison.json from before
-``mcb`` existed renders too).
+Everything here reads the typed ``Comparison`` (a saved comparison.json from before ``mcb`` or
+``best_set`` existed reads with them absent, and renders too).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from shared.compare.results._extras import MCB, MCBRow, ParamEffect
+from shared.compare.results._comparison import Comparison, ConfigSummary, PairResult
+from shared.compare.results._extras import MCBRow, ParamEffect
 from shared.compare.results._jsonable import finite_or_none as _float
-from shared.render._data import fmt_ci, fmt_int, fmt_num, read_typed, read_typed_list
+from shared.compare.results._jsonable import jsonable
+from shared.render._data import fmt_ci, fmt_int, fmt_num, json_span
 
 __all__ = ["DEFAULT_TOP", "Ranking", "is_large", "ranking", "shown_pairs"]
 
@@ -39,20 +40,9 @@ CONFIRM_TOP = 3
 CONFIRM_SEEDS = 5
 
 
-
-
-def _configs(d: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [c for c in d.get("configs") or [] if isinstance(c, Mapping)]
-
-
-def single_runs(d: Mapping[str, Any]) -> bool:
+def single_runs(c: Comparison) -> bool:
     """Whether every configuration has exactly one run (at least three configurations)."""
-    configs = _configs(d)
-    return len(configs) >= 3 and all(_float(c.get("n")) == 1 for c in configs)
-
-
-def _mcb(d: Mapping[str, Any]) -> MCB | None:
-    return read_typed(d.get("mcb"), MCB)
+    return len(c.configs) >= 3 and all(cfg.n == 1 for cfg in c.configs)
 
 
 def _span(ci: tuple[float, float]) -> list[float | None]:
@@ -60,22 +50,20 @@ def _span(ci: tuple[float, float]) -> list[float | None]:
     return [_float(ci[0]), _float(ci[1])]
 
 
-def is_large(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> bool:
+def is_large(c: Comparison, top: int = DEFAULT_TOP) -> bool:
     """Whether the text outputs use the summary + top-K layout (more configurations than
     ``top``, a multiple-comparisons-with-the-best result, or one run per configuration)."""
-    return len(_configs(d)) > top or _mcb(d) is not None or single_runs(d)
+    return len(c.configs) > top or c.mcb is not None or single_runs(c)
 
 
-def best_set(d: Mapping[str, Any]) -> list[str] | None:
+def best_set(c: Comparison) -> list[str] | None:
     """The configurations that could still be the best (``decision.best_set``, else the MCB
-    rows marked ``in_best_set``), or ``None`` when the comparison has no such set."""
-    decision = d.get("decision") or {}
-    names = decision.get("best_set") if isinstance(decision, Mapping) else None
-    if isinstance(names, Sequence) and not isinstance(names, str):
-        return [str(n) for n in names]
-    m = _mcb(d)
-    if m is not None:
-        return [r.name for r in m.rows if r.in_best_set]
+    rows marked ``in_best_set``), or ``None`` when the comparison has no such set (a file
+    saved before ``best_set`` existed, without MCB)."""
+    if c.decision.best_set:
+        return [str(n) for n in c.decision.best_set]
+    if c.mcb is not None:
+        return [r.name for r in c.mcb.rows if r.in_best_set]
     return None
 
 
@@ -96,47 +84,45 @@ class Ranking:
     confirm: list[str] = field(default_factory=list)
 
 
-def _order(d: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], MCBRow | None]]:
+def _order(c: Comparison) -> list[tuple[ConfigSummary, MCBRow | None]]:
     """Configurations best first, each with its MCB row (if any)."""
-    configs = _configs(d)
-    by_name = {str(c.get("name")): c for c in configs}
-    m = _mcb(d)
-    if m is not None:
+    by_name = {str(cfg.name): cfg for cfg in c.configs}
+    if c.mcb is not None:
         out = []
-        for row in m.rows:
-            c = by_name.pop(row.name, None)
-            if c is not None:
-                out.append((c, row))
-        return out + [(c, None) for c in by_name.values()]
-    maximize = (d.get("metric") or {}).get("goal") != "minimize"
+        for row in c.mcb.rows:
+            cfg = by_name.pop(row.name, None)
+            if cfg is not None:
+                out.append((cfg, row))
+        return out + [(cfg, None) for cfg in by_name.values()]
+    maximize = c.goal != "minimize"
 
-    def key(c: Mapping[str, Any]) -> tuple[int, float]:
-        mean = _float(c.get("mean"))
+    def key(cfg: ConfigSummary) -> tuple[int, float]:
+        mean = _float(cfg.mean)
         if mean is None:
             return (1, 0.0)
         return (0, -mean if maximize else mean)
 
-    return [(c, None) for c in sorted(configs, key=key)]
+    return [(cfg, None) for cfg in sorted(c.configs, key=key)]
 
 
-def _pair_verdicts(d: Mapping[str, Any], best: str) -> dict[str, bool]:
+def _pair_verdicts(c: Comparison, best: str) -> dict[str, bool]:
     """For each configuration tested against ``best``: whether it was significantly worse."""
     out: dict[str, bool] = {}
-    for p in d.get("pairs") or []:
-        if not isinstance(p, Mapping) or best not in (p.get("a"), p.get("b")):
+    for p in c.pairs:
+        if best not in (p.a, p.b):
             continue
-        other = str(p.get("b") if p.get("a") == best else p.get("a"))
-        out[other] = bool(p.get("significant")) and p.get("better") == best
+        other = str(p.b if p.a == best else p.a)
+        out[other] = bool(p.significant) and p.better == best
     return out
 
 
-def _summary(d: Mapping[str, Any], n_configs: int) -> list[str]:
-    runs = fmt_int(d.get("runs"))
-    ns = sorted({int(_float(c.get("n")) or 0) for c in _configs(d)})
+def _summary(c: Comparison, n_configs: int) -> list[str]:
+    runs = len(c.run_keys)
+    ns = sorted({int(_float(cfg.n) or 0) for cfg in c.configs})
     per = f"{ns[0]} per configuration" if len(ns) == 1 else f"{ns[0]}-{ns[-1]} per configuration"
     lines = [f"{n_configs} configurations, {runs} runs ({per})"]
-    best = best_set(d)
-    m = _mcb(d)
+    best = best_set(c)
+    m = c.mcb
     if best is not None:
         how = ""
         if m is not None:
@@ -148,18 +134,18 @@ def _summary(d: Mapping[str, Any], n_configs: int) -> list[str]:
         else:
             shown = "; ".join(best[:5]) + (f"; and {len(best) - 5} more" if len(best) > 5 else "")
             lines.append(f"could be the best{how}: {len(best)} configurations: {shown}")
-    om = d.get("omnibus")
-    if isinstance(om, Mapping) and om:
-        p = _float(om.get("p_value"))
+    om = c.omnibus
+    if om is not None:
+        p = _float(om.p_value)
         p_text = "n/a" if p is None else ("<0.0001" if p < 1e-4 else f"{p:.3g}")
-        verdict = "differences found" if om.get("significant") else "no difference found"
-        lines.append(f"omnibus {om.get('test')}: p={p_text} ({verdict})")
+        verdict = "differences found" if om.significant else "no difference found"
+        lines.append(f"omnibus {om.test}: p={p_text} ({verdict})")
     return lines
 
 
 def _left_out(
-    d: Mapping[str, Any],
-    rest: Sequence[tuple[Mapping[str, Any], MCBRow | None]],
+    c: Comparison,
+    rest: Sequence[tuple[ConfigSummary, MCBRow | None]],
     best_name: str | None,
 ) -> str | None:
     if not rest:
@@ -176,8 +162,8 @@ def _left_out(
             f"than the best{tail}"
         )
     if best_name is not None:
-        verdicts = _pair_verdicts(d, best_name)
-        names = [str(c.get("name")) for c, _row in rest]
+        verdicts = _pair_verdicts(c, best_name)
+        names = [str(cfg.name) for cfg, _row in rest]
         if names and all(name in verdicts for name in names):
             worse = sum(verdicts[name] for name in names)
             if worse == n:
@@ -189,10 +175,10 @@ def _left_out(
     return f"{head}, ranked by mean{tail}"
 
 
-def _confirm(d: Mapping[str, Any], ordered: Sequence[Mapping[str, Any]]) -> list[str]:
+def _confirm(c: Comparison, ordered: Sequence[ConfigSummary]) -> list[str]:
     k = min(CONFIRM_TOP, len(ordered))
-    trials = [dict(c.get("params") or {}) for c in ordered[:k]]
-    metric = (d.get("metric") or {}).get("name") or "metric"
+    trials = [jsonable(dict(cfg.params or {})) for cfg in ordered[:k]]
+    metric = c.metric or "metric"
     return [
         f"confirm the top {k} with seeds: the confirm command runs them over the same seeds, "
         "adding seeds only while the answer is still open, and decides:",
@@ -203,34 +189,40 @@ def _confirm(d: Mapping[str, Any], ordered: Sequence[Mapping[str, Any]]) -> list
     ]
 
 
-def ranking(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> Ranking:
-    """The large layout of comparison dict ``d`` showing the best ``top`` configurations.
+def _param_effects(c: Comparison) -> tuple[ParamEffect, ...]:
+    """The stored param effects; a comparison saved before they were stored recomputes them."""
+    if c.param_effects is not None:
+        return c.param_effects
+    from shared.compare.configs._sweep import param_effects
+
+    found = param_effects([cfg.to_dict() for cfg in c.configs], c.goal or "maximize")
+    return tuple(ParamEffect.from_dict(e) for e in found)
+
+
+def ranking(c: Comparison, top: int = DEFAULT_TOP) -> Ranking:
+    """The large layout of comparison ``c`` showing the best ``top`` configurations.
 
     Example:
-        >>> d = {"metric": {"name": "acc", "goal": "maximize"}, "runs": 12,
-        ...      "configs": [{"name": f"lr={i}", "n": 1, "mean": i / 10, "params": {"lr": i}}
-        ...                  for i in range(12)]}
-        >>> r = ranking(d, top=3)
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"r{i}", params={"lr": i}, metrics={"acc": i / 10})
+        ...         for i in range(12)]
+        >>> r = ranking(compare_runs(runs, metric="acc"), top=3)
         >>> [row[1] for row in r.rows], r.left_out.split(" (")[0]
         (['lr=11', 'lr=10', 'lr=9'], '9 more runs, ranked by value')
     """
     top = max(1, int(top))
-    pairs = _order(d)
+    pairs = _order(c)
     n = len(pairs)
     shown, rest = pairs[:top], pairs[top:]
-    metric = (d.get("metric") or {}).get("name") or "metric"
-    goal = (d.get("metric") or {}).get("goal") or "maximize"
-    if single_runs(d):
+    metric = c.metric or "metric"
+    goal = c.goal or "maximize"
+    if single_runs(c):
         rows = []
-        for i, (c, _row) in enumerate(shown, 1):
-            run_names = c.get("run_names") or c.get("runs") or [""]
-            rows.append((str(i), str(c.get("name")), str(run_names[0]), fmt_num(c.get("mean"))))
+        for i, (cfg, _row) in enumerate(shown, 1):
+            run_names = cfg.run_names or cfg.run_ids or ("",)
+            rows.append((str(i), str(cfg.name), str(run_names[0]), fmt_num(cfg.mean)))
         effects = []
-        from shared.compare.configs._sweep import param_effects
-
-        stored = d.get("param_effects")  # v2 comparisons carry them; older dicts recompute
-        found = stored if isinstance(stored, list) else param_effects(_configs(d), goal)
-        for e in read_typed_list(found, ParamEffect):
+        for e in _param_effects(c):
             better = e.better_when
             effects.append((
                 e.param, fmt_num(e.rho, 3), fmt_ci(e.ci, 3), str(e.n),
@@ -248,7 +240,7 @@ def ranking(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> Ranking:
             rows=rows,
             left_out=None if more is None else f"{more} (--top N shows more; --format json or "
             "csv has every one)",
-            shown=[str(c.get("name")) for c, _row in shown],
+            shown=[str(cfg.name) for cfg, _row in shown],
             effects_title=(
                 f"param effects the data can support: Spearman rank correlation with {metric} "
                 f"over the {n} runs, 95% CI by Fisher z (a trend, not a test of configurations)"
@@ -256,23 +248,23 @@ def ranking(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> Ranking:
             if effects
             else None,
             effects_rows=effects,
-            confirm=_confirm(d, [c for c, _row in pairs]),
+            confirm=_confirm(c, [cfg for cfg, _row in pairs]),
         )
     has_mcb = any(row is not None for _c, row in shown)
-    best_mean = _float(pairs[0][0].get("mean")) if pairs else None
+    best_mean = _float(pairs[0][0].mean) if pairs else None
     sign = -1.0 if goal == "minimize" else 1.0
     rows = []
-    for i, (c, row) in enumerate(shown, 1):
+    for i, (cfg, row) in enumerate(shown, 1):
         if row is not None:
             dist, ci = _float(row.distance), fmt_ci(_span(row.ci))
             in_set = "yes" if row.in_best_set else "no"
         else:
-            mean = _float(c.get("mean"))
+            mean = _float(cfg.mean)
             dist = None if mean is None or best_mean is None else sign * (mean - best_mean)
             ci, in_set = "n/a", "n/a"
         cells = (
-            str(i), str(c.get("name")), fmt_int(c.get("n")),
-            f"{fmt_num(c.get('mean'))} ± {fmt_num(c.get('std'))}", fmt_ci(c.get("ci")),
+            str(i), str(cfg.name), fmt_int(cfg.n),
+            f"{fmt_num(cfg.mean)} ± {fmt_num(cfg.std)}", fmt_ci(json_span(cfg.ci)),
             fmt_num(dist),
         )  # fmt: skip
         rows.append(cells + ((ci, in_set) if has_mcb else ()))
@@ -281,35 +273,39 @@ def ranking(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> Ranking:
     if has_mcb:
         header += ("simultaneous CI", "could be best")
         right += (True, False)
-    best_name = str(pairs[0][0].get("name")) if pairs else None
+    best_name = str(pairs[0][0].name) if pairs else None
     return Ranking(
-        summary=_summary(d, n),
+        summary=_summary(c, n),
         title=f"top {len(shown)} of {n} configurations, best first"
         + (" (vs best: distance from the best of the others; <= 0 is worse)" if has_mcb else
            " (vs best: difference of means from the best; <= 0 is worse)"),
         header=header,
         right=right,
         rows=rows,
-        left_out=_left_out(d, rest, best_name),
-        shown=[str(c.get("name")) for c, _row in shown],
+        left_out=_left_out(c, rest, best_name),
+        shown=[str(cfg.name) for cfg, _row in shown],
     )
 
 
 def shown_pairs(
-    d: Mapping[str, Any], shown: Sequence[str], limit: int
-) -> tuple[list[Mapping[str, Any]], int]:
+    c: Comparison, shown: Sequence[str], limit: int
+) -> tuple[list[PairResult], int]:
     """The pairs to print among the ``shown`` configurations (at most ``limit``), and how
     many pairs of the comparison are not printed.
 
     Example:
-        >>> d = {"pairs": [{"a": "x", "b": "y"}, {"a": "x", "b": "z"}]}
-        >>> shown_pairs(d, ["x", "y"], 10)
-        ([{'a': 'x', 'b': 'y'}], 1)
+        >>> from shared import Run, compare_runs
+        >>> runs = [Run("frame", f"{c}{s}", params={"c": c, "seed": s},
+        ...             metrics={"acc": 0.8 + 0.01 * s + 0.02 * (c == "y") * s})
+        ...         for c in "xyz" for s in range(5)]
+        >>> kept, hidden = shown_pairs(compare_runs(runs, metric="acc"), ["c=x", "c=y"], 10)
+        >>> c = compare_runs(runs, metric="acc")
+        >>> [(p.a, p.b) for p in kept], hidden, len(c.pairs)
+        ([('c=x', 'c=y')], 1, 2)
     """
-    pairs = [p for p in d.get("pairs") or [] if isinstance(p, Mapping)]
     names = set(shown)
-    kept = [p for p in pairs if p.get("a") in names and p.get("b") in names][: max(0, limit)]
-    return kept, len(pairs) - len(kept)
+    kept = [p for p in c.pairs if p.a in names and p.b in names][: max(0, limit)]
+    return kept, len(c.pairs) - len(kept)
 
 
 #: Pair rows printed in the large layout (among the shown configurations).

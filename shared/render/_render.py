@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.errors import InputError
-from shared.render._data import as_dict
+from shared.render._data import read_comparison
 
 __all__ = ["FORMATS", "render"]
 
@@ -17,7 +17,7 @@ def render(comparison: Any, fmt: str = "table", *, top: int | None = None) -> st
 
     Args:
         comparison: a ``Comparison``, its ``to_dict()``, or a ``pathlib.Path`` to a saved
-            comparison.json.
+            comparison.json (any schema version; read once, here, into a ``Comparison``).
         fmt: "table" (plain text for terminals), "markdown" (GitHub tables), "json" (exactly the
             dict, NaN/inf as null), "csv" (one row per configuration and one per tested pair, told apart by a ``kind``
             column) or "html" (a
@@ -41,7 +41,7 @@ def render(comparison: Any, fmt: str = "table", *, top: int | None = None) -> st
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    d = as_dict(comparison)
+    d = read_comparison(comparison)
     if fmt == "table":
         from shared.render._table import DEFAULT_TOP, render_table
 

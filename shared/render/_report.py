@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.errors import InputError, TrackerCompareError
-from shared.render._data import as_dict
+from shared.render._data import read_comparison
 
 __all__ = ["REPORT_FILES", "write_report"]
 
@@ -52,7 +52,8 @@ def write_report(comparison: Any, folder: str | os.PathLike[str]) -> list[Path]:
     or hold an older report (replaced); anything else is refused rather than overwritten.
 
     Args:
-        comparison: a ``Comparison``, its ``to_dict()``, or a ``Path`` to a comparison.json.
+        comparison: a ``Comparison``, its ``to_dict()``, or a ``Path`` to a comparison.json
+            (any schema version).
         folder: where the report goes (created, with its parents).
 
     Returns:
@@ -77,7 +78,7 @@ def write_report(comparison: Any, folder: str | os.PathLike[str]) -> list[Path]:
     from shared.render._markdown import render_markdown
     from shared.render._plots import make_plots
 
-    d = as_dict(comparison)
+    d = read_comparison(comparison)
     folder = Path(folder).absolute()
     exists = _check_target(folder)
     tmp: Path | None = None

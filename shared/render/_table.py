@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from shared.compare.results._comparison import Comparison
 from shared.render._data import build_rows
 from shared.render._ranking import (
     DEFAULT_TOP,
@@ -71,13 +72,13 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[b
     return lines
 
 
-def ranking_lines(d: Mapping[str, Any], top: int, safe: Any) -> tuple[list[str], list[str]]:
+def ranking_lines(c: Comparison, top: int, safe: Any) -> tuple[list[str], list[str]]:
     """The large layout as text lines: (summary and ranking lines, lines after the pairs).
 
     ``safe`` makes a cell safe for the medium (``terminal_safe`` for terminals). The pairs
     between the shown configurations are printed by the caller (``_ranking.shown_pairs``).
     """
-    r = ranking(d, top)
+    r = ranking(c, top)
     out = [safe(line) for line in r.summary] + ["", safe(r.title)]
     out += grid(r.header, [[safe(c) for c in row] for row in r.rows], r.right)
     if r.left_out:
@@ -95,7 +96,7 @@ def ranking_lines(d: Mapping[str, Any], top: int, safe: Any) -> tuple[list[str],
     return out, after
 
 
-def render_table(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> str:
+def render_table(c: Comparison, top: int = DEFAULT_TOP) -> str:
     """The comparison as aligned plain text: configurations, pairs, decision, warnings.
 
     More than ``top`` configurations (or a multiple-comparisons-with-the-best result, or one
@@ -104,7 +105,7 @@ def render_table(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> str:
     (``_ranking``). JSON and CSV keep everything.
 
     Args:
-        d: the comparison dict (``Comparison.to_dict()``).
+        c: the comparison.
         top: how many configurations the large layout shows.
 
     Example:
@@ -112,26 +113,25 @@ def render_table(d: Mapping[str, Any], top: int = DEFAULT_TOP) -> str:
         >>> runs = [Run("frame", f"{lr}-{s}", params={"lr": lr, "seed": s},
         ...             metrics={"acc": 0.8 + lr + 0.01 * ((7 * s + 100 * lr) % 5)})
         ...         for lr in (0.0, 0.1) for s in range(4)]
-        >>> comparison_dict = compare_runs(runs, metric="acc").to_dict()
-        >>> render_table(comparison_dict).splitlines()[0]
+        >>> render_table(compare_runs(runs, metric="acc")).splitlines()[0]
         'tracker-compare: acc'
     """
     s = terminal_safe
-    large = is_large(d, top)
+    large = is_large(c, top)
     after: list[str] = []
     pairs_hidden = 0
     if large:
-        head, after = ranking_lines(d, top, s)
-        shown = ranking(d, top).shown
+        head, after = ranking_lines(c, top, s)
+        shown = ranking(c, top).shown
         # one run per configuration: no pair table at all (every pair would say "no test")
-        pairs, pairs_hidden = shown_pairs(d, shown, PAIR_ROWS) if not single_runs(d) else ([], 0)
+        pairs, pairs_hidden = shown_pairs(c, shown, PAIR_ROWS) if not single_runs(c) else ([], 0)
         # build_rows on the shown part only: 79,800 pair rows would take seconds to format
         keep = set(shown)
-        r = build_rows({**d, "pairs": pairs, "omnibus": None,
-                        "configs": [c for c in d.get("configs") or [] if c.get("name") in keep]})
+        r = build_rows(c, pairs=pairs, omnibus=False,
+                       configs=[cfg for cfg in c.configs if cfg.name in keep])
         out = [s(r.title), s(r.subtitle), ""] + head
     else:
-        r = build_rows(d)
+        r = build_rows(c)
         out = [s(r.title), s(r.subtitle), ""]
         out += grid(
             r.config_header,

@@ -35,7 +35,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.errors import InputError, TrackerCompareError
 from wandb_compare_ext.sweep._callback import trial_history
@@ -66,6 +66,9 @@ from wandb_compare_ext.sweep._study import (
 )
 from wandb_compare_ext.sweep._trial_in_process import run_function_trial, takes_argument
 from wandb_compare_ext.sweep._trial_subprocess import run_program_trial
+
+if TYPE_CHECKING:
+    from shared.compare import Comparison
 
 __all__ = ["SweepResult", "TrialOutcome", "run_sweep"]
 
@@ -331,7 +334,7 @@ def _best_trial(study: Any) -> dict[str, Any] | None:
     }
 
 
-def _comparison(ctx: SweepContext, trials: Sequence[Any]) -> dict[str, Any] | None:
+def _comparison(ctx: SweepContext, trials: Sequence[Any]) -> Comparison | None:
     """Compare the configurations with shared.compare_runs (None when not possible yet)."""
     import optuna
 
@@ -373,7 +376,7 @@ def _comparison(ctx: SweepContext, trials: Sequence[Any]) -> dict[str, Any] | No
         ctx.warnings.append(f"comparison skipped: {exc}")
         _log.warning("comparison skipped: %s", exc)
         return None
-    return comparison.to_dict()
+    return comparison
 
 
 def _after_trial(ctx: SweepContext, number: int, run: Any) -> None:
@@ -387,10 +390,10 @@ def _after_trial(ctx: SweepContext, number: int, run: Any) -> None:
     if ctx.compare:
         comparison = _comparison(ctx, trials)
         if comparison is not None:
-            ctx.study.set_user_attr(STUDY_COMPARISON, comparison)
+            ctx.study.set_user_attr(STUDY_COMPARISON, comparison.to_dict())  # JSON in storage
             if run is not None:
-                decision = comparison.get("decision") or {}
-                _update_run(ctx, run, summary={"sweep_comparison_winner": decision.get("winner")})
+                winner = comparison.decision.winner
+                _update_run(ctx, run, summary={"sweep_comparison_winner": winner})
 
 
 def _update_run(

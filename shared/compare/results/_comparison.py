@@ -1,4 +1,4 @@
-"""The result of a comparison: frozen dataclasses that serialise to the v1 JSON shape.
+"""The result of a comparison: frozen dataclasses that serialise to the versioned JSON shape.
 
 The JSON shape (``Comparison.to_dict()``) is a public, versioned contract
 (``"tracker-compare/comparison/v3"``): renderers, adapters and saved ``comparison.json`` files
@@ -10,6 +10,7 @@ for the rest); the mean difference and its t-interval moved to ``mean_diff``/``m
 ``better`` is the direction that test found. v3 (from v2): comparisons over per-example
 scores: top-level ``examples``, a pair's ``variance`` (where the variance of its difference
 comes from), ``decision.examples_needed``; ``null`` for run-level comparisons.
+``from_dict`` reads every version (``_upgrade`` holds the history and the upgrade steps).
 
 MCB, the Pareto front, the cost in words, param effects and param importance are typed too
 (``_extras``) with the same JSON: a change of typing, not of schema.
@@ -18,14 +19,15 @@ MCB, the Pareto front, the cost in words, param effects and param importance are
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.compare.configs._grouping import match_config
 from shared.compare.results._examples_result import ExamplesSummary
 from shared.compare.results._extras import MCB, Cost, ParamEffect, ParamImportance, Pareto
 from shared.compare.results._jsonable import finite_or_none, jsonable
+from shared.compare.results._upgrade import upgrade
 from shared.errors import InputError
 from shared.stats._examples import ExampleVariance
 
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 SCHEMA = "tracker-compare/comparison/v3"
+
+T = TypeVar("T")
 
 #: The numbers beyond the common ones a pair may report (``PairResult`` attributes, JSON
 #: members of a pair); a test's registry record names those its pairs carry, in JSON order.
@@ -639,13 +643,13 @@ class Comparison:
         """The report (decision, tables, plots) in a Jupyter cell, offline-safe."""
         from shared.render._notebook import notebook_html
 
-        return notebook_html(self.to_dict())
+        return notebook_html(self)
 
     def _repr_markdown_(self) -> str:
         """The Markdown report, where a front end shows no HTML."""
         from shared.render._notebook import notebook_markdown
 
-        return notebook_markdown(self.to_dict())
+        return notebook_markdown(self)
 
     @property
     def run_keys(self) -> list[str]:
@@ -750,13 +754,14 @@ class Comparison:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Comparison:
-        """The comparison a ``comparison.json`` (:meth:`to_dict`, schema ``SCHEMA``) holds.
+        """The comparison a ``comparison.json`` (:meth:`to_dict`) holds, of any schema version
+        (v1 and v2 files are upgraded first: ``_upgrade``).
 
         Reading and writing back changes nothing:
         ``Comparison.from_dict(c.to_dict()).to_dict() == c.to_dict()``.
 
         Raises:
-            InputError: not a comparison of this schema version.
+            InputError: not a tracker-compare comparison, or a member that cannot be read.
 
         Example:
             >>> from shared.model import Run
@@ -769,39 +774,55 @@ class Comparison:
             >>> c.decision.winner, c.pairs[0].ci_level_achieved, c.to_dict() == d
             ('lr=0.01', 0.96875, True)
         """
-        if not isinstance(d, Mapping) or d.get("schema") != SCHEMA:
-            got = d.get("schema") if isinstance(d, Mapping) else type(d).__name__
-            raise InputError(f"not a {SCHEMA} comparison (schema: {got!r})")
-        metric = d["metric"]
+        d = upgrade(d)  # a v1 or v2 file, or one lacking members added since: as v3
+        metric = _read("metric", lambda m: (str(m["name"]), str(m["goal"]), str(m["reduce"])),
+                       d["metric"])
         return cls(
-            metric=str(metric["name"]), goal=str(metric["goal"]), reduce=str(metric["reduce"]),
+            metric=metric[0], goal=metric[1], reduce=metric[2],
             seed_key=d["seed_key"],
-            configs=tuple(ConfigSummary.from_dict(c) for c in d["configs"]),
-            omnibus=None if d["omnibus"] is None else Omnibus.from_dict(d["omnibus"]),
-            pairs=tuple(PairResult.from_dict(p) for p in d["pairs"]),
-            decision=Decision.from_dict(d["decision"]), warnings=tuple(d["warnings"]),
-            alpha=float(d["alpha"]), correction=str(d["correction"]),
-            test_requested=str(d["test_requested"]), min_effect=float(d["min_effect"]),
-            baseline=d["baseline"], x_axis=str(d["x_axis"]), budget=_opt(d["budget"]),
-            critical_difference=None if d["critical_difference"] is None
-            else CriticalDifference.from_dict(d["critical_difference"]),
-            param_importance=None if d["param_importance"] is None
-            else tuple(ParamImportance.from_dict(p) for p in d["param_importance"]),
-            pareto=None if d["pareto"] is None else Pareto.from_dict(d["pareto"]),
-            mcb=None if d["mcb"] is None else MCB.from_dict(d["mcb"]),
-            param_effects=None if d["param_effects"] is None
-            else tuple(ParamEffect.from_dict(e) for e in d["param_effects"]),
-            examples=None if d.get("examples") is None
-            else ExamplesSummary.from_dict(d["examples"]),
+            configs=tuple(_read(f"configs[{i}]", ConfigSummary.from_dict, c)
+                          for i, c in enumerate(d["configs"])),
+            omnibus=_read("omnibus", Omnibus.from_dict, d["omnibus"]),
+            pairs=tuple(_read(f"pairs[{i}]", PairResult.from_dict, p)
+                        for i, p in enumerate(d["pairs"])),
+            decision=_read("decision", Decision.from_dict, d["decision"]),
+            warnings=_read("warnings", tuple, d["warnings"], required=True),
+            alpha=_read("alpha", float, d["alpha"], required=True),
+            correction=str(d["correction"]), test_requested=str(d["test_requested"]),
+            min_effect=_read("min_effect", float, d["min_effect"], required=True),
+            baseline=d["baseline"], x_axis=str(d["x_axis"]),
+            budget=_read("budget", _opt, d["budget"]),
+            critical_difference=_read("critical_difference", CriticalDifference.from_dict,
+                                      d["critical_difference"]),
+            param_importance=_read("param_importance", lambda xs: tuple(
+                ParamImportance.from_dict(p) for p in xs), d["param_importance"]),
+            pareto=_read("pareto", Pareto.from_dict, d["pareto"]),
+            mcb=_read("mcb", MCB.from_dict, d["mcb"]),
+            param_effects=_read("param_effects", lambda xs: tuple(
+                ParamEffect.from_dict(e) for e in xs), d["param_effects"]),
+            examples=_read("examples", ExamplesSummary.from_dict, d["examples"]),
         )
+
+
+def _read(member: str, read: Callable[[Any], T], value: Any, required: bool = False) -> Any:
+    """``read(value)`` (``None`` for a JSON ``null`` unless ``required``), or an
+    ``InputError`` naming ``member`` when it does not read (a hand-edited file)."""
+    if value is None and not required:
+        return None
+    try:
+        return read(value)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise InputError(f"the comparison's {member} cannot be read: {type(exc).__name__}: "
+                         f"{exc}") from exc
 
 
 def as_comparison(comparison: Comparison | Mapping[str, Any]) -> Comparison:
     """``comparison`` itself, or the ``Comparison`` its JSON dict holds (a saved
-    ``comparison.json``): publishers and reports read the typed object either way.
+    ``comparison.json`` of any schema version): publishers and reports read the typed object
+    either way.
 
     Raises:
-        InputError: a dict that is not a comparison of this schema version.
+        InputError: a dict that is not a tracker-compare comparison.
     """
     if isinstance(comparison, Comparison):
         return comparison

@@ -146,6 +146,8 @@ def test_passing_extra_lands_on_the_typed_attribute():
 
 def test_another_schema_is_refused():
     d = compare_runs(_runs(2, 6, True, 1), metric="y").to_dict()
-    with pytest.raises(InputError, match=f"not a {SCHEMA} comparison"):
-        Comparison.from_dict({**d, "schema": "tracker-compare/comparison/v1"})
+    for schema in ("tracker-compare/comparison/v4", "tracker-compare/confirm/v2", None):
+        with pytest.raises(InputError, match="not a tracker-compare comparison"):
+            Comparison.from_dict({**d, "schema": schema})
+    assert SCHEMA == "tracker-compare/comparison/v3"
     assert math.isnan(Comparison.from_dict(d).configs[0].values[0]) is False

@@ -158,15 +158,51 @@ def test_markdown_escapes_pipes_and_markup(two):
 # ---------------------------------------------------------------- json
 
 
+def _kept(old: object, new: object, where: str = "") -> None:
+    """Every member of ``old`` is in ``new`` with its value (lists item by item)."""
+    if isinstance(old, dict):
+        assert isinstance(new, dict), where
+        for k, v in old.items():
+            assert k in new, f"{where}.{k} dropped"
+            _kept(v, new[k], f"{where}.{k}")
+    elif isinstance(old, list):
+        assert isinstance(new, list) and len(new) == len(old), where
+        for i, (v, w) in enumerate(zip(old, new, strict=True)):
+            _kept(v, w, f"{where}[{i}]")
+    else:
+        assert new == old, where
+
+
 @pytest.mark.parametrize("which", ["two", "four"])
-def test_json_is_exactly_the_dict_in_order(which, request):
+def test_json_of_a_v1_file_is_the_v3_comparison_keeping_every_member(which, request):
     d = request.getfixturevalue(which)
     out = render(d, "json")
     back = json.loads(out)
-    assert back == d
-    assert list(back) == list(d)
-    assert list(back["configs"][0]) == list(d["configs"][0])
+    assert back["schema"] == "tracker-compare/comparison/v3"
+    _kept({k: v for k, v in d.items() if k != "schema"}, back)
+    # v1's diff was the mean difference: v3 says so
+    assert all(p["estimate"] == "mean_difference" and p["mean_diff"] == p["diff"]
+               for p in back["pairs"])
     assert render(d, "json") == out  # stable
+    # the v3 JSON is exactly its dict, in order, and renders as the v1 file did
+    assert render(back, "json") == out
+    for fmt in ("table", "markdown", "csv", "html"):
+        assert render(back, fmt) == render(d, fmt), fmt
+
+
+def test_json_of_a_v3_comparison_is_exactly_its_dict_in_order(sample):
+    from shared.compare import compare_runs
+    from shared.model import Run
+
+    runs = [Run("frame", f"{c}{s}", params={"c": c, "seed": s},
+                metrics={"acc": 0.8 + 0.01 * s + 0.03 * (c == "y") + 0.002 * (s * s % 3)})
+            for c in "xyz" for s in range(5)]
+    d = compare_runs(runs, metric="acc").to_dict()
+    out = render(d, "json")
+    back = json.loads(out)
+    assert back == d and list(back) == list(d)
+    assert list(back["configs"][0]) == list(d["configs"][0])
+    assert list(back["pairs"][0]) == list(d["pairs"][0])
 
 
 def test_json_nan_and_inf_become_null_numpy_becomes_plain(two):
@@ -245,7 +281,7 @@ def test_csv_union_of_params_and_formula_injection(two):
     assert r0["params.neg"] == "-1.5"  # numbers are left alone
     assert r0["params.sched"] == "" and r1["params.opt"] == ""
     assert r1["params.sched"] == "'-cosine"
-    assert math.isnan(float(r1["mean"]))
+    assert r1["mean"] == ""  # undefined: empty, as the JSON's null
 
 
 # ---------------------------------------------------------------- html
@@ -266,7 +302,8 @@ def test_html_sections_in_order(which, request):
         out.index("<footer>"),
     ]
     assert pos == sorted(pos)
-    assert "schema tracker-compare/comparison/v1" in out[pos[-1] :]
+    # a v1 file is read as the v3 comparison it holds (shared.compare.results._upgrade)
+    assert "schema tracker-compare/comparison/v3" in out[pos[-1] :]
     for c in d["configs"]:
         assert f'<td class="name">{c["name"]}</td>' in out
     pngs = [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([^"]+)"', out)]

@@ -11,12 +11,24 @@ import matplotlib
 import pytest
 
 from shared.errors import InputError
-from shared.render._plots import (
-    cd_cliques,
-    make_plots,
-    plot_cd_diagram,
-    plot_curves,
-)
+from shared.render._data import read_comparison
+from shared.render._plots import cd_cliques
+from shared.render._plots import make_plots as _make_plots
+from shared.render._plots import plot_cd_diagram as _plot_cd_diagram
+from shared.render._plots import plot_curves as _plot_curves
+
+
+# the plots take the typed Comparison; these tests edit the sample dicts, read here
+def make_plots(d):
+    return _make_plots(read_comparison(d))
+
+
+def plot_cd_diagram(d):
+    return _plot_cd_diagram(read_comparison(d))
+
+
+def plot_curves(d):
+    return _plot_curves(read_comparison(d))
 
 ROOT = Path(__file__).resolve().parents[3]
 

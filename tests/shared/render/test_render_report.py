@@ -8,8 +8,14 @@ import re
 
 import pytest
 
+from shared.compare import Comparison
 from shared.errors import InputError
 from shared.render import REPORT_FILES, render, write_report
+
+
+def _v3(d: dict) -> dict:
+    """The comparison.json a (v1) sample dict is written as: the v3 comparison it holds."""
+    return Comparison.from_dict(d).to_dict()
 
 
 def _bad_curve(d: dict) -> dict:
@@ -35,7 +41,7 @@ def test_writes_every_file(tmp_path, four):
     ]
     assert sorted(p.name for p in folder.iterdir()) == sorted(names)
     assert sorted(p.name for p in folder.parent.iterdir()) == ["report"]  # no temp left over
-    assert json.loads((folder / "comparison.json").read_text()) == four
+    assert json.loads((folder / "comparison.json").read_text()) == _v3(four)
     assert (folder / "report.md").read_text() == render(four, "markdown")
     assert (folder / "table.csv").read_text() == render(four, "csv")
     page = (folder / "report.html").read_text()
@@ -80,7 +86,7 @@ def test_replaces_an_old_report_and_accepts_an_empty_folder(tmp_path, four, two)
     folder.mkdir()
     write_report(two, folder)
     write_report(four, folder)
-    assert json.loads((folder / "comparison.json").read_text()) == four
+    assert json.loads((folder / "comparison.json").read_text()) == _v3(four)
     assert {p.name for p in folder.iterdir()} == REPORT_FILES
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
 
