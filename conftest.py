@@ -7,7 +7,8 @@ this file is included, so a new adapter's examples run the day it is added.
 ``python -m pytest --doctest-modules shared mlflow_compare_plugin ...`` collects the same.
 
 A docstring whose every example is marked ``+SKIP`` (it needs a tracker, a server or a
-comparison made elsewhere) is an illustration, not a test: it is left out of the run and
+comparison made elsewhere; the W&B online source's examples get ``server``, the tests'
+loopback W&B server) is an illustration, not a test: it is left out of the run and
 counted in the summary, rather than reported as a skipped test.
 
 Every docstring example runs in a fresh temporary folder (its working directory, also ``tmp``
@@ -23,6 +24,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,11 +71,40 @@ def _doctest_folder(
     wandb = sys.modules.get("wandb")
     if wandb is not None:  # its settings singleton keeps the first WANDB_DIR it saw
         teardown_wandb()
-    yield
-    wandb = sys.modules.get("wandb")
-    if wandb is not None:
-        wandb.finish()
-        teardown_wandb()
+    server = None
+    if request.node.name.startswith("wandb_compare_ext._online"):
+        server = _online_examples_server(monkeypatch)
+        request.getfixturevalue("doctest_namespace")["server"] = server
+    try:
+        yield
+    finally:
+        wandb = sys.modules.get("wandb")
+        if wandb is not None:
+            wandb.finish()
+            teardown_wandb()
+        if server is not None:  # after wandb's teardown: nothing of wandb still talks to it
+            server.stop()
+
+
+def _online_examples_server(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The online source's examples read a W&B server: the tests' loopback one (W&B's own
+    backend does not run here), holding the project ``lora`` the examples read."""
+    folder = str(ROOT / "tests" / "wandb_compare_ext")
+    if folder not in sys.path:
+        sys.path.append(folder)  # appended: tests/ holds folders named like our packages
+    from _loopback_server import LoopbackWandbServer
+
+    server = LoopbackWandbServer().start()
+    for i, lr in enumerate((0.1, 0.01)):
+        rows = [
+            {"val/loss": round(1.0 / (s + 1) + lr, 2), "_step": s, "_timestamp": 1.7e9 + s}
+            for s in range(3)
+        ]
+        server.add_run("lora", f"run{i}", display_name=f"lr={lr}",
+                       config={"lr": lr, "seed": 0}, summary=dict(rows[-1]), history=rows)  # fmt: skip
+    monkeypatch.setenv("WANDB_BASE_URL", server.url)
+    monkeypatch.setenv("WANDB_API_KEY", server.api_key)
+    return server
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -15,6 +15,8 @@ def isolate_offline_wandb(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(folder))
     monkeypatch.setenv("WANDB_SILENT", "true")
+    # no error reports: this machine has no internet, and a service sending one could wait
+    monkeypatch.setenv("WANDB_ERROR_REPORTING", "false")
     monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
     for name in ("CONFIG", "CACHE", "DATA"):
         monkeypatch.setenv(f"WANDB_{name}_DIR", str(folder / f".wandb-{name.lower()}"))

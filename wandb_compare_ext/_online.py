@@ -9,10 +9,14 @@
   API key -> ``TrackerUnreachable`` too (README: exit 3 "API key rejected"), a bad path or
   filter -> ``InputError`` (exit 2); each one line.
 
-Example:
-    >>> source = WandbSource(base_url="https://api.wandb.ai")  # doctest: +SKIP
-    >>> runs = fetch_runs(source, projects=["team/lora"], filters={"state": "finished"},
-    ...                   history_keys=["val_loss"])  # doctest: +SKIP
+Example (``server``: your W&B server, e.g. ``https://api.wandb.ai`` and your key; these
+examples run against a loopback server holding the project ``lora``: two finished runs that
+logged ``val/loss``):
+    >>> source = WandbSource(base_url=server.url, api_key=server.api_key, timeout=10)
+    >>> runs = fetch_runs(source, projects=[f"{server.entity}/lora"],
+    ...                   filters={"state": "finished"}, history_keys=["val_loss"])
+    >>> [(r.name, r.params["lr"], r.histories["val/loss"].values.tolist()) for r in runs]
+    [('lr=0.1', 0.1, [1.1, 0.6, 0.43]), ('lr=0.01', 0.01, [1.01, 0.51, 0.34])]
 """
 
 from __future__ import annotations
@@ -59,9 +63,10 @@ class WandbSource:
         timeout: seconds per API request.
 
     Example:
-        >>> source = WandbSource(base_url="http://127.0.0.1:8080", timeout=10)  # doctest: +SKIP
-        >>> source.api.viewer.username  # doctest: +SKIP
-        'me'
+        >>> source = WandbSource(base_url=server.url, api_key=server.api_key, timeout=10)
+        >>> source.probe()  # the server answers and the key is accepted, or one-line error
+        >>> [run.name for run in source.api.runs(f"{server.entity}/lora")]
+        ['lr=0.1', 'lr=0.01']
     """
 
     def __init__(
@@ -271,7 +276,10 @@ def run_from_api(
     ``run.key`` (some, such as ``_runtime``, are in no summary).
 
     Example:
-        >>> run_from_api(api.run("team/proj/abc123"), ["val_loss"])  # doctest: +SKIP
+        >>> api = WandbSource(base_url=server.url, api_key=server.api_key).api
+        >>> run = run_from_api(api.run(f"{server.entity}/lora/run0"), ["val_loss"])
+        >>> run.key, run.status, run.histories["val/loss"].steps.tolist()
+        ('wandb:run0', 'FINISHED', [0, 1, 2])
     """
     history_keys = list(history_keys)
     attrs = dict(getattr(api_run, "_attrs", {}) or {})

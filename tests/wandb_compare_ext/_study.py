@@ -35,6 +35,7 @@ def offline_env(base: Path) -> dict[str, str]:
         WANDB_MODE="offline",
         WANDB_DIR=str(base),
         WANDB_SILENT="true",
+        WANDB_ERROR_REPORTING="false",
         WANDB_CONFIG_DIR=str(base / ".config"),
         WANDB_CACHE_DIR=str(base / ".cache"),
         WANDB_DATA_DIR=str(base / ".data"),

@@ -49,6 +49,7 @@ def wandb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))
     monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_ERROR_REPORTING", "false")  # no internet: nothing to send to
     yield tmp_path
     import wandb
 
@@ -145,6 +146,7 @@ def wandb_server(
     monkeypatch.setenv("WANDB_BASE_URL", server.url)
     monkeypatch.setenv("WANDB_API_KEY", server.api_key)
     monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_ERROR_REPORTING", "false")  # no internet: nothing to send to
     monkeypatch.setenv("WANDB_CONFIG_DIR", str(wandb_home / ".config"))
     monkeypatch.setenv("WANDB_CACHE_DIR", str(wandb_home / ".cache"))
     monkeypatch.setenv("WANDB_DATA_DIR", str(wandb_home / ".data"))

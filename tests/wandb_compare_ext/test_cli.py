@@ -27,6 +27,7 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["WANDB_SILENT"] = "true"
+    env["WANDB_ERROR_REPORTING"] = "false"
     return env
 
 

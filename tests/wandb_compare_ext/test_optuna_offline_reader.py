@@ -136,6 +136,7 @@ def test_reader_reads_back_what_the_sdk_wrote(tmp_path: Path, monkeypatch) -> No
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))
     monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_ERROR_REPORTING", "false")
     try:
         run = wandb.init(project="p", group="g", job_type="j", reinit="create_new")
         run.name = "named"
