@@ -90,8 +90,9 @@ def kurtosis_moderated(matrix: np.ndarray) -> Moderated:
     excess kurtosis of the paired differences, pooled over every pair) in place of ``n - 1``:
     the prior ``(d0, s0^2)`` is fitted with ``d_eff`` (Smyth's trigamma moment matching with
     the heavier-tailed variances' own spread), the posterior is
-    ``(d0 s0^2 + d_eff s^2) / (d0 + d_eff)`` with ``d0 + d_eff`` df, capped at the pooled
-    ``d_eff (k - 1)``.
+    ``(d0 s0^2 + d_eff s^2) / (d0 + d_eff)`` with ``d0 + d_eff`` df, capped as the product's
+    at the pooled ``(n - 1)(k - 1)`` (capping at ``d_eff (k - 1)`` instead makes the sets
+    larger, 2.90 and 5.07 at k = 30 with t3 and lognormal noise, and covers no better).
 
     Example:
         >>> rng = np.random.default_rng(1)
@@ -109,7 +110,7 @@ def kurtosis_moderated(matrix: np.ndarray) -> Moderated:
     kappa = pooled_excess_kurtosis(m[:, iu[0]] - m[:, iu[1]])
     deff = max(effective_df(n, kappa), 0.05)  # a floor: every group one outlier
     post, d0, s0 = squeeze_var(vd[iu], deff)
-    df = min(deff + d0, deff * (k - 1))
+    df = min(deff + d0, (n - 1.0) * (k - 1))
     vd = np.zeros((k, k))
     vd[iu] = post
     vd = vd + vd.T
