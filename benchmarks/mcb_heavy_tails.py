@@ -2,7 +2,7 @@
 
 The power section of ``benchmarks/calibration.py`` finds our MCB set within 1.5x of the
 known-variance oracle's for normal and heteroscedastic noise, but not for t(3) and lognormal
-noise at 30 and 100 configurations. This script answers the same data sets five ways and
+noise at 30 and 100 configurations. This script answers the same data sets seven ways and
 prints the mean set size, P(true best in set) and, for the null cells, the false-winner rate:
 
 * ``ours``: the product (variances of the paired differences moderated by empirical Bayes,
@@ -34,7 +34,8 @@ The null cells print P(a true best, configuration 0, in the set) and the false-w
 
 Usage::
 
-    python benchmarks/mcb_heavy_tails.py            # about 20 minutes on one core
+    python benchmarks/mcb_heavy_tails.py             # about 5 minutes at load 11
+    python benchmarks/mcb_heavy_tails.py --reps 120  # the README's figures, about 8 minutes
     python benchmarks/mcb_heavy_tails.py --reps 10  # a quick look
 """
 
