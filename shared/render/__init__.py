@@ -1,7 +1,7 @@
 """Rendering a comparison: terminal table, markdown, JSON, CSV, self-contained HTML, PNG plots.
 
 Everything works from the typed ``Comparison``; a dict or a saved comparison.json (any schema
-version) is read into one first (``_data.read_comparison``), so it renders exactly like a fresh
+version) is read into one first (``_read.read_comparison``), so it renders exactly like a fresh
 comparison.
 
 Example:

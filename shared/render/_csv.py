@@ -26,12 +26,14 @@ import csv
 import io
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.compare.results._comparison import Comparison
 from shared.compare.results._jsonable import finite_or_none, jsonable
 from shared.render._data import json_span
 from shared.render._escape import visible
+
+if TYPE_CHECKING:  # the results layer calls the renderers back (notebook views)
+    from shared.compare.results._comparison import Comparison
 
 __all__ = ["render_csv"]
 

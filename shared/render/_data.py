@@ -1,6 +1,6 @@
 """Turning a ``Comparison`` (or its dict, or a saved comparison.json) into rows of display text.
 
-Every renderer works from the typed ``Comparison``; :func:`read_comparison` is the one edge
+Every renderer works from the typed ``Comparison``; ``_read.read_comparison`` is the one edge
 where a dict or a saved comparison.json of any schema version (v1, v2, v3: see
 ``shared.compare.results._upgrade``) becomes one, so a file saved long ago renders like a fresh
 comparison. A number that is not there (``None``, NaN) renders as "n/a".
@@ -8,29 +8,19 @@ comparison. A number that is not there (``None``, NaN) renders as "n/a".
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.compare.results._comparison import (
-    SCHEMA,
-    Comparison,
-    ConfigSummary,
-    Decision,
-    PairResult,
-    as_comparison,
-)
 from shared.compare.results._jsonable import finite_or_none as _as_float
-from shared.compare.results._upgrade import SCHEMA_PREFIX
-from shared.errors import InputError
+from shared.compare.results._upgrade import SCHEMA, SCHEMA_PREFIX
+
+if TYPE_CHECKING:  # the results layer calls the renderers back (notebook views): no cycle
+    from shared.compare.results._comparison import Comparison, ConfigSummary, Decision, PairResult
 
 __all__ = [
     "SCHEMA_PREFIX",
-    "read_comparison",
     "fmt_num",
     "fmt_p",
     "fmt_ci",
@@ -48,28 +38,6 @@ _ESTIMATE_PREFIX = {
     "cliffs_delta": "Cliff's d ",
     "mean_rank_difference": "rank ",
 }
-
-
-def read_comparison(obj: Any) -> Comparison:
-    """The ``Comparison`` itself, or the one a comparison dict or a path to a saved
-    comparison.json holds (any schema version: older files are upgraded).
-
-    Raises:
-        InputError: when ``obj`` is none of these, or is not a tracker-compare comparison.
-
-    Example:
-        >>> read_comparison({"schema": "tracker-compare/comparison/v1", "configs": []}).configs
-        ()
-    """
-    if isinstance(obj, os.PathLike):
-        path = Path(obj)
-        try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(f"cannot read comparison file {path}: {exc.strerror or exc}") from exc
-        except ValueError as exc:
-            raise InputError(f"{path} is not valid JSON: {exc}") from exc
-    return as_comparison(obj)
 
 
 def json_span(ci: Sequence[float] | None) -> list[float | None] | None:

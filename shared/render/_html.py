@@ -12,12 +12,14 @@ import base64
 import dataclasses
 import html
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.compare.results._comparison import Comparison, PairResult
 from shared.compare.results._jsonable import finite_or_none, jsonable
 from shared.render._data import Rows, build_rows, fmt_num
 from shared.render._escape import MAX_NAME, shorten, visible
+
+if TYPE_CHECKING:  # the results layer calls the renderers back (notebook views)
+    from shared.compare.results._comparison import Comparison, PairResult
 
 __all__ = ["render_html"]
 

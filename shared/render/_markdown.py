@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from shared.compare.results._comparison import Comparison
 from shared.render._data import build_rows
 from shared.render._escape import md_text
 from shared.render._ranking import (
@@ -15,6 +15,9 @@ from shared.render._ranking import (
     shown_pairs,
     single_runs,
 )
+
+if TYPE_CHECKING:  # the results layer calls the renderers back (notebook views)
+    from shared.compare.results._comparison import Comparison
 
 __all__ = ["render_markdown", "md_escape"]
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.compare.results._comparison import Comparison
 from shared.errors import InputError
+
+if TYPE_CHECKING:  # the results layer calls the renderers back (notebook views)
+    from shared.compare.results._comparison import Comparison
 
 __all__ = [
     "make_plots",

@@ -23,12 +23,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from shared.compare.results._comparison import Comparison, ConfigSummary, PairResult
 from shared.compare.results._extras import MCBRow, ParamEffect
 from shared.compare.results._jsonable import finite_or_none as _float
 from shared.compare.results._jsonable import jsonable
 from shared.render._data import fmt_ci, fmt_int, fmt_num, json_span
+
+if TYPE_CHECKING:  # the results layer calls the renderers back (notebook views)
+    from shared.compare.results._comparison import Comparison, ConfigSummary, PairResult
 
 __all__ = ["DEFAULT_TOP", "Ranking", "is_large", "ranking", "shown_pairs"]
 

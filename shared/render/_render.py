@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.errors import InputError
-from shared.render._data import read_comparison
+from shared.render._read import read_comparison
 
 __all__ = ["FORMATS", "render"]
 

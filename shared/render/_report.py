@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.errors import InputError, TrackerCompareError
-from shared.render._data import read_comparison
+from shared.render._read import read_comparison
 
 __all__ = ["REPORT_FILES", "write_report"]
 

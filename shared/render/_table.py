@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.compare.results._comparison import Comparison
 from shared.render._data import build_rows
 from shared.render._ranking import (
     DEFAULT_TOP,
@@ -18,6 +17,9 @@ from shared.render._ranking import (
     shown_pairs,
     single_runs,
 )
+
+if TYPE_CHECKING:  # the results layer calls the renderers back (notebook views)
+    from shared.compare.results._comparison import Comparison
 
 __all__ = ["render_table", "terminal_safe"]
 

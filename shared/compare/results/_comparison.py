@@ -27,7 +27,7 @@ from shared.compare.configs._grouping import match_config
 from shared.compare.results._examples_result import ExamplesSummary
 from shared.compare.results._extras import MCB, Cost, ParamEffect, ParamImportance, Pareto
 from shared.compare.results._jsonable import finite_or_none, jsonable
-from shared.compare.results._upgrade import upgrade
+from shared.compare.results._upgrade import SCHEMA, upgrade
 from shared.errors import InputError
 from shared.stats._examples import ExampleVariance
 
@@ -43,7 +43,6 @@ __all__ = [
     "as_comparison",
 ]
 
-SCHEMA = "tracker-compare/comparison/v3"
 
 T = TypeVar("T")
 

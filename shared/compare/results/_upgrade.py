@@ -40,6 +40,8 @@ from shared.errors import InputError
 __all__ = ["SCHEMA_PREFIX", "VERSIONS", "upgrade"]
 
 SCHEMA_PREFIX = "tracker-compare/comparison/"
+#: The version this code writes.
+SCHEMA = SCHEMA_PREFIX + "v3"
 #: The versions read, oldest first; the last is the one ``Comparison.to_dict`` writes.
 VERSIONS = ("v1", "v2", "v3")
 

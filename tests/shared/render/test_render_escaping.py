@@ -144,8 +144,8 @@ class _Cells(HTMLParser):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.text(min_size=1, max_size=30))
 def test_any_run_name_comes_back_as_the_same_text(sample, name):
-    from shared.render._data import read_comparison
     from shared.render._html import render_html
+    from shared.render._read import read_comparison
 
     page = render_html(read_comparison(sample.sample_two(run_names=[name] * 5)), images={})
     parsed = _parse(page)

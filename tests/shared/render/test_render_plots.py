@@ -11,11 +11,11 @@ import matplotlib
 import pytest
 
 from shared.errors import InputError
-from shared.render._data import read_comparison
 from shared.render._plots import cd_cliques
 from shared.render._plots import make_plots as _make_plots
 from shared.render._plots import plot_cd_diagram as _plot_cd_diagram
 from shared.render._plots import plot_curves as _plot_curves
+from shared.render._read import read_comparison
 
 
 # the plots take the typed Comparison; these tests edit the sample dicts, read here
