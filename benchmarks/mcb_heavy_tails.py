@@ -2,7 +2,7 @@
 
 The power section of ``benchmarks/calibration.py`` finds our MCB set within 1.5x of the
 known-variance oracle's for normal and heteroscedastic noise, but not for t(3) and lognormal
-noise at 30 and 100 configurations. This script answers the same data sets nine ways and
+noise at 30 and 100 configurations. This script answers the same data sets ten ways and
 prints the mean set size, P(true best in set) and, for the null cells, the false-winner rate:
 
 * ``ours``: the product (variances of the paired differences moderated by empirical Bayes,
@@ -28,6 +28,9 @@ prints the mean set size, P(true best in set) and, for the null cells, the false
 * ``robust detection, Smyth's fit``: the same outliers, the other pairs moderated by Smyth's
   moment fit over them (not by the quantile-matched prior): tells the outlier step from the
   robust prior's own effect (issue 17's hetero k = 10 null cell);
+* ``per configuration``: Smyth's fit over the k configurations' own variances (each read off
+  its contrast with the mean of the others, ``n - 1`` df), each pair's variance their sum
+  (``var(x_i - x_j) = s_i^2 + s_j^2``), ``n - 1 + d0`` df;
 * ``kurtosis df``: heavy tails told from unequal variances by the shape within the pairs:
   the excess kurtosis of the paired differences pooled over every pair gives each pair
   variance's effective chi-square df ``d_eff = 2 / (2 / (n - 1) + kappa / n)``, used in
@@ -74,12 +77,14 @@ from shared.stats._moderated import (  # noqa: E402
     fit_f_dist,
     moderated_differences,
     pooled_two_way,
+    squeeze_var,
 )
 from shared.stats._simultaneous import stepped_quantile  # noqa: E402
 
 ALPHA = 0.05
 WAYS = ("ours", "oracle", "ours, df=inf", "pooled", "robust prior", "robust, by configuration",
-        "robust detection, Smyth's fit", "kurtosis df", "oracle, true quantiles")
+        "robust detection, Smyth's fit", "per configuration", "kurtosis df",
+        "oracle, true quantiles")
 SIMS = 20000  # null data sets per simulated quantile (its SE: about 0.01-0.03)
 
 
@@ -175,6 +180,22 @@ def _robust_cfg_smyth(m: np.ndarray) -> tuple[np.ndarray, int | None]:
     return _robust(m, by_configuration=True, smyth_bulk=True)
 
 
+def _per_configuration(m: np.ndarray) -> Moderated:
+    """Smyth's fit over the k configurations' own variances, read off their contrasts with
+    the mean of the others (``w_t = var(x_t - mean_{j != t} x_j)``, ``n - 1`` df, mean ``A s^2``
+    with ``A = (1 - 1/(k-1)^2) I + J/(k-1)^2``), then ``var(x_i - x_j) = s~_i^2 + s~_j^2``."""
+    n, k = m.shape
+    d = n - 1.0
+    c = m - (m.sum(axis=1, keepdims=True) - m) / (k - 1)
+    post, d0, s0 = squeeze_var(np.var(c, axis=0, ddof=1), d)
+    a = np.eye(k) * (1.0 - 1.0 / (k - 1) ** 2) + 1.0 / (k - 1) ** 2
+    s2 = np.maximum(np.linalg.solve(a, post), 1e-12)
+    vd = s2[:, None] + s2[None, :]
+    np.fill_diagonal(vd, 0.0)
+    return Moderated(vd / n, float(min(d + d0, d * (k - 1))), _lam(s2, vd), d0, s0,
+                     "per configuration")
+
+
 def _pooled(m: np.ndarray) -> Moderated:
     n, k = m.shape
     v, df = pooled_two_way(m)
@@ -215,6 +236,7 @@ def run(cell: PowerCell) -> dict[str, tuple[float, ...] | None]:
                 ("robust prior", _robust(m)),
                 ("robust, by configuration", _robust_cfg(m)),
                 ("robust detection, Smyth's fit", _robust_cfg_smyth(m)),
+                ("per configuration", _mcb(m, _per_configuration(m))),
                 ("kurtosis df", _mcb(m, kurtosis_moderated(m)))]
         if equal:
             ways.append(("oracle, true quantiles", _mcb(m, oracle, crit)))
