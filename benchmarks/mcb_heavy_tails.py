@@ -2,7 +2,7 @@
 
 The power section of ``benchmarks/calibration.py`` finds our MCB set within 1.5x of the
 known-variance oracle's for normal and heteroscedastic noise, but not for t(3) and lognormal
-noise at 30 and 100 configurations. This script answers the same data sets seven ways and
+noise at 30 and 100 configurations. This script answers the same data sets ten ways and
 prints the mean set size, P(true best in set) and, for the null cells, the false-winner rate:
 
 * ``ours``: the product (variances of the paired differences moderated by empirical Bayes,
@@ -19,6 +19,18 @@ prints the mean set size, P(true best in set) and, for the null cells, the false
   pairs whose variance is an outlier under it (upper tail p < 0.01) keep their own variance
   and ``n - 1`` df, each comparison its own df (critical values: the infinite-df simultaneous
   quantile's tail probability, per comparison on its own t);
+* ``robust, by configuration``: the robust prior, and a configuration is hypervariable too
+  when the variance of its contrast with the mean of the others (``x_t - mean_{j != t}
+  x_j``, ``n - 1`` df, ``s0^2 / 2 * k / (k - 1)`` under the prior) is in the prior's upper
+  1% tail: all its k - 1 pairs keep their own variance and ``n - 1`` df. It uses
+  ``var(x_i - x_j) = s_i^2 + s_j^2`` (one noisier configuration makes all its pairs large;
+  its contrast is about 8x the bulk's where each of its pairs is 5x);
+* ``robust detection, Smyth's fit``: the same outliers, the other pairs moderated by Smyth's
+  moment fit over them (not by the quantile-matched prior): tells the outlier step from the
+  robust prior's own effect (issue 17's hetero k = 10 null cell);
+* ``per configuration``: Smyth's fit over the k configurations' own variances (each read off
+  its contrast with the mean of the others, ``n - 1`` df), each pair's variance their sum
+  (``var(x_i - x_j) = s_i^2 + s_j^2``), ``n - 1 + d0`` df;
 * ``kurtosis df``: heavy tails told from unequal variances by the shape within the pairs:
   the excess kurtosis of the paired differences pooled over every pair gives each pair
   variance's effective chi-square df ``d_eff = 2 / (2 / (n - 1) + kappa / n)``, used in
@@ -59,11 +71,19 @@ from _power import PowerCell, _noise, _set, data, oracle_model  # noqa: E402
 
 from shared.compare.configs._pairing import Sample  # noqa: E402
 from shared.compare.inference._mcb import mcb  # noqa: E402
-from shared.stats._moderated import Moderated, _lam, moderated_differences, pooled_two_way  # noqa: E402
+from shared.stats._moderated import (  # noqa: E402
+    Moderated,
+    _lam,
+    fit_f_dist,
+    moderated_differences,
+    pooled_two_way,
+    squeeze_var,
+)
 from shared.stats._simultaneous import stepped_quantile  # noqa: E402
 
 ALPHA = 0.05
-WAYS = ("ours", "oracle", "ours, df=inf", "pooled", "robust prior", "kurtosis df",
+WAYS = ("ours", "oracle", "ours, df=inf", "pooled", "robust prior", "robust, by configuration",
+        "robust detection, Smyth's fit", "per configuration", "kurtosis df",
         "oracle, true quantiles")
 SIMS = 20000  # null data sets per simulated quantile (its SE: about 0.01-0.03)
 
@@ -94,7 +114,8 @@ def _robust_prior(v: np.ndarray, d: float) -> tuple[float, float]:
     return float(d0), float(q50 / stats.f.ppf(0.5, d, d0))
 
 
-def _robust(m: np.ndarray) -> tuple[np.ndarray, int | None]:
+def _robust(m: np.ndarray, by_configuration: bool = False,
+            smyth_bulk: bool = False) -> tuple[np.ndarray, int | None]:
     from scipy import stats
 
     n, k = m.shape
@@ -105,8 +126,21 @@ def _robust(m: np.ndarray) -> tuple[np.ndarray, int | None]:
     iu = np.triu_indices(k, 1)
     v = vd[iu]
     d0, s0 = _robust_prior(v, d)
-    p = stats.chi2.sf(v / s0 * d, d) if math.isinf(d0) else stats.f.sf(v / s0, d, d0)
-    out = p < 0.01
+
+    def sf(x: np.ndarray) -> np.ndarray:  # upper tail of x under the prior: s0 F(d, d0)
+        return stats.chi2.sf(x / s0 * d, d) if math.isinf(d0) else stats.f.sf(x / s0, d, d0)
+
+    out = sf(v) < 0.01
+    if by_configuration:
+        # v_ij = s_i^2 + s_j^2: a hypervariable configuration makes all its k - 1 pairs
+        # large. Its own evidence: the variance of x_t - mean of the others (n - 1 df, a
+        # scaled chi-square), s0 / 2 * k / (k - 1) when t is like the bulk.
+        c = m - (m.sum(axis=1, keepdims=True) - m) / (k - 1)
+        w = np.var(c, axis=0, ddof=1) / (0.5 * k / (k - 1))
+        bad = sf(w) < 0.01
+        out = out | bad[iu[0]] | bad[iu[1]]
+    if smyth_bulk:  # the outliers found under the robust prior, the rest moderated by Smyth's fit
+        d0, s0 = fit_f_dist(v[~out], d) if (~out).sum() >= 2 else fit_f_dist(v, d)
     shrunk = (d0 * s0 + d * v) / (d0 + d) if math.isfinite(d0) else np.full(v.shape, s0)
     post = np.where(out, v, shrunk)
     dfp = np.where(out, d, min(d + d0, d * (k - 1)))
@@ -136,6 +170,30 @@ def _robust(m: np.ndarray) -> tuple[np.ndarray, int | None]:
         if np.all(lead - stats.t.isf(p_win, big_df[i]) * se[i] > 0):
             best = i
     return inset, best
+
+
+def _robust_cfg(m: np.ndarray) -> tuple[np.ndarray, int | None]:
+    return _robust(m, by_configuration=True)
+
+
+def _robust_cfg_smyth(m: np.ndarray) -> tuple[np.ndarray, int | None]:
+    return _robust(m, by_configuration=True, smyth_bulk=True)
+
+
+def _per_configuration(m: np.ndarray) -> Moderated:
+    """Smyth's fit over the k configurations' own variances, read off their contrasts with
+    the mean of the others (``w_t = var(x_t - mean_{j != t} x_j)``, ``n - 1`` df, mean ``A s^2``
+    with ``A = (1 - 1/(k-1)^2) I + J/(k-1)^2``), then ``var(x_i - x_j) = s~_i^2 + s~_j^2``."""
+    n, k = m.shape
+    d = n - 1.0
+    c = m - (m.sum(axis=1, keepdims=True) - m) / (k - 1)
+    post, d0, s0 = squeeze_var(np.var(c, axis=0, ddof=1), d)
+    a = np.eye(k) * (1.0 - 1.0 / (k - 1) ** 2) + 1.0 / (k - 1) ** 2
+    s2 = np.maximum(np.linalg.solve(a, post), 1e-12)
+    vd = s2[:, None] + s2[None, :]
+    np.fill_diagonal(vd, 0.0)
+    return Moderated(vd / n, float(min(d + d0, d * (k - 1))), _lam(s2, vd), d0, s0,
+                     "per configuration")
 
 
 def _pooled(m: np.ndarray) -> Moderated:
@@ -176,6 +234,9 @@ def run(cell: PowerCell) -> dict[str, tuple[float, ...] | None]:
                 ("ours, df=inf", _mcb(m, dataclasses.replace(ours, df=math.inf))),
                 ("pooled", _mcb(m, _pooled(m))),
                 ("robust prior", _robust(m)),
+                ("robust, by configuration", _robust_cfg(m)),
+                ("robust detection, Smyth's fit", _robust_cfg_smyth(m)),
+                ("per configuration", _mcb(m, _per_configuration(m))),
                 ("kurtosis df", _mcb(m, kurtosis_moderated(m)))]
         if equal:
             ways.append(("oracle, true quantiles", _mcb(m, oracle, crit)))
