@@ -17,7 +17,14 @@ from shared.stats._correction import adjust_pvalues
 from shared.stats._friedman import _as_matrix, _block_ranks
 from shared.stats._validate import check_alpha
 
-__all__ = ["PosthocPair", "PosthocResult", "nemenyi", "holm_vs_control", "critical_difference"]
+__all__ = [
+    "PosthocPair",
+    "PosthocResult",
+    "nemenyi",
+    "holm_vs_control",
+    "critical_difference",
+    "two_config_exact_p",
+]
 
 
 def _num(x: float | None) -> float | None:
@@ -169,12 +176,34 @@ def _pairs(
     )
 
 
+def two_config_exact_p(ranks: np.ndarray) -> float:
+    """Two-sided p-value of the pair's mean-rank difference when there are only two
+    configurations: then Friedman's ranks are the sign test (each block: which one is ahead,
+    tied blocks 1.5 / 1.5 carry no sign), and its exact binomial p-value replaces the normal
+    approximation. The approximation rejects too often at some small n: at 5, 8, 11 and 14
+    blocks it rejects 6.25%, 7.0%, 6.5% and 5.7% of data sets with no difference at alpha
+    0.05 (``benchmarks/calibration.py``: friedman-holm k=2 n=5, 0.078 +- 0.014).
+
+    Example:
+        >>> two_config_exact_p(np.array([[1.0, 2.0]] * 5))  # 5 of 5 one way: 2 / 2**5
+        0.0625
+    """
+    from scipy.stats import binomtest
+
+    ahead = int(np.sum(ranks[:, 0] < ranks[:, 1]))
+    behind = int(np.sum(ranks[:, 0] > ranks[:, 1]))
+    if ahead + behind == 0:
+        return 1.0
+    return float(binomtest(ahead, ahead + behind, 0.5).pvalue)
+
+
 def nemenyi(matrix: Any, alpha: float = 0.05, *, higher_is_better: bool = True) -> PosthocResult:
     """Nemenyi all-pairs test on mean ranks, with its critical difference (Demsar 2006).
 
     p-values come from the studentized range distribution with infinite degrees of freedom, as
     scikit-posthocs ``posthoc_nemenyi_friedman`` computes them: ``q = |R_i - R_j| /
     sqrt(k(k+1)/(6N)) * sqrt(2)``. They are already family-wise, so ``p_adjusted == pvalue``.
+    With two configurations the exact sign test's p-value (``two_config_exact_p``).
 
     Args:
         matrix: blocks x configurations, finite, at least 2 x 2.
@@ -198,6 +227,8 @@ def nemenyi(matrix: Any, alpha: float = 0.05, *, higher_is_better: bool = True) 
     diff = mean_ranks[iu] - mean_ranks[ju]
     q = np.abs(diff) / se * math.sqrt(2.0)
     p = np.clip(studentized_range.sf(q, k, np.inf), 0.0, 1.0)
+    if k == 2:  # the studentized range of two is |z| * sqrt(2): the sign test, exact here
+        p = np.array([two_config_exact_p(ranks)])
     pairs = _pairs(iu, ju, diff, q, p, p, a)  # Nemenyi's p is already family-wise
     return PosthocResult(
         test="nemenyi",
@@ -218,7 +249,8 @@ def holm_vs_control(
     """Every configuration against one control, z-tests on mean ranks with Holm's step-down.
 
     Demsar (2006, section 3.2.2): ``z = (R_i - R_0) / sqrt(k(k+1)/(6N))``, two-sided normal
-    p-value, then Holm's procedure over the k - 1 comparisons.
+    p-value, then Holm's procedure over the k - 1 comparisons. With two configurations the
+    exact sign test's p-value (``two_config_exact_p``).
 
     Args:
         matrix: blocks x configurations, finite, at least 2 x 2.
@@ -248,6 +280,8 @@ def holm_vs_control(
     diff = mean_ranks[others] - mean_ranks[c]
     z = diff / se
     p = np.clip(2.0 * norm.sf(np.abs(z)), 0.0, 1.0)
+    if k == 2:
+        p = np.array([two_config_exact_p(ranks)])
     adj = adjust_pvalues(p, "holm")
     pairs = _pairs(others, [c] * len(others), diff, z, p, adj, a)
     return PosthocResult(

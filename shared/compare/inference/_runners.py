@@ -438,6 +438,11 @@ def _holm_all_pairs(matrix: np.ndarray, hib: bool) -> dict[tuple[int, int], tupl
     rd = np.array([ranks[i] - ranks[j] for i, j in keys], dtype=float)
     z = rd / se
     p = np.minimum(1.0, 2.0 * special.ndtr(-np.abs(z)))
+    if k == 2:  # the sign test: exact (the normal approximation rejects too often at small n)
+        from shared.stats._friedman import _block_ranks
+        from shared.stats._posthoc import two_config_exact_p
+
+        p = np.array([two_config_exact_p(_block_ranks(matrix, hib))])
     adj = st.adjust_pvalues(p, "holm")
     return {key: (float(z[m]), float(p[m]), float(adj[m]), float(rd[m]))
             for m, key in enumerate(keys)}
