@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pytest
 
 from shared.compare import (
@@ -20,20 +19,11 @@ from shared.compare import (
 )
 from shared.compare.inference._registry import REGISTRY
 from shared.errors import InputError
-from shared.model import History, Run
+
+from _sim_runs import sim_runs  # isort: skip
 
 
-def _runs(k, n, paired, seed, cost=False, hist=False):
-    rng = np.random.default_rng(seed)
-    out = []
-    for j in range(k):
-        for i in range(n):
-            params = {"cfg": j, **({"seed": i} if paired else {})}
-            v = float(rng.normal(0.3 * (j == 0), 1.0))
-            metrics = {"y": v, **({"cost": float(1 + j + rng.random())} if cost else {})}
-            hists = {"y": History([0, 1, 2], [v - 0.2, v - 0.1, v])} if hist else {}
-            out.append(Run("sim", f"c{j}-s{i}", params=params, metrics=metrics, histories=hists))
-    return out
+_runs = sim_runs  # the shared simulated sweep (tests/_sim_runs.py)
 
 
 def _read_back(c: Comparison) -> Comparison:

@@ -21,19 +21,12 @@ from shared.compare import Comparison, compare_runs
 from shared.model import ExampleTable, Run
 from shared.render import render
 
+from _sim_runs import sim_runs  # isort: skip
+
 GOLDEN = Path(__file__).with_name("golden")
 
 
-def _runs(k: int, n: int, paired: bool, seed: int, cost: bool = False) -> list[Run]:
-    rng = np.random.default_rng(seed)
-    out = []
-    for j in range(k):
-        for i in range(n):
-            params = {"cfg": j, **({"seed": i} if paired else {})}
-            v = float(rng.normal(0.3 * (j == 0), 1.0))
-            metrics = {"y": v, **({"cost": float(1 + j + rng.random())} if cost else {})}
-            out.append(Run("sim", f"c{j}-s{i}", params=params, metrics=metrics))
-    return out
+_runs = sim_runs  # the shared simulated sweep (tests/_sim_runs.py)
 
 
 def _examples(effect: float, seeds: int = 3, n: int = 400, seed: int = 0) -> list[Run]:
