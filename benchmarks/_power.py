@@ -24,7 +24,8 @@ Cells:
 * ``null``: false winners, no strict best: all configurations equal, except ``meanvar`` where
   the top two tie and the others are 1 and 2 sd behind (the variance needs different means
   to grow with them); 5 seeds, k = 3, 4, 8 (``compare_runs``) and 10, 30, 100 (the MCB
-  step).
+  step, where P(configuration 0, a true best, in the set) must also be at least
+  0.95 - 2 SE).
 """
 
 from __future__ import annotations
@@ -164,6 +165,18 @@ def power_cells(reps: int) -> list[PowerCell]:
     return out
 
 
+def exact_two_config_power(n: int, effect: float = 1.0) -> tuple[float, float]:
+    """P(the better of two configurations is named winner) at ``effect`` sd with n paired
+    seeds (independent run noise of sd 1, so the paired differences have sd sqrt 2): the
+    two-sided paired t-test (noncentral t, n - 1 df) and the known-variance z-test."""
+    from scipy import stats
+
+    ncp = effect / math.sqrt(2.0 / n)
+    c = stats.t.ppf(1 - ALPHA / 2, n - 1)
+    z = stats.norm.ppf(1 - ALPHA / 2)
+    return float(stats.nct.sf(c, n - 1, ncp)), float(stats.norm.sf(z - ncp))
+
+
 def power_table(results: list[dict[str, object]]) -> tuple[list[str], list[str]]:
     """Markdown lines and the cells that fail their check."""
     by = {(r["cell"].kind, r["cell"].k, r["cell"].n, r["cell"].noise): r for r in results}
@@ -187,13 +200,18 @@ def power_table(results: list[dict[str, object]]) -> tuple[list[str], list[str]]
                        f"{r['cover']:.3f}±{r['cover_se']:.3f}")
         lines.append(f"| {noise} | " + " | ".join(row) + " |")
     lines += ["", "Winner power, one configuration better by 1 sd, normal: ours / oracle "
-              "(ratio)", "", "| k | n=5 | n=10 | n=20 |", "|---|---|---|---|"]
+              "(ratio); at k = 2 also the exact power of the paired t-test / the oracle's z "
+              "(noncentral t, no simulation): no unbiased test without the true variance "
+              "beats the t", "", "| k | n=5 | n=10 | n=20 |", "|---|---|---|---|"]
     for k in (2, 4, 8):
         row = []
         for n in (5, 10, 20):
             r = by.get(("winner", k, n, "normal"))
-            row.append("" if r is None else
-                       f"{r['rate']:.2f} / {r['oracle']:.2f} ({r['ratio']:.2f})")
+            cell = "" if r is None else f"{r['rate']:.2f} / {r['oracle']:.2f} ({r['ratio']:.2f})"
+            if k == 2:
+                t, z = exact_two_config_power(n)
+                cell += f"; exact {t:.3f} / {z:.3f} ({t / z:.2f})"
+            row.append(cell)
         lines.append(f"| {k} | " + " | ".join(row) + " |")
     lines += ["", "False winners, no strict best (alpha + 2 SE must hold): ours ± SE "
               "(oracle)", "", "| k | n | " + " | ".join(NOISES) + " |",
@@ -208,7 +226,12 @@ def power_table(results: list[dict[str, object]]) -> tuple[list[str], list[str]]
             ok = r["rate"] <= ALPHA + 2 * r["se"] + 1e-12
             if not ok:
                 bad.append(f"null k={k} n={n} {noise}: {r['rate']:.3f}")
-            row.append(f"{r['rate']:.3f}±{r['se']:.3f}{'' if ok else ' !'} "
-                       f"({r['oracle']:.3f})")
+            text = f"{r['rate']:.3f}±{r['se']:.3f}{'' if ok else ' !'} ({r['oracle']:.3f})"
+            if k >= 10:  # the MCB step: P(configuration 0, a true best, in the set) too
+                covers = r["cover"] >= 1 - ALPHA - 2 * r["cover_se"]
+                if not covers:
+                    bad.append(f"null k={k} n={n} {noise}: cover {r['cover']:.3f}")
+                text += f", in set {r['cover']:.3f}±{r['cover_se']:.3f}{'' if covers else ' !'}"
+            row.append(text)
         lines.append(f"| {k} | {n} | " + " | ".join(row) + " |")
     return lines, bad

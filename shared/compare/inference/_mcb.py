@@ -17,7 +17,8 @@ the paired differences when every configuration has the same seeds, moderated pe
 variances with Welch standard errors otherwise. ``c_ij = c_i`` is the exact one-sided quantile
 of the maximum of the k - 1 comparisons with control i (multivariate t with their product
 correlation, ``shared.stats._simultaneous``; each control's correlations lowered to a few
-steps, which only enlarges it), so the true best is in the set with probability at
+steps, which only enlarges it; each comparison its own variance scale when each pair keeps
+its own variance), so the true best is in the set with probability at
 least 1 - alpha. The winner's ``c_win`` is the largest control's quantile at alpha / 2, so a
 named winner is wrong (not strictly the best) with probability at most alpha
 (``critical_values``). Before issue 17 ``c`` was Bonferroni's t quantile at alpha / (k - 1)
@@ -76,8 +77,9 @@ def critical_values(model: Moderated, alpha: float) -> tuple[np.ndarray, float]:
 
     k = model.lam.shape[0]
     rows = [np.delete(model.lam[t], t) for t in range(k)]
-    c_set = np.array([stepped_quantile(r, model.df, alpha) for r in rows])
-    c_win = max(stepped_quantile(r, model.df, alpha / 2.0) for r in rows)
+    sep = model.own
+    c_set = np.array([stepped_quantile(r, model.df, alpha, separate=sep) for r in rows])
+    c_win = max(stepped_quantile(r, model.df, alpha / 2.0, separate=sep) for r in rows)
     return c_set, float(c_win)
 
 

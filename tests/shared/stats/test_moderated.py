@@ -102,3 +102,42 @@ def test_unpaired_moderation_shrinks_toward_the_middle():
     mod = moderated_variances(values)
     assert mod.df >= own.df
     assert np.ptp(np.diag(mod.var_diff[1:, :1])) <= np.ptp(np.diag(own.var_diff[1:, :1])) + 1e-12
+
+
+@pytest.mark.parametrize("df", [2.0, 4.0, 9.0])
+def test_log_variance_correlation_matches_monte_carlo(df):
+    """Kibble's bivariate gamma series against simulated sample variances of normal pairs
+    with correlation 1/2 (the differences x_i - x_j and x_i - x_l of equally noisy runs)."""
+    from shared.stats._moderated import log_variance_correlation
+
+    rng = np.random.default_rng(int(df))
+    n, draws = int(df) + 1, 200_000
+    a, b, c = (rng.standard_normal((draws, n)) for _ in range(3))
+    v1 = np.var(a - b, axis=1, ddof=1)
+    v2 = np.var(a - c, axis=1, ddof=1)
+    ref = float(np.corrcoef(np.log(v1), np.log(v2))[0, 1])
+    assert log_variance_correlation(df) == pytest.approx(ref, abs=0.01)
+
+
+@pytest.mark.parametrize("k, n", [(4, 5), (10, 5), (10, 3)])
+def test_pair_spread_is_the_sample_spread_of_equal_pair_variances(k, n):
+    """With equally noisy configurations the pairs' log-variances are spread by chi-square
+    sampling alone; their correlation makes the sample spread smaller by ``pair_spread``
+    (without the correction, Smyth's fit took the shortfall for agreement: the prior df too
+    large)."""
+    from scipy.special import polygamma
+
+    from shared.stats._moderated import pair_spread
+
+    rng = np.random.default_rng(k * 100 + n)
+    iu = np.triu_indices(k, 1)
+    spreads = []
+    for _ in range(4000):
+        m = rng.normal(size=(n, 1)) + rng.normal(size=(n, k))
+        cov = np.cov(m, rowvar=False)
+        var = np.diag(cov)
+        vd = (var[:, None] + var[None, :] - 2 * cov)[iu]
+        spreads.append(np.var(np.log(vd), ddof=1))
+    ratio = float(np.mean(spreads)) / float(polygamma(1, (n - 1) / 2))
+    assert ratio == pytest.approx(pair_spread(k, n - 1.0), abs=0.015)
+    assert ratio < 1 - 0.03  # the shortfall is real
