@@ -8,6 +8,8 @@ are family-wise by construction, so the usual correction is not applied on top.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -79,6 +81,7 @@ def _posthoc_pairs(
     goal, alpha = opts.goal, opts.alpha
     hib = goal == "maximize"
     ranked = s.family_runner(matrix, control, alpha, hib, names)  # type: ignore[misc]
+    reach = _sign_test_reach(s, matrix, alpha)
     lookup, warn, why = ranked.pairs, ranked.warnings, ranked.why
     out = []
     for i, j in index_pairs:
@@ -104,6 +107,23 @@ def _posthoc_pairs(
             effect_ci=eff.ci, better=better_name(names[i], names[j], a_higher, goal),
             std_effect=eff.std, rank_diff=float(rank_diff),
             warnings=tuple(eff.warnings) + warn, estimate=s.estimate,
-            mean_diff=float(np.mean(a - b)), mean_ci=mci,
+            mean_diff=float(np.mean(a - b)), mean_ci=mci, reach=reach,
         ))
     return out
+
+
+def _sign_test_reach(s: TestSpec, matrix: np.ndarray, alpha: float) -> str | None:
+    """With two configurations a Friedman-rank test is the exact sign test
+    (``shared.stats._posthoc.two_config_exact_p``), whose smallest p is ``2 / 2^m`` over the
+    m blocks without a tie: say when that cannot reach alpha (the registry's ``min_p`` knows
+    the sizes of a pair, not how many configurations the family has)."""
+    if matrix.shape[1] != 2:
+        return None
+    m = int(np.sum(matrix[:, 0] != matrix[:, 1]))
+    p_min = 2.0 / 2.0**m if m else 1.0
+    if p_min <= alpha:
+        return None
+    need = max(1, math.ceil(math.log2(2.0 / alpha)))
+    return (f"the {s.label} with two configurations is the exact sign test, which cannot "
+            f"reach {alpha:.3g} with {m} untied seeds (smallest possible p {p_min:.3g}; needs "
+            f"n >= {need})")

@@ -373,3 +373,24 @@ def test_five_seeds_one_way_are_no_winner_with_two_configurations(test):
     comp = compare_runs(runs, metric="y", test=test)
     assert comp.pairs[0].p_value == pytest.approx(0.0625)
     assert comp.decision.winner is None
+    # and it says why: the sign test cannot get below 2 / 2**5 with 5 seeds
+    assert "cannot reach 0.05 with 5 untied seeds" in comp.pairs[0].reach
+    assert "needs n >= 6" in comp.decision.rationale
+
+
+@pytest.mark.parametrize("test", ["friedman-holm", "friedman-nemenyi"])
+def test_two_configurations_reach_sentence_counts_untied_seeds(test):
+    """Six seeds, one tied: five untied blocks, still out of reach; six untied: reachable,
+    no sentence (three configurations never get it: their p is the mean-rank z)."""
+    from shared.compare import compare_runs
+    from shared.model import Run
+
+    def runs(tied: int, configs: tuple[str, ...] = ("a", "b")) -> list[Run]:
+        return [Run("sim", f"{c}-{s}", params={"cfg": c, "seed": s},
+                    metrics={"y": s + (0.5 if c == "a" and s >= tied else 0.0)})
+                for c in configs for s in range(6)]  # fmt: skip
+
+    assert "with 5 untied seeds" in compare_runs(runs(1), metric="y", test=test).pairs[0].reach
+    assert compare_runs(runs(0), metric="y", test=test).pairs[0].reach is None
+    three = compare_runs(runs(1, ("a", "b", "c")), metric="y", test=test)
+    assert all(p.reach is None for p in three.pairs)
