@@ -9,7 +9,6 @@ are family-wise by construction, so the usual correction is not applied on top.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 
 import numpy as np
