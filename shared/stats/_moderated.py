@@ -290,8 +290,8 @@ def moderated_differences(matrix: np.ndarray, moderate: bool = True) -> Moderate
 def moderated_variances(values: list[np.ndarray], moderate: bool = True) -> Moderated:
     """Unpaired runs: each configuration's variance moderated, then ``s~_i^2/n_i + s~_j^2/n_j``.
 
-    The df of a pair is Welch-Satterthwaite's with each variance's ``n_i - 1 + d0`` df (capped
-    at the total within-configuration df); the common ``df`` is the smallest.
+    The df of a pair is Welch-Satterthwaite's with each variance's ``n_i - 1 + d0`` df, each and
+    the pair's capped at the total within-configuration df; the common ``df`` is the smallest.
 
     Example:
         >>> r = moderated_variances([np.array([1.0, 2, 3]), np.array([2.0, 3, 5]),
@@ -317,6 +317,10 @@ def moderated_variances(values: list[np.ndarray], moderate: bool = True) -> Mode
     np.fill_diagonal(vd, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         dfp = vd**2 / ((v**2 / dfi)[:, None] + (v**2 / dfi)[None, :])
+    # Satterthwaite takes the two variances as independent; moderated ones share their prior
+    # (fully when pooled: two 40-df halves of one 40-df estimate are not 80 df), so no pair
+    # gets more df than the runs hold
+    dfp = np.minimum(dfp, np.nansum(d))
     off = ~np.eye(len(values), dtype=bool)
     df = float(np.nanmin(dfp[off])) if off.any() else math.nan
     return Moderated(vd, df, _lam(v, vd), d0, s0, how, own=math.isnan(d0))
