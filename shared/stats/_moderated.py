@@ -172,7 +172,7 @@ def pair_spread(k: int, df: float) -> float:
     their sample variances' logs correlate ``log_variance_correlation(df)`` (about 0.2 at 4
     df); each pair shares one with 2(k - 2) of the other pairs, none with the rest. Left
     uncorrected, Smyth's moment fit reads the pairs' spread as 7% too small at k = 10 and 5
-    seeds (25% at k = 3): the prior df too large, the variances shrunk too far, and a noisier
+    seeds (20% at k = 3): the prior df too large, the variances shrunk too far, and a noisier
     configuration hidden behind the others (issue 17).
 
     Example:
@@ -219,8 +219,8 @@ class Moderated:
             quantiles then give each comparison a separate scale
             (``shared.stats._simultaneous``). Moderated variances keep one shared scale: a
             separate one per comparison at n - 1 + d0 df was measured too (issue 17): the
-            true best covered in 0.946 instead of 0.944 of 10,000 null sweeps with one
-            configuration 3x noisier at k = 10, but the possibly-best set grew to 1.73x the
+            true best covered in 0.946 instead of 0.939 of the same 10,000 null sweeps with
+            one configuration 3x noisier at k = 10 (oracle 0.955), but the possibly-best set grew to 1.73x the
             oracle's at k = 30 (limit 1.5x): what is left there is the noisy
             configuration's variance shrunk too far, which no quantile fixes.
     """
